@@ -1,0 +1,220 @@
+"""Replay one sequence step by step with a model's own weights, keeping every number (min-char-rnn's
+`xs, hs, ys, ps`): hidden states, LSTM cell state, every gate, logits, and dL/dh_t for every t from
+ONE backward pass through time.
+
+The backward pass is written out by hand (BPTT, one small matrix product per step, no autograd
+graph): it is several times faster than autograd on a per-step loop, and tests check it against
+autograd on torch's fused modules and against finite differences.
+
+Gate order in torch's weights: LSTM i, f, g, o; GRU r, z, n with
+n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) and h_t = (1 - z) * n + z * h_{t-1}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+GATES = {
+    "rnn": (),
+    "lstm": ("input", "forget", "candidate", "output"),
+    "gru": ("reset", "update", "candidate"),
+}
+
+
+@dataclass
+class Trace:
+    """Everything one sequence made the model compute. Arrays are float32 (float64 for a float64 model)."""
+    kind: str                              # rnn | lstm | gru
+    x: np.ndarray                          # (T,) input ids
+    hidden: np.ndarray                     # (T, H) h_1 .. h_T
+    cell: np.ndarray | None                # (T, H) c_1 .. c_T for LSTM, else None
+    gates: dict[str, np.ndarray]           # name -> (T, H), see GATES
+    logits: np.ndarray                     # (T, V)
+    targets: np.ndarray | None = None      # (T,) target ids when given
+    loss: float | None = None              # mean cross-entropy over the T steps
+    grad_hidden: np.ndarray | None = None  # (T,) ||dL/dh_t||
+    grad_cell: np.ndarray | None = None    # (T,) ||dL/dc_t|| (LSTM)
+    grad_hidden_vec: np.ndarray | None = field(default=None, repr=False)  # (T, H) dL/dh_t
+
+    @property
+    def T(self) -> int:
+        return int(self.hidden.shape[0])
+
+    @property
+    def probs(self) -> np.ndarray:
+        """(T, V) softmax of the logits: the predicted distribution of the next symbol."""
+        z = self.logits - self.logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.logits.argmax(axis=1)
+
+    @property
+    def accuracy(self) -> float | None:
+        if self.targets is None:
+            return None
+        return float((self.predictions == self.targets).mean())
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    t = t.detach().cpu()
+    return (t if t.dtype == torch.float64 else t.float()).numpy()
+
+
+def trace(model, x: torch.Tensor, targets: torch.Tensor | None = None) -> Trace:
+    """Run one sequence x: LongTensor (T,) through `model` (a `CharRNN`) with an explicit per-step loop.
+
+    Returns a `Trace`. With `targets` (T,), also the loss L (mean cross-entropy over the T steps) and
+    dL/dh_t (and dL/dc_t for LSTM) for every t: the total derivative, through the output at t and
+    through every later step. Model weights and their .grad are left untouched.
+    """
+    if x.dim() != 1 or x.numel() == 0:
+        raise ValueError(f"trace takes one non-empty sequence of shape (T,), got {tuple(x.shape)}")
+    if targets is not None and tuple(targets.shape) != tuple(x.shape):
+        raise ValueError(f"targets must have the shape of x {tuple(x.shape)}, got {tuple(targets.shape)}")
+    V = model.head.out_features
+    if int(x.min()) < 0 or int(x.max()) >= V or (targets is not None and (int(targets.min()) < 0 or int(targets.max()) >= V)):
+        raise ValueError(f"ids must be in [0, {V})")
+    cell, rnn = model.cfg.cell, model.rnn
+    dev = rnn.weight_hh_l0.device
+    x = x.to(dev)
+    with torch.no_grad():
+        fw = _FORWARD[cell](rnn, model.embed(x), model.cfg.nonlinearity)
+        logits = model.head(fw["h"])                              # (T, V)
+        tr = Trace(kind=cell, x=x.cpu().numpy(), hidden=_np(fw["h"]), cell=_np(fw["c"]) if "c" in fw else None,
+                   gates={k: _np(fw[k]) for k in GATES[cell]}, logits=_np(logits))
+        if targets is not None:
+            targets = targets.to(dev)
+            T = x.shape[0]
+            logp = torch.log_softmax(logits, dim=1)               # (T, V)
+            tr.targets = targets.cpu().numpy()
+            tr.loss = float(-logp.gather(1, targets[:, None]).mean())
+            dlogits = logp.exp()
+            dlogits[torch.arange(T, device=dev), targets] -= 1.0
+            dlogits /= T                                          # dL/dlogits, (T, V)
+            dh_out = dlogits @ model.head.weight                  # dL/dh_t through the output at t only, (T, H)
+            dh, dc = _BACKWARD[cell](rnn, fw, dh_out)
+            tr.grad_hidden_vec = _np(dh)
+            tr.grad_hidden = _np(dh.norm(dim=1))
+            if dc is not None:
+                tr.grad_cell = _np(dc.norm(dim=1))
+    return tr
+
+
+# ---- forward: e (T, E) -> dict of stacked per-step tensors, all (T, H) -----------------------------
+
+def _forward_rnn(rnn, e, nonlinearity):
+    W_hhT = rnn.weight_hh_l0.t()
+    xp = torch.addmm(rnn.bias_ih_l0 + rnn.bias_hh_l0, e, rnn.weight_ih_l0.t())  # (T, H): W_ih x_t + b
+    act = torch.tanh if nonlinearity == "tanh" else torch.relu
+    h = e.new_zeros(1, W_hhT.shape[0])                          # h_0 = 0
+    hs = []
+    for xt in xp.unsqueeze(1).unbind(0):
+        h = act(torch.addmm(xt, h, W_hhT))                      # h_t = act(W_ih x_t + W_hh h_{t-1} + b)
+        hs.append(h)
+    return {"h": torch.cat(hs)}
+
+
+def _forward_lstm(rnn, e, _):
+    W_hhT = rnn.weight_hh_l0.t()
+    H = W_hhT.shape[0]
+    xp = torch.addmm(rnn.bias_ih_l0 + rnn.bias_hh_l0, e, rnn.weight_ih_l0.t())  # (T, 4H)
+    act = torch.empty_like(xp)                                  # (T, 4H): sigmoid(i, f), tanh(g), sigmoid(o)
+    h, c = e.new_zeros(1, H), e.new_zeros(1, H)
+    hs, cs = [], []
+    for t, xt in enumerate(xp.unsqueeze(1).unbind(0)):
+        a = act[t:t + 1]
+        torch.addmm(xt, h, W_hhT, out=a)
+        g = a[:, 2 * H:3 * H].tanh()
+        a.sigmoid_()
+        a[:, 2 * H:3 * H] = g
+        c = torch.addcmul(a[:, H:2 * H] * c, a[:, :H], g)       # c_t = f * c_{t-1} + i * g
+        h = a[:, 3 * H:] * c.tanh()                             # h_t = o * tanh(c_t)
+        hs.append(h); cs.append(c)
+    return {"h": torch.cat(hs), "c": torch.cat(cs), "input": act[:, :H], "forget": act[:, H:2 * H],
+            "candidate": act[:, 2 * H:3 * H], "output": act[:, 3 * H:]}
+
+
+def _forward_gru(rnn, e, _):
+    W_hhT, b_hh = rnn.weight_hh_l0.t(), rnn.bias_hh_l0
+    H = W_hhT.shape[0]
+    xp = torch.addmm(rnn.bias_ih_l0, e, rnn.weight_ih_l0.t())    # (T, 3H): W_i{r,z,n} x_t + b_i{r,z,n}
+    h = e.new_zeros(1, H)
+    hs, rz, ns, ghn = [], [], [], []
+    for xt in xp.unsqueeze(1).unbind(0):
+        gh = torch.addmm(b_hh, h, W_hhT)                        # (1, 3H): W_h{r,z,n} h_{t-1} + b_h{r,z,n}
+        s = (xt[:, :2 * H] + gh[:, :2 * H]).sigmoid_()          # r, z
+        n = torch.addcmul(xt[:, 2 * H:], s[:, :H], gh[:, 2 * H:]).tanh_()  # n = tanh(x_n + r * (W_hn h + b_hn))
+        h = torch.addcmul(n, s[:, H:], h - n)                   # h_t = (1 - z) * n + z * h_{t-1}
+        hs.append(h); rz.append(s); ns.append(n); ghn.append(gh[:, 2 * H:])
+    rz = torch.cat(rz)
+    return {"h": torch.cat(hs), "reset": rz[:, :H], "update": rz[:, H:], "candidate": torch.cat(ns),
+            "ghn": torch.cat(ghn)}
+
+
+_FORWARD = {"rnn": _forward_rnn, "lstm": _forward_lstm, "gru": _forward_gru}
+
+
+# ---- backward through time: dh_out (T, H) = dL/dh_t via the output at t -> total dL/dh_t -----------
+# Each cell's step is linear in the incoming gradient, so the per-step factors are computed for all t
+# at once and the loop only does an elementwise product and one (1, G*H) x (G*H, H) product per step.
+
+def _shift(h):
+    """(T, H) -> (T, H) of the previous states h_0 .. h_{T-1} (h_0 = 0)."""
+    return torch.cat([h.new_zeros(1, h.shape[1]), h[:-1]])
+
+
+def _backward_rnn(rnn, fw, dh_out):
+    h, W = fw["h"], rnn.weight_hh_l0
+    dact = 1 - h * h if rnn.nonlinearity == "tanh" else (h > 0).to(h.dtype)  # d h_t / d a_t, (T, H)
+    dh = torch.empty_like(dh_out)
+    nxt = torch.zeros_like(dh_out[:1])                          # dL/dh_t through step t+1
+    for t in range(h.shape[0] - 1, -1, -1):
+        g = dh[t:t + 1]
+        torch.add(dh_out[t:t + 1], nxt, out=g)
+        nxt = (g * dact[t:t + 1]) @ W
+    return dh, None
+
+
+def _backward_lstm(rnn, fw, dh_out):
+    i, f, g, o, c = fw["input"], fw["forget"], fw["candidate"], fw["output"], fw["c"]
+    W, H = rnn.weight_hh_l0, c.shape[1]
+    tc = c.tanh()
+    K = o * (1 - tc * tc)                                       # d c-path of h_t: dL/dc_t += dL/dh_t * K
+    A = torch.stack([g * i * (1 - i), _shift(c) * f * (1 - f), i * (1 - g * g)], 1)  # (T, 3, H): i, f, g pre-acts
+    B = tc * o * (1 - o)                                        # (T, H) for the o pre-activation
+    dh, dc = torch.empty_like(dh_out), torch.empty_like(dh_out)
+    da = torch.empty(1, 4 * H, dtype=dh_out.dtype, device=dh_out.device)  # dL/d pre-activations at t
+    da_ifg, da_o = da[:, :3 * H].view(1, 3, H), da[:, 3 * H:]
+    nh = torch.zeros_like(dh_out[:1])                           # dL/dh_t through step t+1
+    nc = torch.zeros_like(dh_out[:1])                           # dL/dc_t through c_{t+1}
+    for t in range(c.shape[0] - 1, -1, -1):
+        gh, gc = dh[t:t + 1], dc[t:t + 1]
+        torch.add(dh_out[t:t + 1], nh, out=gh)
+        torch.addcmul(nc, gh, K[t:t + 1], out=gc)
+        torch.mul(gc.unsqueeze(1), A[t:t + 1], out=da_ifg)
+        torch.mul(gh, B[t:t + 1], out=da_o)
+        nh = da @ W
+        nc = gc * f[t:t + 1]
+    return dh, dc
+
+
+def _backward_gru(rnn, fw, dh_out):
+    r, z, n, ghn, h = fw["reset"], fw["update"], fw["candidate"], fw["ghn"], fw["h"]
+    W = rnn.weight_hh_l0
+    dan = (1 - z) * (1 - n * n)                                 # d pre-act of n per unit of dL/dh_t
+    A = torch.stack([dan * ghn * r * (1 - r), (_shift(h) - n) * z * (1 - z), dan * r], 1)  # (T, 3, H): r, z, n
+    dh = torch.empty_like(dh_out)
+    nxt = torch.zeros_like(dh_out[:1])
+    for t in range(h.shape[0] - 1, -1, -1):
+        g = dh[t:t + 1]
+        torch.add(dh_out[t:t + 1], nxt, out=g)
+        nxt = torch.addmm(g * z[t:t + 1], (g.unsqueeze(1) * A[t:t + 1]).view(1, -1), W)
+    return dh, None
+
+
+_BACKWARD = {"rnn": _backward_rnn, "lstm": _backward_lstm, "gru": _backward_gru}
