@@ -53,6 +53,16 @@ class Trace:
     def predictions(self) -> np.ndarray:
         return self.logits.argmax(axis=1)
 
+    def at(self, t: int) -> dict[str, np.ndarray]:
+        """Every per-unit vector at time step t (1-based): "h", then the gates in GATES order, then "c"."""
+        if not 1 <= t <= self.T:
+            raise ValueError(f"time step must be between 1 and {self.T}, not {t}")
+        out = {"h": self.hidden[t - 1]}
+        out.update({g: self.gates[g][t - 1] for g in GATES[self.kind]})
+        if self.cell is not None:
+            out["c"] = self.cell[t - 1]
+        return out
+
     @property
     def accuracy(self) -> float | None:
         if self.targets is None:

@@ -88,8 +88,8 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
         x, y = x.unsqueeze(0), y.unsqueeze(0)                   # (1, T)
     N = x.shape[0]
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = (torch.optim.Adam(params, lr=cfg.lr) if cfg.optimizer == "adam"
-           else torch.optim.SGD(params, lr=cfg.lr))
+    opt = (torch.optim.Adam(params, lr=cfg.lr, foreach=True) if cfg.optimizer == "adam"   # foreach: ~2x faster
+           else torch.optim.SGD(params, lr=cfg.lr, foreach=True))                        # on small CPU models
     good = [p.detach().clone() for p in params]                  # last weights that gave a finite loss
     gen = torch.Generator().manual_seed(cfg.seed)
     mini = cfg.batch_size is not None and cfg.batch_size < N
@@ -116,7 +116,7 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.clip:
-            gnorm = torch.nn.utils.clip_grad_norm_(params, cfg.clip)
+            gnorm = torch.nn.utils.clip_grad_norm_(params, cfg.clip, foreach=True)
             if not torch.isfinite(gnorm):
                 res.status, res.message = "diverged", (
                     f"training diverged at step {step} (the gradient is not finite); the weights of step "

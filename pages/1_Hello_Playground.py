@@ -1,0 +1,190 @@
+"""The "hello" playground: type a word, train an RNN / LSTM / GRU on next-character prediction in a
+blink, and inspect every number the network computed at every time step."""
+import time
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from rnnviz import figures as F
+from rnnviz.i18n import t
+from rnnviz.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig,
+                               run_playground)
+from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
+from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char
+
+lang = ui.setup_page("hello.title", "👋")
+ss = st.session_state
+DEFAULT = PlaygroundConfig()
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def settings_ui() -> tuple[PlaygroundConfig, bool]:
+    """The training form; its first values come from the URL. Returns the config and whether Train was pressed."""
+    ui.init_state({
+        "hello.text": ui.qp_str("text", DEFAULT.text, MAX_TEXT_CHARS),
+        "hello.cell": ui.qp_choice("cell", DEFAULT.cell, CELL_NAMES),
+        "hello.hidden": ui.qp_int("hidden", DEFAULT.hidden, *HIDDEN_CHOICES),
+        "hello.lr": ui.qp_float("lr", DEFAULT.lr, LR_CHOICES),
+        "hello.steps": ui.qp_int("steps", DEFAULT.steps, *STEPS_RANGE),
+        "hello.seed": ui.qp_int("seed", DEFAULT.seed, *SEED_RANGE),
+    })
+    with st.form("hello.form", border=True):
+        st.markdown(f"**{t('hello.settings', lang)}**")
+        c1, c2 = st.columns([3, 2])
+        c1.text_input(t("hello.text", lang), key="hello.text", max_chars=MAX_TEXT_CHARS,
+                      help=t("hello.text.help", lang, n=MAX_TEXT_CHARS))
+        c2.radio(t("hello.cell", lang), list(CELL_NAMES), format_func=CELL_NAMES.get, key="hello.cell", horizontal=True)
+        c1, c2, c3, c4 = st.columns(4)
+        c1.slider(t("hello.hidden", lang), *HIDDEN_CHOICES, key="hello.hidden")
+        c2.select_slider(t("hello.lr", lang), LR_CHOICES, key="hello.lr")
+        c3.slider(t("hello.steps", lang), *STEPS_RANGE, step=10, key="hello.steps")
+        c4.number_input(t("hello.seed", lang), *SEED_RANGE, step=1, key="hello.seed", help=t("hello.seed.help", lang))
+        pressed = st.form_submit_button(t("hello.train", lang), type="primary")
+    cfg = PlaygroundConfig(text=ss["hello.text"], cell=ss["hello.cell"], hidden=int(ss["hello.hidden"]),
+                           lr=float(ss["hello.lr"]), steps=int(ss["hello.steps"]), seed=int(ss["hello.seed"]))
+    return cfg, pressed
+
+
+def train_ui(cfg: PlaygroundConfig):
+    """Train with live progress. Returns the new run, or None (with a message) when the input is bad;
+    the previous model stays in the session either way."""
+    bar = st.progress(0.0, text=t("hello.training", lang, step=0, steps=cfg.steps, loss=float("nan")))
+    chart = st.empty()
+    losses, last = [], [time.perf_counter()]
+
+    def on_step(step, loss, acc):
+        losses.append(loss)
+        now = time.perf_counter()
+        if now - last[0] > 0.25:           # Streamlit messages cost time: at most 4 updates a second
+            last[0] = now
+            bar.progress(step / cfg.steps, text=t("hello.training", lang, step=step, steps=cfg.steps, loss=loss))
+            chart.line_chart(losses, height=160)
+
+    try:
+        run = run_playground(cfg, device=ui.device(), on_step=on_step)
+    except TextError as e:
+        st.error(t("hello.bad_text", lang, msg=t(f"err.text.{e.code}", lang, **e.params)))
+        return None
+    except ValueError as e:
+        st.error(t("hello.bad_setting", lang, msg=str(e)))
+        return None
+    finally:
+        bar.empty()
+        chart.empty()
+    ss["hello.run"] = run
+    ss.pop("hello.t", None)                 # a new text may be shorter: the cursor starts over
+    ui.set_query_params({"text": cfg.text, "cell": cfg.cell, "hidden": cfg.hidden, "lr": cfg.lr,
+                         "steps": cfg.steps, "seed": cfg.seed})
+    return run
+
+
+def figures(run) -> dict:
+    """The run's figures in this language, built once and kept with the run (cursor moves only restyle them)."""
+    key = ("figs", lang)
+    if key not in run.extras:
+        chars, tr = run.input_chars, run.trace
+        run.extras[key] = {
+            "states": F.states_figure(tr, chars, lang),
+            "probs": F.probs_figure(tr, chars, list(run.vocab.chars), lang),
+            "grad": F.grad_figure(tr, chars, lang),
+            "loss": F.loss_figure(run.result.losses, run.result.accuracies, run.vocab.size, lang),
+        }
+    return run.extras[key]
+
+
+def summary_ui(run) -> None:
+    res, tr = run.result, run.trace
+    st.success(t("hello.trained", lang, cell=CELL_NAMES[run.cfg.cell], hidden=run.cfg.hidden, steps=res.steps,
+                 ms=run.seconds * 1000, device=run.device.upper(), loss=tr.loss, acc=tr.accuracy))
+    if res.status == "diverged":
+        st.error(t("hello.status.diverged", lang, msg=res.message))
+    elif res.status == "deadline":
+        st.warning(t("hello.status.deadline", lang, msg=res.message))
+    if tr.accuracy < 1.0:
+        st.info(t("hello.not_perfect", lang))
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(figures(run)["loss"], key="hello.loss_fig", width="stretch")
+    c2.markdown(f"#### {t('hello.loss', lang)}")
+    c2.caption(t("hello.loss.howto", lang))
+
+
+@st.fragment
+def inspect_ui(run) -> None:
+    """Everything that follows the time-step cursor. A fragment: moving the cursor reruns only this."""
+    tr, chars = run.trace, run.input_chars
+    T = tr.T
+    if ss.get("hello.t") is None or not 1 <= ss["hello.t"] <= T:
+        ss["hello.t"] = ui.qp_int("t", 1, 1, T)
+    st.subheader(t("hello.states", lang))
+    step = st.select_slider(t("hello.cursor", lang), options=list(range(1, T + 1)), key="hello.t",
+                            format_func=lambda i: f"{i} · {show_char(chars[i - 1])}", help=t("hello.cursor.help", lang))
+    ui.set_query_params({"t": step})
+    row = prediction_rows(tr, run.vocab, k=1)[step - 1]
+    (c, p), = row["top"]
+    st.markdown(t("hello.at_step", lang, t=step, x=show_char(row["input"]), y=show_char(row["target"]),
+                  p=show_char(c), prob=p, mark="✅" if row["correct"] else "❌"))
+    figs = figures(run)
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(F.set_cursor(figs["states"], step, lang), key="hello.states_fig", width="stretch")
+    c2.caption(t(f"hello.states.howto.{tr.kind}", lang))
+    vals = tr.at(step)
+    names = {"h": "h", "c": "c", "input": "i", "forget": "f", "candidate": "g" if tr.kind == "lstm" else "n",
+             "output": "o", "reset": "r", "update": "z"}
+    c2.dataframe(pd.DataFrame({names[k]: v for k, v in vals.items()}).round(3), height=min(38 + 35 * len(vals["h"]), 400))
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(F.set_cursor(figs["probs"], step, lang), key="hello.probs_fig", width="stretch")
+    c2.markdown(f"#### {t('hello.probs', lang)}")
+    c2.caption(t("hello.probs.howto", lang))
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(F.set_cursor(figs["grad"], step, lang), key="hello.grad_fig", width="stretch")
+    c2.markdown(f"#### {t('hello.grad', lang)}")
+    c2.caption(t("hello.grad.howto", lang))
+
+
+def predictions_ui(run) -> None:
+    st.subheader(t("hello.predictions", lang))
+    st.caption(t("hello.predictions.howto", lang))
+    rows = prediction_rows(run.trace, run.vocab, k=3)
+    st.dataframe(pd.DataFrame({
+        t("hello.col.t", lang): [r["t"] for r in rows],
+        t("hello.col.input", lang): [show_char(r["input"]) for r in rows],
+        t("hello.col.target", lang): [show_char(r["target"]) for r in rows],
+        t("hello.col.top", lang): [format_top(r["top"]) for r in rows],
+        t("hello.col.p_target", lang): [round(r["p_target"], 3) for r in rows],
+        t("hello.col.ok", lang): ["✅" if r["correct"] else "❌" for r in rows],
+    }), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420), key="hello.pred_table")
+
+
+def generate_ui(run) -> None:
+    st.subheader(t("hello.generate", lang))
+    st.caption(t("hello.generate.howto", lang))
+    chars = "".join(show_char(c) for c in run.vocab.chars)
+    with st.form("hello.gen_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        prime = c1.text_input(t("hello.prime", lang), value=run.cfg.text[0] if run.cfg.text else "", max_chars=50,
+                              help=t("hello.prime.help", lang, chars=chars))
+        n = c2.slider(t("hello.gen_n", lang), 1, MAX_GENERATE, 20)
+        temp = c3.slider(t("hello.temperature", lang), 0.1, 3.0, 1.0, step=0.1)
+        seed = c4.number_input(t("hello.gen_seed", lang), 0, 9999, 0)
+        if st.form_submit_button(t("hello.generate.button", lang)):
+            try:
+                run.extras["sample"] = prime + generate(run.model, run.vocab, prime, int(n), float(temp), int(seed))
+            except ValueError as e:
+                st.error(t("hello.bad_prime", lang, msg=str(e)))
+    if "sample" in run.extras:
+        st.code(run.extras["sample"], language=None, wrap_lines=True)
+
+
+st.title(t("hello.title", lang))
+st.markdown(t("hello.intro", lang))
+cfg, pressed = settings_ui()
+run = ss.get("hello.run")
+if pressed or run is None:
+    run = train_ui(cfg) or run
+if run is None:
+    st.stop()
+summary_ui(run)
+inspect_ui(run)
+predictions_ui(run)
+generate_ui(run)

@@ -1,0 +1,201 @@
+"""The one translation table for every user-facing string (pages, figures, messages): English and Korean.
+
+`t(key, lang, **fmt)` looks a key up and fills `{placeholders}`. A missing key raises KeyError, so a
+typo fails a test instead of showing a raw key to a lecture hall.
+"""
+from __future__ import annotations
+
+LANGS = ("en", "ko")
+LANG_NAMES = {"en": "English", "ko": "한국어"}
+
+TEXT: dict[str, dict[str, str]] = {
+    # --- app-wide -----------------------------------------------------------------------------------
+    "app.title": {"en": "rnnviz: see inside recurrent networks", "ko": "rnnviz: 순환 신경망의 속을 들여다보기"},
+    "app.tagline": {
+        "en": "Train small RNN, LSTM and GRU models live, then step through time and see every hidden state, "
+              "every gate and the gradients flowing back through time — the real numbers the network computes.",
+        "ko": "작은 RNN, LSTM, GRU 모델을 바로 학습시키고, 시간 축을 따라가며 모든 은닉 상태와 게이트, 시간을 거슬러 "
+              "흐르는 기울기를 확인하세요. 모두 신경망이 실제로 계산한 값입니다."},
+    "app.pages": {"en": "Pages", "ko": "페이지"},
+    "app.page.hello": {"en": "Hello playground", "ko": "Hello 놀이터"},
+    "app.page.hello.desc": {
+        "en": "The classic next-character task (h→e, e→l, l→l, l→o): type a word, train in a blink, inspect "
+              "every number at every time step.",
+        "ko": "고전적인 다음 글자 예측 (h→e, e→l, l→l, l→o): 단어를 입력하고 순식간에 학습한 뒤 모든 시점의 모든 값을 "
+              "살펴보세요."},
+    "app.concepts": {"en": "What you can see here", "ko": "여기서 볼 수 있는 것"},
+    "app.concepts.body": {
+        "en": "- **Memory**: a vanilla RNN feeds its hidden state back in, h_t = tanh(W_hh h_{t-1} + W_xh x_t + b), "
+              "so the second *l* in \"hello\" can be followed by *o* while the first is followed by *l*.\n"
+              "- **LSTM gates**: forget, input and output gates (each in [0, 1]) decide what the cell state "
+              "keeps, writes and shows.\n"
+              "- **GRU gates**: the reset gate clears the past before a new candidate is made; the update gate "
+              "mixes old state and candidate.\n"
+              "- **Backpropagation through time**: ||dL/dh_t|| shows how much each step's state matters to the loss.",
+        "ko": "- **기억**: 기본 RNN은 은닉 상태를 다시 입력으로 받습니다. h_t = tanh(W_hh h_{t-1} + W_xh x_t + b). "
+              "그래서 \"hello\"의 두 번째 *l* 다음에는 *o*, 첫 번째 *l* 다음에는 *l*이 올 수 있습니다.\n"
+              "- **LSTM 게이트**: forget, input, output 게이트(각각 [0, 1])가 셀 상태에서 무엇을 유지하고, 쓰고, "
+              "내보낼지 정합니다.\n"
+              "- **GRU 게이트**: reset 게이트는 새 후보를 만들기 전에 과거를 지우고, update 게이트는 이전 상태와 후보를 "
+              "섞습니다.\n"
+              "- **시간을 통한 역전파(BPTT)**: ||dL/dh_t||는 각 시점의 상태가 손실에 얼마나 중요한지 보여줍니다."},
+    "app.start": {"en": "Start with the Hello playground in the sidebar.", "ko": "사이드바의 Hello 놀이터에서 시작하세요."},
+    "app.open_page": {"en": "Open the Hello playground", "ko": "Hello 놀이터 열기"},
+    "sidebar.language": {"en": "Language / 언어", "ko": "Language / 언어"},
+    "sidebar.device": {"en": "Compute device", "ko": "연산 장치"},
+    "sidebar.device.help": {
+        "en": "CUDA is used automatically when a GPU is present; choose CPU to compare.",
+        "ko": "GPU가 있으면 CUDA를 자동으로 사용합니다. 비교하려면 CPU를 고르세요."},
+    "sidebar.device.none": {"en": "No GPU found: training runs on the CPU.", "ko": "GPU가 없어 CPU에서 학습합니다."},
+    # --- hello playground ---------------------------------------------------------------------------
+    "hello.title": {"en": "Hello playground", "ko": "Hello 놀이터"},
+    "hello.intro": {
+        "en": "The network reads the text one character at a time and, at every step, predicts the next character. "
+              "With \"hello\" it must learn h→e, e→l, l→l and l→o: the same input *l* needs two different "
+              "answers, which only a memory of the earlier characters can give.",
+        "ko": "신경망은 글자를 하나씩 읽으며 매 시점 다음 글자를 예측합니다. \"hello\"에서는 h→e, e→l, l→l, l→o를 "
+              "배워야 합니다. 같은 입력 *l*에 서로 다른 두 답이 필요하므로, 앞 글자를 기억해야만 풀 수 있습니다."},
+    "hello.settings": {"en": "Model and training", "ko": "모델과 학습"},
+    "hello.text": {"en": "Training text", "ko": "학습 텍스트"},
+    "hello.text.help": {
+        "en": "Any text, English or Korean (at most {n} characters). Each character is one time step.",
+        "ko": "영어든 한국어든 어떤 텍스트도 됩니다 (최대 {n}자). 글자 하나가 한 시점입니다."},
+    "hello.cell": {"en": "Cell", "ko": "셀 종류"},
+    "hello.hidden": {"en": "Hidden units", "ko": "은닉 유닛 수"},
+    "hello.lr": {"en": "Learning rate (Adam)", "ko": "학습률 (Adam)"},
+    "hello.steps": {"en": "Training steps", "ko": "학습 스텝 수"},
+    "hello.seed": {"en": "Seed", "ko": "시드"},
+    "hello.seed.help": {"en": "Same seed, same settings: the same result every time.",
+                        "ko": "시드와 설정이 같으면 언제나 같은 결과가 나옵니다."},
+    "hello.train": {"en": "Train", "ko": "학습"},
+    "hello.training": {"en": "Training… step {step}/{steps}, loss {loss:.4f}", "ko": "학습 중… {step}/{steps} 스텝, 손실 {loss:.4f}"},
+    "hello.trained": {
+        "en": "Trained {cell} · {hidden} units · {steps} steps in {ms:.0f} ms on {device}: loss {loss:.4f}, "
+              "next-character accuracy {acc:.0%}.",
+        "ko": "{cell} · 유닛 {hidden}개 · {steps} 스텝을 {device}에서 {ms:.0f} ms 동안 학습: 손실 {loss:.4f}, "
+              "다음 글자 정확도 {acc:.0%}."},
+    "hello.stale": {
+        "en": "The settings above differ from the trained model's; press Train to train with them. "
+              "The figures below show the trained model.",
+        "ko": "위 설정이 학습된 모델과 다릅니다. 새 설정으로 학습하려면 학습 버튼을 누르세요. 아래 그림은 학습된 모델입니다."},
+    "hello.not_perfect": {
+        "en": "Not every next character is predicted yet: try more steps, more hidden units or another seed.",
+        "ko": "아직 모든 다음 글자를 맞히지 못합니다. 스텝이나 은닉 유닛을 늘리거나 다른 시드를 써 보세요."},
+    "hello.status.diverged": {"en": "Training diverged: {msg}", "ko": "학습이 발산했습니다: {msg}"},
+    "hello.status.deadline": {"en": "Time limit reached: {msg}. The model trained so far is kept.",
+                              "ko": "시간 제한에 도달했습니다: {msg}. 지금까지 학습된 모델은 유지됩니다."},
+    "hello.bad_text": {"en": "Cannot train on this text: {msg}", "ko": "이 텍스트로는 학습할 수 없습니다: {msg}"},
+    "hello.bad_setting": {"en": "Invalid setting: {msg}", "ko": "잘못된 설정입니다: {msg}"},
+    "hello.cursor": {"en": "Time step", "ko": "시점"},
+    "hello.cursor.help": {"en": "Moving the time step never retrains; it only moves the cursor.",
+                          "ko": "시점을 옮겨도 다시 학습하지 않습니다. 커서만 움직입니다."},
+    "hello.at_step": {
+        "en": "Step t = {t}: input **{x}**, target **{y}**, predicted **{p}** ({prob:.0%}) {mark}",
+        "ko": "시점 t = {t}: 입력 **{x}**, 정답 **{y}**, 예측 **{p}** ({prob:.0%}) {mark}"},
+    "hello.predictions": {"en": "Predictions at every step", "ko": "시점별 예측"},
+    "hello.predictions.howto": {
+        "en": "Each row is one time step: the character read, the character that really comes next, and the "
+              "model's top guesses with their softmax probabilities. ✅ means the top guess is right.",
+        "ko": "각 행이 한 시점입니다. 읽은 글자, 실제 다음 글자, 그리고 모델의 상위 예측과 소프트맥스 확률입니다. "
+              "✅는 가장 높은 예측이 맞았다는 뜻입니다."},
+    "hello.col.t": {"en": "t", "ko": "t"},
+    "hello.col.input": {"en": "input", "ko": "입력"},
+    "hello.col.target": {"en": "target", "ko": "정답"},
+    "hello.col.top": {"en": "top predictions", "ko": "상위 예측"},
+    "hello.col.p_target": {"en": "P(target)", "ko": "P(정답)"},
+    "hello.col.ok": {"en": "right?", "ko": "정답?"},
+    "hello.states": {"en": "Inside the network, step by step", "ko": "신경망 내부, 시점별로"},
+    "hello.states.howto.rnn": {
+        "en": "Each heatmap row is one hidden unit, each column one time step (the character read). Colour is "
+              "the value of h_t = tanh(W_hh h_(t-1) + W_xh x_t + b), between -1 (blue) and +1 (red). Compare the "
+              "two columns where *l* is read: different colours there are the memory at work.",
+        "ko": "히트맵의 각 행은 은닉 유닛 하나, 각 열은 한 시점(읽은 글자)입니다. 색은 "
+              "h_t = tanh(W_hh h_(t-1) + W_xh x_t + b)의 값으로 -1(파랑)에서 +1(빨강) 사이입니다. *l*을 읽는 두 열을 "
+              "비교해 보세요. 색이 다르다면 그것이 기억입니다."},
+    "hello.states.howto.lstm": {
+        "en": "Rows are units, columns are time steps. Gates are sigmoids in [0, 1] (white = 0, dark = 1): the "
+              "forget gate f keeps the old cell state, the input gate i admits the candidate g, the output gate o "
+              "decides what of tanh(c_t) becomes h_t. c_t = f⊙c_(t-1) + i⊙g and h_t = o⊙tanh(c_t).",
+        "ko": "행은 유닛, 열은 시점입니다. 게이트는 [0, 1]의 시그모이드입니다 (흰색 = 0, 진한 색 = 1). forget 게이트 f는 "
+              "이전 셀 상태를 유지하고, input 게이트 i는 후보 g를 받아들이며, output 게이트 o는 tanh(c_t) 중 무엇을 h_t로 "
+              "내보낼지 정합니다. c_t = f⊙c_(t-1) + i⊙g, h_t = o⊙tanh(c_t)."},
+    "hello.states.howto.gru": {
+        "en": "Rows are units, columns are time steps. The reset gate r (in [0, 1]) decides how much of the old "
+              "state enters the candidate n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); the update gate z mixes: "
+              "h_t = (1 - z)⊙n + z⊙h_(t-1) (PyTorch's convention: z near 1 keeps the old state).",
+        "ko": "행은 유닛, 열은 시점입니다. reset 게이트 r([0, 1])은 이전 상태가 후보 "
+              "n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))에 얼마나 들어갈지 정하고, update 게이트 z는 "
+              "h_t = (1 - z)⊙n + z⊙h_(t-1)로 섞습니다 (PyTorch 규약: z가 1에 가까우면 이전 상태를 유지)."},
+    "hello.probs": {"en": "Predicted next character", "ko": "다음 글자 예측 확률"},
+    "hello.probs.howto": {
+        "en": "Softmax probability of every character (rows) at every step (columns). A circle marks the true "
+              "next character: a dark cell under the circle means a confident right answer.",
+        "ko": "모든 글자(행)에 대한 시점별(열) 소프트맥스 확률입니다. 동그라미는 실제 다음 글자를 표시합니다. 동그라미 아래 "
+              "칸이 진하면 자신 있게 맞힌 것입니다."},
+    "hello.grad": {"en": "Gradient through time", "ko": "시간에 따른 기울기"},
+    "hello.grad.howto": {
+        "en": "||dL/dh_t||: how strongly the loss (mean cross-entropy over all steps) responds to the hidden state "
+              "at step t, through its own prediction and every later step (backpropagation through time). "
+              "Log scale: a steady fall towards early steps is a vanishing gradient.",
+        "ko": "||dL/dh_t||: 손실(모든 시점의 평균 교차 엔트로피)이 시점 t의 은닉 상태에 얼마나 민감한지를, 그 시점의 "
+              "예측과 이후 모든 시점을 거쳐 계산한 값입니다 (BPTT). 로그 눈금에서 앞쪽 시점으로 갈수록 꾸준히 작아지면 "
+              "기울기 소실입니다."},
+    "hello.loss": {"en": "Training loss", "ko": "학습 손실"},
+    "hello.loss.howto": {
+        "en": "Mean cross-entropy over all steps (log scale) and next-character accuracy as training proceeds. "
+              "ln(vocabulary size) is the loss of a uniform guess.",
+        "ko": "학습이 진행되면서 모든 시점의 평균 교차 엔트로피(로그 눈금)와 다음 글자 정확도입니다. "
+              "ln(어휘 크기)는 균등하게 찍었을 때의 손실입니다."},
+    "hello.generate": {"en": "Generate text", "ko": "텍스트 생성"},
+    "hello.generate.howto": {
+        "en": "Start from a prime character and sample one character at a time from the softmax, feeding each "
+              "back in. Low temperature: the most likely path; high temperature: more surprises.",
+        "ko": "시작 글자에서 출발해 소프트맥스에서 한 글자씩 샘플링하고, 그 글자를 다시 입력합니다. 낮은 온도는 가장 "
+              "그럴듯한 길, 높은 온도는 더 많은 의외성을 줍니다."},
+    "hello.prime": {"en": "Prime", "ko": "시작 글자"},
+    "hello.prime.help": {"en": "Characters the model has seen ({chars}).", "ko": "모델이 본 글자들 ({chars})."},
+    "hello.gen_n": {"en": "Characters to generate", "ko": "생성할 글자 수"},
+    "hello.temperature": {"en": "Temperature", "ko": "온도"},
+    "hello.gen_seed": {"en": "Sampling seed", "ko": "샘플링 시드"},
+    "hello.generate.button": {"en": "Generate", "ko": "생성"},
+    "hello.bad_prime": {"en": "Cannot generate: {msg}", "ko": "생성할 수 없습니다: {msg}"},
+    "err.text.type": {"en": "the training text must be text.", "ko": "학습 텍스트는 문자열이어야 합니다."},
+    "err.text.empty": {"en": "the training text is empty. Type a word such as \"hello\".",
+                       "ko": "학습 텍스트가 비어 있습니다. \"hello\" 같은 단어를 입력하세요."},
+    "err.text.short": {"en": "one character is not enough: the network needs at least one input and the character after it.",
+                       "ko": "글자 하나로는 부족합니다. 입력 글자와 그다음 글자가 적어도 하나씩 있어야 합니다."},
+    "err.text.long": {"en": "the text has {n} characters; the limit is {limit}.",
+                      "ko": "텍스트가 {n}자입니다. 최대 {limit}자까지 가능합니다."},
+    "err.text.vocab": {"en": "the text has {n} distinct characters; the limit is {limit}.",
+                       "ko": "서로 다른 글자가 {n}개입니다. 최대 {limit}개까지 가능합니다."},
+    # --- figures ------------------------------------------------------------------------------------
+    "fig.hidden": {"en": "hidden state h", "ko": "은닉 상태 h"},
+    "fig.cell": {"en": "cell state c", "ko": "셀 상태 c"},
+    "fig.gate.input": {"en": "input gate i", "ko": "입력 게이트 i"},
+    "fig.gate.forget": {"en": "forget gate f", "ko": "망각 게이트 f"},
+    "fig.gate.output": {"en": "output gate o", "ko": "출력 게이트 o"},
+    "fig.gate.candidate.lstm": {"en": "candidate g", "ko": "후보 g"},
+    "fig.gate.candidate.gru": {"en": "candidate n", "ko": "후보 n"},
+    "fig.gate.reset": {"en": "reset gate r", "ko": "리셋 게이트 r"},
+    "fig.gate.update": {"en": "update gate z", "ko": "업데이트 게이트 z"},
+    "fig.unit": {"en": "unit", "ko": "유닛"},
+    "fig.step": {"en": "time step (character read)", "ko": "시점 (읽은 글자)"},
+    "fig.value": {"en": "value", "ko": "값"},
+    "fig.loss": {"en": "loss", "ko": "손실"},
+    "fig.accuracy": {"en": "accuracy", "ko": "정확도"},
+    "fig.train_step": {"en": "training step", "ko": "학습 스텝"},
+    "fig.uniform": {"en": "uniform guess ln V", "ko": "균등 추측 ln V"},
+    "fig.grad_h": {"en": "||dL/dh_t||", "ko": "||dL/dh_t||"},
+    "fig.grad_c": {"en": "||dL/dc_t|| (cell)", "ko": "||dL/dc_t|| (셀)"},
+    "fig.next_char": {"en": "next character", "ko": "다음 글자"},
+    "fig.prob": {"en": "probability", "ko": "확률"},
+    "fig.target": {"en": "true next character", "ko": "실제 다음 글자"},
+    "fig.cursor": {"en": "t = {t}", "ko": "t = {t}"},
+}
+
+
+def t(key: str, lang: str = "en", **fmt) -> str:
+    """The text for `key` in `lang` ("en" or "ko"), with `{placeholders}` filled from `fmt`."""
+    entry = TEXT[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**fmt) if fmt else text

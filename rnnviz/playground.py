@@ -1,0 +1,76 @@
+"""The "hello" playground as one library call: text -> next-character task -> model -> training -> trace.
+
+The page fills a `PlaygroundConfig` from its widgets and calls `run_playground`; everything the page
+draws comes from the returned `PlaygroundRun`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from .model import CharRNN, build_model
+from .text import Vocab, next_char_task
+from .trace import Trace, trace
+from .train import OnStep, TrainConfig, TrainResult, train
+
+HIDDEN_CHOICES = (1, 128)        # bounds of the page's hidden-size slider
+LR_CHOICES = [0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3]
+STEPS_RANGE = (10, 2000)
+SEED_RANGE = (0, 9999)
+DEADLINE_S = 20.0                # a page's training run never takes longer than this
+
+
+@dataclass(frozen=True)
+class PlaygroundConfig:
+    text: str = "hello"     # training text: inputs text[:-1], targets text[1:]
+    cell: str = "lstm"      # rnn | lstm | gru
+    hidden: int = 16        # hidden units
+    lr: float = 0.05        # Adam learning rate
+    steps: int = 150        # full-batch training steps
+    seed: int = 0           # initial weights (and everything else): same seed, same result
+
+    def validate(self) -> "PlaygroundConfig":
+        lo, hi = HIDDEN_CHOICES
+        if not isinstance(self.hidden, int) or not lo <= self.hidden <= hi:
+            raise ValueError(f"hidden units must be between {lo} and {hi}, not {self.hidden!r}")
+        lo, hi = STEPS_RANGE
+        if not isinstance(self.steps, int) or not lo <= self.steps <= hi:
+            raise ValueError(f"steps must be between {lo} and {hi}, not {self.steps!r}")
+        lo, hi = SEED_RANGE
+        if not isinstance(self.seed, int) or not lo <= self.seed <= hi:
+            raise ValueError(f"seed must be between {lo} and {hi}, not {self.seed!r}")
+        return self
+
+
+@dataclass
+class PlaygroundRun:
+    cfg: PlaygroundConfig
+    vocab: Vocab
+    x: torch.Tensor            # (T,) input ids
+    y: torch.Tensor            # (T,) target ids
+    model: CharRNN
+    result: TrainResult
+    trace: Trace               # the training text traced with the trained weights, with gradients
+    device: str
+    seconds: float
+    extras: dict = field(default_factory=dict)   # per-run memo for a UI (figures per language, samples)
+
+    @property
+    def input_chars(self) -> list[str]:
+        return list(self.vocab.decode(self.x))
+
+
+def run_playground(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
+                   deadline_s: float = DEADLINE_S) -> PlaygroundRun:
+    """Train a fresh model on cfg.text and trace it. Raises ValueError (TextError for the text) on bad input."""
+    cfg.validate()
+    vocab, x, y = next_char_task(cfg.text)
+    t0 = time.perf_counter()
+    model = build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed, device=device)
+    tcfg = TrainConfig(lr=cfg.lr, steps=cfg.steps, seed=cfg.seed, deadline_s=deadline_s)
+    result = train(model, x, y, tcfg, on_step=on_step)
+    tr = trace(model, x, y)
+    return PlaygroundRun(cfg=cfg, vocab=vocab, x=x, y=y, model=model, result=result, trace=tr, device=str(device),
+                         seconds=time.perf_counter() - t0)

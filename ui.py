@@ -1,0 +1,115 @@
+"""Shared Streamlit helpers for the pages: page set-up, language and device pickers, URL query
+parameters. Library work (training, tracing, figures) stays in `rnnviz`; this module only draws
+widgets and reads/writes `st.session_state` and `st.query_params`."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+import torch
+
+from rnnviz.i18n import LANG_NAMES, LANGS, t
+
+torch.set_num_threads(1)   # one intra-op thread: on a shared CPU two threads made small models several times slower
+
+
+def setup_page(title_key: str, icon: str = "🔁") -> str:
+    """set_page_config, language and device pickers in the sidebar; returns the language code."""
+    lang = _lang_from_state()
+    st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide")
+    lang = lang_ui()
+    device_ui(lang)
+    return lang
+
+
+def _lang_from_state() -> str:
+    if "_lang" not in st.session_state:
+        q = st.query_params.get("lang")
+        st.session_state["_lang"] = q if q in LANGS else "en"
+    return st.session_state["_lang"]
+
+
+def lang_ui() -> str:
+    """Language picker (kept across pages and in the URL as ?lang=)."""
+    cur = _lang_from_state()
+    st.session_state["lang_widget"] = cur
+
+    def _changed():
+        st.session_state["_lang"] = st.session_state["lang_widget"]
+
+    st.sidebar.radio(t("sidebar.language", cur), LANGS, format_func=LANG_NAMES.get, key="lang_widget",
+                     horizontal=True, on_change=_changed)
+    lang = st.session_state["_lang"]
+    if lang != "en":
+        st.query_params["lang"] = lang
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+    return lang
+
+
+def device_ui(lang: str) -> str:
+    """CUDA when present (the default), or CPU; the choice is kept for the session."""
+    options = (["cuda"] if torch.cuda.is_available() else []) + ["cpu"]
+    if st.session_state.get("_device") not in options:
+        st.session_state["_device"] = options[0]
+    st.session_state["device_widget"] = st.session_state["_device"]
+
+    def _changed():
+        st.session_state["_device"] = st.session_state["device_widget"]
+
+    st.sidebar.radio(t("sidebar.device", lang), options, key="device_widget", horizontal=True,
+                     format_func=lambda d: f"CUDA ({torch.cuda.get_device_name(0)})" if d == "cuda" else "CPU",
+                     help=t("sidebar.device.help", lang), on_change=_changed)
+    if len(options) == 1:
+        st.sidebar.caption(t("sidebar.device.none", lang))
+    return st.session_state["_device"]
+
+
+def device() -> str:
+    return st.session_state.get("_device", "cpu")
+
+
+# ---- query parameters: a link reproduces the view ---------------------------------------------------
+# Every value read from the URL is checked and clamped; a bad value falls back to the default.
+
+def qp_int(name: str, default: int, lo: int, hi: int) -> int:
+    try:
+        return min(max(int(st.query_params.get(name, default)), lo), hi)
+    except (TypeError, ValueError):
+        return default
+
+
+def qp_float(name: str, default: float, choices: list[float]) -> float:
+    """The choice nearest to the URL's value (so a slider over `choices` accepts it)."""
+    try:
+        v = float(st.query_params.get(name, default))
+        if not math.isfinite(v):
+            return default
+    except (TypeError, ValueError):
+        return default
+    return min(choices, key=lambda c: abs(math.log(c) - math.log(max(v, 1e-12))))
+
+
+def qp_choice(name: str, default: str, choices) -> str:
+    v = st.query_params.get(name, default)
+    return v if v in choices else default
+
+
+def qp_str(name: str, default: str, max_len: int) -> str:
+    v = st.query_params.get(name, default)
+    return v[:max_len] if isinstance(v, str) else default
+
+
+def init_state(values: dict) -> None:
+    """Give widget keys their first value (from the URL) once per session; the widgets own them after."""
+    for k, v in values.items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def set_query_params(values: dict) -> None:
+    """Write the page's key settings into the URL (only what changed, to avoid needless reruns)."""
+    for k, v in values.items():
+        s = str(v)
+        if st.query_params.get(k) != s:
+            st.query_params[k] = s
