@@ -4,11 +4,14 @@ import streamlit as st
 import ui
 from rnnviz.i18n import t
 
-lang = ui.setup_page("app.title")
+lang = ui.setup_page("app.title", ":material/home:")
 st.title(t("app.title", lang))
 st.markdown(t("app.tagline", lang))
 st.subheader(t("app.pages", lang))
-st.page_link("pages/1_Hello_Playground.py", label=t("app.page.hello", lang), icon="👋")
-st.caption(t("app.page.hello.desc", lang))
+for script, key, icon in ui.PAGES[1:]:
+    with st.container(border=True):
+        st.page_link(script, label=f"**{t(key, lang)}**", icon=icon,
+                     query_params={"lang": lang} if lang != "en" else None)
+        st.caption(t(f"{key}.desc", lang))
 st.subheader(t("app.concepts", lang))
 st.markdown(t("app.concepts.body", lang))

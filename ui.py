@@ -13,13 +13,28 @@ from rnnviz.i18n import LANG_NAMES, LANGS, t
 torch.set_num_threads(1)   # one intra-op thread: on a shared CPU two threads made small models several times slower
 
 
-def setup_page(title_key: str, icon: str = "🔁") -> str:
-    """set_page_config, language and device pickers in the sidebar; returns the language code."""
+PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's language
+    ("app.py", "app.page.home", ":material/home:"),
+    ("pages/1_Hello_Playground.py", "app.page.hello", ":material/waving_hand:"),
+]
+
+
+def setup_page(title_key: str, icon: str = ":material/replay:") -> str:
+    """set_page_config, navigation, language and device pickers in the sidebar; returns the language code."""
     lang = _lang_from_state()
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide")
     lang = lang_ui()
+    nav_ui(lang)
     device_ui(lang)
     return lang
+
+
+def nav_ui(lang: str) -> None:
+    """Links to every page with translated names (Streamlit's own page list is switched off in config)."""
+    with st.sidebar:
+        for script, key, icon in PAGES:
+            st.page_link(script, label=t(key, lang), icon=icon, query_params={"lang": lang} if lang != "en" else None)
+        st.divider()
 
 
 def _lang_from_state() -> str:

@@ -2,6 +2,7 @@
 blink, and inspect every number the network computed at every time step."""
 import time
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,10 +14,15 @@ from rnnviz.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RAN
 from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
 from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char
 
-lang = ui.setup_page("hello.title", "👋")
+lang = ui.setup_page("hello.title", ":material/waving_hand:")
 ss = st.session_state
 DEFAULT = PlaygroundConfig()
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+VECTOR_NAMES = {  # the symbols of the equations shown beside the figures
+    "rnn": {"h": "h_t"},
+    "lstm": {"h": "h_t", "input": "i_t", "forget": "f_t", "candidate": "g_t", "output": "o_t", "c": "c_t"},
+    "gru": {"h": "h_t", "reset": "r_t", "update": "z_t", "candidate": "n_t"},
+}
 
 
 def settings_ui() -> tuple[PlaygroundConfig, bool]:
@@ -123,15 +129,15 @@ def inspect_ui(run) -> None:
     row = prediction_rows(tr, run.vocab, k=1)[step - 1]
     (c, p), = row["top"]
     st.markdown(t("hello.at_step", lang, t=step, x=show_char(row["input"]), y=show_char(row["target"]),
-                  p=show_char(c), prob=p, mark="✅" if row["correct"] else "❌"))
+                  p=show_char(c), prob=p, mark=":green[**✓**]" if row["correct"] else ":red[**✗**]"))
     figs = figures(run)
     c1, c2 = st.columns([3, 1])
     c1.plotly_chart(F.set_cursor(figs["states"], step, lang), key="hello.states_fig", width="stretch")
     c2.caption(t(f"hello.states.howto.{tr.kind}", lang))
     vals = tr.at(step)
-    names = {"h": "h", "c": "c", "input": "i", "forget": "f", "candidate": "g" if tr.kind == "lstm" else "n",
-             "output": "o", "reset": "r", "update": "z"}
-    c2.dataframe(pd.DataFrame({names[k]: v for k, v in vals.items()}).round(3), height=min(38 + 35 * len(vals["h"]), 400))
+    st.caption(t("hello.values_at", lang, t=step))
+    st.dataframe(pd.DataFrame(np.stack(list(vals.values())), index=[VECTOR_NAMES[tr.kind][k] for k in vals]).round(4),
+                 key="hello.values")
     c1, c2 = st.columns([3, 1])
     c1.plotly_chart(F.set_cursor(figs["probs"], step, lang), key="hello.probs_fig", width="stretch")
     c2.markdown(f"#### {t('hello.probs', lang)}")
@@ -152,7 +158,7 @@ def predictions_ui(run) -> None:
         t("hello.col.target", lang): [show_char(r["target"]) for r in rows],
         t("hello.col.top", lang): [format_top(r["top"]) for r in rows],
         t("hello.col.p_target", lang): [round(r["p_target"], 3) for r in rows],
-        t("hello.col.ok", lang): ["✅" if r["correct"] else "❌" for r in rows],
+        t("hello.col.ok", lang): ["✓" if r["correct"] else "✗" for r in rows],
     }), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420), key="hello.pred_table")
 
 

@@ -58,7 +58,7 @@ def states_figure(tr: Trace, chars: list[str], lang: str = "en") -> go.Figure:
     chars: the T input characters (time-axis labels)."""
     rows = _rows(tr)
     H = tr.hidden.shape[1]
-    panel = int(min(max(110, 14 * H + 40), 320))                 # px per panel
+    panel = int(min(max(110, 10 * H + 50), 320))                 # px per panel
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=min(0.06, 0.25 / len(rows)),
                         subplot_titles=[tr_(k, lang) for k, _, _ in rows])
     steps = np.arange(1, tr.T + 1)
@@ -130,22 +130,21 @@ def grad_figure(tr: Trace, chars: list[str], lang: str = "en") -> go.Figure:
 
 
 def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Figure:
-    """Training loss (log axis) and accuracy (right axis) per training step, with the uniform-guess loss."""
+    """Training loss (log axis, with the uniform-guess loss ln V) above training accuracy, per training step."""
     steps = np.arange(1, len(losses) + 1)
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=steps, y=_f32(losses), name=tr_("fig.loss", lang), line=dict(color=STYLE["line"][0], width=3)),
-                  secondary_y=False)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
+    fig.add_trace(go.Scatter(x=steps, y=_f32(losses), name=tr_("fig.loss", lang),
+                             line=dict(color=STYLE["line"][0], width=3)), row=1, col=1)
     fig.add_trace(go.Scatter(x=steps, y=_f32(accuracies), name=tr_("fig.accuracy", lang),
-                             line=dict(color=STYLE["line"][2], width=2, dash="dot")), secondary_y=True)
+                             line=dict(color=STYLE["line"][2], width=3)), row=2, col=1)
     if vocab_size > 1:
-        fig.add_hline(y=math.log(vocab_size), line=dict(color="gray", dash="dash"),
+        fig.add_hline(y=math.log(vocab_size), line=dict(color="gray", dash="dash"), row=1, col=1,
                       annotation_text=tr_("fig.uniform", lang), annotation_position="top right")
-    fig.update_yaxes(type="log", title_text=tr_("fig.loss", lang), secondary_y=False)
-    fig.update_yaxes(range=[0, 1.05], title_text=tr_("fig.accuracy", lang), tickformat=".0%", secondary_y=True,
-                     showgrid=False)
-    fig.update_xaxes(title_text=tr_("fig.train_step", lang))
-    fig.update_layout(template=_TEMPLATE, height=300, margin=dict(l=60, r=60, t=20, b=50),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_yaxes(type="log", title_text=tr_("fig.loss", lang), exponentformat="power", row=1, col=1)
+    fig.update_yaxes(range=[-0.05, 1.05], title_text=tr_("fig.accuracy", lang), tickformat=".0%", row=2, col=1,
+                     tickmode="array", tickvals=[0, 0.5, 1.0])
+    fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=2, col=1)
+    fig.update_layout(template=_TEMPLATE, height=340, margin=dict(l=70, r=20, t=20, b=50), showlegend=False)
     return fig
 
 

@@ -17,6 +17,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "작은 RNN, LSTM, GRU 모델을 바로 학습시키고, 시간 축을 따라가며 모든 은닉 상태와 게이트, 시간을 거슬러 "
               "흐르는 기울기를 확인하세요. 모두 신경망이 실제로 계산한 값입니다."},
     "app.pages": {"en": "Pages", "ko": "페이지"},
+    "app.page.home": {"en": "Home", "ko": "홈"},
     "app.page.hello": {"en": "Hello playground", "ko": "Hello 놀이터"},
     "app.page.hello.desc": {
         "en": "The classic next-character task (h→e, e→l, l→l, l→o): type a word, train in a blink, inspect "
@@ -92,12 +93,14 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.at_step": {
         "en": "Step t = {t}: input **{x}**, target **{y}**, predicted **{p}** ({prob:.0%}) {mark}",
         "ko": "시점 t = {t}: 입력 **{x}**, 정답 **{y}**, 예측 **{p}** ({prob:.0%}) {mark}"},
+    "hello.values_at": {"en": "Every value at step t = {t} (columns are units; hover the heatmaps for any other step).",
+                        "ko": "시점 t = {t}의 모든 값 (열은 유닛입니다. 다른 시점은 히트맵 위에 마우스를 올려 보세요)."},
     "hello.predictions": {"en": "Predictions at every step", "ko": "시점별 예측"},
     "hello.predictions.howto": {
         "en": "Each row is one time step: the character read, the character that really comes next, and the "
-              "model's top guesses with their softmax probabilities. ✅ means the top guess is right.",
+              "model's top guesses with their softmax probabilities. ✓ means the top guess is right.",
         "ko": "각 행이 한 시점입니다. 읽은 글자, 실제 다음 글자, 그리고 모델의 상위 예측과 소프트맥스 확률입니다. "
-              "✅는 가장 높은 예측이 맞았다는 뜻입니다."},
+              "✓는 가장 높은 예측이 맞았다는 뜻입니다."},
     "hello.col.t": {"en": "t", "ko": "t"},
     "hello.col.input": {"en": "input", "ko": "입력"},
     "hello.col.target": {"en": "target", "ko": "정답"},

@@ -12,6 +12,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from .optim import SGD, Adam, clip_grad_norm
+
 MAX_STEPS = 20_000
 MAX_LR = 10.0
 MAX_DEADLINE_S = 600.0
@@ -88,8 +90,7 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
         x, y = x.unsqueeze(0), y.unsqueeze(0)                   # (1, T)
     N = x.shape[0]
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = (torch.optim.Adam(params, lr=cfg.lr, foreach=True) if cfg.optimizer == "adam"   # foreach: ~2x faster
-           else torch.optim.SGD(params, lr=cfg.lr, foreach=True))                        # on small CPU models
+    opt = Adam(params, lr=cfg.lr) if cfg.optimizer == "adam" else SGD(params, lr=cfg.lr)
     good = [p.detach().clone() for p in params]                  # last weights that gave a finite loss
     gen = torch.Generator().manual_seed(cfg.seed)
     mini = cfg.batch_size is not None and cfg.batch_size < N
@@ -113,10 +114,10 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
             break
         torch._foreach_copy_(good, [p.detach() for p in params])
         acc = (logits.detach().argmax(-1) == yb).float().mean().item()
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         loss.backward()
         if cfg.clip:
-            gnorm = torch.nn.utils.clip_grad_norm_(params, cfg.clip, foreach=True)
+            gnorm = clip_grad_norm(params, cfg.clip)
             if not torch.isfinite(gnorm):
                 res.status, res.message = "diverged", (
                     f"training diverged at step {step} (the gradient is not finite); the weights of step "

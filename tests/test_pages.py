@@ -1,0 +1,220 @@
+"""AppTest for every page: the scripts run headless, as a browser session would drive them."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import rnnviz.playground as playground
+
+ROOT = Path(__file__).resolve().parents[1]
+HELLO = str(ROOT / "pages" / "1_Hello_Playground.py")
+HOME = str(ROOT / "app.py")
+
+
+def _app(path: str, **query) -> AppTest:
+    """Open `path` of the multipage app (entry point app.py) with URL query parameters."""
+    at = AppTest.from_file(HOME, default_timeout=60)
+    if path != HOME:
+        at.switch_page(str(Path(path).relative_to(ROOT)))
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _charts(at) -> dict[str, dict]:
+    """Plotly charts by widget key -> the spec the browser receives (decoded JSON)."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[el.proto.id] = spec
+    return out
+
+
+def _chart(at, key_part: str) -> dict:
+    hits = [s for k, s in _charts(at).items() if key_part in k]
+    assert len(hits) == 1, f"expected one chart with key {key_part!r}, got {list(_charts(at))}"
+    return hits[0]
+
+
+def _array(v) -> np.ndarray:
+    """A Plotly array as sent to the browser: a typed array {'dtype', 'bdata', 'shape'} or a list."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v)
+
+
+def _button(at, label: str):
+    (b,) = [b for b in at.button if b.label == label]
+    return b
+
+
+def _text(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [m.value for m in at.success] + [m.value for m in at.error]
+                     + [m.value for m in at.warning] + [m.value for m in at.info] + [m.value for m in at.title])
+
+
+def test_home_page_runs_and_links_to_the_playground():
+    at = _app(HOME)
+    assert not at.exception
+    assert "rnnviz" in at.title[0].value
+    links = [el.proto.page for el in at.get("page_link")]
+    assert any("Hello_Playground" in p for p in links)
+
+
+def test_home_page_in_korean():
+    at = _app(HOME, lang="ko")
+    assert not at.exception
+    assert "순환 신경망" in at.title[0].value
+
+
+def test_hello_trains_on_load_and_figures_carry_the_trace():
+    at = _app(HELLO)
+    assert not at.exception
+    assert "accuracy 100%" in at.success[0].value
+    run = at.session_state["hello.run"]
+    tr = run.trace
+    assert tr.accuracy == 1.0 and run.vocab.chars == ("e", "h", "l", "o")
+    states = _chart(at, "hello.states_fig")
+    z = [_array(d["z"]) for d in states["data"]]
+    assert len(z) == 6                                   # h, i, f, g, o, c
+    np.testing.assert_allclose(z[0], tr.hidden.T, atol=1e-6)
+    np.testing.assert_allclose(z[2], tr.gates["forget"].T, atol=1e-6)
+    np.testing.assert_allclose(z[5], tr.cell.T, atol=1e-6)
+    assert z[0].dtype == np.float32                      # compact typed arrays on the wire
+    assert states["layout"]["xaxis"]["ticktext"] == ["h", "e", "l", "l"]
+    grad = _chart(at, "hello.grad_fig")
+    np.testing.assert_allclose(_array(grad["data"][0]["y"]), tr.grad_hidden, rtol=1e-6)
+    probs = _chart(at, "hello.probs_fig")
+    np.testing.assert_allclose(_array(probs["data"][0]["z"]), tr.probs.T, atol=1e-6)
+    np.testing.assert_array_equal(_array(probs["data"][1]["y"]), tr.targets)
+    loss = _chart(at, "hello.loss_fig")
+    assert len(_array(loss["data"][0]["y"])) == run.result.steps
+    assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)
+    table = at.dataframe[-1].value
+    assert list(table["input"]) == ["h", "e", "l", "l"] and list(table["target"]) == ["e", "l", "l", "o"]
+    assert list(table["right?"]) == ["✓"] * 4
+
+
+def test_moving_the_cursor_never_retrains(monkeypatch):
+    at = _app(HELLO)
+    run = at.session_state["hello.run"]
+    calls = []
+    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(1))
+    at.select_slider(key="hello.t").set_value(3).run()
+    assert not at.exception and not calls
+    assert at.session_state["hello.run"] is run
+    assert "Step t = 3: input **l**, target **l**, predicted **l**" in _text(at)
+    shape = _chart(at, "hello.states_fig")["layout"]["shapes"][0]
+    assert (shape["x0"], shape["x1"]) == (2.5, 3.5)
+    assert _chart(at, "hello.grad_fig")["layout"]["shapes"][0]["x0"] == 2.5
+    np.testing.assert_allclose(at.dataframe[0].value.loc["f_t"].to_numpy(), run.trace.gates["forget"][2], atol=1e-4)
+    assert at.query_params["t"] == "3"
+
+
+@pytest.mark.parametrize("cell, panels", [("gru", ["reset gate r", "update gate z", "candidate n"]),
+                                          ("rnn", [])])
+def test_switching_cell_type_retrains(cell, panels):
+    at = _app(HELLO)
+    at.radio(key="hello.cell").set_value(cell)
+    _button(at, "Train").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(f"Trained {cell.upper()}")
+    run = at.session_state["hello.run"]
+    assert run.cfg.cell == cell and run.trace.kind == cell
+    states = _chart(at, "hello.states_fig")
+    titles = [a["text"] for a in states["layout"]["annotations"]]
+    assert titles == ["hidden state h"] + panels
+    np.testing.assert_allclose(_array(states["data"][0]["z"]), run.trace.hidden.T, atol=1e-6)
+    assert at.query_params["cell"] == cell
+
+
+@pytest.mark.parametrize("text, message", [("", "training text is empty"),
+                                           ("a", "one character is not enough"),
+                                           ("\x00\x01\x02", "training text is empty")], ids=["empty", "one", "binary"])
+def test_bad_text_gets_a_message_and_keeps_the_model(text, message):
+    at = _app(HELLO)
+    before = at.session_state["hello.run"]
+    at.text_input(key="hello.text").set_value(text)
+    _button(at, "Train").click().run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert at.session_state["hello.run"] is before          # the trained model is not lost
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
+    real_train = playground.train
+
+    def poisoned(model, x, y, cfg, on_step=None):
+        def hook(step, loss, acc):
+            if step == 5:                                    # blow the weights up mid-training
+                model.head.weight.data.fill_(float("inf"))
+            return on_step(step, loss, acc) if on_step else None
+        return real_train(model, x, y, cfg, on_step=hook)
+
+    monkeypatch.setattr(playground, "train", poisoned)
+    at = _app(HELLO)
+    assert not at.exception
+    assert any("diverged" in e.value for e in at.error)
+    run = at.session_state["hello.run"]
+    assert run.result.status == "diverged" and run.result.steps == 5
+    assert all(np.isfinite(p.detach().numpy()).all() for p in run.model.parameters())
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_query_parameters_reproduce_the_view():
+    at = _app(HELLO, text="abcabd", cell="gru", hidden="8", lr="0.1", steps="200", seed="3", t="3")
+    assert not at.exception
+    run = at.session_state["hello.run"]
+    assert run.cfg == playground.PlaygroundConfig(text="abcabd", cell="gru", hidden=8, lr=0.1, steps=200, seed=3)
+    assert at.success[0].value.startswith("Trained GRU · 8 units · 200 steps")
+    assert "Step t = 3: input **c**" in _text(at)
+    # the same link gives the same numbers (seeded)
+    again = _app(HELLO, text="abcabd", cell="gru", hidden="8", lr="0.1", steps="200", seed="3", t="3")
+    np.testing.assert_array_equal(again.session_state["hello.run"].trace.hidden, run.trace.hidden)
+
+
+def test_text_over_the_limit_is_cut_to_the_limit():
+    at = _app(HELLO, text="ab" * 1500, steps="10", hidden="4")
+    assert not at.exception
+    assert len(at.session_state["hello.run"].cfg.text) == 2000
+
+
+def test_absurd_query_parameters_are_clamped():
+    at = _app(HELLO, hidden="100000", steps="-5", lr="nan", cell="transformer", seed="x", t="999")
+    assert not at.exception
+    cfg = at.session_state["hello.run"].cfg
+    assert (cfg.hidden, cfg.steps, cfg.lr, cfg.cell, cfg.seed) == (128, 10, 0.05, "lstm", 0)
+    assert at.select_slider(key="hello.t").value == 4
+
+
+def test_korean_page():
+    at = _app(HELLO, lang="ko", text="오늘 주가가 어때?")
+    assert not at.exception
+    assert at.title[0].value == "Hello 놀이터"
+    assert "정확도 100%" in at.success[0].value
+    assert "시점 t = 1: 입력 **오**, 정답 **늘**" in _text(at)
+    states = _chart(at, "hello.states_fig")
+    assert states["layout"]["annotations"][0]["text"] == "은닉 상태 h"
+    assert states["layout"]["xaxis"]["ticktext"][:3] == ["오", "늘", "␣"]
+
+
+def test_generation_is_seeded_and_checks_the_prime():
+    at = _app(HELLO)
+    _button(at, "Generate").click().run()
+    assert not at.exception
+    first = at.code[0].value
+    assert first.startswith("h") and len(first) == 21 and set(first) <= set("helo")
+    _button(at, "Generate").click().run()
+    assert at.code[0].value == first
+    prime = [ti for ti in at.text_input if ti.label == "Prime"][0]
+    prime.set_value("z")
+    _button(at, "Generate").click().run()
+    assert not at.exception
+    assert any("never seen" in e.value for e in at.error)

@@ -1,0 +1,118 @@
+"""Vocab, text cleaning and validation, and the next-character task."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+import torch
+
+import rnnviz
+from rnnviz.text import MAX_TEXT_CHARS, MAX_VOCAB, TextError, Vocab, clean_text, validate_text
+
+
+def test_vocab_is_sorted_unique_chars():
+    v = Vocab.from_text("hello world")
+    assert v.chars == (" ", "d", "e", "h", "l", "o", "r", "w")
+    assert v.size == 8
+    k = Vocab.from_text("오늘 주가가 어때?")
+    assert k.chars == tuple(sorted(set("오늘 주가가 어때?")))
+    assert k.chars[0] == " " and len(k.chars) == len(set(k.chars)) == 8
+
+
+@pytest.mark.parametrize("text", ["hello world", "오늘 주가가 어때?", "a\tb\nc 한글 ABC"])
+def test_encode_decode_round_trip(text):
+    v = Vocab.from_text(text)
+    ids = v.encode(text)
+    assert ids.dtype == torch.long and ids.shape == (len(text),)
+    assert int(ids.min()) >= 0 and int(ids.max()) < v.size
+    assert v.decode(ids) == text
+    assert v.decode(ids.tolist()) == text
+    assert [v.chars[i] for i in ids.tolist()] == list(text)
+
+
+def test_encode_ids_follow_sorted_order():
+    v = Vocab.from_text("cab")
+    assert v.encode("abcab").tolist() == [0, 1, 2, 0, 1]
+
+
+def test_encode_rejects_unknown_characters():
+    v = Vocab.from_text("hello")
+    with pytest.raises(ValueError, match="z"):
+        v.encode("hez")
+
+
+def test_nfc_normalisation_of_hangul():
+    composed = "한국어 주가"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed and len(decomposed) > len(composed)   # really jamo
+    assert validate_text(decomposed) == composed
+    assert clean_text(decomposed) == composed
+    v1, x1, y1 = rnnviz.next_char_task(decomposed)
+    v2, x2, y2 = rnnviz.next_char_task(composed)
+    assert v1 == v2 and torch.equal(x1, x2) and torch.equal(y1, y2)
+    assert v1.decode(x1) == composed[:-1]
+
+
+def test_control_characters_dropped_newline_and_tab_kept():
+    assert clean_text("a\x00b\x07c\x1bd\u200be") == "abcde"
+    assert clean_text("a\tb\nc") == "a\tb\nc"
+    assert clean_text("a\r\nb\rc") == "a\nb\nc"
+    assert validate_text("he\x00llo\x7f") == "hello"
+    vocab, x, _ = rnnviz.next_char_task("ab\x01ab\x02")
+    assert vocab.chars == ("a", "b")
+
+
+@pytest.mark.parametrize("text,code", [
+    ("", "empty"),
+    ("\x00\x01", "empty"),          # nothing left after cleaning
+    ("a", "short"),
+    ("a\x00", "short"),
+    ("a" * (MAX_TEXT_CHARS + 1), "long"),
+    ("".join(chr(0xAC00 + i) for i in range(MAX_VOCAB + 1)), "vocab"),
+])
+def test_validate_text_rejects(text, code):
+    with pytest.raises(ValueError) as err:
+        validate_text(text)
+    assert isinstance(err.value, TextError) and err.value.code == code
+    assert str(err.value)
+    with pytest.raises(ValueError):
+        rnnviz.next_char_task(text)
+
+
+@pytest.mark.parametrize("value", [None, 123, b"hello", ["h", "i"]])
+def test_validate_text_rejects_non_str(value):
+    with pytest.raises(ValueError) as err:
+        validate_text(value)
+    assert err.value.code == "type"
+
+
+def test_validate_text_limits_are_inclusive():
+    assert validate_text("ab") == "ab"
+    assert len(validate_text("a" * MAX_TEXT_CHARS)) == MAX_TEXT_CHARS
+    many = "".join(chr(0xAC00 + i) for i in range(MAX_VOCAB))
+    assert validate_text(many) == many
+    with pytest.raises(ValueError):
+        validate_text("abc", max_chars=2)
+
+
+def test_long_error_carries_params():
+    with pytest.raises(TextError) as err:
+        validate_text("x" * (MAX_TEXT_CHARS + 5))
+    assert err.value.params == {"n": MAX_TEXT_CHARS + 5, "limit": MAX_TEXT_CHARS}
+
+
+def test_next_char_task_hello():
+    vocab, x, y = rnnviz.next_char_task("hello")
+    assert vocab.chars == ("e", "h", "l", "o")
+    assert [vocab.chars[i] for i in x.tolist()] == ["h", "e", "l", "l"]
+    assert [vocab.chars[i] for i in y.tolist()] == ["e", "l", "l", "o"]
+    assert x.tolist() == [1, 0, 2, 2] and y.tolist() == [0, 2, 2, 3]
+    assert x.dtype == y.dtype == torch.long
+
+
+def test_next_char_task_korean():
+    text = "오늘 주가가 어때?"
+    vocab, x, y = rnnviz.next_char_task(text)
+    assert x.shape == y.shape == (len(text) - 1,)
+    assert vocab.decode(x) == text[:-1] and vocab.decode(y) == text[1:]
+    assert torch.equal(x[1:], y[:-1])
