@@ -1,0 +1,89 @@
+"""Our fused Adam/SGD/clipping equal torch.optim's; prediction rows and generation; the playground call."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import rnnviz
+from rnnviz.optim import SGD, Adam, clip_grad_norm
+from rnnviz.playground import PlaygroundConfig, run_playground
+from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
+
+
+def _twin_models():
+    vocab, x, y = rnnviz.next_char_task("hello world")
+    return x, y, rnnviz.build_model("lstm", vocab.size, 8, seed=2), rnnviz.build_model("lstm", vocab.size, 8, seed=2)
+
+
+@pytest.mark.parametrize("ours, theirs", [(lambda p: Adam(p, lr=0.03), lambda p: torch.optim.Adam(p, lr=0.03)),
+                                          (lambda p: SGD(p, lr=0.3), lambda p: torch.optim.SGD(p, lr=0.3))],
+                         ids=["adam", "sgd"])
+def test_optimizers_match_torch_optim(ours, theirs):
+    x, y, m1, m2 = _twin_models()
+    p1 = [p for p in m1.parameters() if p.requires_grad]
+    p2 = [p for p in m2.parameters() if p.requires_grad]
+    o1, o2 = ours(p1), theirs(p2)
+    for _ in range(25):
+        for m, o, p, clip in [(m1, o1, p1, clip_grad_norm), (m2, o2, p2, torch.nn.utils.clip_grad_norm_)]:
+            o.zero_grad()
+            F.cross_entropy(m(x), y).backward()
+            clip(p, 0.3)
+            o.step()
+    for a, b in zip(p1, p2):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(p1[0], rnnviz.build_model("lstm", m1.cfg.vocab_size, 8, seed=2).rnn.weight_ih_l0)
+
+
+def test_clip_grad_norm_bounds_the_global_norm_and_reports_the_original():
+    p = [torch.nn.Parameter(torch.zeros(3)), torch.nn.Parameter(torch.zeros(4))]
+    p[0].grad, p[1].grad = torch.full((3,), 3.0), torch.full((4,), 4.0)
+    before = float(torch.sqrt(torch.tensor(9.0 * 3 + 16.0 * 4)))
+    assert float(clip_grad_norm(p, 1.0)) == pytest.approx(before)
+    after = float(torch.sqrt(sum((q.grad ** 2).sum() for q in p)))
+    assert after == pytest.approx(1.0, rel=1e-5)
+    assert float(clip_grad_norm(p, 10.0)) == pytest.approx(1.0, rel=1e-5)     # under the bound: unchanged
+    assert float(torch.sqrt(sum((q.grad ** 2).sum() for q in p))) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_prediction_rows_match_the_trace():
+    run = run_playground(PlaygroundConfig(text="hello", cell="gru", steps=60))
+    rows = prediction_rows(run.trace, run.vocab, k=2)
+    assert [r["input"] for r in rows] == list("hell") and [r["target"] for r in rows] == list("ello")
+    probs = run.trace.probs
+    for t, r in enumerate(rows):
+        assert r["t"] == t + 1 and len(r["top"]) == 2
+        assert r["top"][0][1] >= r["top"][1][1]
+        assert r["top"][0][0] == run.vocab.chars[int(probs[t].argmax())]
+        assert r["p_target"] == pytest.approx(float(probs[t, run.vocab.chars.index(r["target"])]))
+        assert r["correct"] == (r["top"][0][0] == r["target"])
+    assert format_top([("e", 0.97), (" ", 0.02)]) == "e 97% · ␣ 2%"
+
+
+def test_generate_is_seeded_bounded_and_checks_the_prime():
+    run = run_playground(PlaygroundConfig(text="hello hello", cell="lstm", steps=100))
+    a = generate(run.model, run.vocab, "h", 30, temperature=1.0, seed=4)
+    assert a == generate(run.model, run.vocab, "h", 30, temperature=1.0, seed=4)
+    assert len(a) == 30 and set(a) <= set(run.vocab.chars)
+    assert generate(run.model, run.vocab, "h", 4, temperature=0.05, seed=1) == "ello"  # near-greedy follows the text
+    for bad in [dict(prime=""), dict(prime="z"), dict(n=0), dict(n=MAX_GENERATE + 1), dict(temperature=0.0),
+                dict(temperature=float("nan"))]:
+        kw = dict(prime="h", n=5, temperature=1.0) | bad
+        with pytest.raises(ValueError):
+            generate(run.model, run.vocab, kw["prime"], kw["n"], kw["temperature"])
+
+
+def test_run_playground_defaults_learn_hello_for_every_cell():
+    for cell in rnnviz.CELLS:
+        run = run_playground(PlaygroundConfig(cell=cell))
+        assert run.trace.accuracy == 1.0, cell
+        assert run.result.status == "done" and run.result.steps == 150
+        assert run.input_chars == list("hell")
+
+
+@pytest.mark.parametrize("bad", [dict(hidden=0), dict(hidden=129), dict(steps=5), dict(steps=5000), dict(seed=-1),
+                                 dict(cell="transformer"), dict(lr=0.0), dict(text="")])
+def test_run_playground_rejects_out_of_bounds_settings(bad):
+    with pytest.raises(ValueError):
+        run_playground(PlaygroundConfig(**bad))
