@@ -171,6 +171,15 @@ TEXT: dict[str, dict[str, str]] = {
                       "ko": "텍스트가 {n}자입니다. 최대 {limit}자까지 가능합니다."},
     "err.text.vocab": {"en": "the text has {n} distinct characters; the limit is {limit}.",
                        "ko": "서로 다른 글자가 {n}개입니다. 최대 {limit}개까지 가능합니다."},
+    # --- step through time -----------------------------------------------------------------------
+    "step.bars": {"en": "state vectors at the cursor step", "ko": "커서 시점의 상태 벡터"},
+    "step.play": {"en": "Play", "ko": "재생"},
+    "step.pause": {"en": "Pause", "ko": "일시정지"},
+    "step.sat.left": {"en": "fraction of steps < 0.1 (left-saturated)", "ko": "0.1 미만인 시점 비율 (왼쪽 포화)"},
+    "step.sat.right": {"en": "fraction of steps > 0.9 (right-saturated)", "ko": "0.9 초과인 시점 비율 (오른쪽 포화)"},
+    "step.diff.start": {"en": "aligned from the first character", "ko": "첫 글자부터 맞춰 비교"},
+    "step.diff.end": {"en": "aligned from the last character", "ko": "마지막 글자부터 맞춰 비교"},
+    "step.unrolled.more": {"en": "{n} more steps, same weights", "ko": "같은 가중치로 {n} 시점 더"},
     # --- figures ------------------------------------------------------------------------------------
     "fig.hidden": {"en": "hidden state h", "ko": "은닉 상태 h"},
     "fig.cell": {"en": "cell state c", "ko": "셀 상태 c"},

@@ -1,0 +1,193 @@
+"""Figure builders for stepping through time inside the cell (pure functions: data in, go.Figure out).
+
+`animated_states_figure` carries one Plotly frame per time step with its own slider and play/pause
+buttons, so scrubbing through time happens in the browser without a server round trip.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .figures import STYLE, _TEMPLATE, _f32, _rows, time_axis
+from .i18n import t as tr_
+from .text import show_char
+from .trace import Trace
+
+
+def _cursor_shape(t: int) -> dict:
+    return dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0.0, y1=1.0, layer="above",
+                line=dict(color=STYLE["cursor"], width=3), fillcolor="rgba(0,0,0,0)")
+
+
+def animated_states_figure(tr: Trace, chars: list[str], lang: str = "en", start: int = 1) -> go.Figure:
+    """Heatmaps of h, every gate and c (units x time) above a bar chart of the state vectors at the
+    cursor step; one frame per step moves the cursor and redraws the bars. Play/pause and a step
+    slider are part of the figure (client-side)."""
+    rows = _rows(tr)
+    H, T = tr.hidden.shape[1], tr.T
+    n = len(rows) + 1
+    panel = int(min(max(90, 8 * H + 50), 260))
+    heights = [panel] * len(rows) + [max(panel, 180)]
+    fig = make_subplots(rows=n, cols=1, vertical_spacing=min(0.05, 0.3 / n), row_heights=heights,
+                        subplot_titles=[tr_(k, lang) for k, _, _ in rows] + [tr_("step.bars", lang)])
+    steps, units = np.arange(1, T + 1), np.arange(H)
+    hover = f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>%{{z:.3f}}<extra></extra>"
+    for r, (key, vals, cax) in enumerate(rows, start=1):
+        fig.add_trace(go.Heatmap(z=_f32(vals.T), x=steps, y=units, coloraxis=cax, meta=tr_(key, lang),
+                                 hovertemplate=hover, xgap=1 if T <= 60 else 0, ygap=1 if H <= 32 else 0), row=r, col=1)
+        fig.update_yaxes(autorange="reversed", title_text=tr_("fig.unit", lang), row=r, col=1, title_standoff=2)
+        fig.update_xaxes(matches="x", showticklabels=r == len(rows), row=r, col=1, **time_axis(chars))
+    bars = [("h", tr.hidden)] + ([("c", tr.cell)] if tr.cell is not None else [])
+    first_bar = len(fig.data)
+    for i, (name, vals) in enumerate(bars):
+        fig.add_trace(go.Bar(x=units, y=_f32(vals[start - 1]), name=f"{name}_t", marker_color=STYLE["line"][i],
+                             hovertemplate=f"{name}_t[%{{x}}] = %{{y:.3f}}<extra></extra>"), row=n, col=1)
+    lim = float(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0))
+    fig.update_yaxes(range=[-lim, lim], row=n, col=1, title_text=tr_("fig.value", lang))
+    fig.update_xaxes(title_text=tr_("fig.unit", lang), row=n, col=1, dtick=1 if H <= 32 else None)
+    bar_idx = list(range(first_bar, first_bar + len(bars)))
+    label = lambda t: f"{t} · {show_char(chars[t - 1])}"
+    fig.frames = [go.Frame(name=str(t), traces=bar_idx,
+                           data=[go.Bar(y=_f32(vals[t - 1])) for _, vals in bars],
+                           layout=dict(shapes=[_cursor_shape(t)]))
+                  for t in range(1, T + 1)]
+    anim = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    play = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
+    cmax = float(np.abs(tr.cell).max()) if tr.cell is not None else 1.0
+    bar_len = min(1.0, 1.4 / n)
+    fig.update_layout(
+        template=_TEMPLATE, height=sum(heights) + 170, margin=dict(l=60, r=20, t=40, b=120), barmode="group",
+        shapes=[_cursor_shape(start)], legend=dict(orientation="h", x=1, xanchor="right", y=0, yanchor="bottom"),
+        coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1, colorbar=dict(title="h", y=1, yanchor="top",
+                                                                                   len=bar_len, thickness=12)),
+        coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.kind != "rnn",
+                        colorbar=dict(title="σ", y=0.55, yanchor="middle", len=bar_len, thickness=12)),
+        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=60),
+                          buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play]),
+                                   dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
+                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
+        sliders=[dict(active=start - 1, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=50),
+                      currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": "),
+                      steps=[dict(method="animate", label=label(t), args=[[str(t)], anim]) for t in range(1, T + 1)])],
+    )
+    if tr.cell is not None:
+        fig.update_layout(coloraxis3=dict(colorscale=STYLE["signed"], cmin=-max(cmax, 1e-6), cmax=max(cmax, 1e-6),
+                                          colorbar=dict(title="c", y=0.2, yanchor="middle", len=bar_len, thickness=12)))
+    return fig
+
+
+def saturation_figure(sat: dict[str, tuple[np.ndarray, np.ndarray]], lang: str = "en") -> go.Figure:
+    """Karpathy et al. (2015) Fig. 4: each point is one unit of one gate; x = fraction of steps the gate
+    is left-saturated (< 0.1), y = fraction right-saturated (> 0.9)."""
+    fig = go.Figure()
+    for i, (gate, (left, right)) in enumerate(sat.items()):
+        fig.add_trace(go.Scatter(x=_f32(left), y=_f32(right), mode="markers", name=tr_(f"fig.gate.{gate}", lang),
+                                 marker=dict(size=10, opacity=0.75, color=STYLE["line"][i % len(STYLE["line"])]),
+                                 customdata=np.arange(len(left)),
+                                 hovertemplate=f"{tr_('fig.unit', lang)} %{{customdata}}<br>"
+                                               f"< 0.1: %{{x:.0%}}<br>> 0.9: %{{y:.0%}}<extra>%{{fullData.name}}</extra>"))
+    fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(color="lightgray", dash="dot"))
+    fig.update_xaxes(range=[-0.03, 1.03], tickformat=".0%", title_text=tr_("step.sat.left", lang))
+    fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", title_text=tr_("step.sat.right", lang))
+    fig.update_layout(template=_TEMPLATE, height=420, margin=dict(l=70, r=20, t=20, b=60),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
+def trajectory_figure(coords: np.ndarray, chars: list[str], t: int, explained=None, lang: str = "en") -> go.Figure:
+    """The hidden state's path h_1 .. h_T projected to 2-D (PCA), each point labelled with the character
+    read; step t highlighted."""
+    T = len(chars)
+    labels = [show_char(c) for c in chars]
+    fig = go.Figure(go.Scatter(x=_f32(coords[:, 0]), y=_f32(coords[:, 1]), mode="lines+markers+text",
+                               text=labels if T <= 80 else None, textposition="top center",
+                               line=dict(color="lightgray", width=2), marker=dict(size=9, color=np.arange(1, T + 1),
+                                                                                  colorscale="Viridis", showscale=False),
+                               customdata=np.arange(1, T + 1), textfont=dict(size=16),
+                               hovertemplate="t = %{customdata}: %{text}<extra></extra>", name="h_t"))
+    fig.add_trace(go.Scatter(x=[float(coords[t - 1, 0])], y=[float(coords[t - 1, 1])], mode="markers",
+                             marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(color=STYLE["cursor"], width=4)),
+                             hoverinfo="skip", name=tr_("fig.cursor", lang, t=t)))
+    ex = [0.0, 0.0] if explained is None else list(explained)
+    fig.update_xaxes(title_text=f"PC1 ({ex[0]:.0%})", zeroline=False)
+    fig.update_yaxes(title_text=f"PC2 ({ex[1]:.0%})", zeroline=False)
+    fig.update_layout(template=_TEMPLATE, height=460, margin=dict(l=60, r=20, t=20, b=50), showlegend=False)
+    return fig
+
+
+def difference_figure(diff_start: np.ndarray, diff_end: np.ndarray, chars_a: list[str], chars_b: list[str],
+                      lang: str = "en") -> go.Figure:
+    """||h^A_t − h^B_t|| per step, aligned from the start (top) and from the end (bottom)."""
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.22,
+                        subplot_titles=[tr_("step.diff.start", lang), tr_("step.diff.end", lang)])
+    for r, (d, a, b) in enumerate([(diff_start, chars_a[:len(diff_start)], chars_b[:len(diff_start)]),
+                                   (diff_end, chars_a[-len(diff_end):], chars_b[-len(diff_end):])], start=1):
+        x = np.arange(1, len(d) + 1)
+        fig.add_trace(go.Bar(x=x, y=_f32(d), marker_color=STYLE["line"][r - 1],
+                             hovertemplate="%{y:.3f}<extra></extra>"), row=r, col=1)
+        fig.update_xaxes(tickmode="array", tickvals=list(x),
+                         ticktext=[f"{show_char(p)}<br>{show_char(q)}" for p, q in zip(a, b)], row=r, col=1)
+        fig.update_yaxes(title_text="‖hᴬ−hᴮ‖", row=r, col=1, rangemode="tozero")
+    fig.update_layout(template=_TEMPLATE, height=480, margin=dict(l=60, r=20, t=40, b=40), showlegend=False)
+    return fig
+
+
+def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None, lang: str = "en",
+                    max_steps: int = 6) -> go.Figure:
+    """The network unrolled over the input: one copy of the cell per step, the SAME W_xh, W_hh, W_hy
+    (same colours) reused at every step."""
+    T = len(chars)
+    shown = list(range(min(T, max_steps)))
+    cell = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[kind]
+    state = "h, c" if kind == "lstm" else "h"
+    col = {"xh": "#2ca02c", "hh": "#d62728", "hy": "#1f77b4"}
+    fig = go.Figure()
+    ann = []
+    for i in shown:
+        x = 2.2 * i
+        fig.add_shape(type="rect", x0=x - 0.6, x1=x + 0.6, y0=-0.45, y1=0.45, line=dict(color="#444", width=2),
+                      fillcolor="#fff4d6")
+        ann.append(dict(x=x, y=0, text=f"<b>{cell}</b>", showarrow=False, font=dict(size=16)))
+        ann.append(dict(x=x, y=-1.75, text=f"x<sub>{i + 1}</sub> = <b>{html.escape(show_char(chars[i]))}</b>",
+                        showarrow=False, font=dict(size=17)))
+        ann.append(dict(x=x, y=-0.5, ax=x, ay=-1.5, xref="x", yref="y", axref="x", ayref="y", text="",
+                        showarrow=True, arrowhead=3, arrowwidth=2.5, arrowcolor=col["xh"]))
+        ann.append(dict(x=x + 0.18, y=-1.0, text="W<sub>xh</sub>", showarrow=False, xanchor="left",
+                        font=dict(color=col["xh"], size=15)))
+        ann.append(dict(x=x, y=1.5, ax=x, ay=0.5, xref="x", yref="y", axref="x", ayref="y", text="",
+                        showarrow=True, arrowhead=3, arrowwidth=2.5, arrowcolor=col["hy"]))
+        ann.append(dict(x=x + 0.18, y=1.0, text="W<sub>hy</sub>", showarrow=False, xanchor="left",
+                        font=dict(color=col["hy"], size=15)))
+        out = f"y<sub>{i + 1}</sub>" + (f" → <b>{html.escape(show_char(preds[i]))}</b>" if preds else "")
+        ann.append(dict(x=x, y=1.75, text=out, showarrow=False, font=dict(size=17)))
+        if i > 0 or True:
+            x0 = x - 2.2 + 0.6 if i > 0 else x - 1.5
+            ann.append(dict(x=x - 0.62, y=0, ax=x0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
+                            showarrow=True, arrowhead=3, arrowwidth=2.5, arrowcolor=col["hh"]))
+            ann.append(dict(x=(x0 + x - 0.62) / 2, y=0.2, text=("W<sub>hh</sub>" if i > 0 else f"{state}<sub>0</sub>=0"),
+                            showarrow=False, font=dict(color=col["hh"], size=14)))
+    if T > len(shown):
+        ann.append(dict(x=2.2 * len(shown) - 0.9, y=0, text=f"… {tr_('step.unrolled.more', lang, n=T - len(shown))}",
+                        showarrow=False, xanchor="left", font=dict(size=15)))
+    fig.update_layout(template=_TEMPLATE, annotations=ann, height=330, margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(visible=False, range=[-1.7, 2.2 * len(shown) + (1.4 if T > len(shown) else -0.9)]),
+                      yaxis=dict(visible=False, range=[-2.1, 2.1]), showlegend=False)
+    return fig
+
+
+def colored_text_html(chars: list[str], values: np.ndarray, vmax: float = 1.0, title: str = "") -> str:
+    """HTML for a text with each character's background coloured by a value in [-vmax, vmax]
+    (blue negative, red positive), LSTMVis / Karpathy style. Characters are HTML-escaped."""
+    vmax = float(vmax) if vmax and np.isfinite(vmax) and vmax > 0 else 1.0
+    spans = []
+    for c, v in zip(chars, np.asarray(values, dtype=np.float64)):
+        a = float(np.clip(abs(v) / vmax, 0.0, 1.0)) if np.isfinite(v) else 0.0
+        rgb = "214,39,40" if v > 0 else "31,119,180"
+        ch = "<br>" if c == "\n" else html.escape(c).replace(" ", "&nbsp;")
+        spans.append(f'<span title="{v:+.3f}" style="background: rgba({rgb},{a:.2f}); padding: 2px 0;">{ch}</span>')
+    head = f"<div style='font-size:0.85em;color:#666'>{html.escape(title)}</div>" if title else ""
+    return (f"{head}<div class='rnnviz-text' style=\"font-family: 'DejaVu Sans Mono', 'NanumGothicCoding', monospace; "
+            f"font-size: 1.35em; line-height: 2.0; word-break: break-all;\">{''.join(spans)}</div>")
