@@ -34,21 +34,29 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
-        if not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or not 0 < self.lr <= MAX_LR:
+        if not _is_num(self.lr) or not math.isfinite(self.lr) or not 0 < self.lr <= MAX_LR:
             raise ValueError(f"learning rate must be in (0, {MAX_LR}], not {self.lr!r}")
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS:
+        if not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be an integer between 1 and {MAX_STEPS}, not {self.steps!r}")
-        if self.clip is not None and (not math.isfinite(self.clip) or not 0 <= self.clip <= 1e4):
+        if self.clip is not None and (not _is_num(self.clip) or not math.isfinite(self.clip) or not 0 <= self.clip <= 1e4):
             raise ValueError(f"clip must be between 0 and 10000 (0 or None: off), not {self.clip!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
+        if not _is_int(self.seed) or not 0 <= self.seed < 2**31:
             raise ValueError(f"seed must be an integer between 0 and {2**31 - 1}, not {self.seed!r}")
-        if self.batch_size is not None and not 1 <= self.batch_size <= 1024:
+        if self.batch_size is not None and (not _is_int(self.batch_size) or not 1 <= self.batch_size <= 1024):
             raise ValueError(f"batch_size must be between 1 and 1024, not {self.batch_size!r}")
-        if self.deadline_s is not None and not 0 < self.deadline_s <= MAX_DEADLINE_S:
+        if self.deadline_s is not None and (not _is_num(self.deadline_s) or not 0 < self.deadline_s <= MAX_DEADLINE_S):
             raise ValueError(f"deadline must be in (0, {MAX_DEADLINE_S:g}] seconds, not {self.deadline_s!r}")
-        if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
+        if self.target_accuracy is not None and (not _is_num(self.target_accuracy) or not 0 < self.target_accuracy <= 1):
             raise ValueError(f"target accuracy must be in (0, 1], not {self.target_accuracy!r}")
         return self
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 @dataclass
@@ -84,6 +92,10 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     if x.shape != y.shape or x.dim() not in (1, 2) or x.numel() == 0:
         raise ValueError(f"x and y must be non-empty LongTensors of equal shape (T,) or (N, T); "
                          f"got {tuple(x.shape)} and {tuple(y.shape)}")
+    V = model.head.out_features
+    if x.dtype != torch.long or y.dtype != torch.long or int(x.min()) < 0 or int(y.min()) < 0 \
+            or int(x.max()) >= V or int(y.max()) >= V:
+        raise ValueError(f"x and y must be LongTensors of ids in [0, {V})")
     dev = next(model.parameters()).device
     x, y = x.to(dev), y.to(dev)
     if x.dim() == 1:
@@ -91,7 +103,7 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     N = x.shape[0]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr) if cfg.optimizer == "adam" else SGD(params, lr=cfg.lr)
-    good = [p.detach().clone() for p in params]                  # last weights that gave a finite loss
+    good = [p.detach().clone() for p in params]                  # weights of the last recorded step
     gen = torch.Generator().manual_seed(cfg.seed)
     mini = cfg.batch_size is not None and cfg.batch_size < N
     res = TrainResult()
@@ -112,17 +124,18 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
                 f"training diverged at step {step} (loss is {loss_v}); the weights of step {step - 1} were kept. "
                 "Try a smaller learning rate or gradient clipping.")
             break
-        torch._foreach_copy_(good, [p.detach() for p in params])
         acc = (logits.detach().argmax(-1) == yb).float().mean().item()
         opt.zero_grad()
         loss.backward()
         if cfg.clip:
             gnorm = clip_grad_norm(params, cfg.clip)
             if not torch.isfinite(gnorm):
+                _restore(params, good)
                 res.status, res.message = "diverged", (
-                    f"training diverged at step {step} (the gradient is not finite); the weights of step "
+                    f"training diverged at step {step} (the gradient overflowed); the weights of step "
                     f"{step - 1} were kept. Try a smaller learning rate.")
                 break
+        torch._foreach_copy_(good, [p.detach() for p in params])   # these weights gave a finite loss and gradient
         opt.step()
         res.losses.append(loss_v)
         res.accuracies.append(acc)

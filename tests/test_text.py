@@ -69,7 +69,7 @@ def test_control_characters_dropped_newline_and_tab_kept():
     ("a\x00", "short"),
     ("a" * (MAX_TEXT_CHARS + 1), "long"),
     ("".join(chr(0xAC00 + i) for i in range(MAX_VOCAB + 1)), "vocab"),
-])
+], ids=["empty", "only-control", "one-char", "one-char-after-cleaning", "too-long", "too-many-distinct"])
 def test_validate_text_rejects(text, code):
     with pytest.raises(ValueError) as err:
         validate_text(text)
