@@ -14,6 +14,13 @@ if str(ROOT) not in sys.path:
 from tests.e2e import harness  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 1000}
+TIMEOUT_MS = 60_000     # a shared CI machine may train "hello" for seconds; never wait forever
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expect_timeout():
+    from playwright.sync_api import expect
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +53,7 @@ def browser(_playwright):
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(TIMEOUT_MS)
     p = context.new_page()
     yield p
     context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -137,8 +138,73 @@ def hello_url(base: str, **query) -> str:
     return f"{base}/Hello_Playground" + (f"?{urlencode(query)}" if query else "")
 
 
-# Plotly draws a shape's label as SVG <text> inside the figure's shape layers.
-def cursor_label(page, t: int, chart_index: int = 0):
-    """Locator of the time-step cursor label "t = {t}" in the `chart_index`-th states heatmap."""
-    chart = page.locator('[data-testid="stPlotlyChart"]').nth(chart_index)
-    return chart.locator("svg text", has_text=f"t = {t}")
+# ---- the Hello playground ---------------------------------------------------------------------------
+
+PLOTLY = ".js-plotly-plot"
+CHART = '[data-testid="stPlotlyChart"]'
+SUCCESS = '[data-testid="stAlertContentSuccess"]'
+ERROR = '[data-testid="stAlertContentError"]'
+EXCEPTION = '[data-testid="stException"]'
+DATAFRAME = '[data-testid="stDataFrame"]'
+STATES_TITLE = {"en": "hidden state h", "ko": "은닉 상태 h"}   # first panel title of the states heatmap
+
+
+def wait_for_hello(page, timeout: float = 60_000, charts: int = 4) -> None:
+    """Wait until the Hello playground shows a trained model: success message, `charts` Plotly charts
+    drawn, both tables mounted, and no script run in progress (Streamlit mounts elements lazily, so
+    an idle app alone does not mean the charts are drawn)."""
+    from playwright.sync_api import expect
+    wait_for_app_run(page, timeout=timeout)
+    expect(page.locator(SUCCESS)).to_be_visible(timeout=timeout)
+    page.wait_for_function(f"n => document.querySelectorAll('{PLOTLY} .main-svg').length >= n",
+                           arg=charts * 2, timeout=timeout)   # Plotly draws 2+ <svg class=main-svg> per chart
+    expect(page.locator(DATAFRAME)).to_have_count(2, timeout=timeout)
+
+
+def states_chart(page, lang: str = "en"):
+    """The heatmap of hidden states and gates (the chart with the time-step cursor and the panel titles)."""
+    return page.locator(CHART).filter(has=page.locator("svg text", has_text=STATES_TITLE[lang]))
+
+
+def cursor_label(page, t: int, lang: str = "en"):
+    """The time-step cursor's label "t = {t}" in the states heatmap (Plotly draws shape labels as SVG text)."""
+    return states_chart(page, lang).locator("svg text").filter(has_text=re.compile(rf"^t = {t}$"))
+
+
+def time_axis_labels(chart) -> list[str]:
+    """Tick labels of the bottom x axis of a Plotly chart (the characters read at each time step)."""
+    return chart.evaluate("""c => {
+        const ax = Array.from(c.querySelectorAll('.xaxislayer-above')).pop();
+        return ax ? Array.from(ax.querySelectorAll('text')).map(t => t.textContent) : [];
+    }""")
+
+
+def glyphs_render(page, text: str, font: str = '20px "Source Sans", sans-serif') -> bool:
+    """Whether chromium draws real glyphs for `text`, not the same "missing glyph" boxes it draws for
+    characters no font has (compares canvas pixels against private-use code points)."""
+    return page.evaluate("""([text, font]) => {
+        const draw = s => { const c = document.createElement('canvas'); c.width = 40 * s.length; c.height = 40;
+            const g = c.getContext('2d'); g.font = font; g.fillStyle = '#000'; g.fillText(s, 2, 30);
+            return g.getImageData(0, 0, c.width, c.height).data; };
+        const missing = String.fromCodePoint(...Array.from(text).map((_, i) => 0xF0000 + i));
+        const a = draw(text), b = draw(missing);
+        let ink = 0, same = true;
+        for (let i = 3; i < a.length; i += 4) { if (a[i]) ink++; if (a[i] !== b[i]) same = false; }
+        return ink > 0 && !same;
+    }""", [text, font])
+
+
+def full_page_screenshot(page, path, max_height: int = 16_000) -> None:
+    """Screenshot the whole app. Streamlit scrolls inside its own container, not the document, so
+    Playwright's full_page=True would stop at the viewport: grow the viewport to the content's height
+    (same width, so nothing reflows sideways), shoot, and restore it."""
+    vp = page.viewport_size
+    height = page.evaluate("""() => Math.max(document.documentElement.scrollHeight,
+        ...Array.from(document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]'))
+            .map(e => e.scrollHeight))""")
+    try:
+        page.set_viewport_size({"width": vp["width"], "height": min(max(height, vp["height"]), max_height)})
+        page.wait_for_timeout(500)       # let charts finish any resize redraw
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(vp)

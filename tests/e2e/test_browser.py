@@ -1,0 +1,146 @@
+"""Browser tests: the real app in headless chromium (Debian's, through Playwright).
+
+Selectors are Streamlit's data-testid attributes, ARIA roles and visible text. Each test gets a fresh
+browser context, so a fresh Streamlit session (which trains "hello" on load)."""
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs
+
+from playwright.sync_api import expect
+
+from tests.e2e import harness as H
+
+
+def _step_line(page, t: int, word: str = "Step"):
+    return page.get_by_text(re.compile(rf"^{word} t = {t}:"))
+
+
+def _query(page) -> dict:
+    """The page's current URL query (Streamlit updates it with history.replaceState)."""
+    return {k: v[0] for k, v in parse_qs(page.evaluate("location.search").lstrip("?")).items()}
+
+
+def test_home_page(server, page):
+    """Test that the home page loads with the title "rnnviz" and a link to the Hello playground."""
+    H.goto(page, server)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("rnnviz")
+    expect(page).to_have_title(re.compile("rnnviz"))
+    link = page.locator('[data-testid="stMain"]').get_by_role("link", name="Hello playground")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/Hello_Playground"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello playground")
+    assert page.locator(H.EXCEPTION).count() == 0
+
+
+def test_hello_trains_on_load(server, page, artifacts):
+    """Test that the Hello playground trains "hello" on load and shows the figures and the predictions table."""
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+    expect(page.locator(H.SUCCESS)).to_contain_text("accuracy 100%")
+    assert page.locator(H.PLOTLY).count() >= 4
+    expect(page.get_by_role("heading", name="Predictions at every step")).to_be_visible()
+    table = page.locator(H.DATAFRAME).filter(has_text=" · ")       # the top-predictions column: "e 100% · l 0% …"
+    expect(table).to_be_visible()
+    expect(table.locator('[data-testid="glide-cell-1-0"]')).to_have_text("h")   # first row: reads h
+    assert H.time_axis_labels(H.states_chart(page)) == ["h", "e", "l", "l"]
+    assert page.locator(H.EXCEPTION).count() == 0
+    assert _query(page).get("text") == "hello"
+    H.full_page_screenshot(page, artifacts / "hello.png")
+
+
+def test_cursor_moves_without_retraining(server, page):
+    """Test that pressing ArrowRight on the "Time step" slider moves the cursor from t = 1 to t = 2 in the text and the heatmap."""
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+    trained = page.locator(H.SUCCESS).inner_text()
+    expect(_step_line(page, 1)).to_be_visible()
+    expect(H.cursor_label(page, 1)).to_be_visible()
+
+    slider = page.get_by_role("slider", name="Time step")
+    slider.focus()
+    t0 = time.perf_counter()
+    page.keyboard.press("ArrowRight")
+    H.cursor_label(page, 2).wait_for(state="visible")
+    redraw_ms = (time.perf_counter() - t0) * 1000
+    print(f"\ncursor redraw (ArrowRight -> 't = 2' label in the heatmap): {redraw_ms:.0f} ms")
+
+    expect(_step_line(page, 2)).to_be_visible()
+    expect(H.cursor_label(page, 1)).to_have_count(0)
+    H.wait_for_app_run(page)
+    expect(page.locator(H.SUCCESS)).to_have_text(trained)          # same run: the cursor never retrains
+    assert _query(page).get("t") == "2"
+
+
+def test_retrain_on_new_text(server, page):
+    """Test that typing a new training text and clicking Train retrains and relabels the time axis."""
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+    before = page.locator(H.SUCCESS).inner_text()
+
+    page.get_by_role("textbox", name="Training text").fill("abcabd")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator(H.SUCCESS)).not_to_have_text(before, timeout=60_000)
+    H.wait_for_hello(page)
+    _wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
+    assert _query(page).get("text") == "abcabd"
+    expect(_step_line(page, 1)).to_be_visible()                     # a new run starts the cursor over
+    assert page.locator(H.EXCEPTION).count() == 0
+
+
+def test_empty_text_shows_error_and_keeps_figures(server, page):
+    """Test that an empty training text gives an error message, no traceback, and keeps the trained figures."""
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+    trained = page.locator(H.SUCCESS).inner_text()
+
+    page.get_by_role("textbox", name="Training text").fill("")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator(H.ERROR)).to_contain_text("training text is empty", timeout=60_000)
+    H.wait_for_app_run(page)
+    assert page.locator(H.EXCEPTION).count() == 0
+    expect(page.locator(H.SUCCESS)).to_have_text(trained)           # the previous model is still shown
+    assert page.locator(H.PLOTLY).count() >= 4
+    assert H.time_axis_labels(H.states_chart(page)) == ["h", "e", "l", "l"]
+
+
+def test_korean(server, page, artifacts):
+    """Test that choosing 한국어 in the sidebar shows Korean text with real Hangul glyphs and puts lang=ko in the URL."""
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+
+    page.locator('[data-testid="stSidebar"]').get_by_text("한국어", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello 놀이터", timeout=60_000)
+    H.wait_for_hello(page)
+    expect(H.states_chart(page, "ko")).to_be_visible()             # figure texts are translated too
+    expect(_step_line(page, 1, "시점")).to_be_visible()
+    expect(page.get_by_role("button", name="학습", exact=True)).to_be_visible()
+    _wait_until(page, lambda: _query(page).get("lang") == "ko")
+    assert page.locator(H.EXCEPTION).count() == 0
+    assert H.glyphs_render(page, "놀이터 학습"), "Hangul is drawn as missing-glyph boxes: install fonts-nanum"
+    H.full_page_screenshot(page, artifacts / "hello_ko.png")
+
+
+def test_query_parameters_reproduce_the_view(server, page):
+    """Test that a link with ?text=hello&cell=gru&hidden=8&t=3 opens a GRU with 8 units at time step 3."""
+    H.goto(page, H.hello_url(server, text="hello", cell="gru", hidden=8, t=3))
+    H.wait_for_hello(page)
+    success = page.locator(H.SUCCESS)
+    expect(success).to_contain_text("GRU")
+    expect(success).to_contain_text("8 units")
+    expect(_step_line(page, 3)).to_be_visible()
+    expect(H.cursor_label(page, 3)).to_be_visible()
+    expect(page.get_by_role("slider", name="Time step")).to_have_attribute("aria-valuetext", "3 · l")
+    q = _query(page)
+    assert (q.get("cell"), q.get("hidden"), q.get("t")) == ("gru", "8", "3")
+
+
+def _wait_until(page, cond, timeout: float = 30.0, every_ms: int = 100) -> None:
+    """Poll a Python condition on the page (page.wait_for_timeout keeps Playwright's events flowing)."""
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"condition not met within {timeout:.0f} s")
+        page.wait_for_timeout(every_ms)
