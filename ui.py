@@ -16,6 +16,7 @@ torch.set_num_threads(1)   # one intra-op thread: on a shared CPU two threads ma
 PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's language
     ("app.py", "app.page.home", ":material/home:"),
     ("pages/1_Hello_Playground.py", "app.page.hello", ":material/waving_hand:"),
+    ("pages/2_Step_Through.py", "app.page.step", ":material/footprint:"),
 ]
 
 

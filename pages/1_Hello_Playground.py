@@ -55,17 +55,14 @@ def settings_ui() -> tuple[PlaygroundConfig, bool]:
 def train_ui(cfg: PlaygroundConfig):
     """Train with live progress. Returns the new run, or None (with a message) when the input is bad;
     the previous model stays in the session either way."""
-    bar = st.progress(0.0, text=t("hello.training", lang, step=0, steps=cfg.steps, loss=float("nan")))
-    chart = st.empty()
-    losses, last = [], [time.perf_counter()]
+    bar = st.empty()
+    shown = [time.perf_counter()]
 
     def on_step(step, loss, acc):
-        losses.append(loss)
-        now = time.perf_counter()
-        if now - last[0] > 0.25:           # Streamlit messages cost time: at most 4 updates a second
-            last[0] = now
+        # Streamlit messages cost time: nothing for short runs, then at most 2 updates a second
+        if time.perf_counter() - shown[0] > 0.5:
             bar.progress(step / cfg.steps, text=t("hello.training", lang, step=step, steps=cfg.steps, loss=loss))
-            chart.line_chart(losses, height=160)
+            shown[0] = time.perf_counter()
 
     try:
         run = run_playground(cfg, device=ui.device(), on_step=on_step)
@@ -77,23 +74,19 @@ def train_ui(cfg: PlaygroundConfig):
         return None
     finally:
         bar.empty()
-        chart.empty()
     ss["hello.run"] = run
-    ss.pop("hello.t", None)                 # a new text may be shorter: the cursor starts over
+    ss.pop("hello.t", None)                 # a new text may be shorter: the inspected step starts over
     ui.set_query_params({"text": cfg.text, "cell": cfg.cell, "hidden": cfg.hidden, "lr": cfg.lr,
                          "steps": cfg.steps, "seed": cfg.seed})
     return run
 
 
 def figures(run) -> dict:
-    """The run's figures in this language, built once and kept with the run (cursor moves only restyle them)."""
+    """The run's figures in this language, built once and kept with the run (never rebuilt on a rerun)."""
     key = ("figs", lang)
     if key not in run.extras:
-        chars, tr = run.input_chars, run.trace
         run.extras[key] = {
-            "states": F.states_figure(tr, chars, lang),
-            "probs": F.probs_figure(tr, chars, list(run.vocab.chars), lang),
-            "grad": F.grad_figure(tr, chars, lang),
+            "timeline": F.timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), lang),
             "loss": F.loss_figure(run.result.losses, run.result.accuracies, run.vocab.size, lang),
         }
     return run.extras[key]
@@ -115,37 +108,37 @@ def summary_ui(run) -> None:
     c2.caption(t("hello.loss.howto", lang))
 
 
+def timeline_ui(run) -> None:
+    """One figure, one time axis, one cursor: the cursor moves in the browser (slider and play inside
+    the figure), so moving it never reruns the script, let alone retrains."""
+    st.subheader(t("hello.states", lang))
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(figures(run)["timeline"], key="hello.timeline_fig", width="stretch")
+    c2.caption(t("hello.cursor.howto", lang))
+    c2.caption(t(f"hello.states.howto.{run.trace.kind}", lang))
+    c2.caption(t("hello.probs.howto", lang))
+    c2.caption(t("hello.grad.howto", lang))
+
+
 @st.fragment
-def inspect_ui(run) -> None:
-    """Everything that follows the time-step cursor. A fragment: moving the cursor reruns only this."""
+def values_ui(run) -> None:
+    """Every number at one chosen step. A fragment: choosing another step reruns only this."""
     tr, chars = run.trace, run.input_chars
     T = tr.T
     if ss.get("hello.t") is None or not 1 <= ss["hello.t"] <= T:
         ss["hello.t"] = ui.qp_int("t", 1, 1, T)
-    st.subheader(t("hello.states", lang))
-    step = st.select_slider(t("hello.cursor", lang), options=list(range(1, T + 1)), key="hello.t",
+    st.subheader(t("hello.values", lang))
+    step = st.select_slider(t("hello.values_step", lang), options=list(range(1, T + 1)), key="hello.t",
                             format_func=lambda i: f"{i} · {show_char(chars[i - 1])}", help=t("hello.cursor.help", lang))
     ui.set_query_params({"t": step})
     row = prediction_rows(tr, run.vocab, k=1)[step - 1]
     (c, p), = row["top"]
     st.markdown(t("hello.at_step", lang, t=step, x=show_char(row["input"]), y=show_char(row["target"]),
                   p=show_char(c), prob=p, mark=":green[**✓**]" if row["correct"] else ":red[**✗**]"))
-    figs = figures(run)
-    c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(F.set_cursor(figs["states"], step, lang), key="hello.states_fig", width="stretch")
-    c2.caption(t(f"hello.states.howto.{tr.kind}", lang))
     vals = tr.at(step)
     st.caption(t("hello.values_at", lang, t=step))
     st.dataframe(pd.DataFrame(np.stack(list(vals.values())), index=[VECTOR_NAMES[tr.kind][k] for k in vals]).round(4),
                  key="hello.values")
-    c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(F.set_cursor(figs["probs"], step, lang), key="hello.probs_fig", width="stretch")
-    c2.markdown(f"#### {t('hello.probs', lang)}")
-    c2.caption(t("hello.probs.howto", lang))
-    c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(F.set_cursor(figs["grad"], step, lang), key="hello.grad_fig", width="stretch")
-    c2.markdown(f"#### {t('hello.grad', lang)}")
-    c2.caption(t("hello.grad.howto", lang))
 
 
 def predictions_ui(run) -> None:
@@ -191,6 +184,7 @@ if pressed or run is None:
 if run is None:
     st.stop()
 summary_ui(run)
-inspect_ui(run)
+timeline_ui(run)
 predictions_ui(run)
+values_ui(run)
 generate_ui(run)

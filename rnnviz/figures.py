@@ -52,80 +52,126 @@ def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     return rows
 
 
-def states_figure(tr: Trace, chars: list[str], lang: str = "en") -> go.Figure:
-    """Heatmaps (units x time) of h, every gate and (LSTM) c on one shared time axis.
+def _cursor(t: int) -> dict:
+    return dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0.0, y1=1.0, layer="above",
+                line=dict(color=STYLE["cursor"], width=3), fillcolor="rgba(0,0,0,0)", name="cursor")
 
-    chars: the T input characters (time-axis labels)."""
-    rows = _rows(tr)
-    H = tr.hidden.shape[1]
-    panel = int(min(max(110, 10 * H + 50), 320))                 # px per panel
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=min(0.06, 0.25 / len(rows)),
-                        subplot_titles=[tr_(k, lang) for k, _, _ in rows])
-    steps = np.arange(1, tr.T + 1)
-    units = np.arange(H)
+
+def step_caption(tr: Trace, chars: list[str], vocab: list[str], t: int, lang: str = "en") -> str:
+    """One line about step t: input, target, top prediction with its probability, right or wrong."""
+    p = tr.probs[t - 1]
+    k = int(p.argmax())
+    text = tr_("fig.step_caption", lang, t=t, x=show_char(chars[t - 1]), p=show_char(vocab[k]), prob=float(p[k]))
+    if tr.targets is not None:
+        y = int(tr.targets[t - 1])
+        mark = "<span style='color:#2ca02c'>✓</span>" if k == y else "<span style='color:#d62728'>✗</span>"
+        text += " · " + tr_("fig.step_target", lang, y=show_char(vocab[y])) + " " + mark
+    return text
+
+
+def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "en", start: int = 1,
+                    panels: tuple[str, ...] = ("states", "probs", "grad")) -> go.Figure:
+    """Everything the network computed, on ONE shared time axis with ONE time-step cursor.
+
+    Panels (top to bottom): "states": heatmaps (units x time) of h, every gate and (LSTM) c; "probs":
+    softmax over the vocabulary with the true next character circled; "grad": ||dL/dh_t|| (and
+    ||dL/dc_t||) on a log axis; "bars": the state vectors at the cursor step. The cursor, a caption of
+    the step and the bars move with a slider and play/pause buttons inside the figure: one Plotly
+    frame per step, so scrubbing through time runs in the browser without a server round trip.
+    chars: the T input characters; vocab: id -> character.
+    """
+    T, H, V = tr.T, tr.hidden.shape[1], len(vocab)
+    if "grad" in panels and tr.grad_hidden is None:
+        raise ValueError("the trace has no gradients: trace the model with targets")
+    state_rows = _rows(tr) if "states" in panels else []
+    spec = [(tr_(k, lang), "state", (vals, cax)) for k, vals, cax in state_rows]
+    if "probs" in panels:
+        spec.append((tr_("hello.probs", lang), "probs", None))
+    if "grad" in panels:
+        spec.append((tr_("hello.grad", lang), "grad", None))
+    if "bars" in panels:
+        spec.append((tr_("step.bars", lang), "bars", None))
+    unit_px = int(min(max(90, 9 * H + 50), 300))
+    px = {"state": unit_px, "probs": int(min(max(120, 20 * V + 40), 420)), "grad": 220, "bars": max(unit_px, 180)}
+    heights = [px[kind] for _, kind, _ in spec]
+    fig = make_subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
+                        subplot_titles=[title for title, _, _ in spec])
+    steps = np.arange(1, T + 1)
     hover = (f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>"
              f"{tr_('fig.value', lang)} %{{z:.3f}}<extra></extra>")
-    for r, (key, vals, cax) in enumerate(rows, start=1):
-        fig.add_trace(go.Heatmap(z=_f32(vals.T), x=steps, y=units, coloraxis=cax, meta=tr_(key, lang),
-                                 hovertemplate=hover, xgap=1, ygap=1 if H <= 32 else 0), row=r, col=1)
-        fig.update_yaxes(title_text=tr_("fig.unit", lang), autorange="reversed", row=r, col=1,
-                         dtick=1 if H <= 16 else None, title_standoff=4)
-    fig.update_xaxes(**time_axis(chars))
-    fig.update_xaxes(title_text=tr_("fig.step", lang), row=len(rows), col=1)
+    bar_traces, bar_vals = [], []
+    for r, (title, kind, extra) in enumerate(spec, start=1):
+        if kind == "state":
+            vals, cax = extra
+            fig.add_trace(go.Heatmap(z=_f32(vals.T), x=steps, y=np.arange(H), coloraxis=cax, meta=title,
+                                     hovertemplate=hover, xgap=1 if T <= 60 else 0, ygap=1 if H <= 32 else 0), row=r, col=1)
+            fig.update_yaxes(title_text=tr_("fig.unit", lang), autorange="reversed", dtick=1 if H <= 8 else None,
+                             title_standoff=2, row=r, col=1)
+        elif kind == "probs":
+            fig.add_trace(go.Heatmap(z=_f32(tr.probs.T), x=steps, y=np.arange(V), coloraxis="coloraxis4",
+                                     xgap=1 if T <= 60 else 0, ygap=1 if V <= 40 else 0,
+                                     hovertemplate="t = %{x}<br>P = %{z:.3f}<extra></extra>"), row=r, col=1)
+            if tr.targets is not None:
+                fig.add_trace(go.Scatter(x=steps, y=_f32(tr.targets), mode="markers", name=tr_("fig.target", lang),
+                                         marker=dict(symbol="circle-open", size=14 if T <= 60 else 6, color="#d62728",
+                                                     line=dict(width=2.5)),
+                                         hovertemplate=tr_("fig.target", lang) + "<extra></extra>"), row=r, col=1)
+            ticks = dict(tickmode="array", tickvals=list(range(V)), ticktext=[show_char(c) for c in vocab]) if V <= 40 else {}
+            fig.update_yaxes(title_text=tr_("fig.next_char", lang), autorange="reversed", row=r, col=1, **ticks)
+        elif kind == "grad":
+            series = [("fig.grad_h", tr.grad_hidden)] + ([("fig.grad_c", tr.grad_cell)] if tr.grad_cell is not None else [])
+            for i, (key, g) in enumerate(series):
+                fig.add_trace(go.Scatter(x=steps, y=_f32(np.maximum(g, 1e-30)), mode="lines+markers", name=tr_(key, lang),
+                                         line=dict(color=STYLE["line"][i], width=3), marker=dict(size=7),
+                                         hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
+                              row=r, col=1)
+            fig.update_yaxes(type="log", title_text="‖∂L/∂h‖", exponentformat="power", row=r, col=1)
+        else:  # bars
+            vecs = [("h", tr.hidden)] + ([("c", tr.cell)] if tr.cell is not None else [])
+            for i, (name, vals) in enumerate(vecs):
+                bar_traces.append(len(fig.data))
+                bar_vals.append(vals)
+                fig.add_trace(go.Bar(x=np.arange(H), y=_f32(vals[start - 1]), name=f"{name}_t",
+                                     marker_color=STYLE["line"][i], hovertemplate=f"{name}_t[%{{x}}] = %{{y:.3f}}<extra></extra>"),
+                              row=r, col=1)
+            lim = float(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0))
+            fig.update_yaxes(range=[-lim, lim], title_text=tr_("fig.value", lang), row=r, col=1)
+            fig.update_xaxes(title_text=tr_("fig.unit", lang), dtick=1 if H <= 32 else None, row=r, col=1)
+        if kind != "bars":
+            fig.update_xaxes(matches="x", showticklabels=True, row=r, col=1, **time_axis(chars))
+    last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "bars")
+    fig.update_xaxes(title_text=tr_("fig.step", lang), row=last_time_row, col=1)
+    caption = lambda t: step_caption(tr, chars, vocab, t, lang)
+    fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=_f32(v[t - 1])) for v in bar_vals],
+                           layout=dict(shapes=[_cursor(t)], title=dict(text=caption(t))))
+                  for t in range(1, T + 1)]
+    n = len(spec)
+    bar_len = min(1.0, 1.3 / n)
     cmax = float(np.abs(tr.cell).max()) if tr.cell is not None else 1.0
-    cmax = cmax if cmax > 0 and math.isfinite(cmax) else 1.0
-    bar = dict(thickness=14, len=min(1.0, 1.6 / len(rows)))
-    layout = dict(
-        template=_TEMPLATE, height=panel * len(rows) + 90, margin=dict(l=60, r=20, t=40, b=50),
-        coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1, colorbar=dict(title="h", y=1, yanchor="top", **bar)),
-        coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1,
-                        colorbar=dict(title="σ", y=0.5, yanchor="middle", **bar)),
+    cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
+    step_anim = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
+    fig.update_layout(
+        template=_TEMPLATE, height=sum(heights) + 230, margin=dict(l=70, r=20, t=70, b=130),
+        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), shapes=[_cursor(start)],
+        barmode="group", showlegend=False,
+        coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
+                       colorbar=dict(title="h", y=1, yanchor="top", len=bar_len, thickness=12)),
+        coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.kind != "rnn",
+                        colorbar=dict(title="σ", y=0.72, yanchor="top", len=bar_len, thickness=12)),
+        coloraxis3=dict(colorscale=STYLE["signed"], cmin=-cmax, cmax=cmax, showscale=tr.cell is not None,
+                        colorbar=dict(title="c", y=0.44, yanchor="top", len=bar_len, thickness=12)),
+        coloraxis4=dict(colorscale=STYLE["prob"], cmin=0, cmax=1, showscale="probs" in panels,
+                        colorbar=dict(title="P", y=0.16, yanchor="top", len=bar_len, thickness=12)),
+        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=70),
+                          buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play_anim]),
+                                   dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
+                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
+        sliders=[dict(active=start - 1, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=60),
+                      currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15)),
+                      steps=[dict(method="animate", label=f"{t} · {show_char(chars[t - 1])}", args=[[str(t)], step_anim])
+                             for t in range(1, T + 1)])],
     )
-    if tr.cell is not None:
-        layout["coloraxis3"] = dict(colorscale=STYLE["signed"], cmin=-cmax, cmax=cmax,
-                                    colorbar=dict(title="c", y=0, yanchor="bottom", **bar))
-    if tr.kind == "rnn":
-        layout["coloraxis2"]["showscale"] = False
-    fig.update_layout(**layout)
-    return fig
-
-
-def probs_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "en") -> go.Figure:
-    """Heatmap (vocabulary x time) of the softmax probabilities, with the true next character circled."""
-    V = len(vocab)
-    steps = np.arange(1, tr.T + 1)
-    labels = [show_char(c) for c in vocab]
-    fig = go.Figure(go.Heatmap(z=_f32(tr.probs.T), x=steps, y=np.arange(V), zmin=0, zmax=1, xgap=1, ygap=1 if V <= 40 else 0,
-                               colorscale=STYLE["prob"], colorbar=dict(title=tr_("fig.prob", lang), thickness=14),
-                               hovertemplate=f"t = %{{x}}<br>P = %{{z:.3f}}<extra></extra>"))
-    if tr.targets is not None:
-        fig.add_trace(go.Scatter(x=steps, y=_f32(tr.targets), mode="markers", name=tr_("fig.target", lang),
-                                 marker=dict(symbol="circle-open", size=14 if tr.T <= 60 else 6, color="#d62728",
-                                             line=dict(width=2.5)),
-                                 hovertemplate=f"{tr_('fig.target', lang)}<extra></extra>"))
-    fig.update_yaxes(title_text=tr_("fig.next_char", lang), autorange="reversed",
-                     **(dict(tickmode="array", tickvals=list(range(V)), ticktext=labels) if V <= 60 else {}))
-    fig.update_xaxes(title_text=tr_("fig.step", lang), **time_axis(chars))
-    fig.update_layout(template=_TEMPLATE, height=int(min(max(220, 22 * V + 120), 700)),
-                      margin=dict(l=60, r=20, t=20, b=50), showlegend=False)
-    return fig
-
-
-def grad_figure(tr: Trace, chars: list[str], lang: str = "en") -> go.Figure:
-    """||dL/dh_t|| (and ||dL/dc_t|| for LSTM) across time on a log axis."""
-    if tr.grad_hidden is None:
-        raise ValueError("the trace has no gradients: trace the model with targets")
-    steps = np.arange(1, tr.T + 1)
-    fig = go.Figure()
-    series = [("fig.grad_h", tr.grad_hidden)] + ([("fig.grad_c", tr.grad_cell)] if tr.grad_cell is not None else [])
-    for i, (key, g) in enumerate(series):
-        fig.add_trace(go.Scatter(x=steps, y=_f32(np.maximum(g, 1e-30)), mode="lines+markers", name=tr_(key, lang),
-                                 line=dict(color=STYLE["line"][i], width=3), marker=dict(size=8),
-                                 hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"))
-    fig.update_yaxes(type="log", title_text=tr_("fig.grad_h", lang), exponentformat="power")
-    fig.update_xaxes(title_text=tr_("fig.step", lang), **time_axis(chars))
-    fig.update_layout(template=_TEMPLATE, height=320, margin=dict(l=70, r=20, t=20, b=50),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 
 
@@ -145,15 +191,4 @@ def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Fig
                      tickmode="array", tickvals=[0, 0.5, 1.0])
     fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=2, col=1)
     fig.update_layout(template=_TEMPLATE, height=340, margin=dict(l=70, r=20, t=20, b=50), showlegend=False)
-    return fig
-
-
-def set_cursor(fig: go.Figure, t: int | None, lang: str = "en") -> go.Figure:
-    """Mark time step t (1-based) across every panel of `fig` (in place, cheap); None removes it."""
-    shapes = [] if t is None else [dict(
-        type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0, y1=1, layer="above",
-        line=dict(color=STYLE["cursor"], width=3), fillcolor="rgba(0,0,0,0)",
-        label=dict(text=tr_("fig.cursor", lang, t=t), textposition="top center", font=dict(size=13)),
-        name="cursor")]
-    fig.layout.shapes = shapes
     return fig

@@ -1,8 +1,5 @@
 """Figure builders for stepping through time inside the cell (pure functions: data in, go.Figure out).
-
-`animated_states_figure` carries one Plotly frame per time step with its own slider and play/pause
-buttons, so scrubbing through time happens in the browser without a server round trip.
-"""
+The time-axis figure with its in-browser cursor is `figures.timeline_figure`."""
 from __future__ import annotations
 
 import html
@@ -11,72 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import STYLE, _TEMPLATE, _f32, _rows, time_axis
+from .figures import STYLE, _TEMPLATE, _f32
 from .i18n import t as tr_
 from .text import show_char
-from .trace import Trace
-
-
-def _cursor_shape(t: int) -> dict:
-    return dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0.0, y1=1.0, layer="above",
-                line=dict(color=STYLE["cursor"], width=3), fillcolor="rgba(0,0,0,0)")
-
-
-def animated_states_figure(tr: Trace, chars: list[str], lang: str = "en", start: int = 1) -> go.Figure:
-    """Heatmaps of h, every gate and c (units x time) above a bar chart of the state vectors at the
-    cursor step; one frame per step moves the cursor and redraws the bars. Play/pause and a step
-    slider are part of the figure (client-side)."""
-    rows = _rows(tr)
-    H, T = tr.hidden.shape[1], tr.T
-    n = len(rows) + 1
-    panel = int(min(max(90, 8 * H + 50), 260))
-    heights = [panel] * len(rows) + [max(panel, 180)]
-    fig = make_subplots(rows=n, cols=1, vertical_spacing=min(0.05, 0.3 / n), row_heights=heights,
-                        subplot_titles=[tr_(k, lang) for k, _, _ in rows] + [tr_("step.bars", lang)])
-    steps, units = np.arange(1, T + 1), np.arange(H)
-    hover = f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>%{{z:.3f}}<extra></extra>"
-    for r, (key, vals, cax) in enumerate(rows, start=1):
-        fig.add_trace(go.Heatmap(z=_f32(vals.T), x=steps, y=units, coloraxis=cax, meta=tr_(key, lang),
-                                 hovertemplate=hover, xgap=1 if T <= 60 else 0, ygap=1 if H <= 32 else 0), row=r, col=1)
-        fig.update_yaxes(autorange="reversed", title_text=tr_("fig.unit", lang), row=r, col=1, title_standoff=2)
-        fig.update_xaxes(matches="x", showticklabels=r == len(rows), row=r, col=1, **time_axis(chars))
-    bars = [("h", tr.hidden)] + ([("c", tr.cell)] if tr.cell is not None else [])
-    first_bar = len(fig.data)
-    for i, (name, vals) in enumerate(bars):
-        fig.add_trace(go.Bar(x=units, y=_f32(vals[start - 1]), name=f"{name}_t", marker_color=STYLE["line"][i],
-                             hovertemplate=f"{name}_t[%{{x}}] = %{{y:.3f}}<extra></extra>"), row=n, col=1)
-    lim = float(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0))
-    fig.update_yaxes(range=[-lim, lim], row=n, col=1, title_text=tr_("fig.value", lang))
-    fig.update_xaxes(title_text=tr_("fig.unit", lang), row=n, col=1, dtick=1 if H <= 32 else None)
-    bar_idx = list(range(first_bar, first_bar + len(bars)))
-    label = lambda t: f"{t} · {show_char(chars[t - 1])}"
-    fig.frames = [go.Frame(name=str(t), traces=bar_idx,
-                           data=[go.Bar(y=_f32(vals[t - 1])) for _, vals in bars],
-                           layout=dict(shapes=[_cursor_shape(t)]))
-                  for t in range(1, T + 1)]
-    anim = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
-    play = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
-    cmax = float(np.abs(tr.cell).max()) if tr.cell is not None else 1.0
-    bar_len = min(1.0, 1.4 / n)
-    fig.update_layout(
-        template=_TEMPLATE, height=sum(heights) + 170, margin=dict(l=60, r=20, t=40, b=120), barmode="group",
-        shapes=[_cursor_shape(start)], legend=dict(orientation="h", x=1, xanchor="right", y=0, yanchor="bottom"),
-        coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1, colorbar=dict(title="h", y=1, yanchor="top",
-                                                                                   len=bar_len, thickness=12)),
-        coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.kind != "rnn",
-                        colorbar=dict(title="σ", y=0.55, yanchor="middle", len=bar_len, thickness=12)),
-        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=60),
-                          buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play]),
-                                   dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
-                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=start - 1, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=50),
-                      currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": "),
-                      steps=[dict(method="animate", label=label(t), args=[[str(t)], anim]) for t in range(1, T + 1)])],
-    )
-    if tr.cell is not None:
-        fig.update_layout(coloraxis3=dict(colorscale=STYLE["signed"], cmin=-max(cmax, 1e-6), cmax=max(cmax, 1e-6),
-                                          colorbar=dict(title="c", y=0.2, yanchor="middle", len=bar_len, thickness=12)))
-    return fig
 
 
 def saturation_figure(sat: dict[str, tuple[np.ndarray, np.ndarray]], lang: str = "en") -> go.Figure:

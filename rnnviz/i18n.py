@@ -88,8 +88,15 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.bad_text": {"en": "Cannot train on this text: {msg}", "ko": "이 텍스트로는 학습할 수 없습니다: {msg}"},
     "hello.bad_setting": {"en": "Invalid setting: {msg}", "ko": "잘못된 설정입니다: {msg}"},
     "hello.cursor": {"en": "Time step", "ko": "시점"},
-    "hello.cursor.help": {"en": "Moving the time step never retrains; it only moves the cursor.",
-                          "ko": "시점을 옮겨도 다시 학습하지 않습니다. 커서만 움직입니다."},
+    "hello.cursor.howto": {
+        "en": "Drag the **Time step** slider under the figure or press **▶ Play**: the cursor moves through all "
+              "panels at once, in your browser. Hover any cell for its exact value.",
+        "ko": "그림 아래의 **시점** 슬라이더를 끌거나 **▶ 재생**을 누르세요. 커서가 모든 패널에서 함께, 브라우저 안에서 "
+              "바로 움직입니다. 칸 위에 마우스를 올리면 정확한 값이 보입니다."},
+    "hello.values": {"en": "Every number at one step", "ko": "한 시점의 모든 값"},
+    "hello.values_step": {"en": "Show the values at step", "ko": "값을 볼 시점"},
+    "hello.cursor.help": {"en": "Choosing a step never retrains: the values come from the stored trace.",
+                          "ko": "시점을 골라도 다시 학습하지 않습니다. 값은 저장된 추적 결과에서 나옵니다."},
     "hello.at_step": {
         "en": "Step t = {t}: input **{x}**, target **{y}**, predicted **{p}** ({prob:.0%}) {mark}",
         "ko": "시점 t = {t}: 입력 **{x}**, 정답 **{y}**, 예측 **{p}** ({prob:.0%}) {mark}"},
@@ -172,6 +179,118 @@ TEXT: dict[str, dict[str, str]] = {
     "err.text.vocab": {"en": "the text has {n} distinct characters; the limit is {limit}.",
                        "ko": "서로 다른 글자가 {n}개입니다. 최대 {limit}개까지 가능합니다."},
     # --- step through time -----------------------------------------------------------------------
+    "app.page.step": {"en": "Step through time", "ko": "시간 따라 한 걸음씩"},
+    "app.page.step.desc": {
+        "en": "Inside the cell one step at a time: the equations with the real numbers, gates and states on one "
+              "time axis, the unrolled network, units that mean something, two inputs side by side, the path "
+              "of the hidden state.",
+        "ko": "셀 내부를 한 시점씩: 실제 숫자가 들어간 수식, 한 시간 축 위의 게이트와 상태, 펼친 신경망, 의미 있는 유닛, "
+              "두 입력 나란히 비교, 은닉 상태의 궤적."},
+    "step.title": {"en": "Step through time", "ko": "시간 따라 한 걸음씩"},
+    "step.intro": {
+        "en": "Pick a model and a text; every view below shows what the cell really computes at each time step.",
+        "ko": "모델과 텍스트를 고르세요. 아래의 모든 그림은 셀이 각 시점에 실제로 계산한 값입니다."},
+    "step.source": {"en": "Model", "ko": "모델"},
+    "step.source.hello": {"en": "Your model from the Hello playground", "ko": "Hello 놀이터에서 학습한 모델"},
+    "step.source.none_hello": {
+        "en": "Train a model in the Hello playground to inspect it here; until then, pick a preset.",
+        "ko": "Hello 놀이터에서 모델을 학습하면 여기서 살펴볼 수 있습니다. 그 전에는 프리셋을 고르세요."},
+    "step.text": {"en": "Input text", "ko": "입력 텍스트"},
+    "step.text.help": {"en": "Only characters the model knows: {chars}", "ko": "모델이 아는 글자만 쓸 수 있습니다: {chars}"},
+    "step.bad_text": {"en": "Cannot run this text: {msg}", "ko": "이 텍스트는 실행할 수 없습니다: {msg}"},
+    "step.unknown_chars": {"en": "the model has never seen {chars}", "ko": "모델이 본 적 없는 글자: {chars}"},
+    "step.model_info": {"en": "{cell} · {hidden} units · vocabulary of {vocab} characters · {params} parameters",
+                        "ko": "{cell} · 유닛 {hidden}개 · 어휘 {vocab}자 · 파라미터 {params}개"},
+    "step.prev": {"en": "◀ Previous", "ko": "◀ 이전"},
+    "step.next": {"en": "Next ▶", "ko": "다음 ▶"},
+    "step.units": {"en": "Units in the equations", "ko": "수식에 보일 유닛"},
+    "step.tab.equations": {"en": "Equations", "ko": "수식"},
+    "step.tab.states": {"en": "Gates and states", "ko": "게이트와 상태"},
+    "step.tab.unrolled": {"en": "Unrolled", "ko": "펼친 모습"},
+    "step.tab.units": {"en": "Unit explorer", "ko": "유닛 탐색"},
+    "step.tab.compare": {"en": "Two sequences", "ko": "두 문장 비교"},
+    "step.tab.trajectory": {"en": "Trajectory", "ko": "궤적"},
+    "step.eq.howto": {
+        "en": "The cell's equations at step t = {t} (input **{x}**), with the real vectors for the chosen units. "
+              "Pick one unit and check one multiplication by hand.",
+        "ko": "시점 t = {t} (입력 **{x}**)에서 셀의 수식과, 고른 유닛들의 실제 벡터입니다. 유닛 하나를 골라 곱셈 하나를 "
+              "손으로 확인해 보세요."},
+    "step.eq.convention.gru": {
+        "en": "PyTorch's GRU convention: h_t = (1 − z)⊙n + z⊙h_(t−1), so z near 1 keeps the old state "
+              "(some texts swap z and 1 − z).",
+        "ko": "PyTorch의 GRU 규약: h_t = (1 − z)⊙n + z⊙h_(t−1). z가 1에 가까우면 이전 상태를 유지합니다 "
+              "(교재에 따라 z와 1 − z가 바뀌어 있기도 합니다)."},
+    "step.eq.convention.lstm": {
+        "en": "PyTorch's LSTM stores the gates in the order i, f, g, o; each has its own W_x, W_h and two biases.",
+        "ko": "PyTorch의 LSTM은 게이트를 i, f, g, o 순서로 저장하며, 각각 W_x, W_h와 두 개의 편향을 가집니다."},
+    "step.eq.convention.rnn": {
+        "en": "PyTorch's RNN has two biases, b_ih + b_hh; here b is their sum.",
+        "ko": "PyTorch의 RNN에는 편향이 두 개(b_ih + b_hh) 있습니다. 여기서 b는 둘의 합입니다."},
+    "step.states.howto": {
+        "en": "Press ▶ Play or drag the slider under the figure: the cursor and the bars move in your browser, "
+              "with no round trip to the server. Rows are units, columns are time steps.",
+        "ko": "▶ 재생을 누르거나 그림 아래 슬라이더를 끌어 보세요. 커서와 막대가 서버를 거치지 않고 브라우저에서 바로 "
+              "움직입니다. 행은 유닛, 열은 시점입니다."},
+    "step.sat.title": {"en": "Gate saturation", "ko": "게이트 포화"},
+    "step.sat.howto": {
+        "en": "Each point is one unit of one gate: how often it is nearly closed (< 0.1, right of the plot) and "
+              "nearly open (> 0.9, top). Points near the top-left corner act like switches that stay open "
+              "(Karpathy, Johnson & Fei-Fei 2015).",
+        "ko": "각 점은 한 게이트의 한 유닛입니다. 거의 닫힌(< 0.1, 오른쪽) 시점과 거의 열린(> 0.9, 위쪽) 시점의 비율입니다. "
+              "왼쪽 위 모서리의 점은 계속 열려 있는 스위치처럼 동작합니다 (Karpathy, Johnson & Fei-Fei 2015)."},
+    "step.sat.none": {"en": "A vanilla RNN has no gates.", "ko": "기본 RNN에는 게이트가 없습니다."},
+    "step.sat.col.gate": {"en": "gate", "ko": "게이트"},
+    "step.sat.col.left": {"en": "share < 0.1", "ko": "0.1 미만 비율"},
+    "step.sat.col.right": {"en": "share > 0.9", "ko": "0.9 초과 비율"},
+    "step.unrolled.howto": {
+        "en": "The same cell, copied once per time step. The coloured matrices are the SAME numbers at every "
+              "step (parameter sharing): training updates each of them with the sum of its gradients over all steps.",
+        "ko": "같은 셀을 시점마다 복사한 그림입니다. 색이 같은 행렬은 모든 시점에서 같은 값입니다 (파라미터 공유). 학습은 "
+              "각 행렬을 모든 시점의 기울기 합으로 갱신합니다."},
+    "step.params": {"en": "Parameters", "ko": "파라미터"},
+    "step.params.bias_note": {
+        "en": "PyTorch gives every block two bias vectors (b_x and b_h), so its recurrent layer has {torch} "
+              "parameters; with one bias per block, as in Keras (the lecture notes' SimpleRNN(128): "
+              "(28+128)×128 + 128 = 20,096), the same layer would have {keras}.",
+        "ko": "PyTorch는 블록마다 편향 벡터를 두 개(b_x, b_h) 두므로 순환 층의 파라미터가 {torch}개입니다. Keras처럼 "
+              "블록마다 편향이 하나라면 (강의 노트의 SimpleRNN(128): (28+128)×128 + 128 = 20,096) 같은 층은 "
+              "{keras}개입니다."},
+    "step.params.col.name": {"en": "matrix", "ko": "행렬"},
+    "step.params.col.shape": {"en": "shape (out×in)", "ko": "모양 (출력×입력)"},
+    "step.params.col.formula": {"en": "count as", "ko": "계산"},
+    "step.params.col.count": {"en": "parameters", "ko": "파라미터 수"},
+    "step.units.pick": {"en": "Unit", "ko": "유닛"},
+    "step.units.howto": {
+        "en": "The chosen unit's hidden value behind every character: red positive, blue negative. "
+              "Hover a character for the number.",
+        "ko": "고른 유닛의 은닉 값을 글자마다 배경색으로 표시합니다. 빨강은 양수, 파랑은 음수입니다. 글자 위에 마우스를 "
+              "올리면 값이 보입니다."},
+    "step.units.noted": {"en": "Look at unit **{unit}**: {what} (correlation {r:+.2f} on held-out text).",
+                         "ko": "유닛 **{unit}**을 보세요: {what} (검증 텍스트에서 상관계수 {r:+.2f})."},
+    "step.search": {"en": "Find units by pattern", "ko": "패턴으로 유닛 찾기"},
+    "step.search.howto": {
+        "en": "Select a span of the text: units whose value is above the threshold inside the span and below it "
+              "elsewhere rank first (score = share on inside − share on outside).",
+        "ko": "텍스트의 구간을 고르세요. 구간 안에서는 임계값보다 크고 밖에서는 작은 유닛이 위에 옵니다 "
+              "(점수 = 안에서 켜진 비율 − 밖에서 켜진 비율)."},
+    "step.search.span": {"en": "Span (time steps)", "ko": "구간 (시점)"},
+    "step.search.threshold": {"en": "Threshold", "ko": "임계값"},
+    "step.search.col.unit": {"en": "unit", "ko": "유닛"},
+    "step.search.col.score": {"en": "score", "ko": "점수"},
+    "step.search.col.inside": {"en": "on inside", "ko": "구간 안"},
+    "step.search.col.outside": {"en": "on outside", "ko": "구간 밖"},
+    "step.compare.a": {"en": "Sequence A", "ko": "문장 A"},
+    "step.compare.b": {"en": "Sequence B", "ko": "문장 B"},
+    "step.compare.howto": {
+        "en": "The same model reads both inputs. Bars show how far apart the hidden states are at each step. "
+              "Same later words after a different start: the states stay apart, because h_t carries the history.",
+        "ko": "같은 모델이 두 입력을 읽습니다. 막대는 각 시점에서 은닉 상태가 얼마나 다른지 보여 줍니다. 뒤의 단어가 같아도 "
+              "시작이 다르면 상태가 계속 다릅니다. h_t가 과거를 담고 있기 때문입니다."},
+    "step.traj.howto": {
+        "en": "h_1 … h_T projected onto their two main directions (PCA). Each point is one step, labelled with "
+              "the character read; the ring is the current step. Percentages: share of variance explained.",
+        "ko": "h_1 … h_T를 두 주성분 방향으로 투영했습니다 (PCA). 각 점은 한 시점이며 읽은 글자가 붙어 있고, 고리는 현재 "
+              "시점입니다. 백분율은 설명된 분산의 비율입니다."},
     "step.bars": {"en": "state vectors at the cursor step", "ko": "커서 시점의 상태 벡터"},
     "step.play": {"en": "Play", "ko": "재생"},
     "step.pause": {"en": "Pause", "ko": "일시정지"},
@@ -202,6 +321,9 @@ TEXT: dict[str, dict[str, str]] = {
     "fig.next_char": {"en": "next character", "ko": "다음 글자"},
     "fig.prob": {"en": "probability", "ko": "확률"},
     "fig.target": {"en": "true next character", "ko": "실제 다음 글자"},
+    "fig.step_caption": {"en": "t = {t}: read <b>{x}</b> → predicted <b>{p}</b> ({prob:.0%})",
+                         "ko": "t = {t}: <b>{x}</b> 읽음 → 예측 <b>{p}</b> ({prob:.0%})"},
+    "fig.step_target": {"en": "true next <b>{y}</b>", "ko": "실제 다음 글자 <b>{y}</b>"},
     "fig.cursor": {"en": "t = {t}", "ko": "t = {t}"},
 }
 

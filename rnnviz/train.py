@@ -125,6 +125,13 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
                 "Try a smaller learning rate or gradient clipping.")
             break
         acc = (logits.detach().argmax(-1) == yb).float().mean().item()
+        if cfg.target_accuracy is not None and acc >= cfg.target_accuracy:   # stop with the weights that scored it
+            res.losses.append(loss_v)
+            res.accuracies.append(acc)
+            res.status, res.message = "target", f"reached {acc:.0%} training accuracy at step {step}"
+            if on_step is not None:
+                on_step(step, loss_v, acc)
+            break
         opt.zero_grad()
         loss.backward()
         if cfg.clip:
@@ -141,9 +148,6 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
         res.accuracies.append(acc)
         if on_step is not None and on_step(step, loss_v, acc) is False:
             res.status, res.message = "stopped", f"stopped by the user after {step} steps"
-            break
-        if cfg.target_accuracy is not None and acc >= cfg.target_accuracy:
-            res.status, res.message = "target", f"reached {acc:.0%} training accuracy at step {step}"
             break
         if cfg.deadline_s is not None and time.perf_counter() - t0 > cfg.deadline_s:
             res.status, res.message = "deadline", f"stopped at the {cfg.deadline_s:g} s time limit after {step} steps"

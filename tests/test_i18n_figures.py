@@ -55,55 +55,68 @@ def _trained(cell: str, text: str = "hello"):
     return vocab, x, rnnviz.trace(m, x, y)
 
 
-@pytest.mark.parametrize("cell, n_panels", [("rnn", 1), ("lstm", 6), ("gru", 4)])
-def test_states_figure_panels_hold_the_trace(cell, n_panels):
+@pytest.mark.parametrize("cell, n_states", [("rnn", 1), ("lstm", 6), ("gru", 4)])
+def test_timeline_panels_hold_the_trace(cell, n_states):
     vocab, x, tr = _trained(cell)
     chars = list(vocab.decode(x))
-    fig = F.states_figure(tr, chars, "en")
-    assert len(fig.data) == n_panels
-    np.testing.assert_array_equal(fig.data[0].z, tr.hidden.T.astype(np.float32))
-    assert fig.data[0].z.dtype == np.float32
+    fig = F.timeline_figure(tr, chars, list(vocab.chars), "en")
+    heat = [d for d in fig.data if d.type == "heatmap"]
+    assert len(heat) == n_states + 1                                   # states, then the softmax panel
     names = ["hidden"] + list(rnnviz.GATES[cell]) + (["cell"] if cell == "lstm" else [])
-    for trace_, name in zip(fig.data, names):
+    for trace_, name in zip(heat, names):
         want = {"hidden": tr.hidden, "cell": tr.cell}.get(name, tr.gates.get(name))
         np.testing.assert_array_equal(trace_.z, want.T.astype(np.float32))
+        assert trace_.z.dtype == np.float32
+    np.testing.assert_allclose(heat[-1].z, tr.probs.T, atol=1e-6)
+    circles = [d for d in fig.data if d.type == "scatter" and d.mode == "markers"]
+    np.testing.assert_array_equal(circles[0].y, tr.targets.astype(np.float32))
+    lines = [d for d in fig.data if d.type == "scatter" and d.mode == "lines+markers"]
+    np.testing.assert_allclose(lines[0].y, tr.grad_hidden, rtol=1e-6)
+    assert (len(lines) == 2) == (cell == "lstm")                       # ||dL/dc_t|| for LSTM only
     assert list(fig.layout.xaxis.ticktext) == chars
 
 
-def test_set_cursor_moves_one_shape_in_place():
+def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     vocab, x, tr = _trained("lstm")
-    fig = F.states_figure(tr, list(vocab.decode(x)), "ko")
-    assert F.set_cursor(fig, 2, "ko") is fig
-    assert len(fig.layout.shapes) == 1 and (fig.layout.shapes[0].x0, fig.layout.shapes[0].x1) == (1.5, 2.5)
-    F.set_cursor(fig, 4)
-    assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 3.5
-    F.set_cursor(fig, None)
-    assert len(fig.layout.shapes) == 0
+    chars = list(vocab.decode(x))
+    fig = F.timeline_figure(tr, chars, list(vocab.chars), "en", start=2, panels=("states", "bars", "probs", "grad"))
+    assert len(fig.frames) == tr.T
+    assert [f.name for f in fig.frames] == [str(t) for t in range(1, tr.T + 1)]
+    for t, frame in enumerate(fig.frames, start=1):
+        (shape,) = frame.layout.shapes
+        assert (shape.x0, shape.x1, shape.yref) == (t - 0.5, t + 0.5, "paper")
+        assert frame.layout.title.text.startswith(f"t = {t}: read <b>{chars[t - 1]}</b>")
+        np.testing.assert_array_equal(frame.data[0].y, tr.hidden[t - 1].astype(np.float32))    # h_t bars
+        np.testing.assert_array_equal(frame.data[1].y, tr.cell[t - 1].astype(np.float32))      # c_t bars
+    assert fig.layout.sliders[0].active == 1 and fig.layout.shapes[0].x0 == 1.5
+    assert [list(s.args[0]) for s in fig.layout.sliders[0].steps] == [[str(t)] for t in range(1, tr.T + 1)]
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
 
 
-def test_probs_grad_and_loss_figures():
+def test_step_caption_says_right_or_wrong():
     vocab, x, tr = _trained("gru")
     chars = list(vocab.decode(x))
-    pf = F.probs_figure(tr, chars, list(vocab.chars), "en")
-    np.testing.assert_allclose(pf.data[0].z, tr.probs.T, atol=1e-6)
-    np.testing.assert_array_equal(pf.data[1].y, tr.targets.astype(np.float32))
-    gf = F.grad_figure(tr, chars, "en")
-    np.testing.assert_allclose(gf.data[0].y, tr.grad_hidden, rtol=1e-6)
-    assert gf.layout.yaxis.type == "log"
+    cap = F.step_caption(tr, chars, list(vocab.chars), 1, "ko")
+    assert cap.startswith("t = 1: <b>h</b> 읽음") and ("✓" in cap) == (tr.predictions[0] == tr.targets[0])
+
+
+def test_loss_figure():
     lf = F.loss_figure([1.0, 0.5, 0.25], [0.25, 0.5, 1.0], 4, "en")
     np.testing.assert_array_equal(lf.data[0].y, np.float32([1.0, 0.5, 0.25]))
+    np.testing.assert_array_equal(lf.data[1].y, np.float32([0.25, 0.5, 1.0]))
     assert any(abs(s.y0 - np.log(4)) < 1e-9 for s in lf.layout.shapes)
 
 
-def test_grad_figure_needs_gradients():
+def test_timeline_needs_gradients_for_the_gradient_panel():
     vocab, x, y = rnnviz.next_char_task("hello")
     tr = rnnviz.trace(rnnviz.build_model("rnn", vocab.size, 3), x)
     with pytest.raises(ValueError, match="targets"):
-        F.grad_figure(tr, list("hell"))
+        F.timeline_figure(tr, list("hell"), list(vocab.chars))
+    assert len(F.timeline_figure(tr, list("hell"), list(vocab.chars), panels=("states",)).frames) == 4
 
 
 def test_long_sequences_drop_per_character_ticks():
     vocab, x, tr = _trained("rnn", "abcdefghij" * 10)
-    fig = F.states_figure(tr, list(vocab.decode(x)), "en")
+    fig = F.timeline_figure(tr, list(vocab.decode(x)), list(vocab.chars), "en")
     assert fig.layout.xaxis.ticktext is None
     assert re.match(r"^\d+$", str(int(fig.layout.height)))

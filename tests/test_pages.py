@@ -80,40 +80,40 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     run = at.session_state["hello.run"]
     tr = run.trace
     assert tr.accuracy == 1.0 and run.vocab.chars == ("e", "h", "l", "o")
-    states = _chart(at, "hello.states_fig")
-    z = [_array(d["z"]) for d in states["data"]]
-    assert len(z) == 6                                   # h, i, f, g, o, c
+    fig = _chart(at, "hello.timeline_fig")
+    z = [_array(d["z"]) for d in fig["data"] if d["type"] == "heatmap"]
+    assert len(z) == 7                                   # h, i, f, g, o, c, softmax
     np.testing.assert_allclose(z[0], tr.hidden.T, atol=1e-6)
     np.testing.assert_allclose(z[2], tr.gates["forget"].T, atol=1e-6)
     np.testing.assert_allclose(z[5], tr.cell.T, atol=1e-6)
+    np.testing.assert_allclose(z[6], tr.probs.T, atol=1e-6)
     assert z[0].dtype == np.float32                      # compact typed arrays on the wire
-    assert states["layout"]["xaxis"]["ticktext"] == ["h", "e", "l", "l"]
-    grad = _chart(at, "hello.grad_fig")
-    np.testing.assert_allclose(_array(grad["data"][0]["y"]), tr.grad_hidden, rtol=1e-6)
-    probs = _chart(at, "hello.probs_fig")
-    np.testing.assert_allclose(_array(probs["data"][0]["z"]), tr.probs.T, atol=1e-6)
-    np.testing.assert_array_equal(_array(probs["data"][1]["y"]), tr.targets)
+    assert fig["layout"]["xaxis"]["ticktext"] == ["h", "e", "l", "l"]
+    grad = [d for d in fig["data"] if d.get("mode") == "lines+markers"]
+    np.testing.assert_allclose(_array(grad[0]["y"]), tr.grad_hidden, rtol=1e-6)
+    assert len(fig["frames"]) == 4 and fig["frames"][2]["layout"]["shapes"][0]["x0"] == 2.5   # the in-browser cursor
     loss = _chart(at, "hello.loss_fig")
     assert len(_array(loss["data"][0]["y"])) == run.result.steps
     assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)
-    table = at.dataframe[-1].value
+    table = at.dataframe[0].value
     assert list(table["input"]) == ["h", "e", "l", "l"] and list(table["target"]) == ["e", "l", "l", "o"]
     assert list(table["right?"]) == ["✓"] * 4
 
 
-def test_moving_the_cursor_never_retrains(monkeypatch):
+def test_choosing_a_step_never_retrains_or_redraws_the_timeline(monkeypatch):
     at = _app(HELLO)
     run = at.session_state["hello.run"]
+    before = _chart(at, "hello.timeline_fig")
     calls = []
     monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(1))
     at.select_slider(key="hello.t").set_value(3).run()
     assert not at.exception and not calls
     assert at.session_state["hello.run"] is run
     assert "Step t = 3: input **l**, target **l**, predicted **l**" in _text(at)
-    shape = _chart(at, "hello.states_fig")["layout"]["shapes"][0]
-    assert (shape["x0"], shape["x1"]) == (2.5, 3.5)
-    assert _chart(at, "hello.grad_fig")["layout"]["shapes"][0]["x0"] == 2.5
-    np.testing.assert_allclose(at.dataframe[0].value.loc["f_t"].to_numpy(), run.trace.gates["forget"][2], atol=1e-4)
+    assert _chart(at, "hello.timeline_fig") == before
+    values = at.dataframe[1].value
+    np.testing.assert_allclose(values.loc["f_t"].to_numpy(), run.trace.gates["forget"][2], atol=1e-4)
+    np.testing.assert_allclose(values.loc["c_t"].to_numpy(), run.trace.cell[2], atol=1e-4)
     assert at.query_params["t"] == "3"
 
 
@@ -127,9 +127,9 @@ def test_switching_cell_type_retrains(cell, panels):
     assert at.success[0].value.startswith(f"Trained {cell.upper()}")
     run = at.session_state["hello.run"]
     assert run.cfg.cell == cell and run.trace.kind == cell
-    states = _chart(at, "hello.states_fig")
+    states = _chart(at, "hello.timeline_fig")
     titles = [a["text"] for a in states["layout"]["annotations"]]
-    assert titles == ["hidden state h"] + panels
+    assert titles == ["hidden state h"] + panels + ["Predicted next character", "Gradient through time"]
     np.testing.assert_allclose(_array(states["data"][0]["z"]), run.trace.hidden.T, atol=1e-6)
     assert at.query_params["cell"] == cell
 
@@ -145,7 +145,7 @@ def test_bad_text_gets_a_message_and_keeps_the_model(text, message):
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     assert at.session_state["hello.run"] is before          # the trained model is not lost
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
@@ -165,7 +165,7 @@ def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
     run = at.session_state["hello.run"]
     assert run.result.status == "diverged" and run.result.steps == 5
     assert all(np.isfinite(p.detach().numpy()).all() for p in run.model.parameters())
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_query_parameters_reproduce_the_view():
@@ -200,7 +200,7 @@ def test_korean_page():
     assert at.title[0].value == "Hello 놀이터"
     assert "정확도 100%" in at.success[0].value
     assert "시점 t = 1: 입력 **오**, 정답 **늘**" in _text(at)
-    states = _chart(at, "hello.states_fig")
+    states = _chart(at, "hello.timeline_fig")
     assert states["layout"]["annotations"][0]["text"] == "은닉 상태 h"
     assert states["layout"]["xaxis"]["ticktext"][:3] == ["오", "늘", "␣"]
 
