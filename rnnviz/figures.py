@@ -52,8 +52,8 @@ def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     return rows
 
 
-def _cursor(t: int) -> dict:
-    return dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0.0, y1=1.0, layer="above",
+def _cursor(t: int, y0: float = 0.0) -> dict:
+    return dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=y0, y1=1.0, layer="above",
                 line=dict(color=STYLE["cursor"], width=3), fillcolor="rgba(0,0,0,0)", name="cursor")
 
 
@@ -125,7 +125,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                                          line=dict(color=STYLE["line"][i], width=3), marker=dict(size=7),
                                          hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
                               row=r, col=1)
-            fig.update_yaxes(type="log", title_text="‖∂L/∂h‖", exponentformat="power", row=r, col=1)
+            fig.update_yaxes(type="log", title_text="‖∂L/∂h‖", exponentformat="e", dtick=1, row=r, col=1)
         else:  # bars
             vecs = [("h", tr.hidden)] + ([("c", tr.cell)] if tr.cell is not None else [])
             for i, (name, vals) in enumerate(vecs):
@@ -140,20 +140,30 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         if kind != "bars":
             fig.update_xaxes(matches="x", showticklabels=True, row=r, col=1, **time_axis(chars))
     last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "bars")
-    fig.update_xaxes(title_text=tr_("fig.step", lang), row=last_time_row, col=1)
+    if not bar_traces:                       # with bars below, the time axis title would collide with their title
+        fig.update_xaxes(title_text=tr_("fig.step", lang), row=last_time_row, col=1)
+    y_name = "yaxis" if last_time_row == 1 else f"yaxis{last_time_row}"
+    cursor_y0 = float(fig.layout[y_name].domain[0])      # the cursor spans the time-axis panels only
     caption = lambda t: step_caption(tr, chars, vocab, t, lang)
+
+    def _step_args(t: int) -> list:
+        """Slider steps restyle only the bars and relayout only the cursor and caption: much cheaper in the
+        browser than Plotly.animate with a full redraw (which heatmaps need); play uses the frames."""
+        lay = {"shapes[0].x0": t - 0.5, "shapes[0].x1": t + 0.5, "title.text": caption(t)}
+        if not bar_traces:
+            return [lay]
+        return [{"y": [_f32(v[t - 1]) for v in bar_vals]}, lay, bar_traces]
     fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=_f32(v[t - 1])) for v in bar_vals],
-                           layout=dict(shapes=[_cursor(t)], title=dict(text=caption(t))))
+                           layout=dict(shapes=[_cursor(t, cursor_y0)], title=dict(text=caption(t)), sliders=[dict(active=t - 1)]))
                   for t in range(1, T + 1)]
     n = len(spec)
     bar_len = min(1.0, 1.3 / n)
     cmax = float(np.abs(tr.cell).max()) if tr.cell is not None else 1.0
     cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
-    step_anim = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
     play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
     fig.update_layout(
         template=_TEMPLATE, height=sum(heights) + 230, margin=dict(l=70, r=20, t=70, b=130),
-        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), shapes=[_cursor(start)],
+        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), shapes=[_cursor(start, cursor_y0)],
         barmode="group", showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
                        colorbar=dict(title="h", y=1, yanchor="top", len=bar_len, thickness=12)),
@@ -169,7 +179,8 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
         sliders=[dict(active=start - 1, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=60),
                       currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15)),
-                      steps=[dict(method="animate", label=f"{t} · {show_char(chars[t - 1])}", args=[[str(t)], step_anim])
+                      steps=[dict(method="update" if bar_traces else "relayout",
+                                  label=f"{t} · {show_char(chars[t - 1])}", args=_step_args(t))
                              for t in range(1, T + 1)])],
     )
     return fig

@@ -89,8 +89,14 @@ def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
         np.testing.assert_array_equal(frame.data[0].y, tr.hidden[t - 1].astype(np.float32))    # h_t bars
         np.testing.assert_array_equal(frame.data[1].y, tr.cell[t - 1].astype(np.float32))      # c_t bars
     assert fig.layout.sliders[0].active == 1 and fig.layout.shapes[0].x0 == 1.5
-    assert [list(s.args[0]) for s in fig.layout.sliders[0].steps] == [[str(t)] for t in range(1, tr.T + 1)]
-    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"                # play runs the frames
+    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):                # scrubbing: restyle + relayout only
+        assert step.method == "update"
+        bars, lay, traces = step.args
+        np.testing.assert_array_equal(bars["y"][0], tr.hidden[t - 1].astype(np.float32))
+        assert (lay["shapes[0].x0"], lay["title.text"]) == (t - 0.5, fig.frames[t - 1].layout.title.text)
+        assert list(traces) == [i for i, d in enumerate(fig.data) if d.type == "bar"]
+    assert fig.layout.shapes[0].y0 > 0.05                                          # the cursor spares the bars panel
 
 
 def test_step_caption_says_right_or_wrong():

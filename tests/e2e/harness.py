@@ -149,7 +149,7 @@ DATAFRAME = '[data-testid="stDataFrame"]'
 STATES_TITLE = {"en": "hidden state h", "ko": "은닉 상태 h"}   # first panel title of the states heatmap
 
 
-def wait_for_hello(page, timeout: float = 60_000, charts: int = 4) -> None:
+def wait_for_hello(page, timeout: float = 60_000, charts: int = 2) -> None:
     """Wait until the Hello playground shows a trained model: success message, `charts` Plotly charts
     drawn, both tables mounted, and no script run in progress (Streamlit mounts elements lazily, so
     an idle app alone does not mean the charts are drawn)."""
@@ -162,13 +162,22 @@ def wait_for_hello(page, timeout: float = 60_000, charts: int = 4) -> None:
 
 
 def states_chart(page, lang: str = "en"):
-    """The heatmap of hidden states and gates (the chart with the time-step cursor and the panel titles)."""
+    """The timeline figure: heatmaps of hidden states and gates, softmax and gradient panels, one cursor."""
     return page.locator(CHART).filter(has=page.locator("svg text", has_text=STATES_TITLE[lang]))
 
 
 def cursor_label(page, t: int, lang: str = "en"):
-    """The time-step cursor's label "t = {t}" in the states heatmap (Plotly draws shape labels as SVG text)."""
-    return states_chart(page, lang).locator("svg text").filter(has_text=re.compile(rf"^t = {t}$"))
+    """The timeline's caption of the cursor step, "t = {t}: …" (the figure title, SVG text)."""
+    return states_chart(page, lang).locator("svg text.gtitle").filter(has_text=re.compile(rf"^t = {t}:"))
+
+
+def click_time_step(page, t: int, lang: str = "en") -> None:
+    """Click step t on the slider inside the timeline figure (Plotly's own slider: no server round trip)."""
+    chart = states_chart(page, lang)
+    chart.locator("rect.slider-rail-touch-rect").scroll_into_view_if_needed()
+    label = chart.locator("text.slider-label").filter(has_text=re.compile(rf"^{t} · ")).first
+    box, rail = label.bounding_box(), chart.locator("rect.slider-rail-touch-rect").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2)
 
 
 def time_axis_labels(chart) -> list[str]:
