@@ -215,6 +215,10 @@ TEXT: dict[str, dict[str, str]] = {
               "Pick one unit and check one multiplication by hand.",
         "ko": "시점 t = {t} (입력 **{x}**)에서 셀의 수식과, 고른 유닛들의 실제 벡터입니다. 유닛 하나를 골라 곱셈 하나를 "
               "손으로 확인해 보세요."},
+    "step.eq.rows": {"en": "Vector rows, top to bottom: units {units} (for h, c and the gates); the output "
+                           "rows of y and p are the most likely next characters {chars}.",
+                     "ko": "벡터의 행(위에서 아래로): 유닛 {units} (h, c와 게이트). y와 p의 행은 가장 그럴듯한 다음 "
+                           "글자 {chars}입니다."},
     "step.eq.convention.gru": {
         "en": "PyTorch's GRU convention: h_t = (1 − z)⊙n + z⊙h_(t−1), so z near 1 keeps the old state "
               "(some texts swap z and 1 − z).",
@@ -265,8 +269,13 @@ TEXT: dict[str, dict[str, str]] = {
               "Hover a character for the number.",
         "ko": "고른 유닛의 은닉 값을 글자마다 배경색으로 표시합니다. 빨강은 양수, 파랑은 음수입니다. 글자 위에 마우스를 "
               "올리면 값이 보입니다."},
-    "step.units.noted": {"en": "Look at unit **{unit}**: {what} (correlation {r:+.2f} on held-out text).",
-                         "ko": "유닛 **{unit}**을 보세요: {what} (검증 텍스트에서 상관계수 {r:+.2f})."},
+    "step.units.noted": {"en": "Look at unit **{unit}** ({state}): it tracks **{what}** (correlation {r:+.2f} on "
+                               "generated text the model never saw).",
+                         "ko": "유닛 **{unit}** ({state})을 보세요: **{what}**을(를) 따라갑니다 (모델이 본 적 없는 생성 "
+                               "텍스트에서 상관계수 {r:+.2f})."},
+    "step.units.state": {"en": "State", "ko": "상태"},
+    "step.source.brackets_lstm": {"en": "Brackets & quotes LSTM (preset)", "ko": "괄호·따옴표 LSTM (프리셋)"},
+    "step.source.korean_gru": {"en": "Korean sentences GRU (preset)", "ko": "한국어 문장 GRU (프리셋)"},
     "step.search": {"en": "Find units by pattern", "ko": "패턴으로 유닛 찾기"},
     "step.search.howto": {
         "en": "Select a span of the text: units whose value is above the threshold inside the span and below it "

@@ -1,0 +1,208 @@
+"""Step through time: inside the cell one step at a time, with the real numbers. Works on the model
+trained in the Hello playground or on a built-in preset."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from rnnviz import analysis as A
+from rnnviz import figures as F
+from rnnviz import figures_step as FS
+from rnnviz.i18n import t
+from rnnviz.presets import PRESETS
+from rnnviz.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
+from rnnviz.text import show_char
+
+lang = ui.setup_page("step.title", ":material/footprint:")
+ss = st.session_state
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+STATE_NAMES = {"h": {"en": "hidden state h", "ko": "은닉 상태 h"}, "c": {"en": "cell state c", "ko": "셀 상태 c"}}
+
+
+def source_ui() -> StepSource:
+    """Pick the model: the session's own (from the Hello playground) or a preset. Presets load once per session."""
+    options = (["hello"] if "hello.run" in ss else []) + list(PRESETS)
+    default = ui.qp_choice("src", options[0], options)
+    ui.init_state({"step.src": default})
+    if ss["step.src"] not in options:
+        ss["step.src"] = options[0]
+    label = lambda k: t(f"step.source.{k}", lang)
+    src = st.radio(t("step.source", lang), options, format_func=label, key="step.src", horizontal=True)
+    if src in PRESETS:
+        st.caption(PRESETS[src][lang])
+    if "hello.run" not in ss:
+        st.caption(t("step.source.none_hello", lang))
+    if src == "hello":
+        run = ss["hello.run"]
+        return StepSource("hello", run.model, run.vocab, run.cfg.text, {}, [])
+    cache = ss.setdefault("step.presets", {})
+    if src not in cache:
+        cache[src] = source_from_preset(src)
+    return cache[src]
+
+
+def text_ui(source: StepSource) -> str:
+    key = f"step.text.{source.name}"
+    ui.init_state({key: ui.qp_str("text", source.text, MAX_STEP_TEXT) if ss.get("step.src") == ui.qp_choice(
+        "src", "", [source.name]) else source.text})
+    chars = "".join(show_char(c) for c in source.vocab.chars)
+    return st.text_area(t("step.text", lang), key=key, max_chars=MAX_STEP_TEXT, height=90,
+                        help=t("step.text.help", lang, chars=chars[:300]))
+
+
+@st.fragment
+def cursor_and_equations_ui(view) -> None:
+    """Cursor (slider, buttons, keyboard arrows on the slider) and the equations at the cursor step.
+    A fragment: a step change reruns only this part."""
+    tr, chars = view.trace, view.chars
+    T = tr.T
+    if not 1 <= ss.get("step.t", 0) <= T:
+        ss["step.t"] = ui.qp_int("t", 1, 1, T)
+
+    def move(d):
+        ss["step.t"] = min(max(ss["step.t"] + d, 1), T)
+
+    c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="bottom")
+    c1.button(t("step.prev", lang), on_click=move, args=(-1,), key="step.prev", width="stretch")
+    step = c2.select_slider(t("hello.cursor", lang), options=list(range(1, T + 1)), key="step.t",
+                            format_func=lambda i: f"{i} · {show_char(chars[i - 1])}")
+    c3.button(t("step.next", lang), on_click=move, args=(1,), key="step.next", width="stretch")
+    ui.set_query_params({"t": step})
+    H = tr.hidden.shape[1]
+    default_units = view.noted_units[:1] + [u for u in range(min(H, 4)) if u not in view.noted_units[:1]]
+    ui.init_state({"step.units": default_units[:4]})
+    ss["step.units"] = [u for u in ss["step.units"] if u < H] or default_units[:4]
+    units = st.multiselect(t("step.units", lang), list(range(H)), key="step.units", max_selections=8)
+    st.markdown(t("step.eq.howto", lang, t=step, x=show_char(chars[step - 1])))
+    st.caption(t(f"step.eq.convention.{tr.kind}", lang))
+    terms = A.step_terms(view.model, tr, step)
+    units = sorted(units) or [0]
+    outputs = np.sort(np.argsort(-terms["probs"], kind="stable")[:A.MAX_UNITS])    # the most likely next characters
+    vocab = view.vocab_chars
+    st.caption(t("step.eq.rows", lang, units=", ".join(map(str, units)),
+                 chars=", ".join(show_char(vocab[i]) for i in outputs)))
+    for _, latex in A.equation_latex(terms, tr.kind, units, outputs=outputs, nonlinearity=view.model.cfg.nonlinearity):
+        st.latex(latex)
+    st.plotly_chart(FS.trajectory_figure(view.pca[0], chars, step, view.pca[1], lang), key="step.traj_fig",
+                    width="stretch")
+    st.caption(t("step.traj.howto", lang))
+
+
+def states_tab(view) -> None:
+    st.caption(t("step.states.howto", lang))
+    st.plotly_chart(view.figure("timeline", lang), key="step.timeline_fig", width="stretch")
+    st.markdown(f"#### {t('step.sat.title', lang)}")
+    if not view.saturation:
+        st.info(t("step.sat.none", lang))
+        return
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(view.figure("sat", lang), key="step.sat_fig", width="stretch")
+    c2.caption(t("step.sat.howto", lang))
+    c2.dataframe(pd.DataFrame({
+        t("step.sat.col.gate", lang): [t(f"fig.gate.{g}", lang) for g in view.saturation],
+        t("step.sat.col.left", lang): [f"{s['left_share']:.0%}" for s in view.saturation.values()],
+        t("step.sat.col.right", lang): [f"{s['right_share']:.0%}" for s in view.saturation.values()],
+    }), hide_index=True)
+
+
+def unrolled_tab(view) -> None:
+    st.caption(t("step.unrolled.howto", lang))
+    st.plotly_chart(view.figure("unrolled", lang), key="step.unrolled_fig", width="stretch")
+    st.markdown(f"#### {t('step.params', lang)}")
+    rec = next(r for r in A.parameter_table(view.model) if r["total"] and r["layer"] == "recurrent")
+    st.caption(t("step.params.bias_note", lang, torch=f"{rec['count']:,}", keras=f"{rec['one_bias_count']:,}"))
+    rows = A.parameter_table(view.model)
+    st.dataframe(pd.DataFrame({
+        t("step.params.col.name", lang): [r["name"] for r in rows],
+        t("step.params.col.shape", lang): ["×".join(map(str, r["shape"])) if r["shape"] else "" for r in rows],
+        t("step.params.col.formula", lang): [r["formula"] for r in rows],
+        t("step.params.col.count", lang): [f"{r['count']:,}" for r in rows],
+    }), hide_index=True)
+
+
+def units_tab(view) -> None:
+    tr, chars = view.trace, view.chars
+    H = tr.hidden.shape[1]
+    for note in view.unit_notes:
+        st.info(t("step.units.noted", lang, unit=note.unit, state=STATE_NAMES[note.state][lang], what=note.label(lang),
+                  r=note.r))
+    ui.init_state({"step.unit": view.noted_units[0] if view.noted_units else 0,
+                   "step.state": view.unit_notes[0].state if view.unit_notes else "h"})
+    if ss["step.unit"] >= H:
+        ss["step.unit"] = 0
+    states = ["h", "c"] if tr.cell is not None else ["h"]
+    if ss["step.state"] not in states:
+        ss["step.state"] = "h"
+    c1, c2 = st.columns([1, 2])
+    unit = c1.selectbox(t("step.units.pick", lang), list(range(H)), key="step.unit")
+    state = c2.radio(t("step.units.state", lang), states, format_func=lambda s: STATE_NAMES[s][lang], key="step.state",
+                     horizontal=True)
+    vals = (tr.cell if state == "c" else tr.hidden)[:, unit]
+    st.caption(t("step.units.howto", lang))
+    st.html(FS.colored_text_html(chars, vals, float(max(1.0, np.abs(vals).max()))))
+    st.markdown(f"#### {t('step.search', lang)}")
+    st.caption(t("step.search.howto", lang))
+    T = tr.T
+    c1, c2 = st.columns([3, 1])
+    lo, hi = c1.select_slider(t("step.search.span", lang), options=list(range(1, T + 1)),
+                              value=(min(view.default_span[0], T), min(view.default_span[1], T)), key="step.span",
+                              format_func=lambda i: f"{i} · {show_char(chars[i - 1])}")
+    thr = c2.slider(t("step.search.threshold", lang), -1.0, 1.0, 0.5, 0.05, key="step.thr")
+    ranked = A.find_units(tr.hidden, lo - 1, hi, threshold=thr)[:8]
+    st.dataframe(pd.DataFrame({
+        t("step.search.col.unit", lang): [r["unit"] for r in ranked],
+        t("step.search.col.score", lang): [round(r["score"], 3) for r in ranked],
+        t("step.search.col.inside", lang): [f"{r['inside']:.0%}" for r in ranked],
+        t("step.search.col.outside", lang): [f"{r['outside']:.0%}" for r in ranked],
+    }), hide_index=True)
+    if ranked:
+        best = ranked[0]["unit"]
+        st.html(FS.colored_text_html(chars, tr.hidden[:, best], 1.0,
+                                     title=f"{t('step.units.pick', lang)} {best}"))
+
+
+def compare_tab(source) -> None:
+    st.caption(t("step.compare.howto", lang))
+    a_default, b_default = source.pair
+    ui.init_state({f"step.a.{source.name}": a_default, f"step.b.{source.name}": b_default})
+    c1, c2 = st.columns(2)
+    a = c1.text_input(t("step.compare.a", lang), key=f"step.a.{source.name}", max_chars=MAX_STEP_TEXT)
+    b = c2.text_input(t("step.compare.b", lang), key=f"step.b.{source.name}", max_chars=MAX_STEP_TEXT)
+    try:
+        cmp = compare_inputs(source, a, b)
+    except ValueError as e:
+        st.error(t("step.bad_text", lang, msg=_message(e)))
+        return
+    st.plotly_chart(FS.difference_figure(cmp["from_start"], cmp["from_end"], list(a), list(b), lang),
+                    key="step.diff_fig", width="stretch")
+
+
+def _message(e: ValueError) -> str:
+    missing = getattr(e, "missing", None)
+    return t("step.unknown_chars", lang, chars=missing) if missing else str(e)
+
+
+st.title(t("step.title", lang))
+st.markdown(t("step.intro", lang))
+source = source_ui()
+text = text_ui(source)
+try:
+    view = prepare_view(source, text)
+except ValueError as e:
+    st.error(t("step.bad_text", lang, msg=_message(e)))
+    st.stop()
+ui.set_query_params({"src": source.name})
+m = view.model
+st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,
+             params=f"{A.parameter_table(m)[-1]['count']:,}"))
+tabs = st.tabs([t(f"step.tab.{k}", lang) for k in ("equations", "states", "unrolled", "units", "compare")])
+with tabs[0]:
+    cursor_and_equations_ui(view)
+with tabs[1]:
+    states_tab(view)
+with tabs[2]:
+    unrolled_tab(view)
+with tabs[3]:
+    units_tab(view)
+with tabs[4]:
+    compare_tab(source)

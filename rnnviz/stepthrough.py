@@ -1,0 +1,152 @@
+"""Data behind the step-through page: a model source (the session's own model or a preset), the view
+of one input text (trace, PCA, saturation, figures memo), and two-input comparison."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import analysis as A
+from . import figures_step as FS
+from .figures import timeline_figure
+from .model import CharRNN
+from .text import Vocab, clean_text
+from .trace import Trace, trace
+
+MAX_STEP_TEXT = 300    # characters traced on the page (bounded: figures and frames grow with T)
+
+PAIRS = {  # default inputs for "two sequences side by side", from the lecture notes
+    "ko": ("오늘 주가가 어때?", "어제 주가가 어때?"),
+    "en": ("hello", "ohell"),
+}
+
+
+class UnknownCharsError(ValueError):
+    """The text uses characters outside the model's vocabulary (listed in `missing`)."""
+
+    def __init__(self, missing: str):
+        super().__init__(f"the model has never seen {missing!r}")
+        self.missing = missing
+
+
+@dataclass
+class StepSource:
+    name: str                  # "hello" or a preset name
+    model: CharRNN
+    vocab: Vocab
+    text: str                  # default input text
+    meta: dict
+    unit_notes: list           # presets.UnitNote: units worth looking at, what they track, how well
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        for a, b in PAIRS.values():
+            if set(a + b) <= set(self.vocab.chars):
+                return a, b
+        text = self.text[:12]
+        return text, text[::-1]
+
+
+@dataclass
+class StepView:
+    model: CharRNN
+    trace: Trace
+    chars: list[str]                       # the T input characters
+    pca: tuple[np.ndarray, np.ndarray]     # (T, 2) coordinates, (2,) explained variance ratios
+    saturation: dict                       # gate -> per-unit shares (see analysis.saturation)
+    unit_notes: list
+    default_span: tuple[int, int]          # 1-based inclusive span for the pattern search
+    _figs: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def vocab_chars(self) -> tuple:
+        return self._vocab_chars
+
+    @property
+    def noted_units(self) -> list[int]:
+        return list(dict.fromkeys(int(n.unit) for n in self.unit_notes))
+
+    def figure(self, name: str, lang: str):
+        """Figures that do not depend on the cursor, built once per language."""
+        key = (name, lang)
+        if key not in self._figs:
+            tr = self.trace
+            if name == "timeline":
+                fig = timeline_figure(tr, self.chars, list(self._vocab_chars), lang,
+                                      panels=("states", "bars", "probs", "grad"))
+            elif name == "sat":
+                fig = FS.saturation_figure({g: (s["left"], s["right"]) for g, s in self.saturation.items()}, lang)
+            elif name == "unrolled":
+                preds = [self._vocab_chars[i] for i in tr.predictions]
+                fig = FS.unrolled_figure(tr.kind, self.chars, preds, lang)
+            else:
+                raise KeyError(name)
+            self._figs[key] = fig
+        return self._figs[key]
+
+    _vocab_chars: tuple = ()
+
+
+def source_from_preset(name: str) -> StepSource:
+    from .presets import load_preset
+    p = load_preset(name)
+    best = {}                                  # per tracked signal, the unit/state with the strongest correlation
+    for n in p.unit_notes:
+        if n.tracks not in best or abs(n.r) > abs(best[n.tracks].r):
+            best[n.tracks] = n
+    notes = sorted(best.values(), key=lambda n: -abs(n.r))
+    return StepSource(name, p.model, p.vocab, p.text, p.meta, notes)
+
+
+def encode_known(vocab: Vocab, text: str):
+    """Clean `text` and encode it; raise UnknownCharsError / ValueError with a clear message."""
+    text = clean_text(text)
+    if len(text) < 2:
+        raise ValueError("type at least 2 characters")
+    if len(text) > MAX_STEP_TEXT:
+        raise ValueError(f"the text has {len(text)} characters; the limit here is {MAX_STEP_TEXT}")
+    missing = "".join(sorted({c for c in text if c not in vocab.chars}))
+    if missing:
+        raise UnknownCharsError(missing)
+    return text, vocab.encode(text)
+
+
+def prepare_view(source: StepSource, text: str) -> StepView:
+    """Trace `text` through the source's model (inputs text[:-1], targets text[1:]) and compute every
+    cursor-independent quantity of the page."""
+    text, ids = encode_known(source.vocab, text)
+    x, y = ids[:-1], ids[1:]
+    tr = trace(source.model, x, y)
+    chars = list(text[:-1])
+    view = StepView(model=source.model, trace=tr, chars=chars, pca=A.pca_2d(tr.hidden),
+                    saturation=_saturation(tr), unit_notes=source.unit_notes, default_span=_default_span(text))
+    view._vocab_chars = source.vocab.chars
+    return view
+
+
+def _saturation(tr: Trace) -> dict:
+    out = {}
+    for gate, s in A.saturation(tr).items():
+        left, right = np.asarray(s["left"]), np.asarray(s["right"])
+        out[gate] = {"left": left, "right": right, "left_share": float(s.get("left_share", left.mean())),
+                     "right_share": float(s.get("right_share", right.mean()))}
+    return out
+
+
+def _default_span(text: str) -> tuple[int, int]:
+    """The first quoted span if there is one (for the brackets preset), else the middle third."""
+    i = text.find('"')
+    j = text.find('"', i + 1) if i >= 0 else -1
+    if 0 <= i < j < len(text) - 1:
+        return i + 2, j + 1
+    T = len(text) - 1
+    return max(1, T // 3), max(1, 2 * T // 3)
+
+
+def compare_inputs(source: StepSource, a: str, b: str) -> dict:
+    """Run both inputs through the same model; per-step ||h^A_t − h^B_t|| aligned from the start and the end."""
+    _, xa = encode_known(source.vocab, a)
+    _, xb = encode_known(source.vocab, b)
+    ta, tb = trace(source.model, xa), trace(source.model, xb)
+    d = A.state_difference(ta, tb)
+    return {"trace_a": ta, "trace_b": tb, "from_start": d["start"], "from_end": d["end"]}
