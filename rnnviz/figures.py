@@ -88,7 +88,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     if "probs" in panels:
         spec.append((tr_("hello.probs", lang), "probs", None))
     if "grad" in panels:
-        spec.append((tr_("hello.grad", lang), "grad", None))
+        spec.append((tr_("fig.grad_title_lstm" if tr.grad_cell is not None else "fig.grad_title", lang), "grad", None))
     if "bars" in panels:
         spec.append((tr_("step.bars", lang), "bars", None))
     unit_px = int(min(max(90, 9 * H + 50), 300))
@@ -162,7 +162,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
     play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
     fig.update_layout(
-        template=_TEMPLATE, height=sum(heights) + 230, margin=dict(l=70, r=20, t=70, b=130),
+        template=_TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=70, b=200),
         title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), shapes=[_cursor(start, cursor_y0)],
         barmode="group", showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
@@ -173,12 +173,12 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                         colorbar=dict(title="c", y=0.44, yanchor="top", len=bar_len, thickness=12)),
         coloraxis4=dict(colorscale=STYLE["prob"], cmin=0, cmax=1, showscale="probs" in panels,
                         colorbar=dict(title="P", y=0.16, yanchor="top", len=bar_len, thickness=12)),
-        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=70),
+        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=150),
                           buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play_anim]),
                                    dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=start - 1, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=60),
-                      currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15)),
+        sliders=[dict(active=start - 1, x=0, len=1.0, y=0, yanchor="top", pad=dict(t=75),
+                      currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15), xanchor="right"),
                       steps=[dict(method="update" if bar_traces else "relayout",
                                   label=f"{t} · {show_char(chars[t - 1])}", args=_step_args(t))
                              for t in range(1, T + 1)])],

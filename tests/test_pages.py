@@ -129,7 +129,7 @@ def test_switching_cell_type_retrains(cell, panels):
     assert run.cfg.cell == cell and run.trace.kind == cell
     states = _chart(at, "hello.timeline_fig")
     titles = [a["text"] for a in states["layout"]["annotations"]]
-    assert titles == ["hidden state h"] + panels + ["Predicted next character", "Gradient through time"]
+    assert titles == ["hidden state h"] + panels + ["Predicted next character", "‖∂L/∂h_t‖ through time"]
     np.testing.assert_allclose(_array(states["data"][0]["z"]), run.trace.hidden.T, atol=1e-6)
     assert at.query_params["cell"] == cell
 
