@@ -3,6 +3,8 @@
     python bench/bench_core.py                 # all three groups, writes bench/results/core.md
     python bench/bench_core.py --only trace    # one group
     python bench/bench_core.py --profile       # also profile every measurement that misses its target
+    python bench/bench_core.py --judge cpu     # pass/fail by this thread's CPU time (a shared, busy machine)
+    python bench/bench_core.py --text input.txt   # train group on a text file instead of random ids
 
 1. hello: "hello" trained to 100 % next-character accuracy (rnn / lstm / gru, hidden 16, Adam, steps <= 500)
    -- median wall time of `rnnviz.train` over seeds 0..N-1; and the page's default `run_playground`
@@ -47,6 +49,17 @@ def row(name: str, target: str, measured: str, ok: bool | None, note: str = "", 
     print(f"  {name}: {measured}  [{status}] {note}", flush=True)
     if ok is False and reproduce is not None:
         FAILED.append((name, reproduce, breakdown))
+
+
+JUDGE = "wall"  # set from --judge: which median decides pass/fail
+
+
+def judged(walls: list[float], cpus: list[float]) -> tuple[float, str, str]:
+    """-> (the median that decides pass/fail, its label, a note giving the other median)."""
+    w, c = statistics.median(walls), statistics.median(cpus)
+    if JUDGE == "cpu":
+        return c, "CPU", f"wall median {ms(w)}"
+    return w, "wall", f"CPU median {ms(c)}"
 
 
 def median_time(fn, repeats: int, warmup: int = 5) -> float:
@@ -102,12 +115,13 @@ def bench_hello(args) -> None:
             walls.append(c.wall); cpus.append(c.cpu)
             steps.append(res.steps)
             reached += res.status == "target"
-        med = statistics.median(walls)
+        med, label, other = judged(walls, cpus)
         per_step = sum(walls) / sum(steps)
         note = (f"{reached}/{args.seeds} runs (seeds 0..{args.seeds - 1}) reached 100%; steps to target median "
-                f"{statistics.median(steps):g} (min {min(steps)}, max {max(steps)}); max {ms(max(walls))}; "
-                f"{per_step * 1e3:.2f} ms/step; CPU median {ms(statistics.median(cpus))}")
-        row(f"hello → 100% acc, {cell}", "median ≤ 50 ms", ms(med), med <= 0.050 and reached == args.seeds,
+                f"{statistics.median(steps):g} (min {min(steps)}, max {max(steps)}); max wall {ms(max(walls))}; "
+                f"{per_step * 1e3:.2f} ms/step (wall); {other}")
+        row(f"hello → 100% acc, {cell}", f"median {label} ≤ 50 ms, all runs reach 100%", ms(med),
+            med <= 0.050 and reached == args.seeds,
             note, reproduce=lambda c=cell: [one(c, s) for s in range(5)])
 
     print("\n[1b] page default: run_playground(PlaygroundConfig(cell=...)) = 150 full-batch steps + trace")
@@ -119,10 +133,10 @@ def bench_hello(args) -> None:
             with Clock() as c:
                 run = run_playground(cfg)
             walls.append(c.wall); cpus.append(c.cpu); trace_s.append(run.seconds - run.result.seconds)
-        med = statistics.median(walls)
-        row(f"page default run_playground, {cell}", "well under 1 s (≤ 0.5 s)", ms(med), med <= 0.5,
+        med, label, other = judged(walls, cpus)
+        row(f"page default run_playground, {cell}", f"median {label} well under 1 s (≤ 0.5 s)", ms(med), med <= 0.5,
             f"{run.result.steps} steps ({run.result.status}), trace accuracy {run.trace.accuracy:.0%}; "
-            f"max {ms(max(walls))}; CPU median {ms(statistics.median(cpus))}; "
+            f"max wall {ms(max(walls))}; {other}; "
             f"of which build+trace ≈ {ms(statistics.median(trace_s))}", reproduce=lambda c=cfg: run_playground(c))
 
 
@@ -148,12 +162,12 @@ def bench_trace(args) -> None:
                 with Clock() as c:
                     call()
                 times.append(c.wall); cpus.append(c.cpu)
-            med = statistics.median(times)
+            med, label, other = judged(times, cpus)
             name = f"trace {cell} H{H} T{T} " + ("with gradients" if with_targets else "forward only")
             graded = cell == "lstm" and with_targets
-            row(name, "median ≤ 20 ms" if graded else "(report)", ms(med),
+            row(name, f"median {label} ≤ 20 ms" if graded else f"(report, median {label})", ms(med),
                 (med <= 0.020) if graded else None,
-                f"min {ms(min(times))}; CPU median {ms(statistics.median(cpus))}; {args.repeats_trace} calls",
+                f"min wall {ms(min(times))}; {other}; {args.repeats_trace} calls",
                 reproduce=(lambda c=call: [c() for _ in range(20)]),
                 breakdown=(lambda m=m, tg=tg: trace_breakdown(m, x, tg)))
 
@@ -191,8 +205,8 @@ def trace_breakdown(model, x, targets) -> str:
                 lines.append(f"| {name} | {ms(median_time(fn, 100))} |")
         with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
             rnnviz.trace(model, x, targets)
-        n_ops = sum(ev.count for ev in prof.key_averages() if ev.key.startswith("aten::"))
-        lines.append(f"| aten op calls in one trace (incl. nested) | {n_ops} ({n_ops / T:.0f} per time step) |")
+        top = [ev for ev in prof.events() if ev.name.startswith("aten::") and ev.cpu_parent is None]
+        lines.append(f"| top-level torch op calls in one trace | {len(top)} ({len(top) / T:.0f} per time step) |")
     except Exception as exc:  # noqa: BLE001 -- the library's internals may have changed
         return f"(no phase breakdown: {type(exc).__name__}: {exc})"
     return "Phase breakdown (median CPU time, 100 calls each):\n\n| phase | time |\n|---|---|\n" + "\n".join(lines)
@@ -249,7 +263,7 @@ def bench_train(args) -> None:
     bare.load_state_dict(app.state_dict())
     bare.train()
     bparams = [p for p in bare.parameters() if p.requires_grad]
-    bopt = torch.optim.Adam(bparams, lr=LR, foreach=True)  # the same optimizer implementation as rnnviz.train
+    bopt = torch.optim.Adam(bparams, lr=LR, foreach=True)  # torch's fastest CPU Adam (the app has its own)
     N = x.shape[0]
 
     def run_app(steps: int, seed: int) -> Clock:
@@ -289,14 +303,16 @@ def bench_train(args) -> None:
     n = S * B * args.rounds
     app_rate, bare_rate = n / sum(c.wall for c in A), n / sum(c.wall for c in Bs)
     app_cpu, bare_cpu = n / sum(c.cpu for c in A), n / sum(c.cpu for c in Bs)
-    ratio = statistics.median(ratios)
+    ratio = statistics.median(cratios if JUDGE == "cpu" else ratios)
     row("train throughput, app loop (rnnviz.train)", "(report)", f"{app_rate:.1f} seq/s", None,
         f"{sum(c.wall for c in A) / (S * args.rounds) * 1e3:.1f} ms/step; by CPU time {app_cpu:.1f} seq/s; "
         f"{args.rounds} rounds × {S} steps after {args.warmup_steps} warm-up")
     row("train throughput, bare fused loop", "(report)", f"{bare_rate:.1f} seq/s", None,
         f"{sum(c.wall for c in Bs) / (S * args.rounds) * 1e3:.1f} ms/step; by CPU time {bare_cpu:.1f} seq/s; "
-        "same batches, same initial weights, Adam(foreach=True)")
-    row("train throughput ratio app/bare", "≥ 0.90", f"{ratio:.3f}", ratio >= 0.90,
+        "same batches, same initial weights; torch.optim.Adam(foreach=True) and clip_grad_norm_ "
+        "(rnnviz.train uses its own fused rnnviz.optim)")
+    row("train throughput ratio app/bare", f"median {'CPU-time' if JUDGE == 'cpu' else 'wall'} ratio ≥ 0.90",
+        f"{ratio:.3f}", ratio >= 0.90,
         f"median of per-round wall ratios (min {min(ratios):.3f}, max {max(ratios):.3f}); ratio of wall totals "
         f"{app_rate / bare_rate:.3f}; CPU-time ratio median {statistics.median(cratios):.3f}, "
         f"of totals {app_cpu / bare_cpu:.3f}",
@@ -393,11 +409,16 @@ def main(argv=None) -> int:
                    help="train: a UTF-8 text file to cut into windows (default: a generated random id sequence)")
     p.add_argument("--seq-len", type=int, default=200_001,
                    help="train: length of the generated id sequence when --text is not given (default 200001)")
+    p.add_argument("--judge", choices=("wall", "cpu"), default="wall",
+                   help="which median decides pass/fail: wall-clock time (default, what a user waits) or this "
+                        "thread's CPU time (fairer on a shared, busy machine); the other is given in the notes")
     p.add_argument("--profile", action="store_true",
                    help="profile (torch.profiler) every measurement that misses its target and add it to the report")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "core.md"),
                    help="where to write the markdown report (default bench/results/core.md)")
     args = p.parse_args(argv)
+    global JUDGE
+    JUDGE = args.judge
 
     torch.set_num_threads(1)
     groups = args.only or ["hello", "trace", "train"]
@@ -412,6 +433,14 @@ def main(argv=None) -> int:
         bench_train(args)
     tab = table()
     print("\n" + tab)
+    load1 = _load()
+    try:
+        busy = max(os.getloadavg()[0], float(load0)) > (os.cpu_count() or 1) - 0.5
+    except (OSError, ValueError):
+        busy = False
+    if busy:
+        print(f"\nWARNING: the machine was busy (load average {load0} -> {load1} on {os.cpu_count()} CPUs); "
+              "wall times are inflated. See the CPU times in the notes, or use --judge cpu.")
 
     prof = ""
     if args.profile and FAILED:
@@ -427,8 +456,10 @@ def main(argv=None) -> int:
         f"- CPU: {cpu_info()}",
         f"- command: `python bench/bench_core.py {' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip(),
         f"- total benchmark time {time.perf_counter() - t0:.0f} s; every measurement after warm-up, one torch thread",
-        f"- machine load average (1 min) at start {load0}, at end {_load()}: wall times on a shared, busy "
-        "machine are inflated; the notes give this thread's CPU time as well",
+        f"- pass/fail judged by median {'CPU time (--judge cpu)' if JUDGE == 'cpu' else 'wall-clock time'}",
+        f"- machine load average (1 min) at start {load0}, at end {load1}"
+        + (f" -- BUSY for {os.cpu_count()} CPUs: wall times are inflated by other processes; compare the CPU "
+           "times in the notes, or rerun on an idle machine" if busy else ""),
         "",
         tab,
         "",
