@@ -107,7 +107,7 @@ def trace(model, x: torch.Tensor, targets: torch.Tensor | None = None) -> Trace:
             dlogits[torch.arange(T, device=dev), targets] -= 1.0
             dlogits /= T                                          # dL/dlogits, (T, V)
             dh_out = dlogits @ model.head.weight                  # dL/dh_t through the output at t only, (T, H)
-            dh, dc = _BACKWARD[cell](rnn, fw, dh_out)
+            dh, dc = (None if v is None else v[:, 0] for v in _BACKWARD[cell](rnn, fw, dh_out.unsqueeze(1)))
             tr.grad_hidden_vec = _np(dh)
             tr.grad_hidden = _np(dh.norm(dim=1))
             if dc is not None:
@@ -178,53 +178,72 @@ def _shift(h):
     return torch.cat([h.new_zeros(1, h.shape[1]), h[:-1]])
 
 
-def _backward_rnn(rnn, fw, dh_out):
+def _backward_rnn(rnn, fw, dh_out, window=None):
     h, W = fw["h"], rnn.weight_hh_l0
     dact = 1 - h * h if rnn.nonlinearity == "tanh" else (h > 0).to(h.dtype)  # d h_t / d a_t, (T, H)
-    dh = torch.empty_like(dh_out)
-    nxt = torch.zeros_like(dh_out[:1])                          # dL/dh_t through step t+1
+    dh = torch.empty_like(dh_out)                               # (T, B, H)
+    nxt = torch.zeros_like(dh_out[0])                           # (B, H) dL/dh_t through step t+1
     for t in range(h.shape[0] - 1, -1, -1):
-        g = dh[t:t + 1]
-        torch.add(dh_out[t:t + 1], nxt, out=g)
-        nxt = (g * dact[t:t + 1]) @ W
+        g = dh[t]
+        torch.add(dh_out[t], nxt, out=g)
+        nxt = (g * dact[t]) @ W
+        if window and t % window == 0:                          # truncated BPTT: nothing flows into the previous chunk
+            nxt = torch.zeros_like(nxt)
     return dh, None
 
 
-def _backward_lstm(rnn, fw, dh_out):
+def _backward_lstm(rnn, fw, dh_out, window=None):
     i, f, g, o, c = fw["input"], fw["forget"], fw["candidate"], fw["output"], fw["c"]
     W, H = rnn.weight_hh_l0, c.shape[1]
+    Bn = dh_out.shape[1]
     tc = c.tanh()
     K = o * (1 - tc * tc)                                       # d c-path of h_t: dL/dc_t += dL/dh_t * K
     A = torch.stack([g * i * (1 - i), _shift(c) * f * (1 - f), i * (1 - g * g)], 1)  # (T, 3, H): i, f, g pre-acts
     B = tc * o * (1 - o)                                        # (T, H) for the o pre-activation
-    dh, dc = torch.empty_like(dh_out), torch.empty_like(dh_out)
-    da = torch.empty(1, 4 * H, dtype=dh_out.dtype, device=dh_out.device)  # dL/d pre-activations at t
-    da_ifg, da_o = da[:, :3 * H].view(1, 3, H), da[:, 3 * H:]
-    nh = torch.zeros_like(dh_out[:1])                           # dL/dh_t through step t+1
-    nc = torch.zeros_like(dh_out[:1])                           # dL/dc_t through c_{t+1}
+    dh, dc = torch.empty_like(dh_out), torch.empty_like(dh_out)  # (T, B, H)
+    da = torch.empty(Bn, 4 * H, dtype=dh_out.dtype, device=dh_out.device)  # dL/d pre-activations at t
+    da_ifg, da_o = da[:, :3 * H].view(Bn, 3, H), da[:, 3 * H:]
+    nh = torch.zeros_like(dh_out[0])                            # dL/dh_t through step t+1
+    nc = torch.zeros_like(dh_out[0])                            # dL/dc_t through c_{t+1}
     for t in range(c.shape[0] - 1, -1, -1):
-        gh, gc = dh[t:t + 1], dc[t:t + 1]
-        torch.add(dh_out[t:t + 1], nh, out=gh)
-        torch.addcmul(nc, gh, K[t:t + 1], out=gc)
-        torch.mul(gc.unsqueeze(1), A[t:t + 1], out=da_ifg)
-        torch.mul(gh, B[t:t + 1], out=da_o)
+        gh, gc = dh[t], dc[t]
+        torch.add(dh_out[t], nh, out=gh)
+        torch.addcmul(nc, gh, K[t], out=gc)
+        torch.mul(gc.unsqueeze(1), A[t], out=da_ifg)
+        torch.mul(gh, B[t], out=da_o)
         nh = da @ W
-        nc = gc * f[t:t + 1]
+        nc = gc * f[t]
+        if window and t % window == 0:
+            nh, nc = torch.zeros_like(nh), torch.zeros_like(nc)
     return dh, dc
 
 
-def _backward_gru(rnn, fw, dh_out):
+def _backward_gru(rnn, fw, dh_out, window=None):
     r, z, n, ghn, h = fw["reset"], fw["update"], fw["candidate"], fw["ghn"], fw["h"]
     W = rnn.weight_hh_l0
+    Bn = dh_out.shape[1]
     dan = (1 - z) * (1 - n * n)                                 # d pre-act of n per unit of dL/dh_t
     A = torch.stack([dan * ghn * r * (1 - r), (_shift(h) - n) * z * (1 - z), dan * r], 1)  # (T, 3, H): r, z, n
     dh = torch.empty_like(dh_out)
-    nxt = torch.zeros_like(dh_out[:1])
+    nxt = torch.zeros_like(dh_out[0])
     for t in range(h.shape[0] - 1, -1, -1):
-        g = dh[t:t + 1]
-        torch.add(dh_out[t:t + 1], nxt, out=g)
-        nxt = torch.addmm(g * z[t:t + 1], (g.unsqueeze(1) * A[t:t + 1]).view(1, -1), W)
+        g = dh[t]
+        torch.add(dh_out[t], nxt, out=g)
+        nxt = torch.addmm(g * z[t], (g.unsqueeze(1) * A[t]).view(Bn, -1), W)
+        if window and t % window == 0:
+            nxt = torch.zeros_like(nxt)
     return dh, None
+
+
+def backward_through_time(cell: str, rnn, fw: dict, dh_out: torch.Tensor, window: int | None = None):
+    """Backpropagation through time for a batch of seeds.
+
+    fw: the forward record of `_FORWARD[cell]`; dh_out (T, B, H): for each of B independent seeds, the
+    gradient arriving at h_t from outside the recurrence (e.g. from the output at step t). Returns
+    (dh, dc): (T, B, H) total gradients w.r.t. h_t (and c_t for LSTM, else None). window: truncated
+    BPTT, time split into chunks of `window` steps from t = 1 and no gradient crossing a chunk border.
+    """
+    return _BACKWARD[cell](rnn, fw, dh_out, window)
 
 
 _BACKWARD = {"rnn": _backward_rnn, "lstm": _backward_lstm, "gru": _backward_gru}
