@@ -265,9 +265,9 @@ TEXT: dict[str, dict[str, str]] = {
     "step.params.col.count": {"en": "parameters", "ko": "파라미터 수"},
     "step.units.pick": {"en": "Unit", "ko": "유닛"},
     "step.units.howto": {
-        "en": "The chosen unit's hidden value behind every character: red positive, blue negative. "
+        "en": "The chosen unit's value after reading each character, as the colour behind it: red positive, blue negative. "
               "Hover a character for the number.",
-        "ko": "고른 유닛의 은닉 값을 글자마다 배경색으로 표시합니다. 빨강은 양수, 파랑은 음수입니다. 글자 위에 마우스를 "
+        "ko": "고른 유닛이 각 글자를 읽은 뒤의 값을 배경색으로 표시합니다. 빨강은 양수, 파랑은 음수입니다. 글자 위에 마우스를 "
               "올리면 값이 보입니다."},
     "step.units.noted": {"en": "Look at unit **{unit}** ({state}): it tracks **{what}** (correlation {r:+.2f} on "
                                "generated text the model never saw).",
@@ -292,9 +292,11 @@ TEXT: dict[str, dict[str, str]] = {
     "step.compare.b": {"en": "Sequence B", "ko": "문장 B"},
     "step.compare.howto": {
         "en": "The same model reads both inputs. Bars show how far apart the hidden states are at each step. "
-              "Same later words after a different start: the states stay apart, because h_t carries the history.",
-        "ko": "같은 모델이 두 입력을 읽습니다. 막대는 각 시점에서 은닉 상태가 얼마나 다른지 보여 줍니다. 뒤의 단어가 같아도 "
-              "시작이 다르면 상태가 계속 다릅니다. h_t가 과거를 담고 있기 때문입니다."},
+              "After a different start, the same later words pull the states together again: how slowly the gap "
+              "closes shows how long this model remembers the start (h_t carries the history).",
+        "ko": "같은 모델이 두 입력을 읽습니다. 막대는 각 시점에서 은닉 상태가 얼마나 다른지 보여 줍니다. 시작이 다르면, 뒤의 같은 "
+              "단어들이 상태를 다시 가깝게 만듭니다. 그 차이가 얼마나 천천히 줄어드는지가 이 모델이 시작을 얼마나 오래 "
+              "기억하는지 보여 줍니다 (h_t가 과거를 담고 있습니다)."},
     "step.traj.howto": {
         "en": "h_1 … h_T projected onto their two main directions (PCA). Each point is one step, labelled with "
               "the character read; the ring is the current step. Percentages: share of variance explained.",
