@@ -1,0 +1,196 @@
+"""Benchmarks of rnnviz.gradients (CPU, one torch thread).
+
+    python bench/bench_gradients.py                  # writes bench/results/gradients.md
+    python bench/bench_gradients.py --judge cpu      # pass/fail by this thread's CPU time (busy machine)
+
+1. The gradient-across-time figure: ||dL/dh_t|| for RNN, LSTM and GRU side by side, T = 200, H = 128,
+   vocab 8 one-hot, loss on the last step -- `make_model` + `grad_across_time` for the three cells
+   (what the page recomputes when a knob moves). Target: <= 150 ms for all three together.
+2. Exact Jacobian norms ||dh_T/dh_t||_F, H = 128, T = 100 (B = 128 identity seeds in one BPTT pass),
+   per cell. Target: <= 200 ms each. Also (report) the 64-probe estimate at H = 256.
+3. (report) Truncated BPTT and loss on every step cost the same as full BPTT, last step; and the
+   training heatmap's training speed (steps/s, memory task, full batch of 32).
+
+Every measurement: median of N repeats after warm-up; wall (perf_counter) and this thread's CPU time
+(thread_time). Prints a markdown table and writes it, with the date, torch version and CPU, to
+bench/results/gradients.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from rnnviz import gradients as G  # noqa: E402
+from rnnviz.gradients import GradConfig  # noqa: E402
+
+CELLS = ("rnn", "lstm", "gru")
+ROWS: list[dict] = []
+JUDGE = "wall"
+
+
+def ms(s: float) -> str:
+    return f"{s * 1e3:.1f} ms"
+
+
+def measure(fn, repeats: int, warmup: int = 3) -> tuple[float, float, float]:
+    """-> (median wall, median CPU, min wall) seconds of fn() after warm-up."""
+    for _ in range(warmup):
+        fn()
+    walls, cpus = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        fn()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.thread_time() - c0)
+    return statistics.median(walls), statistics.median(cpus), min(walls)
+
+
+def row(name: str, target: str, wall: float, cpu: float, limit: float | None, note: str = "") -> None:
+    judged = cpu if JUDGE == "cpu" else wall
+    ok = None if limit is None else judged <= limit
+    status = "—" if ok is None else ("pass" if ok else "**FAIL**")
+    other = f"wall median {ms(wall)}" if JUDGE == "cpu" else f"CPU median {ms(cpu)}"
+    ROWS.append({"name": name, "target": target, "measured": ms(judged), "status": status,
+                 "note": f"{other}; {note}".rstrip("; ")})
+    print(f"  {name}: {ms(judged)} [{status}] {other}; {note}", flush=True)
+
+
+def table() -> str:
+    lines = ["| measurement | target | measured | pass/fail | notes |", "|---|---|---|---|---|"]
+    lines += [f"| {r['name']} | {r['target']} | {r['measured']} | {r['status']} | {r['note']} |" for r in ROWS]
+    return "\n".join(lines)
+
+
+def cpu_info() -> str:
+    name = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{name}; {os.cpu_count()} logical CPUs; torch CPU capability "
+            f"{torch.backends.cpu.get_cpu_capability()}; torch threads {torch.get_num_threads()}")
+
+
+def bench_figure(args) -> None:
+    T, H = 200, 128
+    print(f"\n[1] gradient-across-time figure, three cells, T = {T}, H = {H}")
+    cfgs = [GradConfig(cell=c, hidden=H, T=T, seed=0, loss_on="last") for c in CELLS]
+    x, y = G.task_for(cfgs[0])
+
+    def figure():
+        return [G.grad_across_time(G.make_model(c), x, y, c.loss_on, c.window) for c in cfgs]
+
+    wall, cpu, wmin = measure(figure, args.repeats)
+    row(f"grad across time, rnn+lstm+gru, T{T} H{H} (make_model + grad_across_time)", "≤ 150 ms total",
+        wall, cpu, 0.150, f"min wall {ms(wmin)}; {args.repeats} repeats")
+    models = [G.make_model(c) for c in cfgs]
+    for cfg, m in zip(cfgs, models):
+        w, c, wm = measure(lambda m=m: G.grad_across_time(m, x, y, "last"), args.repeats)
+        row(f"  grad_across_time {cfg.cell} T{T} H{H}", "(report)", w, c, None, f"min wall {ms(wm)}")
+    w, c, wm = measure(lambda: [G.make_model(cf) for cf in cfgs], args.repeats)
+    row("  make_model × 3 (H128)", "(report)", w, c, None, f"min wall {ms(wm)}")
+    for label, kw in (("loss on every step", {"loss_on": "all"}), ("truncated, window 20", {"loss_on": "last", "window": 20})):
+        w, c, wm = measure(lambda kw=kw: [G.grad_across_time(m, x, y, **kw) for m in models], args.repeats)
+        row(f"  grad_across_time ×3, {label}", "(report)", w, c, None, f"min wall {ms(wm)}")
+
+
+def bench_jacobian(args) -> None:
+    T, H = 100, 128
+    print(f"\n[2] Jacobian norms, T = {T}, H = {H}")
+    x, _ = G.memory_task(T, 8, 0)
+    for cell in CELLS:
+        m = G.make_model(GradConfig(cell=cell, hidden=H, T=T, seed=0))
+        res = G.jacobian_norms(m, x)
+        assert res["exact"]
+        w, c, wm = measure(lambda m=m: G.jacobian_norms(m, x), args.repeats)
+        row(f"exact jacobian_norms {cell} T{T} H{H}", "≤ 200 ms", w, c, 0.200,
+            f"min wall {ms(wm)}; B = {H} identity seeds, one BPTT pass")
+    for cell in CELLS:
+        m = G.make_model(GradConfig(cell=cell, hidden=256, T=T, seed=0))
+        w, c, wm = measure(lambda m=m: G.jacobian_norms(m, x, probes=64), args.repeats)
+        row(f"  64-probe jacobian_norms {cell} T{T} H256", "(report)", w, c, None, f"min wall {ms(wm)}")
+
+
+def bench_training(args) -> None:
+    print("\n[3] training heatmap: steps/s (memory task, 32 sequences, full batch, Adam, clip 1, record every 10)")
+    for T, H in ((100, 64),):
+        for cell in CELLS:
+            cfg = GradConfig(cell=cell, hidden=H, T=T, seed=0, forget_bias=1.0 if cell == "lstm" else None)
+            G.grad_heatmap_during_training(cfg, steps=5, every=5)            # warm-up
+            w0, c0 = time.perf_counter(), time.thread_time()
+            res = G.grad_heatmap_during_training(cfg, steps=args.train_steps, every=10)
+            wall, cpu = time.perf_counter() - w0, time.thread_time() - c0
+            n = len(res["losses"])
+            row(f"  grad_heatmap_during_training {cell} T{T} H{H}, per step", "(report)", wall / n, cpu / n, None,
+                f"{n} steps in {wall:.2f} s wall ({n / wall:.0f} steps/s), {len(res['train_steps'])} recordings; "
+                f"loss {res['losses'][0]:.3f} → {res['losses'][-1]:.3f} (memoryless ≈ {(T - 1) / T * 2.0794:.3f})")
+
+
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
+def main(argv=None) -> int:
+    global JUDGE
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--judge", choices=("wall", "cpu"), default="wall")
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--train-steps", type=int, default=100)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "gradients.md"))
+    args = ap.parse_args(argv)
+    JUDGE = args.judge
+    torch.set_num_threads(1)
+    print(f"rnnviz gradient benchmarks; torch {torch.__version__}; {cpu_info()}")
+    load0, t0 = _load(), time.perf_counter()
+    bench_figure(args)
+    bench_jacobian(args)
+    bench_training(args)
+    load1 = _load()
+    tab = table()
+    print("\n" + tab)
+    try:
+        busy = max(os.getloadavg()[0], float(load0)) > (os.cpu_count() or 1) - 0.5
+    except (OSError, ValueError):
+        busy = False
+    report = [
+        "# rnnviz gradient benchmarks",
+        "",
+        f"- date: {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
+        f"- CPU: {cpu_info()}",
+        f"- command: `{' '.join(['python bench/bench_gradients.py', *(argv if argv is not None else sys.argv[1:])])}`",
+        f"- total benchmark time {time.perf_counter() - t0:.0f} s; median of {args.repeats} repeats after warm-up, one torch thread",
+        f"- pass/fail judged by median {'CPU time (--judge cpu)' if JUDGE == 'cpu' else 'wall-clock time'}",
+        f"- machine load average (1 min) at start {load0}, at end {load1}"
+        + (f" -- BUSY for {os.cpu_count()} CPUs: wall times are inflated by other processes; compare the CPU "
+           "times in the notes" if busy else ""),
+        "",
+        tab,
+        "",
+    ]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(report), encoding="utf-8")
+    print(f"\nwrote {out}")
+    return 1 if any(r["status"] == "**FAIL**" for r in ROWS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

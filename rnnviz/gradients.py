@@ -1,0 +1,392 @@
+"""Vanishing and exploding gradients, BPTT and truncated BPTT, as numbers a page can draw.
+
+Pure functions over a `CharRNN` (one-hot inputs, one recurrent layer):
+
+- `GradConfig` / `make_model`: a model whose recurrent weights W_hh are changed on purpose (scaled,
+  orthogonal, LSTM forget-gate bias), `spectral_radius` of W_hh.
+- `memory_task`: the synthetic long-range task (remember the first symbol).
+- `grad_across_time`: ||dL/dh_t|| for every t, full or truncated BPTT (one hand-written backward pass,
+  `rnnviz.trace.backward_through_time`).
+- `jacobian_norms`: ||dh_T/dh_t||_F for every t from ONE batched backward pass (B = H identity seeds,
+  or random probes for large H).
+- `grad_heatmap_during_training`: ||dL/dh_t|| recorded while `rnnviz.train` trains (training step x
+  time step).
+- `scalar_toy`: h_t = a x_t + b h_{t-1} + c (and its tanh version) with dh_T/dh_t = prod of b * f'.
+
+Time steps are 1-based in the text (h_1 .. h_T) and 0-based in arrays (index t - 1). Nothing here
+touches a model's .grad or the global RNG.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .model import CELLS, CharRNN, build_model
+from .trace import GATES, _FORWARD, backward_through_time
+from .train import TrainConfig, train
+
+MAX_HIDDEN = 256
+MIN_T, MAX_T = 2, 400
+MIN_VOCAB, MAX_VOCAB = 2, 64
+MIN_SCALE, MAX_SCALE = 0.1, 5.0
+MAX_FORGET_BIAS = 10.0
+MAX_PROBES = 1024
+INITS = ("default", "orthogonal")
+LOSS_ON = ("last", "all")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class GradConfig:
+    """One model and its synthetic task for the gradient views. Every field is bounded.
+
+    Inputs are one-hot random symbols (`vocab` of them, 8 by default) from `memory_task`.
+    `nonlinearity` applies to the vanilla RNN only and `forget_bias` to the LSTM only; both are
+    ignored for the other cells, so one config can be shown for RNN, LSTM and GRU side by side
+    (`dataclasses.replace(cfg, cell=...)`).
+    """
+    cell: str = "rnn"                  # rnn | lstm | gru
+    hidden: int = 64                   # units H, 1..256
+    T: int = 100                       # sequence length, 2..400
+    vocab: int = 8                     # one-hot input symbols, 2..64
+    seed: int = 0                      # weights and data depend on this alone
+    weight_scale: float = 1.0          # W_hh is multiplied by this after init, 0.1..5
+    init: str = "default"              # W_hh: "default" (torch's uniform) | "orthogonal" (each gate block)
+    nonlinearity: str = "tanh"         # vanilla RNN only: tanh | relu
+    forget_bias: float | None = None   # LSTM only: effective forget-gate bias b_ih_f + b_hh_f; None: torch's
+    loss_on: str = "last"              # L = cross-entropy at the last step | mean over all steps
+    window: int | None = None          # truncated BPTT window k (1..400); None: full BPTT
+
+    def validate(self) -> "GradConfig":
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        if not _is_int(self.hidden) or not 1 <= self.hidden <= MAX_HIDDEN:
+            raise ValueError(f"hidden size must be an integer between 1 and {MAX_HIDDEN}, not {self.hidden!r}")
+        if not _is_int(self.T) or not MIN_T <= self.T <= MAX_T:
+            raise ValueError(f"sequence length T must be an integer between {MIN_T} and {MAX_T}, not {self.T!r}")
+        if not _is_int(self.vocab) or not MIN_VOCAB <= self.vocab <= MAX_VOCAB:
+            raise ValueError(f"vocab must be an integer between {MIN_VOCAB} and {MAX_VOCAB}, not {self.vocab!r}")
+        if not _is_int(self.seed) or not 0 <= self.seed < 2**31:
+            raise ValueError(f"seed must be an integer between 0 and {2**31 - 1}, not {self.seed!r}")
+        if not _is_num(self.weight_scale) or not math.isfinite(self.weight_scale) \
+                or not MIN_SCALE <= self.weight_scale <= MAX_SCALE:
+            raise ValueError(f"weight scale must be between {MIN_SCALE} and {MAX_SCALE}, not {self.weight_scale!r}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
+        if self.forget_bias is not None and (not _is_num(self.forget_bias) or not math.isfinite(self.forget_bias)
+                                             or abs(self.forget_bias) > MAX_FORGET_BIAS):
+            raise ValueError(f"forget bias must be between {-MAX_FORGET_BIAS:g} and {MAX_FORGET_BIAS:g} "
+                             f"(or None for torch's default), not {self.forget_bias!r}")
+        if self.loss_on not in LOSS_ON:
+            raise ValueError(f"loss_on must be 'last' or 'all', not {self.loss_on!r}")
+        _check_window(self.window)
+        return self
+
+
+def _check_window(window) -> None:
+    if window is not None and (not _is_int(window) or not 1 <= window <= MAX_T):
+        raise ValueError(f"truncation window must be an integer between 1 and {MAX_T} (None: full BPTT), "
+                         f"not {window!r}")
+
+
+# ---- model and task --------------------------------------------------------------------------------
+
+def make_model(cfg: GradConfig) -> CharRNN:
+    """cfg -> a fresh `CharRNN` (one-hot input of cfg.vocab symbols, cfg.hidden units), float32, eval mode.
+
+    Starts from `build_model` (torch's default init for cfg.seed), then, in this order:
+    1. init == "orthogonal": every H x H gate block of W_hh (RNN 1, LSTM i f g o, GRU r z n) is replaced
+       by an independent random orthogonal matrix (seeded by cfg.seed);
+    2. W_hh *= weight_scale (all blocks);
+    3. LSTM with forget_bias = b: the forget slices [H:2H] of BOTH bias_ih and bias_hh are set to b / 2,
+       so the effective forget-gate bias b_ih_f + b_hh_f (what enters sigmoid) is exactly b.
+    The global RNG is left untouched; the same cfg always gives the same weights.
+    """
+    cfg.validate()
+    nl = cfg.nonlinearity if cfg.cell == "rnn" else "tanh"
+    model = build_model(cfg.cell, vocab_size=cfg.vocab, hidden_size=cfg.hidden, seed=cfg.seed, nonlinearity=nl)
+    H = cfg.hidden
+    rnn = model.rnn
+    with torch.no_grad():
+        W = rnn.weight_hh_l0                                    # (G*H, H)
+        if cfg.init == "orthogonal":
+            gen = torch.Generator().manual_seed(cfg.seed + 1)
+            for k in range(W.shape[0] // H):
+                torch.nn.init.orthogonal_(W[k * H:(k + 1) * H], generator=gen)
+        W.mul_(float(cfg.weight_scale))
+        if cfg.cell == "lstm" and cfg.forget_bias is not None:
+            rnn.bias_ih_l0[H:2 * H] = cfg.forget_bias / 2
+            rnn.bias_hh_l0[H:2 * H] = cfg.forget_bias / 2
+    model.eval()
+    return model
+
+
+def spectral_radius(W_hh: torch.Tensor, cell: str | None = None) -> float | dict[str, float]:
+    """max |eigenvalue| of the recurrent weights.
+
+    W_hh: (G*H, H), torch's weight_hh_l0 (G = 1 RNN, 4 LSTM, 3 GRU; inferred from the shape unless
+    `cell` is given). RNN -> float; LSTM / GRU -> {gate name: radius of that gate's H x H block}, gate
+    names as in `rnnviz.trace.GATES` (LSTM input forget candidate output, GRU reset update candidate).
+    """
+    W = W_hh.detach().cpu().double()
+    H = W.shape[1]
+    if W.dim() != 2 or H == 0 or W.shape[0] % H:
+        raise ValueError(f"W_hh must have shape (G*H, H), got {tuple(W.shape)}")
+    G = W.shape[0] // H
+    if cell is None:
+        cell = {1: "rnn", 4: "lstm", 3: "gru"}.get(G)
+    if cell not in CELLS or G != max(1, len(GATES[cell])):
+        raise ValueError(f"W_hh of shape {tuple(W.shape)} does not fit cell {cell!r}")
+    radii = torch.linalg.eigvals(W.view(G, H, H)).abs().amax(dim=1)  # (G,)
+    if cell == "rnn":
+        return float(radii[0])
+    return {g: float(r) for g, r in zip(GATES[cell], radii)}
+
+
+def memory_task(T: int, vocab: int = 8, seed: int = 0, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The long-range memory task: remember the FIRST symbol.
+
+    x: uniformly random symbols in [0, vocab) (one-hot inputs to the model). y_t = x_1 for EVERY t:
+    the target at the last step is the first input, T - 1 steps back (long-range credit assignment;
+    what `loss_on="last"` measures). The same target at every step makes `loss_on="all"` (and training,
+    whose loss is the mean over all steps) the same task with dependencies of every length 0 .. T - 1,
+    so a model can learn it step by step. A memoryless model scores ln(vocab) per step after step 1.
+
+    Returns LongTensors (T,), (T,), or (n, T), (n, T) with `n` sequences; row 0 of the batch is the
+    single sequence of the same seed. Deterministic in (T, vocab, seed); the global RNG is untouched.
+    """
+    if not _is_int(T) or not MIN_T <= T <= MAX_T:
+        raise ValueError(f"sequence length T must be an integer between {MIN_T} and {MAX_T}, not {T!r}")
+    if not _is_int(vocab) or not MIN_VOCAB <= vocab <= MAX_VOCAB:
+        raise ValueError(f"vocab must be an integer between {MIN_VOCAB} and {MAX_VOCAB}, not {vocab!r}")
+    if n is not None and (not _is_int(n) or not 1 <= n <= 1024):
+        raise ValueError(f"n must be an integer between 1 and 1024 (or None), not {n!r}")
+    gen = torch.Generator().manual_seed(int(seed))
+    x = torch.randint(vocab, (n or 1, T), generator=gen)       # (N, T)
+    y = x[:, :1].expand(-1, T).clone()                          # (N, T): y_t = x_1
+    return (x, y) if n is not None else (x[0], y[0])
+
+
+def task_for(cfg: GradConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """cfg -> (x, y), LongTensors (T,): the memory_task sequence the gradient views use."""
+    return memory_task(cfg.T, cfg.vocab, cfg.seed)
+
+
+# ---- gradients across time ---------------------------------------------------------------------------
+
+def _check_seq(model, x: torch.Tensor, y: torch.Tensor | None = None) -> None:
+    if x.dim() != 1 or x.numel() < 1 or x.dtype != torch.long:
+        raise ValueError(f"x must be one LongTensor sequence of shape (T,), got {tuple(x.shape)} {x.dtype}")
+    if y is not None and (y.shape != x.shape or y.dtype != torch.long):
+        raise ValueError(f"y must be a LongTensor of the shape of x {tuple(x.shape)}, got {tuple(y.shape)}")
+    V = model.head.out_features
+    if int(x.min()) < 0 or int(x.max()) >= V or (y is not None and (int(y.min()) < 0 or int(y.max()) >= V)):
+        raise ValueError(f"ids must be in [0, {V})")
+
+
+def _forward(model, x: torch.Tensor) -> dict:
+    """x (T,) -> the per-step forward record of `_FORWARD` (all (T, H)); no autograd graph."""
+    dev = model.rnn.weight_hh_l0.device
+    return _FORWARD[model.cfg.cell](model.rnn, model.embed(x.to(dev)), model.cfg.nonlinearity)
+
+
+@torch.no_grad()
+def grad_across_time(model, x: torch.Tensor, y: torch.Tensor, loss_on: str = "all",
+                     window: int | None = None) -> np.ndarray:
+    """||dL/dh_t|| for t = 1..T: how much the loss depends on each hidden state.
+
+    model: a `CharRNN`; x, y: LongTensors (T,) of input and target ids. L is the mean cross-entropy over
+    all T steps (loss_on="all") or the cross-entropy of the last step alone (loss_on="last"). dL/dh_t is
+    the total derivative: through the output at t and through every later step, computed by ONE
+    hand-written BPTT pass (`backward_through_time`, B = 1). window = k: truncated BPTT, time cut into
+    chunks t = 1..k, k+1..2k, ... (aligned from t = 1) and no gradient crossing a chunk border, so a
+    loss at step s only reaches the steps of s's own chunk. Returns a float ndarray (T,) (index t - 1).
+    For an LSTM this is the gradient w.r.t. h_t with c_t held; it reaches h_t through the cell state too.
+    """
+    if loss_on not in LOSS_ON:
+        raise ValueError(f"loss_on must be 'last' or 'all', not {loss_on!r}")
+    _check_window(window)
+    _check_seq(model, x, y)
+    return _grad_vec(model, x, y, loss_on, window).norm(dim=1).cpu().double().numpy()
+
+
+def _grad_vec(model, x, y, loss_on, window) -> torch.Tensor:
+    """-> dL/dh_t, (T, H)."""
+    fw = _forward(model, x)
+    h = fw["h"]                                                 # (T, H)
+    T = h.shape[0]
+    y = y.to(h.device)
+    if loss_on == "all":
+        dlogits = torch.softmax(model.head(h), dim=1)           # (T, V)
+        dlogits[torch.arange(T, device=h.device), y] -= 1.0
+        dlogits /= T                                            # d mean CE / d logits
+        dh_out = dlogits @ model.head.weight                    # (T, H): via the output at t only
+    else:
+        d_last = torch.softmax(model.head(h[-1:]), dim=1)       # (1, V)
+        d_last[0, y[-1]] -= 1.0
+        dh_out = torch.zeros_like(h)
+        dh_out[-1:] = d_last @ model.head.weight
+    dh, _ = backward_through_time(model.cfg.cell, model.rnn, fw, dh_out.unsqueeze(1), window)  # (T, 1, H)
+    return dh[:, 0]
+
+
+def truncation_start(T: int, window: int | None) -> int:
+    """1-based first step of the chunk holding step T (chunks aligned from t = 1): with the loss on the
+    last step, truncated BPTT gives dL/dh_t = 0 exactly for t < truncation_start(T, k). 1 when window is None."""
+    return 1 if not window else (T - 1) // window * window + 1
+
+
+@torch.no_grad()
+def jacobian_norms(model, x: torch.Tensor, exact_max_hidden: int = 128, probes: int = 64,
+                   seed: int = 0) -> dict:
+    """||dh_T/dh_t||_F (Frobenius norm of the H x H Jacobian) for t = 1..T, from one batched BPTT pass.
+
+    model: a `CharRNN`; x: LongTensor (T,) of input ids. Exact when H <= exact_max_hidden: the backward
+    pass is seeded at step T with the B = H rows of the identity, so row b of the result at step t is
+    e_b^T dh_T/dh_t (H vector-Jacobian products at once, no loop over units). Above that it is
+    estimated from `probes` Gaussian seeds v ~ N(0, I): E ||v^T J||^2 = ||J||_F^2, so the estimate is
+    sqrt(mean over probes of ||v^T J||^2) (relative error about sqrt(1 / (2 probes)) or less).
+    For an LSTM, h_t is perturbed with c_t held; "norms_c" gives ||dh_T/dc_t||_F (the cell-state path).
+
+    Returns {"norms": ndarray (T,), "norms_c": ndarray (T,) or None, "exact": bool, "probes": int (0 if exact)}.
+    """
+    _check_seq(model, x)
+    if not _is_int(exact_max_hidden) or not 0 <= exact_max_hidden <= MAX_HIDDEN:
+        raise ValueError(f"exact_max_hidden must be between 0 and {MAX_HIDDEN}, not {exact_max_hidden!r}")
+    if not _is_int(probes) or not 1 <= probes <= MAX_PROBES:
+        raise ValueError(f"probes must be an integer between 1 and {MAX_PROBES}, not {probes!r}")
+    fw = _forward(model, x)
+    h = fw["h"]                                                 # (T, H)
+    T, H = h.shape
+    exact = H <= exact_max_hidden
+    if exact:
+        seeds = torch.eye(H, dtype=h.dtype, device=h.device)   # (B = H, H)
+    else:
+        gen = torch.Generator().manual_seed(int(seed))
+        seeds = torch.randn(probes, H, generator=gen, dtype=torch.float64).to(h)  # (B = probes, H)
+    dh_out = h.new_zeros(T, seeds.shape[0], H)                  # (T, B, H): only step T is seeded
+    dh_out[-1] = seeds
+    dh, dc = backward_through_time(model.cfg.cell, model.rnn, fw, dh_out)  # (T, B, H): v^T dh_T/dh_t
+
+    def frob(g):                                                # (T, B, H) -> (T,)
+        sq = g.double().square().sum(dim=(1, 2))
+        return (sq if exact else sq / g.shape[1]).sqrt().cpu().numpy()
+
+    return {"norms": frob(dh), "norms_c": None if dc is None else frob(dc), "exact": exact,
+            "probes": 0 if exact else probes}
+
+
+# ---- during training ---------------------------------------------------------------------------------
+
+OnProgress = Callable[[int, int, float, np.ndarray], "bool | None"]  # (step, steps, loss, grad row) -> False stops
+
+
+def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int = 10,
+                                 on_progress: OnProgress | None = None, deadline_s: float = 30.0,
+                                 lr: float = 0.01, clip: float | None = 1.0, n_seqs: int = 32,
+                                 optimizer: str = "adam", model: CharRNN | None = None) -> dict:
+    """Train on the memory task and record ||dL/dh_t|| as training proceeds (training step x time step).
+
+    cfg: the model (`make_model(cfg)` unless `model` is given, which is trained in place) and the task:
+    `memory_task(cfg.T, cfg.vocab, cfg.seed, n=n_seqs)`, trained full batch with `rnnviz.train` (mean
+    cross-entropy over all steps; Adam/SGD, lr, global-norm clip, deadline_s of wall clock, NaN guard).
+    ONE `train` call, so the optimizer state runs on across the recordings; every `every` steps (and at
+    step 0 and at the last step) `grad_across_time(model, x_0, y_0, cfg.loss_on, cfg.window)` is recorded
+    for the first training sequence. on_progress(step, steps, loss, grad row (T,)) is called at each
+    recording after step 0; returning False stops training, keeping the weights learnt so far.
+
+    Returns {"train_steps": int ndarray (K,), "grad": ndarray (K, T), "losses": list (per step),
+    "status": done | deadline | stopped | diverged, "message": str, "seconds": float, "model": the
+    trained model, "x": (n_seqs, T), "y": (n_seqs, T)}.
+    """
+    cfg.validate()
+    if not _is_int(every) or not _is_int(steps) or not 1 <= every <= steps:
+        raise ValueError(f"every must be an integer between 1 and steps ({steps!r}), not {every!r}")
+    tcfg = TrainConfig(optimizer=optimizer, lr=lr, steps=steps, clip=clip, seed=cfg.seed, batch_size=None,
+                       deadline_s=deadline_s).validate()
+    if model is None:
+        model = make_model(cfg)
+    x, y = memory_task(cfg.T, cfg.vocab, cfg.seed, n=n_seqs)   # (N, T) each
+    x0, y0 = x[0], y[0]
+    rows = [grad_across_time(model, x0, y0, cfg.loss_on, cfg.window)]
+    at = [0]
+
+    def record(step: int, loss: float) -> bool | None:
+        rows.append(grad_across_time(model, x0, y0, cfg.loss_on, cfg.window))
+        at.append(step)
+        if on_progress is not None:
+            return on_progress(step, steps, loss, rows[-1])
+        return None
+
+    def on_step(step: int, loss: float, _acc: float):
+        if step % every == 0 or step == steps:
+            return record(step, loss)
+        return None
+
+    res = train(model, x, y, tcfg, on_step=on_step)
+    if res.steps and at[-1] != res.steps:                       # stopped between recordings: keep the last state
+        rows.append(grad_across_time(model, x0, y0, cfg.loss_on, cfg.window))
+        at.append(res.steps)
+    model.eval()
+    return {"train_steps": np.asarray(at, dtype=np.int64), "grad": np.stack(rows), "losses": list(res.losses),
+            "status": res.status, "message": res.message, "seconds": res.seconds, "model": model, "x": x, "y": y}
+
+
+# ---- the scalar toy ----------------------------------------------------------------------------------
+
+MAX_TOY_T = 400
+MAX_TOY_ABS = 100.0
+MAX_TOY_B = 5.0
+
+
+def scalar_toy(a: float, b: float, c: float, x, h0: float = 0.0, tanh: bool = False) -> dict:
+    """The one-unit recurrence of the lecture notes: h_t = a x_t + b h_{t-1} + c (tanh: h_t = tanh(...)).
+
+    x: the inputs x_1..x_T (sequence of T <= 400 floats); h0: the initial state. dh_T/dh_t is the
+    product of the per-step factors dh_s/dh_{s-1} = b (linear) or b (1 - h_s^2) (tanh) over s = t+1..T:
+    exactly b^(T-t) for the linear toy (k = T - t steps: vanishes for |b| < 1, explodes for |b| > 1);
+    the tanh factor is at most |b|, so saturation only shrinks it further. Float64 throughout.
+
+    Returns {"h": (T,) h_1..h_T, "factor": (T,) dh_t/dh_{t-1}, "dhT_dh": (T,) dh_T/dh_t for t = 1..T
+    (1 at t = T), "dhT_dh0": float}.
+    """
+    xs = np.asarray(x, dtype=np.float64).reshape(-1)
+    T = xs.shape[0]
+    if not 1 <= T <= MAX_TOY_T:
+        raise ValueError(f"x must hold between 1 and {MAX_TOY_T} values, not {T}")
+    for name, v, lim in (("a", a, MAX_TOY_ABS), ("b", b, MAX_TOY_B), ("c", c, MAX_TOY_ABS), ("h0", h0, MAX_TOY_ABS)):
+        if not _is_num(v) or not math.isfinite(v) or abs(v) > lim:
+            raise ValueError(f"{name} must be a number between {-lim:g} and {lim:g}, not {v!r}")
+    if not np.isfinite(xs).all() or np.abs(xs).max() > MAX_TOY_ABS:
+        raise ValueError(f"x values must be finite numbers between {-MAX_TOY_ABS:g} and {MAX_TOY_ABS:g}")
+    a, b, c, h0 = float(a), float(b), float(c), float(h0)
+    h = np.empty(T)
+    prev = h0
+    for t in range(T):
+        prev = a * xs[t] + b * prev + c
+        if tanh:
+            prev = math.tanh(prev)
+        h[t] = prev
+    if tanh:
+        factor = b * (1.0 - h * h)                              # dh_t/dh_{t-1} = b tanh'(pre_t)
+        prods = np.cumprod(factor[::-1])[::-1]                  # prods[i] = factor[i] * ... * factor[T-1]
+        dhT_dh = np.append(prods[1:], 1.0)                      # dh_T/dh_t = prod over s = t+1..T
+        dhT_dh0 = float(prods[0])
+    else:
+        factor = np.full(T, b)
+        dhT_dh = np.power(b, np.arange(T - 1, -1, -1, dtype=np.float64))  # b^(T-t)
+        dhT_dh0 = float(b ** T)
+    return {"h": h, "factor": factor, "dhT_dh": dhT_dh, "dhT_dh0": dhT_dh0}
