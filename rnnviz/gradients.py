@@ -19,7 +19,7 @@ touches a model's .grad or the global RNG.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -390,3 +390,26 @@ def scalar_toy(a: float, b: float, c: float, x, h0: float = 0.0, tanh: bool = Fa
         dhT_dh = np.power(b, np.arange(T - 1, -1, -1, dtype=np.float64))  # b^(T-t)
         dhT_dh0 = float(b ** T)
     return {"h": h, "factor": factor, "dhT_dh": dhT_dh, "dhT_dh0": dhT_dh0}
+
+
+# ---- the page's first view: three cells side by side -------------------------------------------------
+
+def compare_cells(cfg: GradConfig, cells=CELLS) -> dict:
+    """The same data, seed and knobs for every cell (RNN, LSTM, GRU) at initialisation.
+
+    Computed in float64 so that the tiny gradients of early steps do not underflow to 0.
+    Returns {cell: {"grad" (T,) ||dL/dh_t||, "jac" (T,) ||dh_T/dh_t||_F, "jac_exact": bool,
+    "radius": spectral radius of W_hh (float, or dict per gate block)}} and "cut": the first step that
+    still receives gradient under truncated BPTT (1 without truncation).
+    """
+    cfg.validate()
+    x, y = task_for(cfg)
+    out = {}
+    for cell in cells:
+        c = replace(cfg, cell=cell)
+        model = make_model(c).double()
+        jac = jacobian_norms(model, x, seed=cfg.seed)
+        out[cell] = {"grad": grad_across_time(model, x, y, cfg.loss_on, cfg.window), "jac": jac["norms"],
+                     "jac_exact": jac["exact"], "radius": spectral_radius(model.rnn.weight_hh_l0.detach(), cell)}
+    out["cut"] = truncation_start(cfg.T, cfg.window) if cfg.loss_on == "last" else 1
+    return out

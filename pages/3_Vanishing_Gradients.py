@@ -1,0 +1,227 @@
+"""Vanishing and exploding gradients, BPTT and truncated BPTT: cause them, see them across time,
+see what cures them, on real models."""
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from rnnviz import figures_grad as FG
+from rnnviz.gradients import GradConfig, compare_cells, grad_heatmap_during_training, scalar_toy
+from rnnviz.i18n import t
+from rnnviz.longrange import TaskConfig, baseline, run_task, sweep
+
+lang = ui.setup_page("grad.title", ":material/trending_down:")
+ss = st.session_state
+CELLS = ("rnn", "lstm", "gru")
+NAMES = FG.CELL_NAMES
+HIDDEN = [16, 32, 64, 128]
+FORGET = ["torch", "0", "1", "2", "3"]
+WINDOWS = ["off", "5", "10", "20", "50"]
+
+
+def knobs_ui() -> GradConfig:
+    """The knobs that cause and cure vanishing/exploding gradients; every one lives in the URL."""
+    ui.init_state({
+        "vg.T": ui.qp_int("T", 100, 10, 400), "vg.hidden": ui.qp_choice("hidden", "64", [str(h) for h in HIDDEN]),
+        "vg.seed": ui.qp_int("seed", 0, 0, 9999), "vg.loss": ui.qp_choice("loss", "last", ["last", "all"]),
+        "vg.scale": ui.qp_int("scale", 100, 10, 300), "vg.init": ui.qp_choice("init", "default", ["default", "orthogonal"]),
+        "vg.act": ui.qp_choice("act", "tanh", ["tanh", "relu"]), "vg.fb": ui.qp_choice("fb", "torch", FORGET),
+        "vg.window": ui.qp_choice("k", "off", WINDOWS),
+    })
+    with st.container(border=True):
+        c1, c2, c3, c4 = st.columns(4)
+        c1.slider(t("grad.T", lang), 10, 400, key="vg.T", step=10, help=t("grad.T.help", lang))
+        c2.select_slider(t("grad.hidden", lang), [str(h) for h in HIDDEN], key="vg.hidden")
+        c3.radio(t("grad.loss_on", lang), ["last", "all"], key="vg.loss", horizontal=True,
+                 format_func=lambda v: t(f"grad.loss_on.{v}", lang))
+        c4.number_input(t("hello.seed", lang), 0, 9999, key="vg.seed")
+        c1, c2, c3, c4, c5 = st.columns(5)
+        c1.slider(t("grad.scale", lang), 10, 300, key="vg.scale", step=5, format="%d%%", help=t("grad.scale.help", lang))
+        c2.radio(t("grad.init", lang), ["default", "orthogonal"], key="vg.init",
+                 format_func=lambda v: t(f"grad.init.{v}", lang))
+        c3.radio(t("grad.act", lang), ["tanh", "relu"], key="vg.act", horizontal=True)
+        c4.select_slider(t("grad.forget_bias", lang), FORGET, key="vg.fb",
+                         format_func=lambda v: t("grad.fb.torch", lang) if v == "torch" else v)
+        c5.select_slider(t("grad.window", lang), WINDOWS, key="vg.window",
+                         format_func=lambda v: t("grad.window.off", lang) if v == "off" else f"k = {v}")
+    ui.set_query_params({"T": ss["vg.T"], "hidden": ss["vg.hidden"], "seed": ss["vg.seed"], "loss": ss["vg.loss"],
+                         "scale": ss["vg.scale"], "init": ss["vg.init"], "act": ss["vg.act"], "fb": ss["vg.fb"],
+                         "k": ss["vg.window"]})
+    return GradConfig(T=int(ss["vg.T"]), hidden=int(ss["vg.hidden"]), seed=int(ss["vg.seed"]), loss_on=ss["vg.loss"],
+                      weight_scale=ss["vg.scale"] / 100, init=ss["vg.init"], nonlinearity=ss["vg.act"],
+                      forget_bias=None if ss["vg.fb"] == "torch" else float(ss["vg.fb"]),
+                      window=None if ss["vg.window"] == "off" else int(ss["vg.window"])).validate()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _compare(cfg: GradConfig) -> dict:
+    return compare_cells(cfg)
+
+
+def _radius_text(r) -> str:
+    return f"{r:.2f}" if isinstance(r, float) else ", ".join(f"{k[0]} {v:.2f}" for k, v in r.items())
+
+
+def across_time_tab(cfg: GradConfig) -> None:
+    res = _compare(cfg)
+    st.caption(t("grad.across.howto", lang))
+    note = t("grad.cut_note", lang, t=res["cut"]) if res["cut"] > 1 else None
+    st.plotly_chart(FG.grad_time_figure({c: res[c]["grad"] for c in CELLS}, lang, window=cfg.window, note=note),
+                    key="vg.grad_fig", width="stretch")
+    st.dataframe(pd.DataFrame({
+        t("grad.col.cell", lang): [NAMES[c] for c in CELLS],
+        t("grad.col.first", lang): [f"{res[c]['grad'][0]:.2e}" for c in CELLS],
+        t("grad.col.last", lang): [f"{res[c]['grad'][-1]:.2e}" for c in CELLS],
+        t("grad.col.ratio", lang): [_ratio(res[c]["grad"]) for c in CELLS],
+        t("grad.col.radius", lang): [_radius_text(res[c]["radius"]) for c in CELLS],
+    }), hide_index=True)
+    st.info(t("grad.forget.explain", lang))
+    exact = all(res[c]["jac_exact"] for c in CELLS)
+    st.markdown(f"#### {t('grad.jac.title', lang)}")
+    st.caption(t("grad.jac.howto", lang))
+    st.plotly_chart(FG.grad_time_figure({c: res[c]["jac"] for c in CELLS}, lang, ytitle="‖∂h_T/∂h_t‖_F",
+                                        note=t("grad.jac.exact" if exact else "grad.jac.estimated", lang)),
+                    key="vg.jac_fig", width="stretch")
+
+
+def _ratio(g) -> str:
+    return f"{g[-1] / g[0]:.1e}" if g[0] > 0 else "∞"
+
+
+def training_tab(cfg: GradConfig) -> None:
+    st.caption(t("grad.train.howto", lang))
+    c1, c2, c3 = st.columns([1, 1, 1])
+    cell = c1.radio(t("hello.cell", lang), CELLS, format_func=NAMES.get, key="vg.train_cell", horizontal=True)
+    steps = c2.select_slider(t("hello.steps", lang), [50, 100, 200, 400], value=100, key="vg.train_steps")
+    go = c3.button(t("grad.train.run", lang), type="primary", key="vg.train_go")
+    key = ("heat", dataclasses.replace(cfg, cell=cell), steps)
+    if go:
+        bar = st.progress(0.0)
+
+        def on_progress(step, total, loss, row):
+            bar.progress(step / total, text=t("hello.training", lang, step=step, steps=total, loss=loss))
+
+        ss["vg.heat"] = (key, grad_heatmap_during_training(dataclasses.replace(cfg, cell=cell), steps=steps,
+                                                          every=max(1, steps // 25), on_progress=on_progress,
+                                                          deadline_s=30.0))
+        bar.empty()
+    if "vg.heat" not in ss:
+        st.info(t("grad.train.none", lang))
+        return
+    k, res = ss["vg.heat"]
+    if k != key:
+        st.caption(t("grad.train.stale", lang))
+    if res["status"] in ("diverged", "deadline"):
+        st.warning(res["message"])
+    st.plotly_chart(FG.training_heatmap_figure(res["train_steps"], res["grad"], lang), key="vg.heat_fig",
+                    width="stretch")
+
+
+def exploding_tab() -> None:
+    st.caption(t("grad.explode.howto", lang))
+    if st.button(t("grad.explode.run", lang), key="vg.explode_go", type="primary"):
+        cfg = GradConfig(cell="rnn", nonlinearity="relu", weight_scale=3.0, init="orthogonal", hidden=32, T=50, seed=1)
+        runs = {}
+        for name, clip in (("no_clip", None), ("clip", 1.0)):
+            runs[name] = grad_heatmap_during_training(cfg, steps=100, every=10, lr=1.0, optimizer="sgd", clip=clip,
+                                                      deadline_s=20.0)
+        ss["vg.explode"] = runs
+    runs = ss.get("vg.explode")
+    if not runs:
+        return
+    for name in ("no_clip", "clip"):
+        r = runs[name]
+        msg = t(f"grad.explode.{name}", lang, steps=len(r["losses"]), loss=r["losses"][-1] if r["losses"] else math.nan)
+        (st.error if r["status"] == "diverged" else st.success)(msg + (f" — {r['message']}" if r["message"] else ""))
+    curves = {t(f"grad.explode.{n}.label", lang): runs[n]["losses"] for n in ("no_clip", "clip")}
+    st.plotly_chart(FG.task_loss_figure(curves, math.log(8), lang), key="vg.explode_fig", width="stretch")
+
+
+def toy_tab() -> None:
+    st.caption(t("grad.toy.howto", lang))
+    c1, c2, c3, c4, c5 = st.columns(5)
+    a = c1.slider("a", -2.0, 2.0, 1.0, 0.1, key="vg.toy_a")
+    b = c2.slider("b", -2.0, 2.0, 0.9, 0.05, key="vg.toy_b")
+    c = c3.slider("c", -1.0, 1.0, 0.0, 0.1, key="vg.toy_c")
+    T = c4.slider(t("grad.T", lang), 5, 100, 30, key="vg.toy_T")
+    use_tanh = c5.toggle("tanh", key="vg.toy_tanh")
+    x = np.zeros(T)
+    x[0] = 1.0                                                  # one input at t = 1, then silence
+    res = scalar_toy(a, b, c, x, tanh=use_tanh)
+    st.latex(r"h_t = \tanh(a x_t + b h_{t-1} + c)" if use_tanh else r"h_t = a x_t + b h_{t-1} + c")
+    factor = r"\prod_{s=2}^{T} b\,(1-h_s^2)" if use_tanh else rf"b^{{{T - 1}}} = ({b:g})^{{{T - 1}}}"
+    st.latex(rf"\frac{{\partial h_T}}{{\partial h_1}} = {factor} = {res['dhT_dh'][0]:.3e}")
+    st.plotly_chart(FG.scalar_toy_figure(res["h"], res["dhT_dh"], lang), key="vg.toy_fig", width="stretch")
+
+
+def tasks_tab() -> None:
+    st.caption(t("grad.tasks.howto", lang))
+    c1, c2, c3, c4 = st.columns(4)
+    task = c1.radio(t("grad.task", lang), ["adding", "copy"], key="vg.task", format_func=lambda v: t(f"grad.task.{v}", lang))
+    T = c2.select_slider(t("grad.dep_length", lang), [10, 20, 50, 100, 200], value=50, key="vg.task_T")
+    steps = c3.select_slider(t("hello.steps", lang), [200, 500, 1000, 1500], value=500, key="vg.task_steps")
+    go = c4.button(t("grad.tasks.run", lang), type="primary", key="vg.task_go")
+    base = baseline(task, T)
+    st.caption(t(f"grad.baseline.{task}", lang, v=base, T=T))
+    if go:
+        bar = st.progress(0.0)
+        results = {}
+        for i, cell in enumerate(CELLS):
+            cfg = TaskConfig(task=task, cell=cell, T=T, steps=steps, deadline_s=20.0, seed=0)
+
+            def on_step(step, loss, avg, i=i):
+                if step % 25 == 0:
+                    bar.progress((i + step / steps) / len(CELLS), text=f"{NAMES[cell]}: {step}/{steps}, {loss:.4f}")
+
+            r = run_task(cfg, on_step=on_step)
+            results[cell] = {"losses": r.losses, "beat_step": r.beat_step, "beat_seconds": r.beat_seconds,
+                             "final": r.final_loss, "status": r.status, "seconds": r.seconds}
+            ss["vg.tasks"] = (task, T, base, dict(results))         # kept even if the run is interrupted
+        bar.empty()
+    if "vg.tasks" not in ss:
+        return
+    task_, T_, base_, results = ss["vg.tasks"]
+    st.plotly_chart(FG.task_loss_figure({c: r["losses"] for c, r in results.items()}, base_, lang),
+                    key="vg.task_fig", width="stretch")
+    st.dataframe(pd.DataFrame({
+        t("grad.col.cell", lang): [NAMES[c] for c in results],
+        t("grad.col.final", lang): [f"{r['final']:.4f}" for r in results.values()],
+        t("grad.col.beat", lang): ["—" if r["beat_step"] is None else f"{r['beat_step']} ({r['beat_seconds']:.1f} s)"
+                                    for r in results.values()],
+        t("grad.col.seconds", lang): [f"{r['seconds']:.1f}" for r in results.values()],
+    }), hide_index=True)
+    st.markdown(f"#### {t('grad.sweep', lang)}")
+    st.caption(t("grad.sweep.howto", lang))
+    if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
+        bar = st.progress(0.0)
+        lengths = (10, 25, 50, 100)
+        done = []
+
+        def on_run(row):
+            done.append(row)
+            bar.progress(len(done) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
+
+        ss["vg.sweep"] = sweep(task_, CELLS, lengths, steps=400, deadline_s=90.0, on_run=on_run)
+        bar.empty()
+    if "vg.sweep" in ss:
+        sw = ss["vg.sweep"]
+        st.plotly_chart(FG.sweep_figure(sw.lengths, sw.ratios(), lang), key="vg.sweep_fig", width="stretch")
+
+
+st.title(t("grad.title", lang))
+st.markdown(t("grad.intro", lang))
+cfg = knobs_ui()
+tabs = st.tabs([t(f"grad.tab.{k}", lang) for k in ("across", "training", "exploding", "toy", "tasks")])
+with tabs[0]:
+    across_time_tab(cfg)
+with tabs[1]:
+    training_tab(cfg)
+with tabs[2]:
+    exploding_tab()
+with tabs[3]:
+    toy_tab()
+with tabs[4]:
+    tasks_tab()
