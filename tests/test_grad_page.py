@@ -1,0 +1,128 @@
+"""AppTest for the vanishing-gradients page and unit tests of its figure builders."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import figures_grad as FG
+from rnnviz.gradients import GradConfig, compare_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/3_Vanishing_Gradients.py"
+
+
+def _app(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(PAGE)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _chart(at, key: str) -> dict:
+    (el,) = [el for el in at.get("plotly_chart") if key in el.proto.id]
+    return json.loads(el.proto.spec)
+
+
+def _ys(spec) -> list[np.ndarray]:
+    out = []
+    for d in spec["data"]:
+        y = d["y"]
+        if isinstance(y, dict):
+            import base64
+            y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+        out.append(np.asarray(y, dtype=np.float64))
+    return out
+
+
+def test_page_shows_three_cells_across_time_with_the_knobs_from_the_url():
+    at = _app(T="60", hidden="32", fb="3", loss="last", seed="2")
+    assert not at.exception
+    spec = _chart(at, "vg.grad_fig")
+    assert [d["name"] for d in spec["data"]] == ["RNN", "LSTM", "GRU"]
+    want = compare_cells(GradConfig(T=60, hidden=32, forget_bias=3.0, loss_on="last", seed=2))
+    for y, cell in zip(_ys(spec), ("rnn", "lstm", "gru")):
+        np.testing.assert_allclose(y, want[cell]["grad"].astype(np.float32), rtol=1e-6)
+    rnn, lstm = want["rnn"]["grad"], want["lstm"]["grad"]
+    assert rnn[-1] / rnn[0] > 1e6 and lstm[-1] / lstm[0] < 1e2       # vanishing vs kept alive by the forget bias
+    jac = _ys(_chart(at, "vg.jac_fig"))
+    np.testing.assert_allclose(jac[0], want["rnn"]["jac"].astype(np.float32), rtol=1e-6)
+
+
+def test_truncated_bptt_cuts_the_gradient_and_says_where():
+    at = _app(T="50", hidden="16", k="10", loss="last")
+    assert not at.exception
+    spec = _chart(at, "vg.grad_fig")
+    rnn = _ys(spec)[0]
+    assert np.isnan(rnn[:40]).all() and np.isfinite(rnn[40:]).all()  # exact zeros are drawn as gaps
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
+    assert any("t = 41" in s for s in texts) and any("k = 10" in s for s in texts)
+
+
+def test_moving_a_knob_changes_the_figure_and_the_url():
+    at = _app(T="40", hidden="16")
+    before = _ys(_chart(at, "vg.grad_fig"))[0]
+    at.slider(key="vg.scale").set_value(200).run()
+    assert not at.exception
+    after = _ys(_chart(at, "vg.grad_fig"))[0]
+    assert after[0] > before[0] * 100                                # a larger spectral radius: less vanishing
+    assert at.query_params["scale"] == "200"
+
+
+def test_exploding_without_clipping_diverges_and_clipping_trains():
+    at = _app(T="20", hidden="16")
+    at.button(key="vg.explode_go").click().run()
+    assert not at.exception
+    assert any("diverged" in e.value for e in at.error)
+    assert any(s.value.startswith("With clipping at 1: 100 steps") for s in at.success)
+    runs = at.session_state["vg.explode"]
+    assert runs["no_clip"]["status"] == "diverged" and all(math.isfinite(v) for v in runs["no_clip"]["losses"])
+    assert runs["clip"]["status"] == "done" and runs["clip"]["losses"][-1] < math.log(8)
+
+
+def test_training_heatmap_records_gradients_as_training_proceeds():
+    at = _app(T="30", hidden="16")
+    at.select_slider(key="vg.train_steps").set_value(50)
+    at.button(key="vg.train_go").click().run()
+    assert not at.exception
+    (_, res) = at.session_state["vg.heat"]
+    assert res["grad"].shape[1] == 30 and res["train_steps"][0] == 0 and res["train_steps"][-1] == 50
+    spec = _chart(at, "vg.heat_fig")
+    assert spec["data"][0]["type"] == "heatmap"
+
+
+def test_scalar_toy_is_b_to_the_k():
+    at = _app()
+    at.slider(key="vg.toy_b").set_value(0.5)
+    at.slider(key="vg.toy_T").set_value(11).run()
+    assert not at.exception
+    spec = _chart(at, "vg.toy_fig")
+    factor = _ys(spec)[1]
+    np.testing.assert_allclose(factor, [0.5 ** (11 - t) for t in range(1, 12)], rtol=1e-6)
+    assert any("9.766e-04" in l.value for l in at.latex)             # 0.5^10
+
+
+def test_korean_and_absurd_query_parameters():
+    at = _app(lang="ko", T="99999", hidden="7", scale="-3", fb="9", k="x", loss="nope")
+    assert not at.exception
+    assert at.title[0].value == "기울기 소실과 폭발"
+    assert (at.session_state["vg.T"], at.session_state["vg.hidden"]) == (400, "64")
+
+
+def test_figure_builders():
+    fig = FG.grad_time_figure({"rnn": np.array([0.0, 1e-3, 1.0]), "lstm": np.array([0.5, 0.5, 0.5])}, window=2)
+    assert fig.layout.yaxis.type == "log" and np.isnan(fig.data[0].y[0])
+    assert [s.x0 for s in fig.layout.shapes] == [2.5]
+    heat = FG.training_heatmap_figure([0, 10], np.array([[1.0, 10.0], [0.0, 100.0]]))
+    np.testing.assert_allclose(heat.data[0].z, [[0, 1], [np.nan, 2]])
+    toy = FG.scalar_toy_figure(np.array([1.0, 0.5]), np.array([0.5, 1.0]))
+    assert len(toy.data) == 2
+    loss = FG.task_loss_figure({"lstm": [0.2, 0.1]}, 1 / 6)
+    assert any(abs(s.y0 - 1 / 6) < 1e-9 for s in loss.layout.shapes)
+    sw = FG.sweep_figure([10, 20], {"rnn": [0.1, 1.0]})
+    assert list(sw.data[0].x) == [10, 20]
