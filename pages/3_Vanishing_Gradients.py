@@ -162,7 +162,7 @@ def tasks_tab() -> None:
     c1, c2, c3, c4 = st.columns(4)
     task = c1.radio(t("grad.task", lang), ["adding", "copy"], key="vg.task", format_func=lambda v: t(f"grad.task.{v}", lang))
     T = c2.select_slider(t("grad.dep_length", lang), [10, 20, 50, 100, 200], value=50, key="vg.task_T")
-    steps = c3.select_slider(t("hello.steps", lang), [200, 500, 1000, 1500], value=500, key="vg.task_steps")
+    steps = c3.select_slider(t("hello.steps", lang), [200, 500, 1000, 1500, 3000], value=1500, key="vg.task_steps")
     go = c4.button(t("grad.tasks.run", lang), type="primary", key="vg.task_go")
     base = baseline(task, T)
     st.caption(t(f"grad.baseline.{task}", lang, v=base, T=T))
@@ -170,7 +170,8 @@ def tasks_tab() -> None:
         bar = st.progress(0.0)
         results = {}
         for i, cell in enumerate(CELLS):
-            cfg = TaskConfig(task=task, cell=cell, T=T, steps=steps, deadline_s=20.0, seed=0)
+            cfg = TaskConfig(task=task, cell=cell, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05,
+                             hidden=32 if task == "adding" else 128)    # copy needs more units to hold 10 symbols
 
             def on_step(step, loss, avg, i=i):
                 if step % 25 == 0:
@@ -204,7 +205,8 @@ def tasks_tab() -> None:
             done.append(row)
             bar.progress(len(done) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
 
-        ss["vg.sweep"] = sweep(task_, CELLS, lengths, steps=400, deadline_s=90.0, on_run=on_run)
+        ss["vg.sweep"] = sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run,
+                               hidden=32 if task_ == "adding" else 128)
         bar.empty()
     if "vg.sweep" in ss:
         sw = ss["vg.sweep"]

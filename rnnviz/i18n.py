@@ -431,11 +431,11 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.baseline": {"en": "memoryless baseline {v:.3f}", "ko": "기억 없는 기준선 {v:.3f}"},
     "grad.sweep": {"en": "Where each cell stops learning", "ko": "각 셀이 학습을 멈추는 지점"},
     "grad.sweep.howto": {
-        "en": "Train every cell at dependency lengths 10, 25, 50 and 100 on a small budget and plot held-out "
+        "en": "Train every cell at dependency lengths 10, 25, 50 and 100 (at most 1000 steps each) and plot held-out "
               "loss ÷ baseline: near 1 means nothing long-range was learnt.",
-        "ko": "의존 거리 10, 25, 50, 100에서 각 셀을 작은 예산으로 학습하고 검증 손실 ÷ 기준선을 그립니다. 1 근처면 장기 의존을 "
+        "ko": "의존 거리 10, 25, 50, 100에서 각 셀을 (각각 최대 1000 스텝) 학습하고 검증 손실 ÷ 기준선을 그립니다. 1 근처면 장기 의존을 "
               "배우지 못한 것입니다."},
-    "grad.sweep.run": {"en": "Run the sweep (about a minute)", "ko": "스윕 실행 (약 1분)"},
+    "grad.sweep.run": {"en": "Run the sweep (up to two minutes)", "ko": "스윕 실행 (최대 2분)"},
     "grad.sweep.baseline": {"en": "baseline", "ko": "기준선"},
     "grad.sweep.ratio": {"en": "held-out loss ÷ baseline", "ko": "검증 손실 ÷ 기준선"},
     "grad.sweep.length": {"en": "dependency length T", "ko": "의존 거리 T"},

@@ -1,0 +1,620 @@
+"""Long-range tasks where the choice of cell decides: the adding problem and the copy task.
+
+Both come in the form of Arjovsky, Shah & Bengio (2016), "Unitary evolution recurrent neural
+networks", and each has a *memoryless baseline*: the best loss a model can reach without carrying
+information across the dependency length T. A model whose loss goes clearly below the baseline has
+learnt to remember; one that sits on it has not.
+
+* **Adding problem** (`adding_problem`): T steps of two channels. Channel 0 holds U[0, 1] values,
+  channel 1 marks exactly two steps, one in the first half [0, T//2) and one in the second half
+  [T//2, T). The target is the sum of the two marked values, read from the output at the last step
+  (MSE). Predicting 1 always (the mean of the sum) gives MSE = Var(U1 + U2) = 2/12 = 1/6 ≈ 0.167.
+* **Copy task** (`copy_task`): `length` (10) symbols drawn from `n_symbols` (8), then T - 1 blanks
+  and a delimiter (so T steps separate the last symbol from the cue), then `length` more blanks
+  during which the model must output the symbols in order; total T + 2·length steps, with a blank
+  target everywhere else. Per-step cross-entropy averaged over all T + 2·length steps. A memoryless
+  model predicts the blanks perfectly and is uniform over the symbols in the last `length` steps:
+  length·ln(n_symbols) / (T + 2·length), i.e. 10·ln 8 / (T + 20).
+
+`LongRangeModel` is `rnnviz.model.CharRNN`'s layout (`embed` -> `rnn` -> `head`, a `cfg` with `.cell`
+and `.nonlinearity`) so that `rnnviz.trace`'s step functions can replay it. `train_task` trains one
+cell on fresh seeded batches every step with `rnnviz.optim.Adam`, gradient clipping, a deadline,
+a stop callback and `rnnviz.train`'s NaN guard, and reports when the loss first beat the baseline.
+`sweep` trains every cell at several dependency lengths within one time budget.
+
+Seeds: one integer `seed` fixes the initial weights (as in `rnnviz.build_model`), the training
+batches (a generator seeded with seed + 2**32) and the held-out evaluation batch (seed + 2**33).
+Cells trained with the same seed therefore see exactly the same data.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, fields
+from typing import Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .model import CELLS, MAX_HIDDEN
+from .optim import Adam, clip_grad_norm
+
+TASKS = ("adding", "copy")
+MAX_T = 1000                  # dependency length
+MAX_BATCH = 4096              # sequences per generated batch / call
+MAX_ELEMENTS = 4_000_000      # n · (sequence length) per generated batch: bounded memory on a shared server
+MAX_STEPS = 20_000
+MAX_LR = 10.0
+MAX_DEADLINE_S = 600.0
+MAX_SYMBOLS = 64
+MAX_LENGTH = 100
+MAX_SWEEP_RUNS = 30           # cells × lengths in one sweep
+
+BEAT_FRACTION = 0.8           # "beats the baseline": moving average below this fraction of the baseline ...
+BEAT_WINDOW = 50              # ... over the last this many steps (and at least this many steps taken)
+EVAL_SIZE = 256               # held-out sequences for the final loss
+
+_DATA_SEED_OFFSET = 2 ** 32   # training batches: torch.Generator seeded with seed + this
+_EVAL_SEED_OFFSET = 2 ** 33   # evaluation batch: seed + this
+
+
+# --------------------------------------------------------------------------------------- the tasks
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, not {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, not {value}")
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _generator(seed, generator: torch.Generator | None) -> torch.Generator:
+    if generator is not None:
+        return generator
+    _check_int("seed", seed, 0, 2 ** 63 - 1)
+    return torch.Generator().manual_seed(seed)
+
+
+def adding_problem(n: int, T: int, seed: int = 0, *, generator: torch.Generator | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """n adding-problem sequences of length T -> (x (n, T, 2) float32, y (n,) float32).
+
+    x[..., 0] ~ U[0, 1]; x[..., 1] is 1 at exactly two steps, one uniform in [0, T//2) and one
+    uniform in [T//2, T), else 0; y = the sum of the two marked values. The same (n, T, seed) always
+    gives the same data; with `generator` the draws come from it instead (seed is then ignored).
+    """
+    _check_int("n", n, 1, MAX_BATCH)
+    _check_int("T", T, 2, MAX_T)
+    if n * T > MAX_ELEMENTS:
+        raise ValueError(f"n·T must be at most {MAX_ELEMENTS}, not {n * T}")
+    g = _generator(seed, generator)
+    values = torch.rand(n, T, generator=g)
+    half = T // 2
+    first = torch.randint(0, half, (n,), generator=g)
+    second = torch.randint(half, T, (n,), generator=g)
+    rows = torch.arange(n)
+    marks = torch.zeros(n, T)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    return torch.stack([values, marks], dim=-1), values[rows, first] + values[rows, second]
+
+
+ADDING_BASELINE = 1.0 / 6.0   # MSE of always predicting 1 = Var(U1 + U2)
+
+
+def copy_vocab(n_symbols: int = 8) -> int:
+    """Ids of the copy task: 0 blank, 1..n_symbols the symbols, n_symbols + 1 the delimiter."""
+    return n_symbols + 2
+
+
+def copy_task(n: int, T: int, seed: int = 0, n_symbols: int = 8, length: int = 10, *,
+              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """n copy-task sequences -> (x (n, T + 2·length) long, y (n, T + 2·length) long).
+
+    Inputs: `length` symbols in 1..n_symbols, T - 1 blanks (0), the delimiter (n_symbols + 1), then
+    `length` blanks. Targets: blank (0) for the first T + length steps, then the `length` symbols in
+    their original order. Deterministic for (n, T, seed, n_symbols, length) unless `generator` is given.
+    """
+    _check_int("n", n, 1, MAX_BATCH)
+    _check_int("T", T, 1, MAX_T)
+    _check_int("n_symbols", n_symbols, 2, MAX_SYMBOLS)
+    _check_int("length", length, 1, MAX_LENGTH)
+    L = T + 2 * length
+    if n * L > MAX_ELEMENTS:
+        raise ValueError(f"n·(T + 2·length) must be at most {MAX_ELEMENTS}, not {n * L}")
+    g = _generator(seed, generator)
+    symbols = torch.randint(1, n_symbols + 1, (n, length), generator=g)
+    x = torch.zeros(n, L, dtype=torch.long)
+    y = torch.zeros(n, L, dtype=torch.long)
+    x[:, :length] = symbols
+    x[:, length + T - 1] = n_symbols + 1
+    y[:, T + length:] = symbols
+    return x, y
+
+
+def copy_baseline(T: int, n_symbols: int = 8, length: int = 10) -> float:
+    """Memoryless cross-entropy of the copy task: blanks predicted perfectly, the `length` recall steps
+    uniform over the symbols, averaged over all T + 2·length steps: length·ln(n_symbols)/(T + 2·length)."""
+    return length * math.log(n_symbols) / (T + 2 * length)
+
+
+def baseline(task: str, T: int, n_symbols: int = 8, length: int = 10) -> float:
+    """The memoryless baseline loss of `task` at dependency length T (see the module docstring)."""
+    if task == "adding":
+        return ADDING_BASELINE
+    if task == "copy":
+        return copy_baseline(T, n_symbols, length)
+    raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
+
+
+# --------------------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class LongRangeConfig:
+    cell: str = "lstm"                 # rnn | lstm | gru
+    in_features: int = 2               # input channels (float inputs) or vocabulary size (symbol inputs)
+    hidden_size: int = 32
+    out_features: int = 1              # 1 for the adding problem's regression; the vocabulary for copy
+    seed: int = 0
+    forget_bias: float | None = None   # LSTM forget gate / GRU update gate bias; None: torch's default init
+    symbols: bool = False              # True: inputs are ids in [0, in_features), embedded one-hot
+    nonlinearity: str = "tanh"         # vanilla RNN only: tanh | relu
+
+    @property
+    def vocab_size(self) -> int | None:
+        return self.in_features if self.symbols else None
+
+    def validate(self) -> "LongRangeConfig":
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        _check_int("in_features", self.in_features, 1, 4096)
+        _check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN)
+        _check_int("out_features", self.out_features, 1, 4096)
+        _check_int("seed", self.seed, 0, 2 ** 31 - 1)
+        _check_forget_bias(self.forget_bias)
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
+        return self
+
+
+def _check_forget_bias(fb) -> None:
+    if fb is not None and (not _is_num(fb) or not math.isfinite(fb) or not -10 <= fb <= 10):
+        raise ValueError(f"forget bias must be between -10 and 10 (or None: torch's default), not {fb!r}")
+
+
+class LongRangeModel(nn.Module):
+    """embed -> one recurrent layer (nn.RNN / nn.LSTM / nn.GRU, batch_first) -> head (nn.Linear).
+
+    `embed` is frozen: for float inputs an identity nn.Linear(in, in) (so W_ih's columns are per input
+    channel), for symbol inputs a one-hot nn.Embedding(V, V), as in `CharRNN`. forward(x): x (B, T, C)
+    float or (B, T) long -> (B, T, out_features); unbatched (T, C) / (T,) -> (T, out_features).
+
+    forget_bias b: for an LSTM the forget gate's total bias (bias_ih + bias_hh) is set to b; for a GRU
+    the update gate z's (h_t = (1 - z)·n + z·h_{t-1}, so a large z also keeps the past); a plain RNN
+    has no gate and ignores it (its cfg records None). The same arguments always give the same weights.
+    """
+
+    def __init__(self, cell: str, in_features: int, hidden: int, out_features: int, seed: int = 0,
+                 forget_bias: float | None = None, *, symbols: bool = False, nonlinearity: str = "tanh"):
+        super().__init__()
+        cfg = LongRangeConfig(cell=cell, in_features=in_features, hidden_size=hidden, out_features=out_features,
+                              seed=seed, forget_bias=None if cell == "rnn" else forget_bias,
+                              symbols=bool(symbols), nonlinearity=nonlinearity)
+        _check_forget_bias(forget_bias)
+        self.cfg = cfg.validate()
+        C, H = in_features, hidden
+        with torch.random.fork_rng(devices=[]):   # leave the caller's global RNG untouched
+            torch.manual_seed(seed)
+            if symbols:
+                self.embed = nn.Embedding(C, C)
+            else:
+                self.embed = nn.Linear(C, C, bias=False)
+            with torch.no_grad():
+                self.embed.weight.copy_(torch.eye(C))
+            self.embed.weight.requires_grad_(False)
+            if cell == "rnn":
+                self.rnn = nn.RNN(C, H, batch_first=True, nonlinearity=nonlinearity)
+            else:
+                self.rnn = getattr(nn, cell.upper())(C, H, batch_first=True)
+            self.head = nn.Linear(H, out_features)
+        if self.cfg.forget_bias is not None:
+            with torch.no_grad():   # gate order: LSTM i, f, g, o; GRU r, z, n -> both the second block
+                self.rnn.bias_ih_l0[H:2 * H] = float(self.cfg.forget_bias)
+                self.rnn.bias_hh_l0[H:2 * H] = 0.0
+
+    @property
+    def cell(self) -> str:
+        return self.cfg.cell
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        unbatched = x.dim() == (1 if self.cfg.symbols else 2)
+        if unbatched:
+            x = x.unsqueeze(0)
+        out, _ = self.rnn(self.embed(x))   # (B, T, H)
+        y = self.head(out)                 # (B, T, out)
+        return y[0] if unbatched else y
+
+
+def task_model(task: str = "adding", cell: str = "lstm", hidden: int = 32, seed: int = 0,
+               forget_bias: float | None = None, nonlinearity: str = "tanh", n_symbols: int = 8) -> LongRangeModel:
+    """The model for `task`: 2 float channels -> 1 output (adding), or copy_vocab(n_symbols) one-hot -> logits."""
+    if task == "adding":
+        return LongRangeModel(cell, 2, hidden, 1, seed, forget_bias, nonlinearity=nonlinearity)
+    if task == "copy":
+        _check_int("n_symbols", n_symbols, 2, MAX_SYMBOLS)
+        V = copy_vocab(n_symbols)
+        return LongRangeModel(cell, V, hidden, V, seed, forget_bias, symbols=True, nonlinearity=nonlinearity)
+    raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
+
+
+def task_loss(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Adding: MSE of the last step's output against y (n,). Copy: cross-entropy averaged over every step."""
+    if task == "adding":
+        return F.mse_loss(out[:, -1, 0], y)
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+
+# --------------------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    task: str = "adding"               # adding | copy
+    cell: str = "lstm"                 # rnn | lstm | gru
+    T: int = 50                        # dependency length
+    hidden: int = 32
+    steps: int = 1500                  # optimisation steps, each on a fresh batch
+    batch: int = 32
+    lr: float = 1e-2                   # Adam
+    seed: int = 0                      # weights, batches and evaluation set
+    clip: float | None = 1.0           # max global gradient norm; None or 0: off
+    deadline_s: float | None = 30.0    # wall-clock limit (the weights learnt so far are kept)
+    forget_bias: float | None = None   # see LongRangeModel
+    nonlinearity: str = "tanh"         # vanilla RNN only
+    n_symbols: int = 8                 # copy task
+    length: int = 10                   # copy task
+    target_ratio: float | None = None  # stop early once the moving average is below target_ratio × baseline
+    beat_fraction: float = BEAT_FRACTION
+    window: int = BEAT_WINDOW
+    eval_size: int = EVAL_SIZE
+
+    @property
+    def baseline(self) -> float:
+        return baseline(self.task, self.T, self.n_symbols, self.length)
+
+    @property
+    def sequence_length(self) -> int:
+        return self.T if self.task == "adding" else self.T + 2 * self.length
+
+    def validate(self) -> "TaskConfig":
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        _check_int("T", self.T, 2 if self.task == "adding" else 1, MAX_T)
+        _check_int("hidden", self.hidden, 1, MAX_HIDDEN)
+        _check_int("steps", self.steps, 1, MAX_STEPS)
+        _check_int("batch", self.batch, 1, 1024)
+        if not _is_num(self.lr) or not math.isfinite(self.lr) or not 0 < self.lr <= MAX_LR:
+            raise ValueError(f"learning rate must be in (0, {MAX_LR}], not {self.lr!r}")
+        _check_int("seed", self.seed, 0, 2 ** 31 - 1)
+        if self.clip is not None and (not _is_num(self.clip) or not math.isfinite(self.clip)
+                                      or not 0 <= self.clip <= 1e4):
+            raise ValueError(f"clip must be between 0 and 10000 (0 or None: off), not {self.clip!r}")
+        if self.deadline_s is not None and (not _is_num(self.deadline_s)
+                                            or not 0 < self.deadline_s <= MAX_DEADLINE_S):
+            raise ValueError(f"deadline must be in (0, {MAX_DEADLINE_S:g}] seconds, not {self.deadline_s!r}")
+        _check_forget_bias(self.forget_bias)
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
+        _check_int("n_symbols", self.n_symbols, 2, MAX_SYMBOLS)
+        _check_int("length", self.length, 1, MAX_LENGTH)
+        if self.target_ratio is not None and (not _is_num(self.target_ratio) or not 0 < self.target_ratio <= 1):
+            raise ValueError(f"target ratio must be in (0, 1], not {self.target_ratio!r}")
+        if not _is_num(self.beat_fraction) or not 0 < self.beat_fraction <= 1:
+            raise ValueError(f"beat fraction must be in (0, 1], not {self.beat_fraction!r}")
+        _check_int("window", self.window, 1, 1000)
+        _check_int("eval_size", self.eval_size, 1, 1024)
+        if max(self.batch, self.eval_size) * self.sequence_length > MAX_ELEMENTS:
+            raise ValueError(f"batch × sequence length must be at most {MAX_ELEMENTS}")
+        return self
+
+
+def make_batch(cfg: TaskConfig, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """n fresh sequences of cfg's task drawn from `generator`."""
+    if cfg.task == "adding":
+        return adding_problem(n, cfg.T, generator=generator)
+    return copy_task(n, cfg.T, n_symbols=cfg.n_symbols, length=cfg.length, generator=generator)
+
+
+def eval_batch(cfg: TaskConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The held-out batch (cfg.eval_size sequences) that `final_loss` is measured on; depends on cfg.seed only."""
+    return make_batch(cfg, cfg.eval_size, torch.Generator().manual_seed(cfg.seed + _EVAL_SEED_OFFSET))
+
+
+def moving_average(values: list[float], window: int = BEAT_WINDOW) -> list[float]:
+    """Trailing mean: entry i is the mean of values[max(0, i - window + 1) .. i]."""
+    out, acc = [], 0.0
+    for i, v in enumerate(values):
+        acc += v
+        if i >= window:
+            acc -= values[i - window]
+        out.append(acc / min(i + 1, window))
+    return out
+
+
+@dataclass
+class TaskResult:
+    config: TaskConfig
+    baseline: float                                         # the memoryless baseline loss
+    losses: list[float] = field(default_factory=list)       # training loss at each step (before its update)
+    times: list[float] = field(default_factory=list)        # seconds since the start at the end of each step
+    grad_norms: list[float] = field(default_factory=list)   # global gradient norm before clipping
+    status: str = "done"                                     # done | target | deadline | stopped | diverged
+    message: str = ""
+    seconds: float = 0.0
+    beat_step: int | None = None       # first step whose moving average < beat_fraction × baseline
+    beat_seconds: float | None = None  # wall-clock seconds from the start to the end of that step
+    final_loss: float = math.nan       # loss on the held-out batch with the final (kept) weights
+    final_accuracy: float | None = None  # copy: fraction of the recalled symbols right; adding: None
+    model: LongRangeModel | None = field(default=None, repr=False)
+
+    @property
+    def steps(self) -> int:
+        return len(self.losses)
+
+    @property
+    def smoothed(self) -> list[float]:
+        return moving_average(self.losses, self.config.window)
+
+    @property
+    def ratio(self) -> float:
+        """final_loss / baseline: about 1 or more = learnt nothing long-range; near 0 = solved."""
+        return self.final_loss / self.baseline
+
+    @property
+    def beaten(self) -> bool:
+        return self.beat_step is not None
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == "diverged"
+
+
+OnStep = Callable[[int, float, float], "bool | None"]  # (step, loss, moving average) -> False to stop
+
+
+def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
+             device: str | torch.device = "cpu") -> TaskResult:
+    """Train a fresh `task_model` on cfg's task; see `train_task`."""
+    cfg.validate()
+    model = task_model(cfg.task, cfg.cell, cfg.hidden, cfg.seed, cfg.forget_bias, cfg.nonlinearity,
+                       cfg.n_symbols).to(device)
+    dev = next(model.parameters()).device
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = Adam(params, lr=cfg.lr)
+    good = [p.detach().clone() for p in params]                  # weights of the last recorded step
+    gen = torch.Generator().manual_seed(cfg.seed + _DATA_SEED_OFFSET)
+    base = cfg.baseline
+    beat_level = cfg.beat_fraction * base
+    res = TaskResult(config=cfg, baseline=base, model=model)
+    W, run_sum = cfg.window, 0.0
+    t0 = time.perf_counter()
+    model.train()
+    for step in range(1, cfg.steps + 1):
+        x, y = make_batch(cfg, cfg.batch, gen)
+        x, y = x.to(dev), y.to(dev)
+        loss = task_loss(cfg.task, model(x), y)
+        loss_v = loss.item()
+        if not math.isfinite(loss_v):
+            _restore(params, good)
+            res.status, res.message = "diverged", (
+                f"training diverged at step {step} (loss is {loss_v}); the weights of step {step - 1} were kept. "
+                "Try a smaller learning rate or gradient clipping.")
+            break
+        opt.zero_grad()
+        loss.backward()
+        gnorm = clip_grad_norm(params, cfg.clip if cfg.clip else math.inf)   # max_norm inf: measures only
+        gnorm_v = float(gnorm)
+        if not math.isfinite(gnorm_v):
+            _restore(params, good)
+            res.status, res.message = "diverged", (
+                f"training diverged at step {step} (the gradient overflowed); the weights of step "
+                f"{step - 1} were kept. Try a smaller learning rate or gradient clipping.")
+            break
+        torch._foreach_copy_(good, [p.detach() for p in params])   # these weights gave a finite loss and gradient
+        opt.step()
+        res.losses.append(loss_v)
+        res.grad_norms.append(gnorm_v)
+        run_sum += loss_v
+        if step > W:
+            run_sum -= res.losses[step - 1 - W]
+        avg = run_sum / min(step, W)
+        now = time.perf_counter() - t0
+        res.times.append(now)
+        if res.beat_step is None and step >= W and avg < beat_level:
+            res.beat_step, res.beat_seconds = step, now
+        if on_step is not None and on_step(step, loss_v, avg) is False:
+            res.status, res.message = "stopped", f"stopped by the user after {step} steps"
+            break
+        if cfg.target_ratio is not None and step >= W and avg < cfg.target_ratio * base:
+            res.status, res.message = "target", (
+                f"the moving average reached {avg / base:.2f} × the baseline at step {step}")
+            break
+        if cfg.deadline_s is not None and time.perf_counter() - t0 > cfg.deadline_s:
+            res.status, res.message = "deadline", f"stopped at the {cfg.deadline_s:g} s time limit after {step} steps"
+            break
+    model.eval()
+    res.seconds = time.perf_counter() - t0
+    res.final_loss, res.final_accuracy = evaluate(model, cfg)
+    return res
+
+
+@torch.no_grad()
+def evaluate(model: LongRangeModel, cfg: TaskConfig) -> tuple[float, float | None]:
+    """(loss on the held-out batch, copy: accuracy on the recall steps / adding: None)."""
+    dev = next(model.parameters()).device
+    x, y = eval_batch(cfg)
+    x, y = x.to(dev), y.to(dev)
+    out = model(x)
+    loss = float(task_loss(cfg.task, out, y))
+    if cfg.task == "copy":
+        acc = float((out[:, -cfg.length:].argmax(-1) == y[:, -cfg.length:]).float().mean())
+        return loss, acc
+    return loss, None
+
+
+def train_task(task: str = "adding", cell: str = "lstm", T: int = 50, hidden: int = 32, steps: int = 1500,
+               batch: int = 32, lr: float = 1e-2, seed: int = 0, clip: float | None = 1.0,
+               on_step: OnStep | None = None, deadline_s: float | None = 30.0, *,
+               forget_bias: float | None = None, nonlinearity: str = "tanh", n_symbols: int = 8,
+               length: int = 10, target_ratio: float | None = None, device: str | torch.device = "cpu",
+               ) -> TaskResult:
+    """Train a fresh model for `task` ("adding" | "copy") with `cell` at dependency length T.
+
+    Every step draws a fresh batch from a seeded generator, computes the task loss (adding: MSE at the
+    last step; copy: cross-entropy over every step), backpropagates through all T steps, clips the
+    global gradient norm to `clip` (None/0: off), and takes an `rnnviz.optim.Adam` step. After each
+    step `on_step(step, loss, moving_average)` is called (step counts from 1); returning False stops
+    training ("stopped", weights kept). Past `deadline_s` seconds: "deadline", weights kept. A NaN/inf
+    loss or gradient restores the weights of the last finite step: "diverged" (as `rnnviz.train`).
+
+    Beating the baseline: `beat_step` is the first step at which the mean training loss over the last
+    `BEAT_WINDOW` (50) steps is below `BEAT_FRACTION` (0.8) × the memoryless baseline, i.e. at least
+    20 % better than any model that does not remember across the gap; a window this long keeps batch
+    noise from faking it (at the baseline, the 50-step mean of batch-32 adding MSEs has a standard
+    deviation of about 0.005, against a margin of 0.033). `beat_seconds` is the wall time to that step.
+    `final_loss` is measured on a held-out batch of `EVAL_SIZE` sequences after training.
+
+    Deterministic for a seed (up to where a deadline or stop falls). Defaults: adding problem,
+    LSTM, T = 50, hidden 32, batch 32, Adam 1e-2, clip 1, 1500 steps within 30 s.
+    """
+    cfg = TaskConfig(task=task, cell=cell, T=T, hidden=hidden, steps=steps, batch=batch, lr=lr, seed=seed,
+                     clip=clip, deadline_s=deadline_s, forget_bias=forget_bias, nonlinearity=nonlinearity,
+                     n_symbols=n_symbols, length=length, target_ratio=target_ratio)
+    return run_task(cfg, on_step, device)
+
+
+def _restore(params, good) -> None:
+    with torch.no_grad():
+        torch._foreach_copy_(params, good)
+
+
+# --------------------------------------------------------------------------------------- the sweep
+
+
+@dataclass
+class SweepRow:
+    cell: str
+    T: int
+    status: str              # a TaskResult status, or "skipped" when the budget ran out first
+    steps: int = 0
+    seconds: float = 0.0
+    baseline: float = math.nan
+    final_loss: float = math.nan
+    ratio: float = math.nan  # final_loss / baseline
+    beat_step: int | None = None
+    final_accuracy: float | None = None
+
+    @property
+    def learnt(self) -> bool:
+        """Learnt something long-range: the held-out loss is below BEAT_FRACTION × the baseline."""
+        return math.isfinite(self.ratio) and self.ratio < BEAT_FRACTION
+
+
+@dataclass
+class SweepResult:
+    task: str
+    cells: tuple[str, ...]
+    lengths: tuple[int, ...]
+    rows: list[SweepRow] = field(default_factory=list)
+    seconds: float = 0.0
+    status: str = "done"     # done | stopped | deadline
+
+    def row(self, cell: str, T: int) -> SweepRow | None:
+        return next((r for r in self.rows if r.cell == cell and r.T == T), None)
+
+    def ratios(self) -> dict[str, list[float]]:
+        """cell -> final_loss / baseline for each length (nan where not run)."""
+        return {c: [(r.ratio if (r := self.row(c, T)) else math.nan) for T in self.lengths] for c in self.cells}
+
+    def longest_learnt(self, cell: str) -> int | None:
+        """The longest dependency length at which `cell` learnt (ratio < BEAT_FRACTION), or None."""
+        ok = [r.T for r in self.rows if r.cell == cell and r.learnt]
+        return max(ok) if ok else None
+
+    def markdown(self) -> str:
+        head = "| cell | " + " | ".join(f"T = {T}" for T in self.lengths) + " |"
+        lines = [head, "|---" * (len(self.lengths) + 1) + "|"]
+        for c in self.cells:
+            cells = []
+            for T in self.lengths:
+                r = self.row(c, T)
+                cells.append("—" if r is None or r.status == "skipped" else f"{r.ratio:.2f}")
+            lines.append(f"| {c} | " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+
+OnRun = Callable[[SweepRow], "bool | None"]   # called after each run; False stops the sweep
+
+
+def sweep(task: str = "adding", cells: tuple[str, ...] = CELLS, lengths: tuple[int, ...] = (10, 25, 50, 100),
+          steps: int = 600, deadline_s: float = 60.0, hidden: int = 32, batch: int = 32, lr: float = 1e-2,
+          seed: int = 0, clip: float | None = 1.0, *, forget_bias: float | None = None,
+          nonlinearity: str = "tanh", n_symbols: int = 8, length: int = 10, target_ratio: float | None = 0.05,
+          on_run: OnRun | None = None, on_step: Callable[[str, int, int, float, float], "bool | None"] | None = None,
+          device: str | torch.device = "cpu") -> SweepResult:
+    """Train every cell at every dependency length (same seed, so the same data) and tabulate
+    final loss / baseline: where a cell's ratio climbs back to about 1 is where it stops learning.
+
+    Bounded: at most MAX_SWEEP_RUNS runs, each at most `steps` steps, all within `deadline_s` seconds
+    in total (each run gets the time left divided by the runs left; runs the budget cannot reach are
+    "skipped"). A run stops early once its moving average is below target_ratio × baseline (solved).
+    Runs go length by length, cells in order. on_run(row) after each run and on_step(cell, T, step,
+    loss, moving_average) after each step may return False to stop the whole sweep (status "stopped").
+    """
+    cells, lengths = tuple(cells), tuple(lengths)
+    if not cells or any(c not in CELLS for c in cells) or len(set(cells)) != len(cells):
+        raise ValueError(f"cells must be distinct names from {', '.join(CELLS)}, not {cells!r}")
+    if not lengths or len(set(lengths)) != len(lengths):
+        raise ValueError(f"lengths must be distinct dependency lengths, not {lengths!r}")
+    if len(cells) * len(lengths) > MAX_SWEEP_RUNS:
+        raise ValueError(f"a sweep is at most {MAX_SWEEP_RUNS} runs (cells × lengths), not {len(cells) * len(lengths)}")
+    if not _is_num(deadline_s) or not 0 < deadline_s <= MAX_DEADLINE_S:
+        raise ValueError(f"deadline must be in (0, {MAX_DEADLINE_S:g}] seconds, not {deadline_s!r}")
+    configs = [TaskConfig(task=task, cell=c, T=T, hidden=hidden, steps=steps, batch=batch, lr=lr, seed=seed,
+                          clip=clip, deadline_s=deadline_s, forget_bias=forget_bias, nonlinearity=nonlinearity,
+                          n_symbols=n_symbols, length=length, target_ratio=target_ratio).validate()
+               for T in lengths for c in cells]       # validate everything before training anything
+    out = SweepResult(task=task, cells=cells, lengths=lengths)
+    t0 = time.perf_counter()
+    stop = False
+    for i, cfg in enumerate(configs):
+        left = deadline_s - (time.perf_counter() - t0)
+        if stop or left < 0.05:
+            out.rows.append(SweepRow(cfg.cell, cfg.T, "skipped", baseline=cfg.baseline))
+            continue
+        share = min(MAX_DEADLINE_S, left / (len(configs) - i))
+
+        def step_cb(step, loss, avg, _c=cfg):
+            if on_step is not None and on_step(_c.cell, _c.T, step, loss, avg) is False:
+                return False
+            return None
+
+        cfg = TaskConfig(**{f.name: getattr(cfg, f.name) for f in fields(TaskConfig)} | {"deadline_s": share})
+        res = run_task(cfg, step_cb, device)
+        row = SweepRow(cfg.cell, cfg.T, res.status, res.steps, res.seconds, res.baseline, res.final_loss,
+                       res.ratio, res.beat_step, res.final_accuracy)
+        out.rows.append(row)
+        if res.status == "stopped" or (on_run is not None and on_run(row) is False):
+            stop, out.status = True, "stopped"
+    out.seconds = time.perf_counter() - t0
+    if out.status != "stopped" and any(r.status in ("skipped", "deadline") for r in out.rows):
+        out.status = "deadline"
+    return out
