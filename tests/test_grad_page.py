@@ -126,3 +126,17 @@ def test_figure_builders():
     assert any(abs(s.y0 - 1 / 6) < 1e-9 for s in loss.layout.shapes)
     sw = FG.sweep_figure([10, 20], {"rnn": [0.1, 1.0]})
     assert list(sw.data[0].x) == [10, 20]
+
+
+def test_long_range_task_trains_three_cells_against_the_baseline():
+    at = _app(T="20", hidden="16")
+    at.select_slider(key="vg.task_T").set_value(10)
+    at.select_slider(key="vg.task_steps").set_value(200)
+    at.button(key="vg.task_go").click().run()
+    assert not at.exception
+    task, T, base, results = at.session_state["vg.tasks"]
+    assert (task, T) == ("adding", 10) and abs(base - 1 / 6) < 1e-12
+    assert list(results) == ["rnn", "lstm", "gru"] and all(len(r["losses"]) > 0 for r in results.values())
+    spec = _chart(at, "vg.task_fig")
+    assert [d["name"] for d in spec["data"]] == ["RNN", "LSTM", "GRU"]
+    assert any(abs(s["y0"] - 1 / 6) < 1e-9 for s in spec["layout"]["shapes"])
