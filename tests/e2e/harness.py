@@ -217,3 +217,74 @@ def full_page_screenshot(page, path, max_height: int = 16_000) -> None:
         page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(vp)
+
+
+# ---- the Step-through page ----------------------------------------------------------------------------
+
+KATEX = ".katex"
+KATEX_ERROR = ".katex-error"
+
+
+def step_url(base: str, **query) -> str:
+    from urllib.parse import urlencode
+    return f"{base}/Step_Through" + (f"?{urlencode(query)}" if query else "")
+
+
+def wait_for_step(page, timeout: float = 60_000, equations: int = 6) -> None:
+    """Wait until the Step-through page shows a model: no script run in progress, at least `equations`
+    KaTeX equations rendered and the first Plotly chart (the trajectory, on the Equations tab) drawn."""
+    wait_for_app_run(page, timeout=timeout)
+    page.wait_for_function(f"n => document.querySelectorAll('{KATEX}').length >= n", arg=equations, timeout=timeout)
+    page.wait_for_function(f"() => document.querySelector('{PLOTLY} .main-svg') !== null", timeout=timeout)
+
+
+def open_tab(page, name: str) -> None:
+    """Click one of the page's tabs (Streamlit's st.tabs: ARIA tabs) and wait for it to be selected."""
+    from playwright.sync_api import expect
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def equations_step(page, t: int):
+    """The Equations tab's line about the cursor step: "The cell's equations at step t = {t} (input …)"."""
+    return page.locator('[data-testid="stMarkdownContainer"]').filter(
+        has_text=re.compile(rf"equations at step t = {t} \(")).first
+
+
+def slider_step(chart) -> int:
+    """1-based step the Plotly slider inside `chart` shows now (its `active` index + 1)."""
+    return chart.evaluate("c => c.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active") + 1
+
+
+def slider_current_value(chart) -> str:
+    """The text Plotly draws above its slider for the current step, e.g. "Time step: 10 · [" (a slider-label
+    that is a direct child of the slider group; the tick labels sit in g.slider-labels)."""
+    return chart.locator("g.slider-group > text.slider-label").first.text_content()
+
+
+def click_slider_tick(page, chart, t: int) -> None:
+    """Click step t on the Plotly slider inside `chart` by its tick mark (one tick per step: long
+    sliders label only every few steps, so `click_time_step` cannot find every step)."""
+    rail = chart.locator("rect.slider-rail-touch-rect")
+    rail.scroll_into_view_if_needed()
+    tick, box = chart.locator("rect.slider-tick-rect").nth(t - 1).bounding_box(), rail.bounding_box()
+    page.mouse.click(tick["x"] + tick["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def watch_script_runs(page) -> None:
+    """Start recording, in the page, every Streamlit script (or fragment) run: changes of the app's
+    data-test-script-state and any appearance of the status widget's running icon. Read with `script_runs`."""
+    page.evaluate("""([app, running]) => {
+      const log = window.__runs = {states: [], running: 0};
+      const el = document.querySelector(app);
+      new MutationObserver(() => log.states.push(el.getAttribute('data-test-script-state')))
+        .observe(el, {attributes: true, attributeFilter: ['data-test-script-state']});
+      new MutationObserver(() => { if (document.querySelector(running)) log.running++; })
+        .observe(document.body, {childList: true, subtree: true});
+    }""", [APP, STATUS_RUNNING])
+
+
+def script_runs(page) -> dict:
+    """{"states": [script-state values seen], "running": times the running icon was seen} since `watch_script_runs`."""
+    return page.evaluate("window.__runs")

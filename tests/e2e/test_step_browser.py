@@ -1,0 +1,166 @@
+"""Browser tests of the Step-through page: the real app in headless chromium (Debian's, through Playwright).
+
+Each test gets a fresh browser context, so a fresh Streamlit session: no Hello model, so the page opens
+on the brackets LSTM preset."""
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e import harness as H
+
+
+@pytest.fixture(scope="module")
+def brackets_view():
+    from rnnviz.stepthrough import prepare_view, source_from_preset
+    src = source_from_preset("brackets_lstm")
+    return prepare_view(src, src.text)
+
+
+def _query(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(page.evaluate("location.search").lstrip("?")).items()}
+
+
+def _first_equation(page) -> str:
+    return page.locator(H.KATEX).first.inner_text()
+
+
+def _numbers(values) -> list[str]:
+    return [f"{float(v):.3f}" for v in values]
+
+
+def _wait_until(page, cond, timeout: float = 30.0, every_ms: int = 100) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"condition not met within {timeout:.0f} s")
+        page.wait_for_timeout(every_ms)
+
+
+def _caption_step(chart) -> int:
+    """The step in the timeline's title caption "t = N: read …"."""
+    m = re.match(r"t = (\d+):", chart.locator("svg text.gtitle").text_content())
+    assert m, chart.locator("svg text.gtitle").text_content()
+    return int(m.group(1))
+
+
+def _sample(chart) -> tuple[int, int]:
+    """(step in the caption, step of the slider), read in the same animation frame."""
+    title, active = chart.evaluate("""c => [c.querySelector('svg text.gtitle').textContent,
+        c.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active]""")
+    return int(re.match(r"t = (\d+):", title).group(1)), active + 1
+
+
+def test_step_page_renders_the_equations_with_katex(server, page, artifacts, brackets_view):
+    """Test that /Step_Through opens on the brackets preset with 8 KaTeX equations (no KaTeX errors) and
+    the real forget-gate values at t = 1."""
+    H.goto(page, H.step_url(server))
+    H.wait_for_step(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Step through time")
+    expect(page.locator(H.KATEX)).to_have_count(8)
+    assert page.locator(H.KATEX_ERROR).count() == 0
+    assert page.locator(H.EXCEPTION).count() == 0
+    expect(page.get_by_text("LSTM · 64 units · vocabulary of 33 characters")).to_be_visible()
+    expect(H.equations_step(page, 1)).to_be_visible()
+    f1 = _first_equation(page)
+    for s in _numbers(brackets_view.trace.gates["forget"][0, [0, 1, 2, 44]]):
+        assert s in f1, (s, f1)
+    assert page.locator(".katex-display").first.bounding_box()["width"] > 200       # laid out, not collapsed
+    assert _query(page) == {"src": "brackets_lstm", "t": "1"}
+    H.full_page_screenshot(page, artifacts / "step.png")
+
+
+def test_timeline_play_animates_in_the_browser(server, page, artifacts):
+    """Test that ▶ Play in the Gates-and-states timeline advances its caption and slider with no script run,
+    and ❚❚ Pause stops it."""
+    H.goto(page, H.step_url(server))
+    H.wait_for_step(page)
+    H.open_tab(page, "Gates and states")
+    chart = H.states_chart(page)
+    expect(H.cursor_label(page, 1)).to_be_visible()
+    assert H.slider_step(chart) == 1
+    H.watch_script_runs(page)
+
+    chart.locator("g.updatemenu-button").filter(has_text="Play").click()
+    seen = []
+    end = time.monotonic() + 30
+    while time.monotonic() < end and (len(set(seen)) < 4):
+        page.wait_for_timeout(250)
+        seen.append(_sample(chart))
+    captions = [c for c, _ in seen]
+    assert len(set(captions)) >= 4, seen                   # frames every 0.7 s: the caption moves on ...
+    assert captions == sorted(captions), seen              # ... forwards
+    assert all(c == s for c, s in seen), seen              # the slider follows the caption
+    assert H.slider_current_value(chart).startswith(f"Time step: {captions[-1]} · ")
+
+    chart.locator("g.updatemenu-button").filter(has_text="Pause").click()
+    page.wait_for_timeout(800)
+    paused = _caption_step(chart)
+    page.wait_for_timeout(1600)
+    assert _caption_step(chart) == paused                  # paused: it stays
+    runs = H.script_runs(page)
+    assert runs == {"states": [], "running": 0}, runs      # all in the browser: no Streamlit script run
+    H.full_page_screenshot(page, artifacts / "step_states.png")
+
+
+def test_clicking_a_step_on_the_timeline_slider(server, page):
+    """Test that clicking steps 10 and 40 on the timeline's own slider moves its caption, in the browser only."""
+    H.goto(page, H.step_url(server))
+    H.wait_for_step(page)
+    H.open_tab(page, "Gates and states")
+    chart = H.states_chart(page)
+    expect(H.cursor_label(page, 1)).to_be_visible()
+    H.watch_script_runs(page)
+    H.click_slider_tick(page, chart, 10)
+    expect(H.cursor_label(page, 10)).to_be_visible()
+    expect(H.cursor_label(page, 10)).to_contain_text("read [")
+    assert H.slider_step(chart) == 10
+    assert H.slider_current_value(chart) == "Time step: 10 · ["
+    H.click_slider_tick(page, chart, 40)
+    expect(H.cursor_label(page, 40)).to_be_visible()
+    expect(H.cursor_label(page, 10)).to_have_count(0)
+    assert H.script_runs(page) == {"states": [], "running": 0}
+    assert _query(page).get("t") == "1"                    # the figure's cursor is not the page's step
+
+
+def test_keyboard_and_buttons_move_the_equations(server, page, brackets_view):
+    """Test that ArrowRight on the "Time step" slider and the Next / Previous buttons move the equations'
+    step and their numbers."""
+    tr = brackets_view.trace
+    units = [0, 1, 2, 44]
+    H.goto(page, H.step_url(server))
+    H.wait_for_step(page)
+    expect(H.equations_step(page, 1)).to_be_visible()
+    before = _first_equation(page)
+
+    slider = page.get_by_role("slider", name=re.compile(r"^Time step"))   # aria name: "Time step Time step"
+    expect(slider).to_have_attribute("aria-valuetext", "1 · s")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(H.equations_step(page, 2)).to_be_visible()
+    expect(H.equations_step(page, 2)).to_contain_text("(input e)")
+    H.wait_for_app_run(page)
+    _wait_until(page, lambda: _first_equation(page) != before)
+    f2 = _first_equation(page)
+    for s in _numbers(tr.gates["forget"][1, units]):
+        assert s in f2, (s, f2)
+    expect(slider).to_have_attribute("aria-valuetext", "2 · e")
+    _wait_until(page, lambda: _query(page).get("t") == "2")
+
+    page.get_by_role("button", name="Next ▶").click()
+    expect(H.equations_step(page, 3)).to_be_visible()
+    H.wait_for_app_run(page)
+    _wait_until(page, lambda: all(s in _first_equation(page) for s in _numbers(tr.gates["forget"][2, units])))
+    expect(slider).to_have_attribute("aria-valuetext", "3 · t")
+    _wait_until(page, lambda: _query(page).get("t") == "3")
+
+    page.get_by_role("button", name="◀ Previous").click()
+    expect(H.equations_step(page, 2)).to_be_visible()
+    H.wait_for_app_run(page)
+    _wait_until(page, lambda: _first_equation(page) == f2)
+    assert page.locator(H.KATEX_ERROR).count() == 0
+    assert page.locator(H.EXCEPTION).count() == 0
