@@ -102,7 +102,7 @@ def states_tab(view) -> None:
         t("step.sat.col.gate", lang): [t(f"fig.gate.{g}", lang) for g in view.saturation],
         t("step.sat.col.left", lang): [f"{s['left_share']:.0%}" for s in view.saturation.values()],
         t("step.sat.col.right", lang): [f"{s['right_share']:.0%}" for s in view.saturation.values()],
-    }), hide_index=True)
+    }), hide_index=True, width="stretch")
 
 
 def unrolled_tab(view) -> None:
@@ -186,12 +186,15 @@ st.title(t("step.title", lang))
 st.markdown(t("step.intro", lang))
 source = source_ui()
 text = text_ui(source)
-try:
-    view = prepare_view(source, text)
-except ValueError as e:
-    st.error(t("step.bad_text", lang, msg=_message(e)))
-    st.stop()
-ui.set_query_params({"src": source.name})
+view_key = (source.name, id(source.model), text)
+if ss.get("step.view", (None,))[0] != view_key:          # keep the view (and its figures) across reruns
+    try:
+        ss["step.view"] = (view_key, prepare_view(source, text))
+    except ValueError as e:
+        st.error(t("step.bad_text", lang, msg=_message(e)))
+        st.stop()
+view = ss["step.view"][1]
+ui.set_query_params({"src": source.name, "text": text})
 m = view.model
 st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,
              params=f"{A.parameter_table(m)[-1]['count']:,}"))

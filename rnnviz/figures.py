@@ -134,7 +134,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                 fig.add_trace(go.Bar(x=np.arange(H), y=_f32(vals[start - 1]), name=f"{name}_t",
                                      marker_color=STYLE["line"][i], hovertemplate=f"{name}_t[%{{x}}] = %{{y:.3f}}<extra></extra>"),
                               row=r, col=1)
-            lim = float(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0))
+            lim = float(min(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0), 3.0))  # h stays visible
             fig.update_yaxes(range=[-lim, lim], title_text=tr_("fig.value", lang), row=r, col=1)
             fig.update_xaxes(title_text=tr_("fig.unit", lang), dtick=1 if H <= 32 else None, row=r, col=1)
         if kind != "bars":

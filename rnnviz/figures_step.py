@@ -37,10 +37,10 @@ def trajectory_figure(coords: np.ndarray, chars: list[str], t: int, explained=No
     T = len(chars)
     labels = [show_char(c) for c in chars]
     fig = go.Figure(go.Scatter(x=_f32(coords[:, 0]), y=_f32(coords[:, 1]), mode="lines+markers+text",
-                               text=labels if T <= 80 else None, textposition="top center",
+                               text=labels, textposition="top center",
                                line=dict(color="lightgray", width=2), marker=dict(size=9, color=np.arange(1, T + 1),
                                                                                   colorscale="Viridis", showscale=False),
-                               customdata=np.arange(1, T + 1), textfont=dict(size=16),
+                               customdata=np.arange(1, T + 1), textfont=dict(size=16 if T <= 40 else 11),
                                hovertemplate="t = %{customdata}: %{text}<extra></extra>", name="h_t"))
     fig.add_trace(go.Scatter(x=[float(coords[t - 1, 0])], y=[float(coords[t - 1, 1])], mode="markers",
                              marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(color=STYLE["cursor"], width=4)),

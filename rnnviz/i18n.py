@@ -215,9 +215,9 @@ TEXT: dict[str, dict[str, str]] = {
               "Pick one unit and check one multiplication by hand.",
         "ko": "시점 t = {t} (입력 **{x}**)에서 셀의 수식과, 고른 유닛들의 실제 벡터입니다. 유닛 하나를 골라 곱셈 하나를 "
               "손으로 확인해 보세요."},
-    "step.eq.rows": {"en": "Vector rows, top to bottom: units {units} (for h, c and the gates); the output "
+    "step.eq.rows": {"en": "Vector rows, top to bottom: units {units} (for the states and the gates); the output "
                            "rows of y and p are the most likely next characters {chars}.",
-                     "ko": "벡터의 행(위에서 아래로): 유닛 {units} (h, c와 게이트). y와 p의 행은 가장 그럴듯한 다음 "
+                     "ko": "벡터의 행(위에서 아래로): 유닛 {units} (상태와 게이트). y와 p의 행은 가장 그럴듯한 다음 "
                            "글자 {chars}입니다."},
     "step.eq.convention.gru": {
         "en": "PyTorch's GRU convention: h_t = (1 − z)⊙n + z⊙h_(t−1), so z near 1 keeps the old state "

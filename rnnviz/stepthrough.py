@@ -73,7 +73,7 @@ class StepView:
             tr = self.trace
             if name == "timeline":
                 fig = timeline_figure(tr, self.chars, list(self._vocab_chars), lang,
-                                      panels=("states", "bars", "probs", "grad"))
+                                      panels=("states", "bars"))
             elif name == "sat":
                 fig = FS.saturation_figure({g: (s["left"], s["right"]) for g, s in self.saturation.items()}, lang)
             elif name == "unrolled":
@@ -134,11 +134,13 @@ def _saturation(tr: Trace) -> dict:
 
 
 def _default_span(text: str) -> tuple[int, int]:
-    """The first quoted span if there is one (for the brackets preset), else the middle third."""
+    """The steps inside the first quotes if there are any (for the brackets preset), else the middle third.
+    Step t reads text[t-1]: the state after the opening quote (t = i + 1) is inside, after the closing
+    quote (t = j + 1) outside again."""
     i = text.find('"')
     j = text.find('"', i + 1) if i >= 0 else -1
-    if 0 <= i < j < len(text) - 1:
-        return i + 2, j + 1
+    if 0 <= i < j - 1 and j < len(text) - 1:
+        return i + 1, j
     T = len(text) - 1
     return max(1, T // 3), max(1, 2 * T // 3)
 

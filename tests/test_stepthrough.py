@@ -192,8 +192,6 @@ def test_default_span_is_in_range_and_middle_third_without_quotes(sources):
     assert 1 <= lo <= hi <= view.trace.T
 
 
-@pytest.mark.xfail(strict=True, reason="BUG rnnviz/stepthrough.py _default_span: the span ends on the closing "
-                                       "quote (step j + 1) instead of the last quoted character")
 def test_default_span_is_the_first_quoted_span(sources):
     """The brackets sample 'set x (a [big (cat)] dog) "go home" now ...': the span covers the states inside
     the first quotes, by the same convention as the preset's ground truth (corpus.inside_quotes: the state
@@ -208,12 +206,12 @@ def test_default_span_is_the_first_quoted_span(sources):
 
 
 def test_default_span_covers_the_first_quoted_phrase(sources):
-    """What the current helper does give: the first quoted phrase (not the second one, not the middle third)."""
+    """The first quoted phrase (not the second one, not the middle third)."""
     src = sources["brackets_lstm"]
     view = prepare_view(src, src.text)
     lo, hi = view.default_span
     quoted = "".join(view.chars[lo - 1:hi])
-    assert quoted.startswith("go home")
+    assert quoted == "\"go home"
     assert "hi there" not in quoted and "come back" not in quoted
 
 

@@ -1,0 +1,945 @@
+"""Models and training for the sequence tasks lab: every input/output shape of the lecture notes.
+
+Shapes (`SeqModel(kind=...)`, all `embed -> rnn -> head`, one recurrent layer of rnn / lstm / gru):
+
+* ``"many_to_one"``: a class from the last hidden state h_T (MNIST-1D, MNIST read row by row, text
+  classification). Output (B, C) logits.
+* ``"many_to_many"``: an output at every step (next-character prediction). Output (B, T, C) logits.
+* ``"regression"``: a real value from the last hidden state (next value of a time series). Output
+  (B, out) values, trained with MSE.
+
+Inputs are either float features (B, T, F) (``in_features=F``: read by the recurrent layer directly,
+or through an ``nn.Linear(F, embed_size)`` when ``embed_size`` is given) or token ids (B, T)
+(``vocab=V``: a frozen one-hot ``nn.Embedding`` as in `rnnviz.model.CharRNN`, or a learned one of
+``embed_size``). Every model has ``embed`` / ``rnn`` / ``head`` and a ``cfg`` with ``.cell`` and
+``.nonlinearity``, so `rnnviz.trace`'s step functions replay one example exactly
+(`per_step_outputs`: h_t, gates, the head applied to every h_t, dL/dh_t).
+
+`MemorylessModel` is the feed-forward baseline of the notes (무기억 시스템, a memoryless system: the
+output at step t depends on x_t alone): the same input and output layers around a one-hidden-layer
+MLP applied to each step independently. `memory_demo_task` is a task it cannot do and an LSTM / GRU
+can: say the symbol seen `delay` steps ago.
+
+`Seq2Seq` is an encoder-decoder: the encoder's final state is the decoder's initial state; training
+uses teacher forcing, inference greedy decoding (`Seq2Seq.greedy`, `decode_steps`). Token ids:
+``PAD = 0`` (padding, ignored by the loss), ``BOS = 1`` (the decoder's first input), ``EOS = 2``
+(end of the output), symbols from ``N_SPECIAL = 3`` on. `seq2seq_task` makes reverse / copy pairs.
+
+`fit` trains any of these (and `rnnviz.model.CharRNN`) on tensors: mini-batches, Adam
+(`rnnviz.optim`), clipping, a deadline, a stop callback, a NaN guard that keeps the last good
+weights, and periodic validation. `compare_cells` trains rnn / lstm / gru on the same data and seed.
+`sample_steps` generates from a single start symbol (one-to-many), returning every step's
+distribution.
+
+Targets: class ids (LongTensor); ``IGNORE = -100`` marks a position without a target (padding in
+many-to-many data, the first `delay` steps of `memory_demo_task`); `Seq2Seq` ignores ``PAD``.
+This module takes tensors only: loaders and generators of real data live elsewhere.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .model import CELLS, MAX_EMBED, MAX_HIDDEN
+from .optim import Adam, clip_grad_norm
+from .trace import _FORWARD, GATES, backward_through_time
+
+KINDS = ("many_to_one", "many_to_many", "regression")
+PAD, BOS, EOS = 0, 1, 2            # Seq2Seq special ids; symbols are N_SPECIAL .. vocab - 1
+N_SPECIAL = 3
+IGNORE = -100                      # target id without a loss (F.cross_entropy's default ignore_index)
+
+MAX_FEATURES = 1024                # float input features per step
+MAX_VOCAB = 50_000                 # token vocabulary (needs a learned embedding above MAX_ONE_HOT)
+MAX_ONE_HOT = 512                  # largest vocabulary fed as one-hot vectors
+MAX_OUT = 4096                     # classes / regression outputs
+MAX_STEPS = 20_000
+MAX_EPOCHS = 500
+MAX_BATCH = 4096
+MAX_LR = 10.0
+MAX_DEADLINE_S = 600.0
+MAX_ELEMENTS = 50_000_000          # numbers in a training or validation set: bounded memory on a shared server
+MAX_TRACE_STEPS = 5000             # time steps replayed by per_step_outputs
+MAX_GENERATE = 500                 # steps of sample_steps / decode_steps / greedy
+TEMPERATURE_RANGE = (0.05, 5.0)
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, not {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, not {value}")
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_num(name: str, value, lo: float, hi: float, lo_open: bool = True) -> None:
+    if not _is_num(value) or not math.isfinite(value) or not (lo < value if lo_open else lo <= value) \
+            or not value <= hi:
+        raise ValueError(f"{name} must be in {'(' if lo_open else '['}{lo:g}, {hi:g}], not {value!r}")
+
+
+# ------------------------------------------------------------------------------------------ models
+
+
+@dataclass(frozen=True)
+class SeqConfig:
+    """What a `SeqModel` / `MemorylessModel` is; `.cell` and `.nonlinearity` are what `rnnviz.trace` reads."""
+    kind: str = "many_to_one"        # many_to_one | many_to_many | regression
+    cell: str = "gru"                # rnn | lstm | gru (MemorylessModel: "mlp")
+    in_features: int | None = None   # float inputs (B, T, F) ...
+    vocab: int | None = None         # ... or token ids (B, T) in [0, vocab)
+    hidden: int = 64
+    out: int = 10                    # classes (many_to_one / many_to_many) or outputs (regression)
+    seed: int = 0                    # initial weights depend on this alone
+    embed_size: int | None = None    # None: floats read directly / tokens one-hot; else Linear / Embedding to this size
+    nonlinearity: str = "tanh"       # vanilla RNN only
+    pad_id: int | None = None        # token inputs: right padding; the last state is taken at the last non-pad token
+
+    def validate(self, memoryless: bool = False) -> "SeqConfig":
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if not memoryless and self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        if (self.in_features is None) == (self.vocab is None):
+            raise ValueError("give exactly one of in_features (float inputs) and vocab (token inputs)")
+        if self.in_features is not None:
+            _check_int("in_features", self.in_features, 1, MAX_FEATURES)
+            if self.pad_id is not None:
+                raise ValueError("pad_id applies to token inputs only")
+        else:
+            _check_int("vocab", self.vocab, 1, MAX_VOCAB)
+            if self.embed_size is None and self.vocab > MAX_ONE_HOT:
+                raise ValueError(f"a vocabulary of more than {MAX_ONE_HOT} tokens needs a learned embedding: "
+                                 "give embed_size")
+            if self.pad_id is not None:
+                _check_int("pad_id", self.pad_id, 0, self.vocab - 1)
+        _check_int("hidden", self.hidden, 1, MAX_HIDDEN)
+        _check_int("out", self.out, 1, MAX_OUT)
+        if self.kind == "many_to_one" and self.out < 2:
+            raise ValueError("a classifier needs at least 2 classes")
+        if self.embed_size is not None:
+            _check_int("embed_size", self.embed_size, 1, MAX_EMBED)
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+        return self
+
+    @property
+    def tokens(self) -> bool:
+        return self.vocab is not None
+
+
+def _make_embed(cfg: SeqConfig) -> nn.Module:
+    if cfg.tokens:
+        if cfg.embed_size is None:   # one-hot: a frozen identity embedding, so W_ih's columns are per-token
+            emb = nn.Embedding(cfg.vocab, cfg.vocab)
+            with torch.no_grad():
+                emb.weight.copy_(torch.eye(cfg.vocab))
+            emb.weight.requires_grad_(False)
+            return emb
+        return nn.Embedding(cfg.vocab, cfg.embed_size)
+    return nn.Identity() if cfg.embed_size is None else nn.Linear(cfg.in_features, cfg.embed_size)
+
+
+def _embed_dim(cfg: SeqConfig) -> int:
+    if cfg.embed_size is not None:
+        return cfg.embed_size
+    return cfg.vocab if cfg.tokens else cfg.in_features
+
+
+def _make_rnn(cell: str, E: int, H: int, nonlinearity: str) -> nn.Module:
+    if cell == "rnn":
+        return nn.RNN(E, H, batch_first=True, nonlinearity=nonlinearity)
+    return getattr(nn, cell.upper())(E, H, batch_first=True)
+
+
+class _Shaped(nn.Module):
+    """Input checks and the choice of the output position(s), shared by SeqModel and MemorylessModel."""
+    cfg: SeqConfig
+
+    @property
+    def kind(self) -> str:
+        return self.cfg.kind
+
+    @property
+    def cell(self) -> str:
+        return self.cfg.cell
+
+    @property
+    def loss_kind(self) -> str:
+        return "mse" if self.cfg.kind == "regression" else "ce"
+
+    def _batch(self, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        if self.cfg.tokens:
+            if x.dtype != torch.long:
+                raise ValueError(f"token inputs must be a LongTensor of ids, not {x.dtype}")
+            if x.dim() not in (1, 2):
+                raise ValueError(f"token inputs must have shape (T,) or (B, T), not {tuple(x.shape)}")
+            unbatched = x.dim() == 1
+        else:
+            if not x.is_floating_point():
+                raise ValueError(f"float inputs must be a floating-point tensor, not {x.dtype}")
+            if x.dim() not in (2, 3) or x.shape[-1] != self.cfg.in_features:
+                raise ValueError(f"float inputs must have shape (T, {self.cfg.in_features}) or "
+                                 f"(B, T, {self.cfg.in_features}), not {tuple(x.shape)}")
+            unbatched = x.dim() == 2
+        if x.shape[-1 if self.cfg.tokens else -2] == 0:
+            raise ValueError("sequences must have at least one step")
+        return (x.unsqueeze(0) if unbatched else x), unbatched
+
+    def _last(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """(B, T, H) -> (B, H): the state after the last input (the last non-pad token with pad_id)."""
+        if self.cfg.pad_id is None:
+            return out[:, -1]
+        last = ((x != self.cfg.pad_id).sum(1) - 1).clamp(min=0)   # right padding
+        return out[torch.arange(out.shape[0], device=out.device), last]
+
+    def _shape(self, x, out, unbatched):
+        y = self.head(out) if self.cfg.kind == "many_to_many" else self.head(self._last(x, out))
+        return y[0] if unbatched else y
+
+
+class SeqModel(_Shaped):
+    """One recurrent layer between an input layer and an output layer, for every task shape.
+
+    x: float (B, T, F) / token ids (B, T) (or one unbatched sequence) -> many_to_one: (B, C) logits;
+    many_to_many: (B, T, C) logits; regression: (B, out) values.
+    """
+
+    def __init__(self, kind: str = "many_to_one", cell: str = "gru", in_features: int | None = None,
+                 vocab: int | None = None, hidden: int = 64, out: int = 10, seed: int = 0,
+                 embed_size: int | None = None, nonlinearity: str = "tanh", pad_id: int | None = None):
+        super().__init__()
+        self.cfg = SeqConfig(kind=kind, cell=cell, in_features=in_features, vocab=vocab, hidden=hidden, out=out,
+                             seed=seed, embed_size=embed_size, nonlinearity=nonlinearity, pad_id=pad_id).validate()
+        with torch.random.fork_rng(devices=[]):     # same arguments, same weights; caller's RNG untouched
+            torch.manual_seed(seed)
+            self.embed = _make_embed(self.cfg)
+            self.rnn = _make_rnn(cell, _embed_dim(self.cfg), hidden, nonlinearity)
+            self.head = nn.Linear(hidden, out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x, unbatched = self._batch(x)
+        out, _ = self.rnn(self.embed(x))            # (B, T, H)
+        return self._shape(x, out, unbatched)
+
+
+class MemorylessModel(_Shaped):
+    """The feed-forward baseline (a memoryless system): h_t = tanh(W x_t + b) at every step on its own,
+    then the same output head as `SeqModel`. For many_to_one / regression it answers from the last
+    input alone; for many_to_many the output at t sees x_t only."""
+
+    def __init__(self, kind: str = "many_to_one", in_features: int | None = None, vocab: int | None = None,
+                 hidden: int = 64, out: int = 10, seed: int = 0, embed_size: int | None = None,
+                 pad_id: int | None = None):
+        super().__init__()
+        self.cfg = SeqConfig(kind=kind, cell="mlp", in_features=in_features, vocab=vocab, hidden=hidden, out=out,
+                             seed=seed, embed_size=embed_size, pad_id=pad_id).validate(memoryless=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.embed = _make_embed(self.cfg)
+            self.mlp = nn.Linear(_embed_dim(self.cfg), hidden)
+            self.head = nn.Linear(hidden, out)
+
+    def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.mlp(self.embed(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x, unbatched = self._batch(x)
+        return self._shape(x, self.hidden_states(x), unbatched)
+
+
+# ------------------------------------------------------------------------- one example, step by step
+
+
+@dataclass
+class StepOutputs:
+    """One example replayed step by step. Arrays are numpy float32 (float64 for a float64 model).
+
+    `outputs[t]` is the head applied to h_{t+1}: for many_to_one the class logits "if the sequence
+    ended here" (its last row equals the model's output), for many_to_many the output at that step,
+    for regression the value predicted after that step."""
+    kind: str
+    cell: str                               # rnn | lstm | gru | mlp
+    hidden: np.ndarray                      # (T, H) h_1 .. h_T
+    cell_state: np.ndarray | None           # (T, H) LSTM c_t, else None
+    gates: dict[str, np.ndarray]            # name -> (T, H), see rnnviz.trace.GATES
+    outputs: np.ndarray                     # (T, C) head(h_t)
+    probs: np.ndarray | None                # (T, C) softmax(outputs) for classification kinds, else None
+    loss: float | None = None               # with a target: the model's loss on this example
+    grad_hidden: np.ndarray | None = None   # (T,) ||dL/dh_t|| (total derivative, through all later steps)
+    grad_hidden_vec: np.ndarray | None = field(default=None, repr=False)  # (T, H)
+
+    @property
+    def T(self) -> int:
+        return int(self.hidden.shape[0])
+
+    @property
+    def predictions(self) -> np.ndarray | None:
+        """(T,) argmax class after each step (classification kinds)."""
+        return None if self.probs is None else self.probs.argmax(axis=1)
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    t = t.detach().cpu()
+    return (t if t.dtype == torch.float64 else t.float()).numpy()
+
+
+def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
+                     target: torch.Tensor | int | float | None = None) -> StepOutputs:
+    """Replay one sequence (token ids (T,) or floats (T, F)) through `model` one step at a time with its
+    own weights (`rnnviz.trace`'s step functions): h_t, LSTM c_t, every gate, and the head applied to
+    every h_t. With pad_id, trailing padding is dropped first.
+
+    With `target` (many_to_one: a class id; regression: a value or (out,) values; many_to_many: (T,)
+    ids, IGNORE allowed) also the loss and dL/dh_t for every t from one backward pass through time (a
+    memoryless model has gradient only where the loss is). Weights and .grad are left untouched."""
+    if not isinstance(model, (SeqModel, MemorylessModel)):
+        raise ValueError("per_step_outputs takes a SeqModel or a MemorylessModel")
+    cfg = model.cfg
+    x, unbatched = model._batch(x_one)
+    if not unbatched:
+        if x.shape[0] != 1:
+            raise ValueError(f"per_step_outputs takes one sequence, not a batch of {x.shape[0]}")
+        x = x[0]
+    else:
+        x = x[0]
+    if cfg.pad_id is not None:
+        n = int((x != cfg.pad_id).sum())
+        if n == 0:
+            raise ValueError("the sequence holds padding only")
+        x = x[:n]
+    T = x.shape[0]
+    if T > MAX_TRACE_STEPS:
+        raise ValueError(f"at most {MAX_TRACE_STEPS} steps can be replayed, not {T}")
+    if cfg.tokens and (int(x.min()) < 0 or int(x.max()) >= cfg.vocab):
+        raise ValueError(f"token ids must be in [0, {cfg.vocab})")
+    head = model.head
+    dev = head.weight.device
+    x = x.to(dev)
+    with torch.no_grad():
+        e = model.embed(x)                                       # (T, E)
+        if isinstance(model, MemorylessModel):
+            fw = {"h": torch.tanh(model.mlp(e))}
+        else:
+            fw = _FORWARD[cfg.cell](model.rnn, e, cfg.nonlinearity)
+        h = fw["h"]
+        outputs = head(h)                                        # (T, C)
+        cls = cfg.kind != "regression"
+        res = StepOutputs(kind=cfg.kind, cell=cfg.cell, hidden=_np(h), cell_state=_np(fw["c"]) if "c" in fw else None,
+                          gates={g: _np(fw[g]) for g in GATES.get(cfg.cell, ())}, outputs=_np(outputs),
+                          probs=_np(torch.softmax(outputs, dim=1)) if cls else None)
+        if target is None:
+            return res
+        dout = torch.zeros_like(outputs)                         # dL/d outputs, (T, C)
+        if cfg.kind == "many_to_many":
+            tgt = torch.as_tensor(target).to(dev)
+            if tgt.dtype != torch.long or tuple(tgt.shape) != (T,):
+                raise ValueError(f"a many_to_many target is a LongTensor of shape ({T},)")
+            keep = tgt != IGNORE
+            if not bool(keep.any()) or int(tgt[keep].min()) < 0 or int(tgt[keep].max()) >= cfg.out:
+                raise ValueError(f"target ids must be in [0, {cfg.out}) (or {IGNORE}), at least one of them")
+            logp = torch.log_softmax(outputs[keep], dim=1)
+            t_k = tgt[keep]
+            res.loss = float(-logp.gather(1, t_k[:, None]).mean())
+            g = logp.exp()
+            g[torch.arange(len(t_k), device=dev), t_k] -= 1.0
+            dout[keep] = g / len(t_k)
+        elif cfg.kind == "many_to_one":
+            c = int(target)
+            if not 0 <= c < cfg.out:
+                raise ValueError(f"target class must be in [0, {cfg.out}), not {target!r}")
+            logp = torch.log_softmax(outputs[-1], dim=0)
+            res.loss = float(-logp[c])
+            dout[-1] = logp.exp()
+            dout[-1, c] -= 1.0
+        else:
+            tgt = torch.as_tensor(target, dtype=outputs.dtype, device=dev).reshape(-1)
+            if tgt.numel() != cfg.out:
+                raise ValueError(f"a regression target has {cfg.out} value(s)")
+            diff = outputs[-1] - tgt
+            res.loss = float((diff * diff).mean())
+            dout[-1] = 2 * diff / cfg.out
+        dh_out = dout @ head.weight                              # (T, H) through the output at t only
+        if isinstance(model, MemorylessModel):
+            dh = dh_out                                          # nothing flows back in time
+        else:
+            dh, _ = backward_through_time(cfg.cell, model.rnn, fw, dh_out.unsqueeze(1))
+            dh = dh[:, 0]
+        res.grad_hidden_vec = _np(dh)
+        res.grad_hidden = _np(dh.norm(dim=1))
+    return res
+
+
+# ------------------------------------------------------------------------- memoryless vs memory task
+
+
+def memory_demo_task(n: int, T: int = 10, seed: int = 0, delay: int = 2, n_symbols: int = 4
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Delayed recall: x is n sequences of T random symbols in [0, n_symbols); the target at step t is
+    the symbol seen `delay` steps before, x_{t-delay} (IGNORE for the first `delay` steps).
+
+    The output at step t needs x_{t-delay}, which a memoryless model never sees: the best it can do is
+    chance, 1 / n_symbols accuracy and ln(n_symbols) cross-entropy. A model with memory (LSTM / GRU)
+    can reach 100%. Use `SeqModel("many_to_many", vocab=n_symbols, out=n_symbols)`."""
+    _check_int("n", n, 1, 1_000_000)
+    _check_int("n_symbols", n_symbols, 2, 64)
+    _check_int("delay", delay, 1, 100)
+    _check_int("T", T, delay + 1, 1000)
+    _check_int("seed", seed, 0, 2**31 - 1)
+    if n * T > MAX_ELEMENTS:
+        raise ValueError(f"n × T must be at most {MAX_ELEMENTS}")
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randint(n_symbols, (n, T), generator=gen)
+    y = torch.full_like(x, IGNORE)
+    y[:, delay:] = x[:, :-delay]
+    return x, y
+
+
+# ------------------------------------------------------------------------------------ seq2seq
+
+
+class _Block(nn.Module):
+    """embed -> rnn (-> head): the encoder or the decoder, with a cfg `rnnviz.trace` can read."""
+
+    def __init__(self, cfg: SeqConfig, head: bool):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = _make_embed(cfg)
+        self.rnn = _make_rnn(cfg.cell, _embed_dim(cfg), cfg.hidden, cfg.nonlinearity)
+        self.head = nn.Linear(cfg.hidden, cfg.out) if head else None
+
+
+class Seq2Seq(nn.Module):
+    """Encoder-decoder. The encoder reads src (B, S) (PAD-padded on the right); its final state (h, and c
+    for LSTM) is the decoder's initial state. `forward(src, tgt)` uses teacher forcing: tgt (B, L) is the
+    wanted output followed by EOS (then PAD), the decoder reads BOS, tgt_1 .. tgt_{L-1} and the result is
+    (B, L, vocab) logits for tgt. `greedy(src)` decodes without targets. Vocabulary: PAD 0, BOS 1, EOS 2,
+    symbols N_SPECIAL .. vocab - 1. `encoder` / `decoder` each have embed / rnn (/ head) and a cfg."""
+    kind = "seq2seq"
+    loss_kind = "ce"
+    ignore_index = PAD
+
+    def __init__(self, cell: str = "gru", vocab: int = 7, hidden: int = 64, seed: int = 0,
+                 embed_size: int | None = None, nonlinearity: str = "tanh"):
+        super().__init__()
+        _check_int("vocab", vocab, N_SPECIAL + 1, MAX_VOCAB)
+        cfg = SeqConfig(kind="many_to_many", cell=cell, vocab=vocab, hidden=hidden, out=vocab, seed=seed,
+                        embed_size=embed_size, nonlinearity=nonlinearity).validate()
+        self.cfg = cfg
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.encoder = _Block(cfg, head=False)
+            self.decoder = _Block(cfg, head=True)
+
+    @property
+    def cell(self) -> str:
+        return self.cfg.cell
+
+    @property
+    def head(self) -> nn.Linear:
+        return self.decoder.head
+
+    def _check_src(self, src: torch.Tensor) -> torch.Tensor:
+        if src.dtype != torch.long or src.dim() != 2 or src.shape[1] == 0:
+            raise ValueError(f"src must be a LongTensor (B, S) of token ids, not {src.dtype} {tuple(src.shape)}")
+        lengths = (src != PAD).sum(1)
+        if int(lengths.min()) == 0:
+            raise ValueError("every source sequence needs at least one non-PAD token")
+        return lengths
+
+    def encode(self, src: torch.Tensor):
+        """src (B, S) -> the encoder's final state, as the decoder takes it: h (1, B, H) or (h, c)."""
+        lengths = self._check_src(src)
+        e = self.encoder.embed(src)
+        if int(lengths.min()) == src.shape[1]:                  # no padding: the last step is the last token
+            _, state = self.encoder.rnn(e)
+        else:
+            packed = nn.utils.rnn.pack_padded_sequence(e, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            _, state = self.encoder.rnn(packed)
+        return state
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        if tgt.dtype != torch.long or tgt.dim() != 2 or tgt.shape[0] != src.shape[0] or tgt.shape[1] == 0:
+            raise ValueError(f"tgt must be a LongTensor (B, L) with the batch size of src, not {tuple(tgt.shape)}")
+        state = self.encode(src)
+        dec_in = torch.cat([torch.full_like(tgt[:, :1], BOS), tgt[:, :-1]], dim=1)   # teacher forcing
+        out, _ = self.decoder.rnn(self.decoder.embed(dec_in), state)
+        return self.decoder.head(out)                            # (B, L, V)
+
+    @torch.no_grad()
+    def greedy(self, src: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
+        """Greedy decoding: (B, S) -> (B, L) ids, each row ending at its EOS (PAD after it)."""
+        max_len = 2 * src.shape[1] + 2 if max_len is None else max_len
+        _check_int("max_len", max_len, 1, MAX_GENERATE)
+        state = self.encode(src)
+        inp = torch.full((src.shape[0], 1), BOS, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+        outs = []
+        for _ in range(max_len):
+            out, state = self.decoder.rnn(self.decoder.embed(inp), state)
+            nxt = self.decoder.head(out[:, 0]).argmax(-1)
+            outs.append(torch.where(done, torch.full_like(nxt, PAD), nxt))
+            done |= nxt == EOS
+            if bool(done.all()):
+                break
+            inp = nxt[:, None]
+        return torch.stack(outs, 1)
+
+
+def seq2seq_task(n: int, min_len: int = 1, max_len: int = 5, n_symbols: int = 4, mode: str = "reverse",
+                 seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """n random strings of min_len..max_len symbols (ids N_SPECIAL .. N_SPECIAL + n_symbols - 1).
+    Returns src (n, max_len), PAD-padded, and tgt (n, max_len + 1): the reversed (or copied) string,
+    EOS, PAD. Vocabulary size for `Seq2Seq`: N_SPECIAL + n_symbols."""
+    if mode not in ("reverse", "copy"):
+        raise ValueError(f"mode must be 'reverse' or 'copy', not {mode!r}")
+    _check_int("n", n, 1, 1_000_000)
+    _check_int("max_len", max_len, 1, 200)
+    _check_int("min_len", min_len, 1, max_len)
+    _check_int("n_symbols", n_symbols, 1, 1000)
+    _check_int("seed", seed, 0, 2**31 - 1)
+    gen = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(min_len, max_len + 1, (n,), generator=gen)
+    sym = torch.randint(n_symbols, (n, max_len), generator=gen) + N_SPECIAL
+    pos = torch.arange(max_len)
+    real = pos[None, :] < lengths[:, None]
+    src = torch.where(real, sym, torch.full_like(sym, PAD))
+    if mode == "reverse":
+        idx = (lengths[:, None] - 1 - pos[None, :]).clamp(min=0)
+        out = torch.where(real, src.gather(1, idx), torch.full_like(sym, PAD))
+    else:
+        out = src.clone()
+    tgt = torch.cat([out, torch.full((n, 1), PAD, dtype=torch.long)], dim=1)
+    tgt[torch.arange(n), lengths] = EOS
+    return src, tgt
+
+
+@torch.no_grad()
+def sequence_accuracy(model: Seq2Seq, src: torch.Tensor, tgt: torch.Tensor, batch: int = 1024) -> float:
+    """Fraction of sources whose greedy decoding equals the target exactly (up to and including EOS)."""
+    dev = model.head.weight.device
+    hits = 0
+    for i in range(0, src.shape[0], batch):
+        s, t = src[i:i + batch].to(dev), tgt[i:i + batch].to(dev)
+        g = model.greedy(s, max_len=t.shape[1])
+        L = min(g.shape[1], t.shape[1])
+        g = torch.cat([g[:, :L], torch.full((g.shape[0], t.shape[1] - L), PAD, dtype=torch.long, device=dev)], 1)
+        hits += int((g == t).all(1).sum())
+    return hits / src.shape[0]
+
+
+@dataclass
+class DecodeSteps:
+    """`decode_steps`: the encoder's reading of the source and every greedy decoder step."""
+    src: np.ndarray                         # (S,) source ids (padding removed)
+    encoder_hidden: np.ndarray              # (S, H) encoder h_1 .. h_S
+    encoder_final: np.ndarray               # (H,) the encoder's final h: the decoder's h_0
+    encoder_final_cell: np.ndarray | None   # (H,) LSTM: the final c, the decoder's c_0
+    inputs: np.ndarray                      # (L,) the decoder's input at each step (BOS, then its own outputs)
+    hidden: np.ndarray                      # (L, H) decoder h_t
+    cell_state: np.ndarray | None           # (L, H) LSTM decoder c_t
+    probs: np.ndarray                       # (L, V) output distribution at each step
+    outputs: np.ndarray                     # (L,) greedy choice at each step (ends with EOS unless cut at max_len)
+
+    @property
+    def L(self) -> int:
+        return int(self.outputs.shape[0])
+
+
+@torch.no_grad()
+def decode_steps(model: Seq2Seq, src: torch.Tensor, max_len: int | None = None) -> DecodeSteps:
+    """Greedy decoding of one source (S,) step by step, keeping the encoder's states and final state,
+    and each decoder step's input, hidden state and output distribution (the same numbers as
+    `Seq2Seq.greedy`)."""
+    if src.dim() != 1:
+        raise ValueError(f"decode_steps takes one source sequence (S,), not {tuple(src.shape)}")
+    src = src[src != PAD]
+    if src.numel() == 0:
+        raise ValueError("the source holds padding only")
+    V = model.cfg.vocab
+    if int(src.min()) < 0 or int(src.max()) >= V:
+        raise ValueError(f"token ids must be in [0, {V})")
+    max_len = 2 * src.numel() + 2 if max_len is None else max_len
+    _check_int("max_len", max_len, 1, MAX_GENERATE)
+    dev = model.head.weight.device
+    src = src.to(dev)
+    enc, dec = model.encoder, model.decoder
+    enc_out, state = enc.rnn(enc.embed(src[None]))               # (1, S, H)
+    lstm = model.cfg.cell == "lstm"
+    h0 = state[0] if lstm else state
+    res_enc = (_np(enc_out[0]), _np(h0[0, 0]), _np(state[1][0, 0]) if lstm else None)
+    inp, inputs, hs, cs, ps, outs = BOS, [], [], [], [], []
+    for _ in range(max_len):
+        out, state = dec.rnn(dec.embed(torch.tensor([[inp]], device=dev)), state)
+        p = torch.softmax(dec.head(out[0, 0]), dim=0)
+        nxt = int(p.argmax())
+        inputs.append(inp); hs.append(out[0, 0]); ps.append(p); outs.append(nxt)
+        if lstm:
+            cs.append(state[1][0, 0])
+        if nxt == EOS:
+            break
+        inp = nxt
+    return DecodeSteps(src=src.cpu().numpy(), encoder_hidden=res_enc[0], encoder_final=res_enc[1],
+                       encoder_final_cell=res_enc[2], inputs=np.array(inputs), hidden=_np(torch.stack(hs)),
+                       cell_state=_np(torch.stack(cs)) if lstm else None, probs=_np(torch.stack(ps)),
+                       outputs=np.array(outs))
+
+
+# ------------------------------------------------------------------------------- one-to-many
+
+
+@dataclass
+class Generation:
+    """`sample_steps`: what was fed, what came out, and every step's distribution."""
+    start: list[int]            # the start symbol(s) fed first
+    ids: np.ndarray             # (n,) generated ids
+    probs: np.ndarray           # (n, V) distribution each generated id was drawn from (after temperature)
+    hidden: np.ndarray          # (n, H) the hidden state each distribution was read from
+
+    @property
+    def chosen_probs(self) -> np.ndarray:
+        return self.probs[np.arange(len(self.ids)), self.ids]
+
+
+@torch.no_grad()
+def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0, seed: int = 0,
+                 greedy: bool = False) -> Generation:
+    """One-to-many generation from a CharRNN-like model (token embed -> rnn -> head at every step, e.g.
+    `rnnviz.model.CharRNN` or a token `SeqModel("many_to_many")`): feed the start symbol (or a list of
+    ids, a prime), then n times read softmax(logits / temperature), draw the next id (argmax when
+    greedy) and feed it back. Same arguments and weights: same ids."""
+    if not all(hasattr(model, a) for a in ("embed", "rnn", "head")) or not isinstance(model.embed, nn.Embedding):
+        raise ValueError("sample_steps takes a model with a token embedding, a recurrent layer and a head")
+    V = model.embed.num_embeddings
+    start = [start] if isinstance(start, int) and not isinstance(start, bool) else list(start)
+    if not start or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < V for s in start):
+        raise ValueError(f"start must be a token id (or a non-empty list of ids) in [0, {V})")
+    _check_int("n", n, 1, MAX_GENERATE)
+    _check_num("temperature", temperature, *TEMPERATURE_RANGE, lo_open=False)
+    if model.head.out_features != V:
+        raise ValueError("sample_steps needs a model whose outputs are its own input symbols")
+    dev = model.head.weight.device
+    gen = torch.Generator().manual_seed(int(seed))
+    out, state = model.rnn(model.embed(torch.tensor([start], device=dev)))
+    ids, probs, hs = [], [], []
+    for _ in range(n):
+        h = out[0, -1]
+        p = torch.softmax(model.head(h).double().cpu() / temperature, dim=0)
+        nxt = int(p.argmax()) if greedy else int(torch.multinomial(p, 1, generator=gen))
+        ids.append(nxt); probs.append(p.float()); hs.append(h)
+        out, state = model.rnn(model.embed(torch.tensor([[nxt]], device=dev)), state)
+    return Generation(start=start, ids=np.array(ids), probs=torch.stack(probs).numpy(), hidden=_np(torch.stack(hs)))
+
+
+# ------------------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    lr: float = 1e-2                     # Adam learning rate
+    steps: int = 500                     # optimisation steps (ignored when epochs is given)
+    epochs: int | None = None            # passes over the training set (steps = epochs × batches per epoch)
+    batch_size: int = 64                 # sequences per step; each epoch is a fresh seeded shuffle
+    clip: float | None = 1.0             # max global gradient norm; None or 0: no clipping
+    seed: int = 0                        # order of the mini-batches
+    deadline_s: float | None = 60.0      # stop after this many seconds of wall clock (keeps the result)
+    eval_every: int = 100                # validate every this many steps (and after the last step)
+    eval_batch: int = 1024               # sequences per validation forward pass
+    lr_schedule: str = "constant"        # constant | cosine (to 0 over the planned steps)
+
+    def validate(self) -> "FitConfig":
+        _check_num("learning rate", self.lr, 0, MAX_LR)
+        _check_int("steps", self.steps, 1, MAX_STEPS)
+        if self.epochs is not None:
+            _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        _check_int("batch_size", self.batch_size, 1, MAX_BATCH)
+        if self.clip is not None:
+            _check_num("clip", self.clip, 0, 1e4, lo_open=False)
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+        if self.deadline_s is not None:
+            _check_num("deadline", self.deadline_s, 0, MAX_DEADLINE_S)
+        _check_int("eval_every", self.eval_every, 1, MAX_STEPS)
+        _check_int("eval_batch", self.eval_batch, 1, MAX_BATCH)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}")
+        return self
+
+    def total_steps(self, n_train: int) -> int:
+        if self.epochs is None:
+            return self.steps
+        total = self.epochs * math.ceil(n_train / self.batch_size)
+        if total > MAX_STEPS:
+            raise ValueError(f"{self.epochs} epochs of {math.ceil(n_train / self.batch_size)} batches is more than "
+                             f"{MAX_STEPS} steps; use fewer epochs or a larger batch")
+        return total
+
+
+@dataclass
+class FitResult:
+    losses: list[float] = field(default_factory=list)          # training loss of each step's batch (before its update)
+    accuracies: list[float] = field(default_factory=list)      # training accuracy of each step's batch (classification)
+    val_steps: list[int] = field(default_factory=list)         # steps after which validation ran
+    val_losses: list[float] = field(default_factory=list)
+    val_accuracies: list[float] = field(default_factory=list)  # classification kinds only
+    status: str = "done"       # done | deadline | stopped | diverged
+    message: str = ""
+    seconds: float = 0.0       # wall clock of the whole fit, validation included
+    planned_steps: int = 0
+    samples: int = 0           # training sequences seen
+
+    @property
+    def steps(self) -> int:
+        return len(self.losses)
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == "diverged"
+
+    @property
+    def val_loss(self) -> float | None:
+        return self.val_losses[-1] if self.val_losses else None
+
+    @property
+    def val_accuracy(self) -> float | None:
+        return self.val_accuracies[-1] if self.val_accuracies else None
+
+    @property
+    def accuracy(self) -> float | None:
+        """Validation accuracy at the end, else the last training batch's accuracy."""
+        if self.val_accuracies:
+            return self.val_accuracies[-1]
+        return self.accuracies[-1] if self.accuracies else None
+
+
+OnStep = Callable[[int, float], "bool | None"]           # (step, training loss) -> False to stop
+OnEval = Callable[[int, float, "float | None"], None]    # (step, val loss, val accuracy)
+Data = tuple[torch.Tensor, torch.Tensor]
+
+
+def task_kind(model: nn.Module) -> str:
+    """many_to_one | many_to_many | regression | seq2seq (a CharRNN is many_to_many)."""
+    return getattr(model, "kind", "many_to_many")
+
+
+def _n_out(model: nn.Module) -> int:
+    return model.head.out_features
+
+
+def _check_data(model, data, name: str) -> Data:
+    if not isinstance(data, (tuple, list)) or len(data) != 2 or not all(isinstance(t, torch.Tensor) for t in data):
+        raise ValueError(f"{name} must be a pair of tensors (inputs, targets)")
+    x, y = data
+    kind = task_kind(model)
+    if x.dim() == 0 or x.shape[0] == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"{name}: inputs and targets need the same, non-zero number of rows; "
+                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
+    if x.numel() > MAX_ELEMENTS or y.numel() > MAX_ELEMENTS:
+        raise ValueError(f"{name} is too large: at most {MAX_ELEMENTS:,} numbers")
+    if kind == "seq2seq":
+        model._check_src(x)
+        if y.dtype != torch.long or y.dim() != 2:
+            raise ValueError(f"{name}: seq2seq targets are a LongTensor (N, L)")
+    elif isinstance(model, _Shaped):
+        model._batch(x[:1])                                    # dtype / feature checks
+        if x.dim() != (2 if model.cfg.tokens else 3):
+            raise ValueError(f"{name}: inputs must be batched, not {tuple(x.shape)}")
+    elif x.dtype != torch.long or x.dim() != 2:
+        raise ValueError(f"{name}: inputs must be a LongTensor (N, T) of token ids")
+    C = _n_out(model)
+    if getattr(model, "loss_kind", "ce") == "mse":
+        if not y.is_floating_point() or tuple(y.shape[1:]) not in ((), (C,)):
+            raise ValueError(f"{name}: regression targets are floats of shape (N,) or (N, {C})")
+        return x, y
+    want = {"many_to_one": (x.shape[0],), "many_to_many": tuple(x.shape[:2])}.get(kind)
+    if y.dtype != torch.long or (want is not None and tuple(y.shape) != want):
+        raise ValueError(f"{name}: targets must be a LongTensor of class ids of shape {want or '(N, L)'}, "
+                         f"not {y.dtype} {tuple(y.shape)}")
+    ign = getattr(model, "ignore_index", IGNORE)
+    keep = y != ign
+    if not bool(keep.any()):
+        raise ValueError(f"{name}: every target is ignored")
+    if int(y[keep].min()) < 0 or int(y[keep].max()) >= C:
+        raise ValueError(f"{name}: class ids must be in [0, {C})" + ("" if ign == PAD else f" (or {IGNORE})"))
+    return x, y
+
+
+def _forward(model, xb, yb):
+    return model(xb, yb) if task_kind(model) == "seq2seq" else model(xb)
+
+
+def _loss_terms(model, out, yb) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """(sum of losses, number of terms, number correct or None) for one batch."""
+    if getattr(model, "loss_kind", "ce") == "mse":
+        yb = yb.reshape(out.shape)
+        return F.mse_loss(out, yb, reduction="sum"), torch.tensor(float(out.numel())), None
+    ign = getattr(model, "ignore_index", IGNORE)
+    flat, yf = out.reshape(-1, out.shape[-1]), yb.reshape(-1)
+    keep = yf != ign
+    loss = F.cross_entropy(flat, yf, ignore_index=ign, reduction="sum")
+    correct = ((flat.detach().argmax(-1) == yf) & keep).sum()
+    return loss, keep.sum(), correct
+
+
+@torch.no_grad()
+def evaluate(model, data: Data, batch: int = 1024) -> tuple[float, float | None]:
+    """(mean loss, accuracy or None for regression) of `model` on data = (inputs, targets), in eval mode.
+    Seq2seq: teacher-forced per-token figures (see `sequence_accuracy` for whole strings)."""
+    x, y = _check_data(model, data, "data")
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    tot, n, cor = 0.0, 0.0, 0.0
+    for i in range(0, x.shape[0], batch):
+        xb, yb = x[i:i + batch].to(dev), y[i:i + batch].to(dev)
+        loss, cnt, c = _loss_terms(model, _forward(model, xb, yb), yb)
+        tot += float(loss); n += float(cnt)
+        cor += 0.0 if c is None else float(c)
+    model.train(was)
+    mse = getattr(model, "loss_kind", "ce") == "mse"
+    return tot / n, None if mse else cor / n
+
+
+def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: FitConfig = FitConfig(),
+        on_step: OnStep | None = None, on_eval: OnEval | None = None) -> FitResult:
+    """Train `model` in place on train_data = (inputs, targets); any model of this module or a CharRNN.
+
+    Loss by kind: cross-entropy (many_to_one, many_to_many, seq2seq; IGNORE / PAD targets skipped) or
+    MSE (regression). Each step: one mini-batch of a seeded per-epoch shuffle, forward through the
+    fused module, backward, clipping, an Adam step (`rnnviz.optim`). `on_step(step, loss)` after every
+    step (from 1); returning False stops ("stopped"). Past `cfg.deadline_s` it stops ("deadline").
+    A NaN/inf loss or gradient restores the weights of the last finite step ("diverged"). With
+    val_data, validation runs every `eval_every` steps and after the last step (`on_eval(step, loss,
+    acc)`). Trains where the model is (CUDA if it is there). Same model seed and config: same result.
+    """
+    cfg.validate()
+    x, y = _check_data(model, train_data, "training data")
+    if val_data is not None:
+        val_data = _check_data(model, val_data, "validation data")
+    N = x.shape[0]
+    total = cfg.total_steps(N)
+    dev = next(model.parameters()).device
+    x, y = x.to(dev), y.to(dev)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = Adam(params, lr=cfg.lr)
+    good = [p.detach().clone() for p in params]                # weights of the last finite step
+    gen = torch.Generator().manual_seed(cfg.seed)
+    B = min(cfg.batch_size, N)
+    per_epoch = math.ceil(N / B)
+    res = FitResult(planned_steps=total)
+    last_eval = 0
+
+    def validate(step: int) -> None:
+        nonlocal last_eval
+        last_eval = step
+        if val_data is None:
+            return
+        vl, va = evaluate(model, val_data, cfg.eval_batch)
+        res.val_steps.append(step)
+        res.val_losses.append(vl)
+        if va is not None:
+            res.val_accuracies.append(va)
+        if on_eval is not None:
+            on_eval(step, vl, va)
+        model.train()
+
+    t0 = time.perf_counter()
+    model.train()
+    perm = None
+    for step in range(1, total + 1):
+        k = (step - 1) % per_epoch
+        if k == 0:
+            perm = torch.randperm(N, generator=gen).to(dev) if N > B else None
+        if perm is None:
+            xb, yb = x, y
+        else:
+            idx = perm[k * B:(k + 1) * B]
+            xb, yb = x[idx], y[idx]
+        if cfg.lr_schedule == "cosine":
+            opt.lr = cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / total))
+        out = _forward(model, xb, yb)
+        loss_sum, cnt, correct = _loss_terms(model, out, yb)
+        loss = loss_sum / cnt.clamp(min=1)
+        loss_v = loss.item()
+        if not math.isfinite(loss_v):
+            _restore(params, good)
+            res.status, res.message = "diverged", (
+                f"training diverged at step {step} (loss is {loss_v}); the weights of step {step - 1} were kept. "
+                "Try a smaller learning rate or gradient clipping.")
+            break
+        opt.zero_grad()
+        loss.backward()
+        gnorm = clip_grad_norm(params, cfg.clip if cfg.clip else math.inf)
+        if not math.isfinite(float(gnorm)):
+            _restore(params, good)
+            res.status, res.message = "diverged", (
+                f"training diverged at step {step} (the gradient overflowed); the weights of step {step - 1} "
+                "were kept. Try a smaller learning rate or gradient clipping.")
+            break
+        torch._foreach_copy_(good, [p.detach() for p in params])   # these weights gave a finite loss and gradient
+        opt.step()
+        res.losses.append(loss_v)
+        res.samples += xb.shape[0]
+        if correct is not None:
+            res.accuracies.append(float(correct) / max(float(cnt), 1.0))
+        if step % cfg.eval_every == 0:
+            validate(step)
+        if on_step is not None and on_step(step, loss_v) is False:
+            res.status, res.message = "stopped", f"stopped by the user after {step} steps"
+            break
+        if cfg.deadline_s is not None and time.perf_counter() - t0 > cfg.deadline_s:
+            res.status, res.message = "deadline", f"stopped at the {cfg.deadline_s:g} s time limit after {step} steps"
+            break
+    if res.steps and last_eval != res.steps or (val_data is not None and not res.val_steps):
+        validate(res.steps)
+    model.eval()
+    res.seconds = time.perf_counter() - t0
+    if res.status == "done":
+        res.message = f"{res.steps} steps in {res.seconds:.1f} s"
+    return res
+
+
+def _restore(params, good) -> None:
+    with torch.no_grad():
+        torch._foreach_copy_(params, good)
+
+
+@dataclass
+class CellRun:
+    model: nn.Module
+    result: FitResult
+
+
+def compare_cells(make_model_fn: Callable[[str], nn.Module], data, cfg: FitConfig = FitConfig(),
+                  cells: tuple[str, ...] = CELLS,
+                  on_step: Callable[[str, int, float], "bool | None"] | None = None) -> dict[str, CellRun]:
+    """Train one model per cell, `make_model_fn(cell)` (give it the same seed for each), on the same data
+    and FitConfig (so the same batches in the same order). data: (train, val) pairs of (inputs,
+    targets), or one (inputs, targets) pair without validation. `on_step(cell, step, loss)`; returning
+    False stops that cell and the ones after it. Returns {cell: CellRun(model, result)}."""
+    if not cells or len(set(cells)) != len(cells) or any(c not in CELLS for c in cells):
+        raise ValueError(f"cells must be distinct names from {', '.join(CELLS)}")
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (tuple, list)):
+        train_data, val_data = data
+    else:
+        train_data, val_data = data, None
+    runs: dict[str, CellRun] = {}
+    for cell in cells:
+        model = make_model_fn(cell)
+        cb = None if on_step is None else (lambda s, l, _c=cell: on_step(_c, s, l))
+        res = fit(model, train_data, val_data, cfg, on_step=cb)
+        runs[cell] = CellRun(model, res)
+        if res.status == "stopped":
+            break
+    return runs
