@@ -18,6 +18,7 @@ PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's la
     ("pages/1_Hello_Playground.py", "app.page.hello", ":material/waving_hand:"),
     ("pages/2_Step_Through.py", "app.page.step", ":material/footprint:"),
     ("pages/3_Vanishing_Gradients.py", "app.page.grad", ":material/trending_down:"),
+    ("pages/4_Sequence_Tasks.py", "app.page.lab", ":material/science:"),
 ]
 
 

@@ -440,6 +440,115 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.sweep.ratio": {"en": "held-out loss ÷ baseline", "ko": "검증 손실 ÷ 기준선"},
     "grad.sweep.length": {"en": "dependency length T", "ko": "의존 거리 T"},
     "grad.time_step": {"en": "time step t", "ko": "시점 t"},
+    # --- sequence tasks lab -------------------------------------------------------------------------
+    "app.page.lab": {"en": "Sequence tasks lab", "ko": "시퀀스 과제 실험실"},
+    "app.page.lab.desc": {
+        "en": "Every task shape from the lecture notes on real data: MNIST-1D and MNIST row by row (many-to-one), "
+              "a character language model and generation (many-to-many, one-to-many), reversing strings "
+              "(sequence-to-sequence), time series, text classification, and memory vs a memoryless network.",
+        "ko": "강의 노트의 모든 과제 형태를 실제 데이터로: MNIST-1D와 행 단위 MNIST(다대일), 문자 언어 모델과 생성(다대다, "
+              "일대다), 문자열 뒤집기(시퀀스-투-시퀀스), 시계열, 텍스트 분류, 그리고 기억 있는 망과 없는 망의 비교."},
+    "lab.title": {"en": "Sequence tasks lab", "ko": "시퀀스 과제 실험실"},
+    "lab.intro": {"en": "Pick a task, train RNN, LSTM and GRU on the same data and seed, then look inside one example.",
+                  "ko": "과제를 고르고 같은 데이터와 시드로 RNN, LSTM, GRU를 학습한 뒤 예제 하나의 속을 들여다보세요."},
+    "lab.task.mnist1d": {"en": "MNIST-1D (many-to-one)", "ko": "MNIST-1D (다대일)"},
+    "lab.task.mnist_rows": {"en": "MNIST row by row (many-to-one)", "ko": "행 단위 MNIST (다대일)"},
+    "lab.task.charlm": {"en": "Character LM (many-to-many, one-to-many)", "ko": "문자 언어 모델 (다대다, 일대다)"},
+    "lab.task.seq2seq": {"en": "Reverse a string (seq2seq)", "ko": "문자열 뒤집기 (seq2seq)"},
+    "lab.task.timeseries": {"en": "Time series", "ko": "시계열"},
+    "lab.task.textclf": {"en": "Text classification", "ko": "텍스트 분류"},
+    "lab.task.memory": {"en": "Memory vs memoryless", "ko": "기억 vs 무기억"},
+    "lab.mnist1d.generating": {"en": "Generating MNIST-1D (once, then cached)…", "ko": "MNIST-1D 생성 중 (한 번만, 이후 캐시)…"},
+    "lab.mnist1d.about": {
+        "en": "MNIST-1D: 4000 training and 1000 test signals of length 40, generated offline. Published test accuracy: "
+              "GRU 91%, CNN 94%, MLP 68%, logistic regression 32%.",
+        "ko": "MNIST-1D: 길이 40의 학습 신호 4000개와 테스트 신호 1000개를 오프라인으로 생성합니다. 발표된 테스트 정확도: "
+              "GRU 91%, CNN 94%, MLP 68%, 로지스틱 회귀 32%."},
+    "lab.mnist_rows.about": {
+        "en": "The notes' SimpleRNN(128) example: each 28×28 image is read as 28 steps of 28 pixels. Upload the IDX "
+              "files (…-images-idx3-ubyte[.gz] and …-labels-idx1-ubyte[.gz]) or download them if you are online.",
+        "ko": "강의 노트의 SimpleRNN(128) 예제: 28×28 이미지를 28픽셀짜리 28 시점으로 읽습니다. IDX 파일"
+              "(…-images-idx3-ubyte[.gz], …-labels-idx1-ubyte[.gz])을 올리거나, 온라인이면 내려받으세요."},
+    "lab.mnist_rows.images": {"en": "Images (idx3-ubyte)", "ko": "이미지 (idx3-ubyte)"},
+    "lab.mnist_rows.labels": {"en": "Labels (idx1-ubyte)", "ko": "레이블 (idx1-ubyte)"},
+    "lab.mnist_rows.download": {"en": "Download MNIST", "ko": "MNIST 내려받기"},
+    "lab.corpus": {"en": "Corpus", "ko": "말뭉치"},
+    "lab.corpus.english": {"en": "English (built in)", "ko": "영어 (내장)"},
+    "lab.corpus.korean": {"en": "Korean (built in)", "ko": "한국어 (내장)"},
+    "lab.corpus.upload": {"en": "Upload a UTF-8 text file", "ko": "UTF-8 텍스트 파일 올리기"},
+    "lab.upload_text": {"en": "Text file (UTF-8, at most 2 MB)", "ko": "텍스트 파일 (UTF-8, 최대 2 MB)"},
+    "lab.seq2seq.mode": {"en": "Task", "ko": "과제"},
+    "lab.seq2seq.reverse": {"en": "reverse", "ko": "뒤집기"},
+    "lab.seq2seq.copy": {"en": "copy", "ko": "복사"},
+    "lab.series": {"en": "Series", "ko": "시계열"},
+    "lab.series.random_walk_stock": {"en": "random-walk \"stock\"", "ko": "랜덤 워크 \"주가\""},
+    "lab.series.noisy_sine": {"en": "noisy sine", "ko": "잡음 섞인 사인파"},
+    "lab.series.trend_seasonal": {"en": "trend + seasonality", "ko": "추세 + 계절성"},
+    "lab.series.upload": {"en": "upload a CSV", "ko": "CSV 올리기"},
+    "lab.upload_csv": {"en": "CSV file (at most 5 MB)", "ko": "CSV 파일 (최대 5 MB)"},
+    "lab.csv_column": {"en": "Column", "ko": "열"},
+    "lab.textset": {"en": "Texts", "ko": "텍스트"},
+    "lab.textset.en": {"en": "English reviews (built in)", "ko": "영어 리뷰 (내장)"},
+    "lab.textset.ko": {"en": "Korean reviews (built in)", "ko": "한국어 리뷰 (내장)"},
+    "lab.textset.upload": {"en": "upload a CSV (text, label)", "ko": "CSV 올리기 (텍스트, 레이블)"},
+    "lab.text_col": {"en": "Text column", "ko": "텍스트 열"},
+    "lab.label_col": {"en": "Label column", "ko": "레이블 열"},
+    "lab.memory.about": {
+        "en": "Recall the symbol seen two steps ago. A memoryless network (an MLP applied to each step) can only "
+              "guess (25%); a recurrent network remembers.",
+        "ko": "두 시점 전에 본 기호를 맞히는 과제입니다. 무기억 망(시점마다 따로 적용하는 MLP)은 찍을 수밖에 없고(25%), "
+              "순환 신경망은 기억합니다."},
+    "lab.need_upload": {"en": "Upload a file to use this task with your own data.", "ko": "직접 만든 데이터로 하려면 파일을 올리세요."},
+    "lab.train": {"en": "Train RNN, LSTM and GRU", "ko": "RNN, LSTM, GRU 학습"},
+    "lab.press_train": {"en": "Press the button to train the three cells on this task.",
+                        "ko": "버튼을 눌러 이 과제로 세 셀을 학습하세요."},
+    "lab.val_loss": {"en": "validation loss", "ko": "검증 손실"},
+    "lab.status": {"en": "status", "ko": "상태"},
+    "lab.inspect": {"en": "One example, step by step", "ko": "예제 하나, 시점별로"},
+    "lab.inspect.mnist1d": {"en": "The signal read one value per step, the hidden state, and the class probabilities "
+                                  "after each step (the circle marks the true class).",
+                            "ko": "시점마다 값 하나씩 읽는 신호, 은닉 상태, 그리고 각 시점 뒤의 클래스 확률입니다 (동그라미가 정답)."},
+    "lab.inspect.mnist_rows": {"en": "The image read one row per step, the hidden state, and the class probabilities "
+                                     "after each row.",
+                               "ko": "한 시점에 한 행씩 읽는 이미지, 은닉 상태, 각 행 뒤의 클래스 확률입니다."},
+    "lab.inspect.charlm": {"en": "A validation window: the hidden state and the predicted next character at each step "
+                                 "(circles: the true next character).",
+                           "ko": "검증 구간 하나: 각 시점의 은닉 상태와 다음 글자 예측입니다 (동그라미: 실제 다음 글자)."},
+    "lab.inspect.seq2seq": {"en": "The encoder reads the string; its final state is handed to the decoder, which writes "
+                                  "one symbol per step, feeding each back in.",
+                            "ko": "인코더가 문자열을 읽고, 그 마지막 상태를 디코더에 넘깁니다. 디코더는 시점마다 기호 하나를 "
+                                  "쓰고 그것을 다시 입력합니다."},
+    "lab.inspect.timeseries": {"en": "Predictions of the next value on the validation part (right of the dotted line) "
+                                     "against the naive \"same as the last value\" forecast; below, one window step by step.",
+                               "ko": "검증 구간(점선 오른쪽)에서 다음 값 예측을 단순한 \"마지막 값과 같음\" 예측과 비교합니다. "
+                                     "아래는 구간 하나를 시점별로 본 것입니다."},
+    "lab.inspect.textclf": {"en": "The words read one per step and the class probabilities after each word.",
+                            "ko": "단어를 한 시점에 하나씩 읽으며 각 단어 뒤의 클래스 확률을 봅니다."},
+    "lab.inspect.memory": {"en": "Each step's prediction of the symbol two steps back (circles: the true answer).",
+                           "ko": "각 시점에서 두 시점 전 기호를 예측한 결과입니다 (동그라미: 정답)."},
+    "lab.example": {"en": "Validation example", "ko": "검증 예제"},
+    "lab.input": {"en": "input", "ko": "입력"},
+    "lab.probs": {"en": "probabilities after each step", "ko": "각 시점 뒤의 확률"},
+    "lab.pixel": {"en": "pixel", "ko": "픽셀"},
+    "lab.truth": {"en": "truth", "ko": "실제 값"},
+    "lab.naive": {"en": "naive (last value)", "ko": "단순 (마지막 값)"},
+    "lab.s2s.line": {"en": "Source **{src}** → decoded **{out}**", "ko": "입력 **{src}** → 출력 **{out}**"},
+    "lab.s2s.final": {"en": "The encoder's final hidden state: the decoder's h_0.", "ko": "인코더의 마지막 은닉 상태: 디코더의 h_0."},
+    "lab.s2s.step": {"en": "decoder step", "ko": "디코더 시점"},
+    "lab.s2s.input": {"en": "input", "ko": "입력"},
+    "lab.s2s.output": {"en": "output", "ko": "출력"},
+    "lab.generate": {"en": "One-to-many: generate from one start symbol", "ko": "일대다: 시작 기호 하나에서 생성"},
+    "lab.generate.howto": {"en": "The trained model gets one character and writes the rest, one sampled character per step.",
+                           "ko": "학습된 모델이 글자 하나를 받고, 시점마다 한 글자씩 샘플링해 나머지를 씁니다."},
+    "err.data.offline": {"en": "no connection: download MNIST on a machine that is online, or upload the files.",
+                         "ko": "연결이 없습니다. 온라인 컴퓨터에서 MNIST를 내려받거나 파일을 올리세요."},
+    "err.data.encoding": {"en": "the file is not UTF-8 text.", "ko": "파일이 UTF-8 텍스트가 아닙니다."},
+    "err.data.empty": {"en": "the file is empty.", "ko": "파일이 비어 있습니다."},
+    "err.data.binary": {"en": "the file looks binary, not text.", "ko": "파일이 텍스트가 아니라 바이너리로 보입니다."},
+    "err.data.missing_column": {"en": "the CSV has no such column.", "ko": "CSV에 그런 열이 없습니다."},
+    "err.data.non_numeric": {"en": "the column holds values that are not numbers.", "ko": "열에 숫자가 아닌 값이 있습니다."},
+    "err.data.mnist_missing": {"en": "load MNIST IDX files first (an upload or a download).",
+                               "ko": "먼저 MNIST IDX 파일을 불러오세요 (올리기 또는 내려받기)."},
     # --- figures ------------------------------------------------------------------------------------
     "fig.hidden": {"en": "hidden state h", "ko": "은닉 상태 h"},
     "fig.cell": {"en": "cell state c", "ko": "셀 상태 c"},

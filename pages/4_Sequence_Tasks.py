@@ -1,0 +1,239 @@
+"""Sequence tasks lab: every input/output shape of the lecture notes on real data, RNN / LSTM / GRU
+trained live on the same data and seed, and one example inspected step by step."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+import ui
+from rnnviz import datasets as D
+from rnnviz import figures_lab as FL
+from rnnviz import seqtasks as S
+from rnnviz.i18n import t
+from rnnviz.lab import TASKS, build_task, example, train_cells
+from rnnviz.text import show_char
+
+lang = ui.setup_page("lab.title", ":material/science:")
+ss = st.session_state
+STEPS = [100, 300, 600, 1000, 2000, 3000]
+
+
+def _data_error(e: ValueError) -> str:
+    code = getattr(e, "code", None)
+    key = f"err.data.{code}"
+    from rnnviz.i18n import TEXT
+    return t(key, lang, **getattr(e, "params", {})) if code and key in TEXT else str(e)
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _mnist1d():
+    return D.mnist1d()
+
+
+def source_ui(task: str):
+    """Task-specific data choice. Returns the `source` for build_task (None: built-in default)."""
+    if task == "mnist1d":
+        with st.spinner(t("lab.mnist1d.generating", lang)):
+            _mnist1d()
+        st.caption(t("lab.mnist1d.about", lang))
+        return None
+    if task == "mnist_rows":
+        st.caption(t("lab.mnist_rows.about", lang))
+        c1, c2 = st.columns(2)
+        img = c1.file_uploader(t("lab.mnist_rows.images", lang), key="lab.idx_img")
+        lab_ = c2.file_uploader(t("lab.mnist_rows.labels", lang), key="lab.idx_lab")
+        if st.button(t("lab.mnist_rows.download", lang), key="lab.download"):
+            try:
+                with st.spinner("…"):
+                    ss["lab.mnist_dir"] = str(D.download_mnist(timeout=5.0).get("test_images").parent)
+            except ValueError as e:
+                st.error(_data_error(e))
+        try:
+            if img is not None and lab_ is not None:
+                return D.load_mnist_rows(D.read_idx(img.getvalue()), D.read_idx(lab_.getvalue()), limit=10_000)
+            if "lab.mnist_dir" in ss:
+                return D.load_mnist(ss["lab.mnist_dir"], "test", 10_000)
+        except ValueError as e:
+            st.error(_data_error(e))
+        return None
+    if task == "charlm":
+        choice = st.radio(t("lab.corpus", lang), ["english", "korean", "upload"], horizontal=True, key="lab.corpus",
+                          format_func=lambda v: t(f"lab.corpus.{v}", lang))
+        if choice == "upload":
+            up = st.file_uploader(t("lab.upload_text", lang), type=["txt"], key="lab.text_up")
+            if up is None:
+                return ""
+            try:
+                return D.load_text_upload(up.getvalue())[:200_000]
+            except ValueError as e:
+                st.error(_data_error(e))
+                return ""
+        return D.CHAR_CORPORA[choice](5000 if choice == "english" else 3000, 0)
+    if task == "seq2seq":
+        return st.radio(t("lab.seq2seq.mode", lang), ["reverse", "copy"], horizontal=True, key="lab.s2s_mode",
+                        format_func=lambda v: t(f"lab.seq2seq.{v}", lang))
+    if task == "timeseries":
+        choice = st.radio(t("lab.series", lang), ["random_walk_stock", "noisy_sine", "trend_seasonal", "upload"],
+                          horizontal=True, key="lab.series", format_func=lambda v: t(f"lab.series.{v}", lang))
+        if choice != "upload":
+            return getattr(D, choice)(1200, 0)
+        up = st.file_uploader(t("lab.upload_csv", lang), type=["csv", "txt"], key="lab.csv_up")
+        col = st.text_input(t("lab.csv_column", lang), "close", key="lab.csv_col", max_chars=100)
+        if up is None:
+            return ""
+        try:
+            return D.parse_csv_column(up.getvalue(), col)
+        except ValueError as e:
+            st.error(_data_error(e))
+            return ""
+    if task == "textclf":
+        choice = st.radio(t("lab.textset", lang), ["en", "ko", "upload"], horizontal=True, key="lab.textset",
+                          format_func=lambda v: t(f"lab.textset.{v}", lang))
+        if choice != "upload":
+            return D.sentiment_texts(choice, 400, 0)
+        up = st.file_uploader(t("lab.upload_csv", lang), type=["csv", "txt"], key="lab.clf_up")
+        c1, c2 = st.columns(2)
+        tc = c1.text_input(t("lab.text_col", lang), "text", key="lab.text_col", max_chars=100)
+        lc = c2.text_input(t("lab.label_col", lang), "label", key="lab.label_col", max_chars=100)
+        if up is None:
+            return ""
+        try:
+            return D.parse_labelled_csv(up.getvalue(), tc, lc)
+        except ValueError as e:
+            st.error(_data_error(e))
+            return ""
+    st.caption(t("lab.memory.about", lang))
+    return None
+
+
+def train_ui(task_name: str, source) -> None:
+    steps = ui.qp_int("steps", 600, 100, 3000)
+    ui.init_state({"lab.steps": min(STEPS, key=lambda s: abs(s - steps))})
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    steps = c1.select_slider(t("hello.steps", lang), STEPS, key="lab.steps")
+    go = c2.button(t("lab.train", lang), type="primary", key="lab.go", width="stretch")
+    ui.set_query_params({"task": task_name, "steps": steps})
+    if not go:
+        return
+    try:
+        task = build_task(task_name, steps=int(steps), source=source)
+    except ValueError as e:
+        st.error(_data_error(e))
+        return
+    cells = ("mlp", "rnn", "lstm", "gru") if task_name == "memory" else ("rnn", "lstm", "gru")
+    bar = st.progress(0.0)
+    done = {}
+
+    def on_step(cell, step, loss):
+        if step % 50 == 0:
+            k = cells.index(cell)
+            bar.progress(min(1.0, (k + step / task.fit.steps) / len(cells)),
+                         text=f"{FL.CELL_NAMES.get(cell, cell)}: {step}/{task.fit.steps}, {t('fig.loss', lang)} {loss:.4f}")
+
+    results = train_cells(task, cells, on_step=on_step, device=ui.device())
+    bar.empty()
+    ss["lab.run"] = {"name": task_name, "task": task, "results": results}
+
+
+def results_ui(run) -> None:
+    task, results = run["task"], run["results"]
+    rows = []
+    for cell, r in results.items():
+        res = r.result
+        rows.append({t("grad.col.cell", lang): FL.CELL_NAMES.get(cell, cell),
+                     t("lab.val_loss", lang): None if res.val_loss is None else round(res.val_loss, 4),
+                     t("fig.accuracy", lang): None if res.val_accuracy is None else f"{res.val_accuracy:.1%}",
+                     t("hello.steps", lang): res.steps, t("grad.col.seconds", lang): round(res.seconds, 1),
+                     t("lab.status", lang): res.status})
+        if res.status in ("diverged", "deadline"):
+            st.warning(f"{FL.CELL_NAMES.get(cell, cell)}: {res.message}")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    base = dict(task.baseline)
+    st.plotly_chart(FL.curves_figure(results, base, lang, accuracy=task.kind != "regression"), key="lab.curves",
+                    width="stretch")
+    if base:
+        st.caption(" · ".join(f"{k}: {v:.3g}" for k, v in base.items()))
+
+
+def inspect_ui(run) -> None:
+    task, results = run["task"], run["results"]
+    st.subheader(t("lab.inspect", lang))
+    st.caption(t(f"lab.inspect.{run['name']}", lang))
+    c1, c2 = st.columns([1, 3])
+    cell = c1.radio(t("hello.cell", lang), list(results), format_func=lambda c: FL.CELL_NAMES.get(c, c), key="lab.cell")
+    n_val = task.val[0].shape[0]
+    i = c2.slider(t("lab.example", lang), 0, n_val - 1, 0, key="lab.example")
+    model = results[cell].model
+    x, y = example(task, i)
+    if task.kind == "seq2seq":
+        d = S.decode_steps(model, x)
+        sym = task.classes
+        st.markdown(t("lab.s2s.line", lang, src=" ".join(sym[int(s)] for s in d.src),
+                      out=" ".join(sym[int(o)] for o in d.outputs)))
+        st.caption(t("lab.s2s.final", lang))
+        st.bar_chart(pd.DataFrame({"h": d.encoder_final}), height=180)
+        st.dataframe(pd.DataFrame({
+            t("lab.s2s.step", lang): list(range(1, d.L + 1)),
+            t("lab.s2s.input", lang): [sym[int(v)] for v in d.inputs],
+            t("lab.s2s.output", lang): [sym[int(v)] for v in d.outputs],
+            "P": [round(float(d.probs[k, int(d.outputs[k])]), 3) for k in range(d.L)],
+        }), hide_index=True)
+        return
+    if task.kind == "regression":
+        ex = task.extras
+        with torch.no_grad():
+            preds = {c: (r.model(task.val[0].to(next(r.model.parameters()).device)).cpu().numpy()[:, 0] * ex["norm"].std
+                         + ex["norm"].mean) for c, r in results.items()}
+        naive = task.val[0][:, -1, 0].numpy() * ex["norm"].std + ex["norm"].mean
+        preds[t("lab.naive", lang)] = naive
+        st.plotly_chart(FL.series_figure(ex["series"], ex["n_train"], preds, ex["n_train"], lang), key="lab.series_fig",
+                        width="stretch")
+    target = y if task.kind != "many_to_one" else int(y)
+    out = S.per_step_outputs(model, x, target)
+    T = out.T
+    if run["name"] in ("charlm",):
+        labels = [show_char(c) for c in (task.extras["vocab"].decode(x[:T]))]
+    elif run["name"] == "textclf":
+        words = task.extras["vocab"].words
+        labels = [words[int(v)] for v in x[:T]]
+    elif run["name"] == "memory":
+        labels = [task.classes[int(v)] for v in x[:T]]
+    else:
+        labels = [str(k) for k in range(1, T + 1)]
+    signal = x[:T, 0].numpy() if run["name"] in ("mnist1d", "timeseries") else None
+    image = x.numpy() if run["name"] == "mnist_rows" else None
+    targets = y.numpy() if task.kind == "many_to_many" else (np.full(T, int(y)) if task.kind == "many_to_one" else None)
+    st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, signal=signal, image=image,
+                                      targets=targets), key="lab.inspect_fig", width="stretch")
+    if run["name"] == "charlm":
+        generate_ui(task, model)
+
+
+def generate_ui(task, model) -> None:
+    st.markdown(f"#### {t('lab.generate', lang)}")
+    st.caption(t("lab.generate.howto", lang))
+    vocab = task.extras["vocab"]
+    c1, c2, c3 = st.columns(3)
+    start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), format_func=show_char, key="lab.start")
+    n = c2.slider(t("hello.gen_n", lang), 10, 300, 120, key="lab.gen_n")
+    temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, 0.8, 0.1, key="lab.temp")
+    g = S.sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)
+    st.code(start + vocab.decode(g.ids), language=None, wrap_lines=True)
+
+
+st.title(t("lab.title", lang))
+st.markdown(t("lab.intro", lang))
+task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=True,
+                     index=TASKS.index(ui.qp_choice("task", "mnist1d", TASKS)),
+                     format_func=lambda v: t(f"lab.task.{v}", lang))
+source = source_ui(task_name)
+if isinstance(source, str) and source == "" and task_name in ("charlm", "timeseries", "textclf"):
+    st.info(t("lab.need_upload", lang))
+    st.stop()
+train_ui(task_name, source)
+run = ss.get("lab.run")
+if run is None or run["name"] != task_name:
+    st.info(t("lab.press_train", lang))
+    st.stop()
+results_ui(run)
+inspect_ui(run)

@@ -1,0 +1,103 @@
+"""Figure builders for the sequence-tasks lab (pure functions: data in, go.Figure out)."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .figures import STYLE, _TEMPLATE, _f32
+from .figures_grad import CELL_COLORS, CELL_NAMES
+from .i18n import t as tr_
+
+CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
+CELL_NAMES = dict(CELL_NAMES, mlp="MLP (memoryless)")
+
+
+def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", accuracy: bool = True) -> go.Figure:
+    """Training loss (thin) and validation loss (markers) per cell, with baselines; validation accuracy below."""
+    rows = 2 if accuracy else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.65, 0.35] if accuracy else [1.0])
+    for cell, r in results.items():
+        res = r.result
+        c, name = CELL_COLORS.get(cell), CELL_NAMES.get(cell, cell)
+        fig.add_trace(go.Scatter(x=np.arange(1, res.steps + 1), y=_f32(res.losses), mode="lines", name=name,
+                                 line=dict(color=c, width=1), opacity=0.45, legendgroup=cell, showlegend=False),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=res.val_steps, y=_f32(res.val_losses), mode="lines+markers", name=name,
+                                 line=dict(color=c, width=3), legendgroup=cell), row=1, col=1)
+        if accuracy and res.val_accuracies:
+            fig.add_trace(go.Scatter(x=res.val_steps, y=_f32(res.val_accuracies), mode="lines+markers", name=name,
+                                     line=dict(color=c, width=3), legendgroup=cell, showlegend=False), row=2, col=1)
+    for name, v in baselines.items():
+        row = 2 if (accuracy and "accuracy" in name) else 1
+        if row == 2 or "accuracy" not in name:
+            fig.add_hline(y=v, line=dict(color="gray", dash="dash"), annotation_text=f"{name} {v:.3g}",
+                          annotation_position="top right", row=row, col=1)
+    fig.update_yaxes(title_text=tr_("lab.val_loss", lang), type="log", exponentformat="e", row=1, col=1)
+    if accuracy:
+        fig.update_yaxes(title_text=tr_("fig.accuracy", lang), range=[0, 1.02], tickformat=".0%", row=2, col=1)
+    fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=rows, col=1)
+    fig.update_layout(template=_TEMPLATE, height=460 if accuracy else 340, margin=dict(l=70, r=20, t=30, b=50),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
+def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray | None, classes: list[str] | None,
+                   lang: str = "en", signal: np.ndarray | None = None, image: np.ndarray | None = None,
+                   targets: np.ndarray | None = None) -> go.Figure:
+    """One example read step by step: the input (a signal line or an image read row by row), the hidden
+    state h_t (units x steps) and the class / next-symbol probabilities after each step."""
+    T, H = hidden.shape
+    panels = (["input"] if (signal is not None or image is not None) else []) + ["hidden"] + (["probs"] if probs is not None else [])
+    titles = {"input": tr_("lab.input", lang), "hidden": tr_("fig.hidden", lang), "probs": tr_("lab.probs", lang)}
+    heights = {"input": 0.3, "hidden": 0.4, "probs": 0.3}
+    fig = make_subplots(rows=len(panels), cols=1, vertical_spacing=0.09, subplot_titles=[titles[p] for p in panels],
+                        row_heights=[heights[p] for p in panels])
+    steps = np.arange(1, T + 1)
+    for r, p in enumerate(panels, start=1):
+        if p == "input" and image is not None:
+            fig.add_trace(go.Heatmap(z=_f32(image.T), x=steps, y=np.arange(image.shape[1]), colorscale="Greys",
+                                     showscale=False, hovertemplate="row %{x}, col %{y}: %{z:.2f}<extra></extra>"),
+                          row=r, col=1)
+            fig.update_yaxes(autorange="reversed", title_text=tr_("lab.pixel", lang), row=r, col=1)
+        elif p == "input":
+            fig.add_trace(go.Scatter(x=steps, y=_f32(signal), mode="lines+markers", line=dict(color=STYLE["line"][0])),
+                          row=r, col=1)
+        elif p == "hidden":
+            fig.add_trace(go.Heatmap(z=_f32(hidden.T), x=steps, y=np.arange(H), colorscale=STYLE["signed"], zmin=-1,
+                                     zmax=1, showscale=False, hovertemplate="unit %{y}, t = %{x}: %{z:.3f}<extra></extra>"),
+                          row=r, col=1)
+            fig.update_yaxes(autorange="reversed", title_text=tr_("fig.unit", lang), row=r, col=1)
+        else:
+            C = probs.shape[1]
+            fig.add_trace(go.Heatmap(z=_f32(probs.T), x=steps, y=np.arange(C), colorscale=STYLE["prob"], zmin=0, zmax=1,
+                                     showscale=False, hovertemplate="t = %{x}: P = %{z:.3f}<extra></extra>"), row=r, col=1)
+            if targets is not None:
+                ok = targets >= 0
+                fig.add_trace(go.Scatter(x=steps[ok], y=_f32(targets[ok]), mode="markers",
+                                         marker=dict(symbol="circle-open", size=12, color="#d62728", line=dict(width=2))),
+                              row=r, col=1)
+            ticks = dict(tickmode="array", tickvals=list(range(C)), ticktext=list(classes)) if classes and C <= 40 else {}
+            fig.update_yaxes(autorange="reversed", row=r, col=1, **ticks)
+        ax = dict(tickmode="array", tickvals=list(steps), ticktext=step_labels) if T <= 60 else {}
+        fig.update_xaxes(range=[0.5, T + 0.5], row=r, col=1, **ax)
+    fig.update_xaxes(title_text=tr_("grad.time_step", lang), row=len(panels), col=1)
+    fig.update_layout(template=_TEMPLATE, height=220 * len(panels) + 120, margin=dict(l=70, r=20, t=40, b=50),
+                      showlegend=False)
+    return fig
+
+
+def series_figure(series: np.ndarray, n_train: int, preds: dict[str, np.ndarray], start: int, lang: str = "en") -> go.Figure:
+    """The series, and each cell's one-step-ahead predictions on the validation part, plus the naive
+    'next = last' prediction."""
+    fig = go.Figure(go.Scatter(x=np.arange(len(series)), y=_f32(series), mode="lines", name=tr_("lab.truth", lang),
+                               line=dict(color="black", width=1.5)))
+    fig.add_vline(x=n_train - 0.5, line=dict(color="gray", dash="dot"))
+    for cell, p in preds.items():
+        fig.add_trace(go.Scatter(x=np.arange(start, start + len(p)), y=_f32(p), mode="lines", name=CELL_NAMES.get(cell, cell),
+                                 line=dict(color=CELL_COLORS.get(cell, "#9467bd"), width=2)))
+    fig.update_xaxes(title_text=tr_("grad.time_step", lang))
+    fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=60, r=20, t=30, b=50),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig

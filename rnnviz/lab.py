@@ -1,0 +1,156 @@
+"""The sequence-tasks lab: every task shape of the lecture notes as one recipe (data, model per cell,
+training budget), so the page is widgets -> `build_task` -> `train_cells` -> figures.
+
+Shapes: many-to-one (MNIST-1D, MNIST row by row, text classification), many-to-many (character
+language model; memory vs memoryless), one-to-many (generation from one start symbol, on the
+character model), sequence-to-sequence (reverse a string), regression (time series).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import datasets as D
+from . import seqtasks as S
+from .text import Vocab
+
+TASKS = ("mnist1d", "mnist_rows", "charlm", "seq2seq", "timeseries", "textclf", "memory")
+KIND = {"mnist1d": "many_to_one", "mnist_rows": "many_to_one", "charlm": "many_to_many", "seq2seq": "seq2seq",
+        "timeseries": "regression", "textclf": "many_to_one", "memory": "many_to_many"}
+HIDDEN = {"mnist1d": 64, "mnist_rows": 64, "charlm": 128, "seq2seq": 64, "timeseries": 32, "textclf": 32, "memory": 32}
+MAX_STEPS_PAGE = 3000          # a page's training budget: bounded
+MAX_SECONDS_PAGE = 60.0
+
+
+@dataclass
+class LabTask:
+    name: str
+    kind: str                                   # many_to_one | many_to_many | regression | seq2seq
+    train: tuple[torch.Tensor, torch.Tensor]
+    val: tuple[torch.Tensor, torch.Tensor]
+    make_model: Callable[[str], torch.nn.Module]
+    fit: S.FitConfig
+    classes: list[str] | None = None            # class names (many_to_one), or the vocabulary (char LM)
+    baseline: dict = field(default_factory=dict)  # name -> value, in the units of the validation loss
+    extras: dict = field(default_factory=dict)    # task-specific (vocab, normalisation, series, ...)
+
+
+def _split(x, y, val_fraction=0.2, seed=0):
+    idx = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))
+    n_val = max(1, int(round(x.shape[0] * val_fraction)))
+    v, t = idx[:n_val], idx[n_val:]
+    return (x[t], y[t]), (x[v], y[v])
+
+
+def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: int = 0, source=None,
+               cache_dir=None) -> LabTask:
+    """The recipe for task `name`. `source`: task data chosen by the user (see each branch); None: the
+    built-in default. Raises ValueError (datasets.DataError for bad data) with a clear message."""
+    if name not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}, not {name!r}")
+    if not isinstance(steps, int) or not 10 <= steps <= MAX_STEPS_PAGE:
+        raise ValueError(f"steps must be between 10 and {MAX_STEPS_PAGE}, not {steps!r}")
+    H = hidden or HIDDEN[name]
+    fit = S.FitConfig(lr=1e-2, steps=steps, batch_size=64, seed=seed, deadline_s=MAX_SECONDS_PAGE, eval_every=100)
+    if name == "mnist1d":
+        d = D.mnist1d(cache_dir)
+        xtr, xte = torch.from_numpy(d["x_train"])[..., None], torch.from_numpy(d["x_test"])[..., None]   # (N, 40, 1)
+        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=1, hidden=H, out=10, seed=seed)
+        return LabTask(name, "many_to_one", (xtr, torch.from_numpy(d["y_train"])), (xte, torch.from_numpy(d["y_test"])),
+                       mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1})
+    if name == "mnist_rows":
+        if source is None:
+            raise D.DataError("mnist_missing", "load MNIST IDX files first (a folder, an upload or a download)")
+        images, labels = source                                          # (N, 28, 28) float32, (N,)
+        x, y = torch.as_tensor(images), torch.as_tensor(labels).long()
+        train, val = _split(x, y, 0.2, seed)
+        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=28, hidden=H, out=10, seed=seed)
+        return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1})
+    if name == "charlm":
+        text = source or D.english_corpus(5000, seed)
+        vocab = Vocab.from_text(text)
+        if vocab.size > S.MAX_ONE_HOT:
+            raise D.DataError("vocab", f"the text has {vocab.size} distinct characters; the limit is {S.MAX_ONE_HOT}",
+                              n=vocab.size, limit=S.MAX_ONE_HOT)
+        tr_text, va_text = D.split_text(text, 0.1)
+        T = 64
+        xtr, ytr = D.char_windows(vocab.encode(tr_text), T, stride=T // 2)
+        xva, yva = D.char_windows(vocab.encode(va_text), T, stride=T)
+        counts = np.bincount(vocab.encode(tr_text).numpy(), minlength=vocab.size) + 1
+        p = counts / counts.sum()
+        unigram = float(-(np.log(p[vocab.encode(va_text).numpy()])).mean())
+        mk = lambda cell: S.SeqModel("many_to_many", cell, vocab=vocab.size, hidden=H, out=vocab.size, seed=seed)
+        return LabTask(name, "many_to_many", (xtr.clone(), ytr.clone()), (xva.clone(), yva.clone()), mk, fit,
+                       list(vocab.chars), {"uniform": float(np.log(vocab.size)), "unigram": unigram},
+                       {"vocab": vocab, "val_text": va_text})
+    if name == "seq2seq":
+        mode = source or "reverse"
+        src, tgt = S.seq2seq_task(4000, 1, 6, 4, mode, seed)
+        train, val = _split(src, tgt, 0.2, seed)
+        mk = lambda cell: S.Seq2Seq(cell, vocab=S.N_SPECIAL + 4, hidden=H, seed=seed)
+        symbols = ["<pad>", "<bos>", "<eos>", "a", "b", "c", "d"]
+        return LabTask(name, "seq2seq", train, val, mk, fit, symbols, {}, {"mode": mode})
+    if name == "timeseries":
+        series = source if source is not None else D.random_walk_stock(1200, seed)
+        series = np.asarray(series, dtype=np.float32)
+        tr, va = D.split_series(series, 0.2)
+        T = 20
+        xtr, ytr, norm = D.windows(tr, T)
+        xva, yva, _ = D.windows(series[len(tr) - T:], T, norm)
+        mk = lambda cell: S.SeqModel("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
+        return LabTask(name, "regression", (xtr, ytr[:, None]), (xva, yva[:, None]), mk, fit, None,
+                       {"last value (naive)": D.naive_last_value_mse(xva, yva)},
+                       {"norm": norm, "series": series, "n_train": len(tr), "T": T})
+    if name == "textclf":
+        data = source or D.sentiment_texts("en", 400, seed)
+        vocab = D.build_word_vocab(data.texts, 2000)
+        ids, lengths = D.encode_texts(data.texts, vocab, 30)
+        y = torch.as_tensor(data.labels).long()
+        train, val = _split(ids, y, 0.2, seed)
+        C = len(data.classes)
+        mk = lambda cell: S.SeqModel("many_to_one", cell, vocab=vocab.size, embed_size=32, hidden=H, out=C, seed=seed,
+                                     pad_id=0)
+        return LabTask(name, "many_to_one", train, val, mk, fit, list(data.classes),
+                       {"chance accuracy": float(np.bincount(data.labels).max() / len(data.labels))},
+                       {"vocab": vocab, "texts": data.texts})
+    # memory vs memoryless: recall the symbol seen 2 steps ago
+    x, y = S.memory_demo_task(3000, T=12, seed=seed, delay=2, n_symbols=4)
+    train, val = _split(x, y, 0.2, seed)
+
+    def mk(cell):
+        if cell == "mlp":
+            return S.MemorylessModel("many_to_many", vocab=4, hidden=H, out=4, seed=seed)
+        return S.SeqModel("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
+    return LabTask(name, "many_to_many", train, val, mk, fit, ["A", "B", "C", "D"],
+                   {"memoryless (chance)": float(np.log(4))})
+
+
+@dataclass
+class CellResult:
+    model: torch.nn.Module
+    result: S.FitResult
+
+
+def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, device: str = "cpu") -> dict:
+    """Train one model per cell on the task's data with the same seed and batches. `on_step(cell, step, loss)`
+    may return False to stop (the models trained so far are kept). Cells: rnn | lstm | gru (| mlp for
+    the memory task). Returns {cell: CellResult}."""
+    out = {}
+    for cell in cells:
+        model = task.make_model(cell).to(device)
+        cb = None if on_step is None else (lambda s, l, _c=cell: on_step(_c, s, l))
+        res = S.fit(model, task.train, task.val, task.fit, on_step=cb)
+        out[cell] = CellResult(model, res)
+        if res.status == "stopped":
+            break
+    return out
+
+
+def example(task: LabTask, i: int = 0):
+    """One validation example: (inputs, target) tensors."""
+    x, y = task.val
+    i = int(np.clip(i, 0, x.shape[0] - 1))
+    return x[i], y[i]
