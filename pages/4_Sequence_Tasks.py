@@ -214,7 +214,8 @@ def generate_ui(task, model) -> None:
     st.caption(t("lab.generate.howto", lang))
     vocab = task.extras["vocab"]
     c1, c2, c3 = st.columns(3)
-    start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), format_func=show_char, key="lab.start")
+    first = next((k for k, ch in enumerate(vocab.chars) if ch.isalpha()), 0)
+    start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), index=first, format_func=show_char, key="lab.start")
     n = c2.slider(t("hello.gen_n", lang), 10, 300, 120, key="lab.gen_n")
     temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, 0.8, 0.1, key="lab.temp")
     g = S.sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)

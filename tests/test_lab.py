@@ -1,0 +1,112 @@
+"""The sequence-tasks lab: recipes (library) and the page (AppTest)."""
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import datasets as D
+from rnnviz import lab
+from rnnviz import seqtasks as S
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _idx(arr: np.ndarray, gz: bool) -> bytes:
+    head = struct.pack(">HBB", 0, 0x08, arr.ndim) + b"".join(struct.pack(">I", d) for d in arr.shape)
+    raw = head + arr.astype(np.uint8).tobytes()
+    return gzip.compress(raw) if gz else raw
+
+
+@pytest.mark.parametrize("name", ["charlm", "seq2seq", "timeseries", "textclf", "memory"])
+def test_every_recipe_trains_and_replays_one_example(name):
+    task = lab.build_task(name, steps=30)
+    runs = lab.train_cells(task, ("gru",))
+    res = runs["gru"].result
+    assert res.steps == 30 and res.val_losses and np.isfinite(res.val_losses[-1])
+    x, y = lab.example(task, 3)
+    model = runs["gru"].model
+    if task.kind == "seq2seq":
+        d = S.decode_steps(model, x)
+        assert d.L >= 1 and d.encoder_final.shape == (model.encoder.rnn.hidden_size,)
+        return
+    out = S.per_step_outputs(model, x, y if task.kind != "many_to_one" else int(y))
+    with torch.no_grad():
+        full = model(x.unsqueeze(0))[0]
+    last = out.outputs[-1] if task.kind != "many_to_many" else out.outputs
+    np.testing.assert_allclose(last, full.numpy() if task.kind == "many_to_many" else full.numpy().reshape(-1),
+                               atol=1e-5)
+
+
+def test_memory_task_separates_memory_from_memoryless():
+    task = lab.build_task("memory", steps=300)
+    runs = lab.train_cells(task, ("mlp", "gru"))
+    assert runs["mlp"].result.val_accuracy < 0.35                # chance is 25%
+    assert runs["gru"].result.val_accuracy > 0.95
+
+
+def test_mnist_rows_recipe_from_idx_files_the_test_writes():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (60, 28, 28))
+    labels = rng.integers(0, 10, 60)
+    x, y = D.load_mnist_rows(D.read_idx(_idx(images, True)), D.read_idx(_idx(labels, False)))
+    task = lab.build_task("mnist_rows", steps=10, source=(x, y))
+    assert task.train[0].shape[1:] == (28, 28) and task.train[0].shape[0] + task.val[0].shape[0] == 60
+    runs = lab.train_cells(task, ("lstm",))
+    assert runs["lstm"].result.steps == 10
+    with pytest.raises(D.DataError):
+        lab.build_task("mnist_rows", steps=10)
+
+
+def test_build_task_rejects_bad_requests():
+    with pytest.raises(ValueError):
+        lab.build_task("nope")
+    with pytest.raises(ValueError):
+        lab.build_task("memory", steps=10**6)
+    with pytest.raises(ValueError):
+        lab.build_task("charlm", steps=30, source="".join(chr(0xAC00 + i) for i in range(600)))   # vocab too large
+
+
+def _page(**query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/4_Sequence_Tasks.py")
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+@pytest.mark.parametrize("task, charts", [("memory", 2), ("seq2seq", 1), ("timeseries", 3), ("charlm", 2)])
+def test_page_trains_three_cells_and_inspects_an_example(task, charts):
+    at = _page(task=task, steps="100")
+    assert not at.exception
+    at.button(key="lab.go").click().run()
+    assert not at.exception and not at.error
+    run = at.session_state["lab.run"]
+    cells = ["mlp", "rnn", "lstm", "gru"] if task == "memory" else ["rnn", "lstm", "gru"]
+    assert list(run["results"]) == cells
+    assert len(at.get("plotly_chart")) == charts
+    curves = json.loads([c for c in at.get("plotly_chart") if "lab.curves" in c.proto.id][0].proto.spec)
+    assert len(curves["data"]) >= len(cells) * 2
+    assert at.query_params["task"] == task
+    if task == "charlm":
+        assert len(at.code[0].value) == 121                      # start symbol + 120 generated characters
+
+
+def test_page_without_uploaded_data_says_what_to_do():
+    at = _page(task="mnist_rows")
+    assert not at.exception
+    at.button(key="lab.go").click().run()
+    assert not at.exception
+    assert any("MNIST" in e.value for e in at.error)
+
+
+def test_page_in_korean():
+    at = _page(task="textclf", lang="ko")
+    assert not at.exception
+    assert at.title[0].value == "시퀀스 과제 실험실"
