@@ -160,7 +160,9 @@ def inspect_ui(run) -> None:
     st.subheader(t("lab.inspect", lang))
     st.caption(t(f"lab.inspect.{run['name']}", lang))
     c1, c2 = st.columns([1, 3])
-    cell = c1.radio(t("hello.cell", lang), list(results), format_func=lambda c: FL.CELL_NAMES.get(c, c), key="lab.cell")
+    best = min(results, key=lambda c: results[c].result.val_loss if results[c].result.val_loss is not None else np.inf)
+    cell = c1.radio(t("hello.cell", lang), list(results), index=list(results).index(best),
+                    format_func=lambda c: FL.CELL_NAMES.get(c, c), key="lab.cell")
     n_val = task.val[0].shape[0]
     i = c2.slider(t("lab.example", lang), 0, n_val - 1, 0, key="lab.example")
     model = results[cell].model
