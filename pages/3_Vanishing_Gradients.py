@@ -92,32 +92,50 @@ def _ratio(g) -> str:
 
 
 def training_tab(cfg: GradConfig) -> None:
+    """RNN, LSTM and GRU side by side: ||dL/dh_t|| recorded as each trains. What was recorded is kept in the
+    session as it comes, so the Stop button (any click reruns the page and ends the run) loses nothing."""
     st.caption(t("grad.train.howto", lang))
-    c1, c2, c3 = st.columns([1, 1, 1])
-    cell = c1.radio(t("hello.cell", lang), CELLS, format_func=NAMES.get, key="vg.train_cell", horizontal=True)
-    steps = c2.select_slider(t("hello.steps", lang), [50, 100, 200, 400], value=100, key="vg.train_steps")
-    go = c3.button(t("grad.train.run", lang), type="primary", key="vg.train_go")
-    key = ("heat", dataclasses.replace(cfg, cell=cell), steps)
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    steps = c1.select_slider(t("hello.steps", lang), [50, 100, 200, 400], value=100, key="vg.train_steps")
+    go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
+    key = (cfg, steps)
     if go:
+        c3.button(t("grad.train.stop", lang), key="vg.train_stop", width="stretch")
+        heat = ss["vg.heat"] = {"key": key, "cells": {}}
         bar = st.progress(0.0)
+        for i, cell in enumerate(CELLS):
+            rec = heat["cells"][cell] = {"steps": [], "rows": [], "status": "stopped", "message": ""}
 
-        def on_progress(step, total, loss, row):
-            bar.progress(step / total, text=t("hello.training", lang, step=step, steps=total, loss=loss))
+            def on_progress(step, total, loss, row, i=i, rec=rec, cell=cell):
+                rec["steps"].append(step)
+                rec["rows"].append(row)
+                bar.progress((i + step / total) / len(CELLS),
+                             text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
 
-        ss["vg.heat"] = (key, grad_heatmap_during_training(dataclasses.replace(cfg, cell=cell), steps=steps,
-                                                          every=max(1, steps // 25), on_progress=on_progress,
-                                                          deadline_s=30.0))
+            res = grad_heatmap_during_training(dataclasses.replace(cfg, cell=cell), steps=steps,
+                                               every=max(1, steps // 25), on_progress=on_progress, deadline_s=20.0)
+            heat["cells"][cell] = {"steps": list(res["train_steps"]), "rows": list(res["grad"]),
+                                   "status": res["status"], "message": res["message"]}
         bar.empty()
-    if "vg.heat" not in ss:
+    heat = ss.get("vg.heat")
+    if not heat:
         st.info(t("grad.train.none", lang))
         return
-    k, res = ss["vg.heat"]
-    if k != key:
+    if heat["key"] != key:
         st.caption(t("grad.train.stale", lang))
-    if res["status"] in ("diverged", "deadline"):
-        st.warning(res["message"])
-    st.plotly_chart(FG.training_heatmap_figure(res["train_steps"], res["grad"], lang), key="vg.heat_fig",
-                    width="stretch")
+    cols = st.columns(len(CELLS))
+    for col, cell in zip(cols, CELLS):
+        rec = heat["cells"].get(cell)
+        col.markdown(f"**{NAMES[cell]}**")
+        if not rec or not rec["rows"]:
+            col.caption(t("grad.train.not_run", lang))
+            continue
+        if rec["status"] == "stopped":
+            col.caption(t("grad.train.stopped", lang, n=rec["steps"][-1]))
+        elif rec["status"] in ("diverged", "deadline"):
+            col.warning(rec["message"])
+        col.plotly_chart(FG.training_heatmap_figure(rec["steps"], np.stack(rec["rows"]), lang),
+                         key=f"vg.heat_fig.{cell}", width="stretch")
 
 
 def exploding_tab() -> None:
@@ -169,18 +187,22 @@ def tasks_tab() -> None:
     if go:
         bar = st.progress(0.0)
         results = {}
+        st.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
+        ss["vg.tasks"] = (task, T, base, results)
         for i, cell in enumerate(CELLS):
             cfg = TaskConfig(task=task, cell=cell, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05,
                              hidden=32 if task == "adding" else 128)    # copy needs more units to hold 10 symbols
+            rec = results[cell] = {"losses": [], "beat_step": None, "beat_seconds": None, "final": float("nan"),
+                                   "status": "stopped", "seconds": 0.0}
 
-            def on_step(step, loss, avg, i=i):
+            def on_step(step, loss, avg, i=i, rec=rec, cell=cell):
+                rec["losses"].append(loss)
                 if step % 25 == 0:
                     bar.progress((i + step / steps) / len(CELLS), text=f"{NAMES[cell]}: {step}/{steps}, {loss:.4f}")
 
             r = run_task(cfg, on_step=on_step)
             results[cell] = {"losses": r.losses, "beat_step": r.beat_step, "beat_seconds": r.beat_seconds,
                              "final": r.final_loss, "status": r.status, "seconds": r.seconds}
-            ss["vg.tasks"] = (task, T, base, dict(results))         # kept even if the run is interrupted
         bar.empty()
     if "vg.tasks" not in ss:
         return
@@ -192,7 +214,8 @@ def tasks_tab() -> None:
         t("grad.col.final", lang): [f"{r['final']:.4f}" for r in results.values()],
         t("grad.col.beat", lang): ["—" if r["beat_step"] is None else f"{r['beat_step']} ({r['beat_seconds']:.1f} s)"
                                     for r in results.values()],
-        t("grad.col.seconds", lang): [f"{r['seconds']:.1f}" for r in results.values()],
+            t("grad.col.seconds", lang): [f"{r['seconds']:.1f}" for r in results.values()],
+        t("lab.status", lang): [r["status"] for r in results.values()],
     }), hide_index=True)
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))

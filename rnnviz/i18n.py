@@ -386,11 +386,15 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.jac.exact": {"en": "exact (H ≤ 128)", "ko": "정확한 값 (H ≤ 128)"},
     "grad.jac.estimated": {"en": "estimated with 64 random probes (H > 128)", "ko": "무작위 탐침 64개로 추정 (H > 128)"},
     "grad.train.howto": {
-        "en": "Train one cell on a memory task (predict the first symbol at every later step) and record "
+        "en": "Train each cell on a memory task (predict the first symbol at every later step) and record "
               "‖∂L/∂h_t‖ as training proceeds: rows are training steps, columns time steps (log₁₀ colour).",
-        "ko": "기억 과제(이후 모든 시점에서 첫 기호 맞히기)로 셀 하나를 학습하며 ‖∂L/∂h_t‖를 기록합니다. 행은 학습 스텝, "
+        "ko": "기억 과제(이후 모든 시점에서 첫 기호 맞히기)로 각 셀을 학습하며 ‖∂L/∂h_t‖를 기록합니다. 행은 학습 스텝, "
               "열은 시점입니다 (색은 log₁₀)."},
-    "grad.train.run": {"en": "Train and record", "ko": "학습하며 기록"},
+    "grad.train.run": {"en": "Train the three cells", "ko": "세 셀 학습"},
+    "grad.train.stop": {"en": "Stop", "ko": "멈춤"},
+    "grad.train.stopped": {"en": "Stopped at step {n}: what was recorded is kept.",
+                           "ko": "{n} 스텝에서 멈췄습니다. 기록된 것은 유지됩니다."},
+    "grad.train.not_run": {"en": "Not trained.", "ko": "학습하지 않음."},
     "grad.train.none": {"en": "Press the button to train with the knobs above.", "ko": "버튼을 눌러 위 설정으로 학습하세요."},
     "grad.train.stale": {"en": "This heatmap was recorded with other settings; press the button to redo it.",
                          "ko": "이 히트맵은 다른 설정으로 기록되었습니다. 버튼을 눌러 다시 기록하세요."},

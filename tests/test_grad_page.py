@@ -85,15 +85,40 @@ def test_exploding_without_clipping_diverges_and_clipping_trains():
     assert runs["clip"]["status"] == "done" and runs["clip"]["losses"][-1] < math.log(8)
 
 
-def test_training_heatmap_records_gradients_as_training_proceeds():
+def test_training_heatmaps_record_gradients_for_the_three_cells():
     at = _app(T="30", hidden="16")
     at.select_slider(key="vg.train_steps").set_value(50)
     at.button(key="vg.train_go").click().run()
     assert not at.exception
-    (_, res) = at.session_state["vg.heat"]
-    assert res["grad"].shape[1] == 30 and res["train_steps"][0] == 0 and res["train_steps"][-1] == 50
-    spec = _chart(at, "vg.heat_fig")
-    assert spec["data"][0]["type"] == "heatmap"
+    heat = at.session_state["vg.heat"]
+    for cell in ("rnn", "lstm", "gru"):
+        rec = heat["cells"][cell]
+        assert rec["steps"][0] == 0 and rec["steps"][-1] == 50 and np.stack(rec["rows"]).shape[1] == 30
+        spec = _chart(at, f"vg.heat_fig.{cell}")
+        assert spec["data"][0]["type"] == "heatmap"
+
+
+def test_a_stopped_run_keeps_what_was_recorded(monkeypatch):
+    import rnnviz.gradients as G
+    real = G.grad_heatmap_during_training
+
+    def stop_after_two(cfg, **kw):                   # as if Stop were pressed after the second recording
+        seen, cb = [], kw["on_progress"]
+
+        def on_progress(*a):
+            seen.append(1)
+            cb(*a)
+            return False if len(seen) >= 2 else None
+        return real(cfg, **dict(kw, on_progress=on_progress))
+
+    at = _app(T="30", hidden="16")
+    at.select_slider(key="vg.train_steps").set_value(100)
+    monkeypatch.setattr(G, "grad_heatmap_during_training", stop_after_two)
+    at.button(key="vg.train_go").click().run()
+    assert not at.exception
+    rec = at.session_state["vg.heat"]["cells"]["lstm"]
+    assert rec["status"] == "stopped" and rec["steps"] == [0, 4, 8]
+    assert sum("Stopped at step 8" in c.value for c in at.caption) == 3
 
 
 def test_scalar_toy_is_b_to_the_k():
