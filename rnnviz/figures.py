@@ -52,6 +52,9 @@ def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     return rows
 
 
+MAX_CURSOR_SHAPES = 100   # up to this many steps, one cursor rectangle per step (see timeline_figure)
+
+
 def _cursor(t: int, y0: float = 0.0) -> dict:
     return dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=y0, y1=1.0, layer="above",
                 line=dict(color=STYLE["cursor"], width=3), fillcolor="rgba(0,0,0,0)", name="cursor")
@@ -146,15 +149,27 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     cursor_y0 = float(fig.layout[y_name].domain[0])      # the cursor spans the time-axis panels only
     caption = lambda t: step_caption(tr, chars, vocab, t, lang)
 
+    # Cursor: with few enough steps, one rectangle per step, all transparent but one. A slider step then
+    # changes only opacities and the caption (Plotly restyles those in place, ~10x faster than moving a
+    # shape, which makes it recompute and redraw every panel); the bars need a data update (slower).
+    many = T <= MAX_CURSOR_SHAPES
+    shapes = ([dict(_cursor(s, cursor_y0), opacity=1.0 if s == start else 0.0) for s in range(1, T + 1)] if many
+              else [_cursor(start, cursor_y0)])
+
     def _step_args(t: int) -> list:
-        """Slider steps restyle only the bars and relayout only the cursor and caption: much cheaper in the
-        browser than Plotly.animate with a full redraw (which heatmaps need); play uses the frames."""
-        lay = {"shapes[0].x0": t - 0.5, "shapes[0].x1": t + 0.5, "title.text": caption(t)}
+        if many:
+            lay = {f"shapes[{k}].opacity": 1.0 if k == t - 1 else 0.0 for k in range(T)}
+        else:
+            lay = {"shapes[0].x0": t - 0.5, "shapes[0].x1": t + 0.5}
+        lay["title.text"] = caption(t)
         if not bar_traces:
             return [lay]
         return [{"y": [_f32(v[t - 1]) for v in bar_vals]}, lay, bar_traces]
+
+    def _frame_shapes(t: int) -> list:   # partial shape objects: Plotly merges them into the existing shapes
+        return [dict(opacity=1.0 if s == t else 0.0) for s in range(1, T + 1)] if many else [_cursor(t, cursor_y0)]
     fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=_f32(v[t - 1])) for v in bar_vals],
-                           layout=dict(shapes=[_cursor(t, cursor_y0)], title=dict(text=caption(t)), sliders=[dict(active=t - 1)]))
+                           layout=dict(shapes=_frame_shapes(t), title=dict(text=caption(t)), sliders=[dict(active=t - 1)]))
                   for t in range(1, T + 1)]
     n = len(spec)
     bar_len = min(1.0, 1.3 / n)
@@ -163,7 +178,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
     fig.update_layout(
         template=_TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=70, b=200),
-        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), shapes=[_cursor(start, cursor_y0)],
+        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), shapes=shapes,
         barmode="group", showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
                        colorbar=dict(title="h", y=1, yanchor="top", len=bar_len, thickness=12)),
@@ -173,7 +188,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                         colorbar=dict(title="c", y=0.44, yanchor="top", len=bar_len, thickness=12)),
         coloraxis4=dict(colorscale=STYLE["prob"], cmin=0, cmax=1, showscale="probs" in panels,
                         colorbar=dict(title="P", y=0.16, yanchor="top", len=bar_len, thickness=12)),
-        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=150),
+        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=170),
                           buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play_anim]),
                                    dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],

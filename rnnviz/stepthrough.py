@@ -73,7 +73,7 @@ class StepView:
             tr = self.trace
             if name == "timeline":
                 fig = timeline_figure(tr, self.chars, list(self._vocab_chars), lang,
-                                      panels=("states", "bars"))
+                                      panels=("states",))     # the vectors at a step: the equations tab
             elif name == "sat":
                 fig = FS.saturation_figure({g: (s["left"], s["right"]) for g, s in self.saturation.items()}, lang)
             elif name == "unrolled":

@@ -79,24 +79,40 @@ def test_timeline_panels_hold_the_trace(cell, n_states):
 def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     vocab, x, tr = _trained("lstm")
     chars = list(vocab.decode(x))
+    T = tr.T
     fig = F.timeline_figure(tr, chars, list(vocab.chars), "en", start=2, panels=("states", "bars", "probs", "grad"))
-    assert len(fig.frames) == tr.T
-    assert [f.name for f in fig.frames] == [str(t) for t in range(1, tr.T + 1)]
-    for t, frame in enumerate(fig.frames, start=1):
-        (shape,) = frame.layout.shapes
-        assert (shape.x0, shape.x1, shape.yref) == (t - 0.5, t + 0.5, "paper")
+    # one cursor rectangle per step, only the current one opaque; it spares the bars panel
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(t - 0.5, t + 0.5) for t in range(1, T + 1)]
+    assert [s.opacity for s in fig.layout.shapes] == [1.0 if t == 2 else 0.0 for t in range(1, T + 1)]
+    assert all(s.yref == "paper" and s.y0 > 0.05 for s in fig.layout.shapes)
+    assert len(fig.frames) == T and [f.name for f in fig.frames] == [str(t) for t in range(1, T + 1)]
+    for t, frame in enumerate(fig.frames, start=1):                           # play: the frames
+        assert [s.opacity for s in frame.layout.shapes] == [1.0 if k == t else 0.0 for k in range(1, T + 1)]
         assert frame.layout.title.text.startswith(f"t = {t}: read <b>{chars[t - 1]}</b>")
+        assert frame.layout.sliders[0].active == t - 1
         np.testing.assert_array_equal(frame.data[0].y, tr.hidden[t - 1].astype(np.float32))    # h_t bars
         np.testing.assert_array_equal(frame.data[1].y, tr.cell[t - 1].astype(np.float32))      # c_t bars
-    assert fig.layout.sliders[0].active == 1 and fig.layout.shapes[0].x0 == 1.5
-    assert fig.layout.updatemenus[0].buttons[0].method == "animate"                # play runs the frames
-    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):                # scrubbing: restyle + relayout only
+    assert fig.layout.sliders[0].active == 1
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):            # scrubbing: opacities, caption, bars
         assert step.method == "update"
         bars, lay, traces = step.args
         np.testing.assert_array_equal(bars["y"][0], tr.hidden[t - 1].astype(np.float32))
-        assert (lay["shapes[0].x0"], lay["title.text"]) == (t - 0.5, fig.frames[t - 1].layout.title.text)
+        assert {k: v for k, v in lay.items() if k.startswith("shapes")} == \
+            {f"shapes[{k}].opacity": (1.0 if k == t - 1 else 0.0) for k in range(T)}
+        assert lay["title.text"] == fig.frames[t - 1].layout.title.text
         assert list(traces) == [i for i, d in enumerate(fig.data) if d.type == "bar"]
-    assert fig.layout.shapes[0].y0 > 0.05                                          # the cursor spares the bars panel
+    no_bars = F.timeline_figure(tr, chars, list(vocab.chars), "en", panels=("states",))
+    assert no_bars.layout.sliders[0].steps[0].method == "relayout"
+
+
+def test_long_timelines_move_one_cursor_shape():
+    vocab, x, tr = _trained("rnn", "abcdefghij" * 12)
+    fig = F.timeline_figure(tr, list(vocab.decode(x)), list(vocab.chars), "en", start=3)
+    assert tr.T > F.MAX_CURSOR_SHAPES and len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 2.5
+    lay = fig.layout.sliders[0].steps[9].args[0]
+    assert (lay["shapes[0].x0"], lay["shapes[0].x1"]) == (9.5, 10.5)
+    assert fig.frames[9].layout.shapes[0].x0 == 9.5
 
 
 def test_step_caption_says_right_or_wrong():
