@@ -17,7 +17,7 @@ lang = ui.setup_page("grad.title", ":material/trending_down:")
 ss = st.session_state
 CELLS = ("rnn", "lstm", "gru")
 NAMES = FG.CELL_NAMES
-HIDDEN = [16, 32, 64, 128]
+HIDDEN = [16, 32, 64, 128, 256]   # above 128 the Jacobian norms are estimated with random probes
 FORGET = ["torch", "0", "1", "2", "3"]
 WINDOWS = ["off", "5", "10", "20", "50"]
 
@@ -219,21 +219,22 @@ def tasks_tab() -> None:
     }), hide_index=True)
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))
+    lengths = (10, 25, 50, 100)
     if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
+        st.button(t("grad.train.stop", lang), key="vg.sweep_stop")   # a click ends the run; finished rows stay
         bar = st.progress(0.0)
-        lengths = (10, 25, 50, 100)
-        done = []
+        rows = ss["vg.sweep"] = []
 
         def on_run(row):
-            done.append(row)
-            bar.progress(len(done) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
+            rows.append(row)
+            bar.progress(len(rows) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
 
-        ss["vg.sweep"] = sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run,
-                               hidden=32 if task_ == "adding" else 128)
+        sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=32 if task_ == "adding" else 128)
         bar.empty()
-    if "vg.sweep" in ss:
-        sw = ss["vg.sweep"]
-        st.plotly_chart(FG.sweep_figure(sw.lengths, sw.ratios(), lang), key="vg.sweep_fig", width="stretch")
+    if ss.get("vg.sweep"):
+        ratios = {c: [next((r.ratio for r in ss["vg.sweep"] if r.cell == c and r.T == T), float("nan")) for T in lengths]
+                  for c in CELLS}
+        st.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")
 
 
 st.title(t("grad.title", lang))

@@ -169,7 +169,8 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     def _frame_shapes(t: int) -> list:   # partial shape objects: Plotly merges them into the existing shapes
         return [dict(opacity=1.0 if s == t else 0.0) for s in range(1, T + 1)] if many else [_cursor(t, cursor_y0)]
     fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=_f32(v[t - 1])) for v in bar_vals],
-                           layout=dict(shapes=_frame_shapes(t), title=dict(text=caption(t)), sliders=[dict(active=t - 1)]))
+                           layout=dict(shapes=_frame_shapes(t), title=dict(text=caption(t)), sliders=[dict(active=t - 1)]),
+                           _validate=False)        # T frames x T shapes: plotly's validation alone would take ~1 s
                   for t in range(1, T + 1)]
     n = len(spec)
     bar_len = min(1.0, 1.3 / n)

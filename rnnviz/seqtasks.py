@@ -105,6 +105,7 @@ class SeqConfig:
     embed_size: int | None = None    # None: floats read directly / tokens one-hot; else Linear / Embedding to this size
     nonlinearity: str = "tanh"       # vanilla RNN only
     pad_id: int | None = None        # token inputs: right padding; the last state is taken at the last non-pad token
+    forget_bias: float | None = None # LSTM forget gate / GRU update gate total bias; None: torch's init; rnn: ignored
 
     def validate(self, memoryless: bool = False) -> "SeqConfig":
         if self.kind not in KINDS:
@@ -133,6 +134,8 @@ class SeqConfig:
         if self.nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
         _check_int("seed", self.seed, 0, 2**31 - 1)
+        if self.forget_bias is not None:
+            _check_num("forget bias", self.forget_bias, -10, 10, lo_open=False)
         return self
 
     @property
@@ -158,10 +161,15 @@ def _embed_dim(cfg: SeqConfig) -> int:
     return cfg.vocab if cfg.tokens else cfg.in_features
 
 
-def _make_rnn(cell: str, E: int, H: int, nonlinearity: str) -> nn.Module:
+def _make_rnn(cell: str, E: int, H: int, nonlinearity: str, forget_bias: float | None = None) -> nn.Module:
     if cell == "rnn":
         return nn.RNN(E, H, batch_first=True, nonlinearity=nonlinearity)
-    return getattr(nn, cell.upper())(E, H, batch_first=True)
+    rnn = getattr(nn, cell.upper())(E, H, batch_first=True)
+    if forget_bias is not None:          # gate order: LSTM i, f, g, o; GRU r, z, n -> the second block either way
+        with torch.no_grad():
+            rnn.bias_ih_l0[H:2 * H] = float(forget_bias)
+            rnn.bias_hh_l0[H:2 * H] = 0.0
+    return rnn
 
 
 class _Shaped(nn.Module):
@@ -215,18 +223,24 @@ class SeqModel(_Shaped):
 
     x: float (B, T, F) / token ids (B, T) (or one unbatched sequence) -> many_to_one: (B, C) logits;
     many_to_many: (B, T, C) logits; regression: (B, out) values.
+
+    forget_bias b: the LSTM forget gate's total bias (bias_ih + bias_hh) is set to b (1.0 is the usual
+    choice and what `RECIPES` use: an LSTM starts by keeping its cell state), for a GRU the update gate's;
+    a plain RNN has no gate and ignores it. Same arguments: same weights.
     """
 
     def __init__(self, kind: str = "many_to_one", cell: str = "gru", in_features: int | None = None,
                  vocab: int | None = None, hidden: int = 64, out: int = 10, seed: int = 0,
-                 embed_size: int | None = None, nonlinearity: str = "tanh", pad_id: int | None = None):
+                 embed_size: int | None = None, nonlinearity: str = "tanh", pad_id: int | None = None,
+                 forget_bias: float | None = None):
         super().__init__()
         self.cfg = SeqConfig(kind=kind, cell=cell, in_features=in_features, vocab=vocab, hidden=hidden, out=out,
-                             seed=seed, embed_size=embed_size, nonlinearity=nonlinearity, pad_id=pad_id).validate()
+                             seed=seed, embed_size=embed_size, nonlinearity=nonlinearity, pad_id=pad_id,
+                             forget_bias=None if cell == "rnn" else forget_bias).validate()
         with torch.random.fork_rng(devices=[]):     # same arguments, same weights; caller's RNG untouched
             torch.manual_seed(seed)
             self.embed = _make_embed(self.cfg)
-            self.rnn = _make_rnn(cell, _embed_dim(self.cfg), hidden, nonlinearity)
+            self.rnn = _make_rnn(cell, _embed_dim(self.cfg), hidden, nonlinearity, self.cfg.forget_bias)
             self.head = nn.Linear(hidden, out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -417,7 +431,7 @@ class _Block(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.embed = _make_embed(cfg)
-        self.rnn = _make_rnn(cfg.cell, _embed_dim(cfg), cfg.hidden, cfg.nonlinearity)
+        self.rnn = _make_rnn(cfg.cell, _embed_dim(cfg), cfg.hidden, cfg.nonlinearity, cfg.forget_bias)
         self.head = nn.Linear(cfg.hidden, cfg.out) if head else None
 
 
@@ -432,11 +446,12 @@ class Seq2Seq(nn.Module):
     ignore_index = PAD
 
     def __init__(self, cell: str = "gru", vocab: int = 7, hidden: int = 64, seed: int = 0,
-                 embed_size: int | None = None, nonlinearity: str = "tanh"):
+                 embed_size: int | None = None, nonlinearity: str = "tanh", forget_bias: float | None = None):
         super().__init__()
         _check_int("vocab", vocab, N_SPECIAL + 1, MAX_VOCAB)
         cfg = SeqConfig(kind="many_to_many", cell=cell, vocab=vocab, hidden=hidden, out=vocab, seed=seed,
-                        embed_size=embed_size, nonlinearity=nonlinearity).validate()
+                        embed_size=embed_size, nonlinearity=nonlinearity,
+                        forget_bias=None if cell == "rnn" else forget_bias).validate()
         self.cfg = cfg
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)

@@ -165,3 +165,29 @@ def test_long_range_task_trains_three_cells_against_the_baseline():
     spec = _chart(at, "vg.task_fig")
     assert [d["name"] for d in spec["data"]] == ["RNN", "LSTM", "GRU"]
     assert any(abs(s["y0"] - 1 / 6) < 1e-9 for s in spec["layout"]["shapes"])
+
+
+def test_above_128_units_the_jacobian_is_estimated_and_says_so():
+    at = _app(T="20", hidden="256")
+    assert not at.exception
+    texts = [a["text"] for a in _chart(at, "vg.jac_fig")["layout"]["annotations"]]
+    assert any("estimated with 64 random probes" in s for s in texts)
+
+
+def test_sweep_shows_the_rows_finished_so_far(monkeypatch):
+    import rnnviz.longrange as LR
+
+    def two_rows(task, cells, lengths, on_run=None, **kw):          # as if stopped after two runs
+        for cell, ratio in (("rnn", 1.0), ("lstm", 0.1)):
+            on_run(LR.SweepRow(cell=cell, T=10, status="done", ratio=ratio))
+
+    at = _app(T="20", hidden="16")
+    at.select_slider(key="vg.task_T").set_value(10)
+    at.select_slider(key="vg.task_steps").set_value(200)
+    at.button(key="vg.task_go").click().run()
+    monkeypatch.setattr(LR, "sweep", two_rows)
+    at.button(key="vg.sweep_go").click().run()
+    assert not at.exception
+    assert [(r.cell, r.T) for r in at.session_state["vg.sweep"]] == [("rnn", 10), ("lstm", 10)]
+    ys = _ys(_chart(at, "vg.sweep_fig"))
+    assert ys[0][0] == 1.0 and ys[1][0] == np.float32(0.1) and np.isnan(ys[2]).all()
