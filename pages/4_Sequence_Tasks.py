@@ -130,9 +130,12 @@ def train_ui(task_name: str, source) -> None:
             bar.progress(min(1.0, (k + step / task.fit.steps) / len(cells)),
                          text=f"{FL.CELL_NAMES.get(cell, cell)}: {step}/{task.fit.steps}, {t('fig.loss', lang)} {loss:.4f}")
 
-    results = train_cells(task, cells, on_step=on_step, device=ui.device())
-    bar.empty()
+    c2.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
+    results = {}
     ss["lab.run"] = {"name": task_name, "task": task, "results": results}
+    for cell in cells:                                        # one cell at a time: each finished model is kept
+        results.update(train_cells(task, (cell,), on_step=on_step, device=ui.device()))
+    bar.empty()
 
 
 def results_ui(run) -> None:
@@ -235,7 +238,7 @@ if isinstance(source, str) and source == "" and task_name in ("charlm", "timeser
     st.stop()
 train_ui(task_name, source)
 run = ss.get("lab.run")
-if run is None or run["name"] != task_name:
+if run is None or run["name"] != task_name or not run["results"]:
     st.info(t("lab.press_train", lang))
     st.stop()
 results_ui(run)
