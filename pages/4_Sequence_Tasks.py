@@ -15,7 +15,7 @@ from rnnviz.text import show_char
 
 lang = ui.setup_page("lab.title", ":material/science:")
 ss = st.session_state
-STEPS = [100, 300, 600, 1000, 2000, 3000]
+STEPS = [100, 300, 600, 1000, 1500, 2000, 3000]
 
 
 def _data_error(e: ValueError) -> str:
@@ -107,7 +107,7 @@ def source_ui(task: str):
 
 
 def train_ui(task_name: str, source) -> None:
-    steps = ui.qp_int("steps", 600, 100, 3000)
+    steps = ui.qp_int("steps", 1500 if task_name in ("mnist1d", "mnist_rows") else 600, 100, 3000)
     ui.init_state({"lab.steps": min(STEPS, key=lambda s: abs(s - steps))})
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     steps = c1.select_slider(t("hello.steps", lang), STEPS, key="lab.steps")
@@ -127,8 +127,9 @@ def train_ui(task_name: str, source) -> None:
     def on_step(cell, step, loss):
         if step % 50 == 0:
             k = cells.index(cell)
-            bar.progress(min(1.0, (k + step / task.fit.steps) / len(cells)),
-                         text=f"{FL.CELL_NAMES.get(cell, cell)}: {step}/{task.fit.steps}, {t('fig.loss', lang)} {loss:.4f}")
+            total = task.fit_for(cell).steps
+            bar.progress(min(1.0, (k + step / total) / len(cells)),
+                         text=f"{FL.CELL_NAMES.get(cell, cell)}: {step}/{total}, {t('fig.loss', lang)} {loss:.4f}")
 
     c2.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
     results = {}

@@ -7,7 +7,7 @@ character model), sequence-to-sequence (reverse a string), regression (time seri
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -36,6 +36,22 @@ class LabTask:
     classes: list[str] | None = None            # class names (many_to_one), or the vocabulary (char LM)
     baseline: dict = field(default_factory=dict)  # name -> value, in the units of the validation loss
     extras: dict = field(default_factory=dict)    # task-specific (vocab, normalisation, series, ...)
+    cell_fit: dict = field(default_factory=dict)  # cell -> FitConfig where a cell trains differently
+
+    def fit_for(self, cell: str) -> S.FitConfig:
+        return self.cell_fit.get(cell, self.fit)
+
+
+def _recipe(name: str, steps: int, seed: int, cells=("rnn", "lstm", "gru")):
+    """The tuned recipe of seqtasks.RECIPES with the page's step budget: (model kwargs per cell, shared
+    FitConfig, FitConfig per cell). Cells that train for longer in the recipe keep that ratio."""
+    base = S.RECIPES[name]["fit"]
+    kw, fits = {}, {}
+    for cell in cells:
+        kw[cell], f = S.recipe(name, cell)
+        fits[cell] = replace(f, steps=min(MAX_STEPS_PAGE, max(10, round(steps * f.steps / base.steps))), seed=seed,
+                             deadline_s=MAX_SECONDS_PAGE)
+    return kw, replace(base, steps=steps, seed=seed, deadline_s=MAX_SECONDS_PAGE), fits
 
 
 def _split(x, y, val_fraction=0.2, seed=0):
@@ -58,17 +74,22 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
     if name == "mnist1d":
         d = D.mnist1d(cache_dir)
         xtr, xte = torch.from_numpy(d["x_train"])[..., None], torch.from_numpy(d["x_test"])[..., None]   # (N, 40, 1)
-        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=1, hidden=H, out=10, seed=seed)
+        kw, fit, fits = _recipe("mnist1d", steps, seed)
+        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=1, out=10, seed=seed,
+                                     **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", (xtr, torch.from_numpy(d["y_train"])), (xte, torch.from_numpy(d["y_test"])),
-                       mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1})
+                       mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1}, cell_fit=fits)
     if name == "mnist_rows":
         if source is None:
             raise D.DataError("mnist_missing", "load MNIST IDX files first (a folder, an upload or a download)")
         images, labels = source                                          # (N, 28, 28) float32, (N,)
         x, y = torch.as_tensor(images), torch.as_tensor(labels).long()
         train, val = _split(x, y, 0.2, seed)
-        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=28, hidden=H, out=10, seed=seed)
-        return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1})
+        kw, fit, fits = _recipe("mnist_rows", steps, seed)
+        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=28, out=10, seed=seed,
+                                     **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
+        return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1},
+                       cell_fit=fits)
     if name == "charlm":
         text = source or D.english_corpus(5000, seed)
         vocab = Vocab.from_text(text)
@@ -142,7 +163,7 @@ def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, devic
     for cell in cells:
         model = task.make_model(cell).to(device)
         cb = None if on_step is None else (lambda s, l, _c=cell: on_step(_c, s, l))
-        res = S.fit(model, task.train, task.val, task.fit, on_step=cb)
+        res = S.fit(model, task.train, task.val, task.fit_for(cell), on_step=cb)
         out[cell] = CellResult(model, res)
         if res.status == "stopped":
             break

@@ -37,6 +37,7 @@ This module takes tensors only: loaders and generators of real data live elsewhe
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -928,6 +929,46 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
 def _restore(params, good) -> None:
     with torch.no_grad():
         torch._foreach_copy_(params, good)
+
+
+# Default recipes for the page, tuned on one CPU thread (bench/bench_tasks.py records what they reach).
+# "model": SeqModel keyword arguments for every cell; "cell_model": extra ones for one cell; "fit": the
+# FitConfig; "cell_fit": FitConfig fields replaced for one cell; see `recipe`. A plain tanh RNN does not
+# learn MNIST-1D at the GRU's learning rate (it stays at chance, 10%), hence its own settings there.
+RECIPES: dict[str, dict] = {
+    "mnist1d": {      # many_to_one, in_features=1, out=10: 40 steps of one value
+        "model": {"hidden": 64},
+        "cell_model": {"lstm": {"forget_bias": 1.0}, "rnn": {"hidden": 128}},
+        "fit": FitConfig(lr=1e-2, steps=1500, batch_size=64, clip=1.0, deadline_s=60.0, eval_every=250,
+                         lr_schedule="cosine"),
+        "cell_fit": {"rnn": {"lr": 1e-3, "steps": 3000, "batch_size": 32}},
+    },
+    "char_lm": {      # many_to_many, one-hot characters, windows of seq_len
+        "model": {"hidden": 128},
+        "cell_model": {"lstm": {"forget_bias": 1.0}},
+        "seq_len": 100,
+        "fit": FitConfig(lr=1e-2, steps=1000, batch_size=32, clip=1.0, deadline_s=120.0, eval_every=250,
+                         lr_schedule="cosine"),
+    },
+    "mnist_rows": {   # many_to_one, in_features=28, out=10: 28 rows of 28 pixels / 255
+        "model": {"hidden": 128},
+        "cell_model": {"lstm": {"forget_bias": 1.0}},
+        "fit": FitConfig(lr=1e-2, steps=1500, batch_size=64, clip=1.0, deadline_s=60.0, eval_every=250,
+                         lr_schedule="cosine"),
+    },
+}
+
+
+def recipe(name: str, cell: str) -> tuple[dict, FitConfig]:
+    """(SeqModel keyword arguments, FitConfig) of a default recipe for one cell. `compare_cells` wants one
+    FitConfig for all cells: use `RECIPES[name]["fit"]` there (the shared settings)."""
+    if name not in RECIPES:
+        raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, not {name!r}")
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {cell!r}")
+    r = RECIPES[name]
+    cfg = dataclasses.replace(r["fit"], **r.get("cell_fit", {}).get(cell, {})).validate()
+    return {**r["model"], **r.get("cell_model", {}).get(cell, {})}, cfg
 
 
 @dataclass

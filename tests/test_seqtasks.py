@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from rnnviz.model import CELLS, build_model
-from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, FitConfig, MemorylessModel, Seq2Seq,
+from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, FitConfig, MemorylessModel, Seq2Seq,
                              SeqModel, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
-                             per_step_outputs, sample_steps, seq2seq_task, sequence_accuracy)
+                             per_step_outputs, recipe, sample_steps, seq2seq_task, sequence_accuracy)
 from rnnviz.trace import _FORWARD
 
 TOL = 1e-5
@@ -61,10 +61,32 @@ def test_shapes_float_and_token_inputs(kind, cell):
 def test_same_seed_same_weights_and_global_rng_untouched():
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
-    a, b = SeqModel("many_to_one", "lstm", in_features=2, seed=4), SeqModel("many_to_one", "lstm", in_features=2, seed=4)
+    a = SeqModel("many_to_one", "lstm", in_features=2, seed=4)
+    b = SeqModel("many_to_one", "lstm", in_features=2, seed=4)
     assert torch.equal(torch.random.get_rng_state(), before)
     assert same(weights(a), weights(b))
     assert not same(weights(a), weights(SeqModel("many_to_one", "lstm", in_features=2, seed=5)))
+
+
+def test_forget_bias_and_recipes():
+    for cell in ("lstm", "gru"):
+        m = SeqModel("many_to_one", cell, in_features=2, hidden=4, out=3, forget_bias=1.0)
+        total = (m.rnn.bias_ih_l0 + m.rnn.bias_hh_l0)[4:8]             # LSTM forget gate / GRU update gate
+        assert torch.equal(total, torch.ones(4)) and m.cfg.forget_bias == 1.0
+    r = SeqModel("many_to_one", "rnn", in_features=2, hidden=4, out=3, forget_bias=1.0)
+    assert r.cfg.forget_bias is None and same(weights(r), weights(SeqModel("many_to_one", "rnn", in_features=2,
+                                                                           hidden=4, out=3)))
+    with pytest.raises(ValueError):
+        SeqModel("many_to_one", "lstm", in_features=2, forget_bias=50.0)
+    assert Seq2Seq("lstm", vocab=5, hidden=4, forget_bias=2.0).encoder.rnn.bias_ih_l0[4:8].eq(2).all()
+    for name in RECIPES:
+        for cell in CELLS:
+            kw, cfg = recipe(name, cell)
+            assert cfg.validate() is cfg and kw["hidden"] >= 1
+            SeqModel("many_to_one", cell, in_features=3, out=10, **kw)
+    assert recipe("mnist1d", "lstm")[0]["forget_bias"] == 1.0 and "forget_bias" not in recipe("mnist1d", "gru")[0]
+    with pytest.raises(ValueError):
+        recipe("imagenet", "gru")
 
 
 def test_pad_id_reads_the_last_real_token():
@@ -78,7 +100,8 @@ def test_pad_id_reads_the_last_real_token():
 
 @pytest.mark.parametrize("bad", [
     dict(kind="one_to_one", in_features=2), dict(cell="transformer", in_features=2), dict(),
-    dict(in_features=2, vocab=4), dict(in_features=0), dict(in_features=2, hidden=0), dict(in_features=2, hidden=10_000),
+    dict(in_features=2, vocab=4), dict(in_features=0), dict(in_features=2, hidden=0),
+    dict(in_features=2, hidden=10_000),
     dict(in_features=2, out=1), dict(vocab=100_000), dict(vocab=2000), dict(in_features=2, nonlinearity="sigmoid"),
     dict(in_features=2, pad_id=0), dict(vocab=4, pad_id=4), dict(in_features=2, seed=-1), dict(in_features=2.0),
 ])
@@ -230,7 +253,8 @@ def test_fit_stop_and_deadline_keep_the_result():
     seen = []
     m_stop = SeqModel("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
     x, y = float_task()
-    r = fit(m_stop, (x, y), float_task(n=40, seed=1), FitConfig(steps=50, batch_size=16, eval_every=10, deadline_s=None),
+    r = fit(m_stop, (x, y), float_task(n=40, seed=1),
+            FitConfig(steps=50, batch_size=16, eval_every=10, deadline_s=None),
             on_step=lambda s, l: seen.append((s, l)) or s < 5)
     assert r.status == "stopped" and r.steps == 5 and [s for s, _ in seen] == [1, 2, 3, 4, 5]
     assert r.val_steps == [5]                                        # validated where it stopped

@@ -1,0 +1,319 @@
+"""Sequence tasks benchmark (CPU, one torch thread): the lab's default recipes on real data, next to
+published figures.
+
+    python bench/bench_tasks.py                       # everything, a few minutes
+    python bench/bench_tasks.py --skip lm rows        # MNIST-1D only
+
+1. MNIST-1D (`mnist1d`: make_dataset(get_dataset_args()), 4000 train / 1000 test, length 40): test
+   accuracy of `RECIPES["mnist1d"]` (many-to-one, last hidden state) for gru / lstm / rnn, seed 0,
+   plus the memoryless model (last input only), next to the package README's table (logistic 32%,
+   MLP 68%, CNN 94%, GRU 91%).
+2. Character LM on --text (90/10 split, windows of 100 characters): validation loss after
+   `RECIPES["char_lm"]`'s budget next to the unigram / add-one bigram baselines (published 3.35 / 2.48
+   nats/char on tinyshakespeare, and computed here on the same split); throughput of `fit` against a
+   bare fused nn.LSTM loop on the same batches (ratio >= 0.9 wanted).
+3. Row-by-row MNIST from --mnist-dir (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; first
+   8000 train, last 2000 test; 28 steps of 28 pixels): test accuracy of `RECIPES["mnist_rows"]`, an
+   LSTM-128.
+
+Prints markdown and writes it, with the date, torch version, CPU and load, to bench/results/tasks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gzip
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from rnnviz.optim import Adam  # noqa: E402
+from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, SeqModel, fit, recipe  # noqa: E402
+
+PUBLISHED_MNIST1D = {"logistic": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91, "human": 0.96}
+PUBLISHED_LM = {"uniform": 4.174, "unigram": 3.347, "bigram (add-one)": 2.482}
+SECTIONS = ("mnist1d", "lm", "rows")
+
+
+def _cpu() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def _recipe_text(name: str) -> str:
+    r = RECIPES[name]
+    f: FitConfig = r["fit"]
+    m = r["model"]
+    per_cell: dict[str, dict] = {}
+    for key in ("cell_model", "cell_fit"):
+        for cell, kw in r.get(key, {}).items():
+            per_cell.setdefault(cell, {}).update(kw)
+    extra = "".join(f"; {cell}: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in kw.items())
+                    for cell, kw in per_cell.items())
+    return (f"hidden {m['hidden']}, batch {f.batch_size}, Adam {f.lr:g} ({f.lr_schedule} schedule), "
+            f"clip {f.clip:g}, {f.steps} steps, {f.deadline_s:g} s deadline{extra}")
+
+
+def _timed_fit(model, train, val, cfg):
+    c0 = time.process_time()
+    r = fit(model, train, val, cfg)
+    return r, time.process_time() - c0
+
+
+# ------------------------------------------------------------------------------------------- MNIST-1D
+
+
+def bench_mnist1d(lines: list[str], cells: list[str]) -> None:
+    from mnist1d.data import get_dataset_args, make_dataset
+    d = make_dataset(get_dataset_args())
+    x = torch.tensor(d["x"], dtype=torch.float32)[..., None]         # (4000, 40, 1)
+    y = torch.tensor(d["y"])
+    xt = torch.tensor(d["x_test"], dtype=torch.float32)[..., None]   # (1000, 40, 1)
+    yt = torch.tensor(d["y_test"])
+    rec = RECIPES["mnist1d"]
+    lines += ["## MNIST-1D, many-to-one (4000 train / 1000 test, 40 steps of 1 value)", "",
+              f"Recipe `RECIPES['mnist1d']`: {_recipe_text('mnist1d')}; the class is read from the last hidden "
+              "state; model seed 0, batch-order seed 0. Test accuracy on the 1000 test sequences after the last "
+              "step (they are the validation set; nothing is selected on them). Published: the mnist1d README.",
+              "", "| model | steps | train seconds (wall) | train CPU seconds | test accuracy | published |",
+              "|---|---|---|---|---|---|"]
+    for cell in cells:
+        kw, cfg = recipe("mnist1d", cell)
+        runs = [("", kw, cfg)]
+        if cfg != rec["fit"] or kw != rec["model"]:          # also the shared settings, as compare_cells uses them
+            runs.append((", shared GRU settings", rec["model"], rec["fit"]))
+        for note, kw, cfg in runs:
+            m = SeqModel("many_to_one", cell, in_features=1, out=10, seed=0, **kw)
+            r, cpu = _timed_fit(m, (x, y), (xt, yt), cfg)
+            pub = f"{PUBLISHED_MNIST1D['GRU']:.0%}" if cell == "gru" else "—"
+            row = (f"| {cell.upper()}-{kw['hidden']} (this app{note}) | {r.steps} ({r.status}) | {r.seconds:.1f} | "
+                   f"{cpu:.1f} | **{r.val_accuracy:.1%}** | {pub} |")
+            print(row, flush=True)
+            lines.append(row)
+    m = MemorylessModel("many_to_one", in_features=1, out=10, seed=0, hidden=rec["model"]["hidden"])
+    r, cpu = _timed_fit(m, (x, y), (xt, yt), rec["fit"])
+    row = (f"| memoryless (MLP on x_40 only, this app) | {r.steps} ({r.status}) | {r.seconds:.1f} | {cpu:.1f} | "
+           f"{r.val_accuracy:.1%} | — |")
+    print(row, flush=True)
+    lines.append(row)
+    for name in ("logistic", "MLP", "CNN", "human"):
+        lines.append(f"| {name} (published; MLP / logistic see all 40 values at once) | | | | | "
+                     f"{PUBLISHED_MNIST1D[name]:.0%} |")
+    lines.append("")
+
+
+# --------------------------------------------------------------------------------- character LM
+
+
+def _ngram_losses(train_ids: np.ndarray, val_ids: np.ndarray, V: int) -> tuple[float, float]:
+    """Validation nats/char of the add-one unigram and add-one bigram models fitted on train."""
+    uni = np.bincount(train_ids, minlength=V) + 1.0
+    uni_loss = float(-np.log(uni[val_ids] / uni.sum()).mean())
+    big = np.ones((V, V))
+    np.add.at(big, (train_ids[:-1], train_ids[1:]), 1.0)
+    big /= big.sum(1, keepdims=True)
+    return uni_loss, float(-np.log(big[val_ids[:-1], val_ids[1:]]).mean())
+
+
+def _windows(ids: torch.Tensor, L: int) -> tuple[torch.Tensor, torch.Tensor]:
+    n = (ids.numel() - 1) // L
+    return ids[:n * L].view(n, L), ids[1:n * L + 1].view(n, L)
+
+
+class BareLSTM(nn.Module):
+    """The bare reference: one-hot embedding -> fused nn.LSTM -> Linear, nothing else."""
+
+    def __init__(self, V: int, H: int):
+        super().__init__()
+        self.embed = nn.Embedding(V, V)
+        with torch.no_grad():
+            self.embed.weight.copy_(torch.eye(V))
+        self.embed.weight.requires_grad_(False)
+        self.rnn = nn.LSTM(V, H, batch_first=True)
+        self.head = nn.Linear(H, V)
+
+    def forward(self, x):
+        return self.head(self.rnn(self.embed(x))[0])
+
+
+def _bare_loop(x, y, V, H, B, steps, seed, lr) -> float:
+    """Seconds for `steps` Adam steps of a bare fused-LSTM loop on fit's batches (same shuffle)."""
+    torch.manual_seed(0)
+    m = BareLSTM(V, H)
+    opt = Adam([p for p in m.parameters() if p.requires_grad], lr=lr)
+    perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))
+    t0 = time.perf_counter()
+    for k in range(steps):
+        idx = perm[k * B:(k + 1) * B]
+        logits = m(x[idx])
+        loss = F.cross_entropy(logits.reshape(-1, V), y[idx].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t0
+
+
+def bench_lm(lines: list[str], text_path: str, tp_steps: int, rounds: int) -> None:
+    text = Path(text_path).read_text(encoding="utf-8")
+    chars = sorted(set(text))
+    V = len(chars)
+    lut = {c: i for i, c in enumerate(chars)}
+    ids = torch.tensor([lut[c] for c in text], dtype=torch.long)
+    n_train = int(0.9 * len(ids))
+    tr_ids, va_ids = ids[:n_train], ids[n_train:]
+    uni, big = _ngram_losses(tr_ids.numpy(), va_ids.numpy(), V)
+    rec = RECIPES["char_lm"]
+    L = rec["seq_len"]
+    train, val = _windows(tr_ids, L), _windows(va_ids, L)
+    kw, cfg0 = recipe("char_lm", "lstm")
+    m = SeqModel("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
+    r, cpu = _timed_fit(m, train, val, cfg0)
+    H, B = rec["model"]["hidden"], rec["fit"].batch_size
+    lines += [f"## Character language model: {Path(text_path).name}", "",
+              f"{len(text):,} characters, {V} distinct; 90/10 split ({n_train:,} / {len(ids) - n_train:,}); "
+              f"non-overlapping windows of {L} characters ({train[0].shape[0]:,} train, {val[0].shape[0]:,} "
+              f"validation), each starting from a zero state. Recipe `RECIPES['char_lm']`: LSTM, one-hot input, "
+              f"{_recipe_text('char_lm')}. Validation loss in nats/char over every validation window.",
+              "", "| model | steps | train seconds (wall) | train CPU seconds | validation loss | published |",
+              "|---|---|---|---|---|---|",
+              f"| uniform over {V} | | | | {math.log(V):.3f} | {PUBLISHED_LM['uniform']:.3f} |",
+              f"| unigram (add-one, computed here) | | | | {uni:.3f} | {PUBLISHED_LM['unigram']:.3f} |",
+              f"| bigram (add-one, computed here) | | | | {big:.3f} | {PUBLISHED_LM['bigram (add-one)']:.3f} |",
+              f"| LSTM-{H} (this app) | {r.steps} ({r.status}) | {r.seconds:.1f} | {cpu:.1f} | **{r.val_loss:.3f}** "
+              "| nanoGPT small CPU config ≈ 1.88, 6-layer transformer 1.47 |",
+              "", "Validation loss during training: " + ", ".join(
+                  f"step {s}: {v:.3f}" for s, v in zip(r.val_steps, r.val_losses)), ""]
+    print("\n".join(lines[-9:]), flush=True)
+
+    # throughput: fit() against the bare loop, same model size, same batches, alternated, best of `rounds`
+    x, y = train
+    cfg = FitConfig(lr=rec["fit"].lr, steps=tp_steps, batch_size=B, clip=rec["fit"].clip, seed=0, deadline_s=None,
+                    eval_every=10**4)
+    fit_s, bare_s = [], []
+    for _ in range(rounds):
+        bare_s.append(_bare_loop(x, y, V, H, B, tp_steps, 0, rec["fit"].lr))
+        mm = SeqModel("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
+        t0 = time.perf_counter()
+        fit(mm, train, None, cfg)
+        fit_s.append(time.perf_counter() - t0)
+    chars_step = B * L
+    f_tp, b_tp = tp_steps * chars_step / min(fit_s), tp_steps * chars_step / min(bare_s)
+    lines += ["### Throughput: `fit` vs a bare fused nn.LSTM loop", "",
+              f"LSTM-{H}, batch {B} × {L} characters, the same {tp_steps} batches (fit's seeded shuffle) in both; "
+              "the bare loop is embedding -> nn.LSTM -> Linear, cross-entropy, backward, Adam (rnnviz.optim) and "
+              "nothing else; `fit` adds clipping, the NaN guard, per-step loss/accuracy and its callbacks. "
+              f"Alternated, best of {rounds} runs each (per-round ratios: "
+              + ", ".join(f"{b / f:.2f}" for b, f in zip(bare_s, fit_s)) + ").", "",
+              "| loop | seconds (best) | characters / s | ratio |", "|---|---|---|---|",
+              f"| bare fused nn.LSTM | {min(bare_s):.2f} | {b_tp:,.0f} | 1.00 |",
+              f"| rnnviz.seqtasks.fit | {min(fit_s):.2f} | {f_tp:,.0f} | **{f_tp / b_tp:.2f}** |", ""]
+    print("\n".join(lines[-4:]), flush=True)
+
+
+# ------------------------------------------------------------------------------ row-by-row MNIST
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file (optionally gzipped): magic 0x0000 | dtype 0x08 (ubyte) | ndim, then big-endian int32 dims."""
+    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    if len(raw) < 4 or raw[0] or raw[1] or raw[2] != 0x08:
+        raise ValueError(f"{path.name} is not an unsigned-byte IDX file")
+    nd = raw[3]
+    dims = np.frombuffer(raw, ">i4", nd, 4).astype(int)
+    data = np.frombuffer(raw, np.uint8, offset=4 + 4 * nd)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path.name}: {data.size} values for dimensions {tuple(dims)}")
+    return data.reshape(dims)
+
+
+def bench_rows(lines: list[str], folder: str) -> None:
+    folder = Path(folder)
+    imgs = read_idx(folder / "t10k-images-idx3-ubyte.gz")
+    labels = read_idx(folder / "t10k-labels-idx1-ubyte.gz")
+    x = torch.tensor(imgs, dtype=torch.float32) / 255.0                # (10000, 28, 28): 28 steps of 28 pixels
+    y = torch.tensor(labels, dtype=torch.long)
+    train, test = (x[:8000], y[:8000]), (x[8000:], y[8000:])
+    rec = RECIPES["mnist_rows"]
+    kw, cfg = recipe("mnist_rows", "lstm")
+    m = SeqModel("many_to_one", "lstm", in_features=28, out=10, seed=0, **kw)
+    r, cpu = _timed_fit(m, train, test, cfg)
+    lines += ["## MNIST read row by row (28 steps of 28 pixels), many-to-one", "",
+              f"`{folder}/t10k-*-ubyte.gz` (the 10,000 MNIST test images), read as IDX with numpy + gzip; first 8000 "
+              f"for training, last 2000 for testing; pixels / 255. Recipe `RECIPES['mnist_rows']`: LSTM, "
+              f"{_recipe_text('mnist_rows')}.", "",
+              "| model | steps | train seconds (wall) | train CPU seconds | test accuracy | published |",
+              "|---|---|---|---|---|---|",
+              f"| LSTM-{rec['model']['hidden']} (this app, 8k training images) | {r.steps} ({r.status}) | "
+              f"{r.seconds:.1f} | {cpu:.1f} | **{r.val_accuracy:.1%}** | about 97–99% (128-unit LSTM, 60k training "
+              "images) |", "", "Test accuracy during training: " + ", ".join(
+                  f"step {s}: {a:.1%}" for s, a in zip(r.val_steps, r.val_accuracies)), ""]
+    print("\n".join(lines[-4:]), flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--text", default=str(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"),
+                    help="UTF-8 text file for the character LM (default ../shared/data/tinyshakespeare.txt)")
+    ap.add_argument("--mnist-dir", default=str(ROOT.parent / "shared" / "data"),
+                    help="folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz")
+    ap.add_argument("--cells", nargs="+", default=["gru", "lstm", "rnn"], choices=["gru", "lstm", "rnn"],
+                    help="cells for the MNIST-1D table (default: gru lstm rnn)")
+    ap.add_argument("--throughput-steps", type=int, default=60,
+                    help="steps per timed run in the fit-vs-bare-loop comparison (default 60)")
+    ap.add_argument("--throughput-rounds", type=int, default=3,
+                    help="alternated bare / fit rounds; the best time of each counts (default 3)")
+    ap.add_argument("--skip", nargs="*", default=[], choices=SECTIONS, help="sections to leave out")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "tasks.md"),
+                    help="markdown file to write (default bench/results/tasks.md)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    load0, t_all = _load(), time.perf_counter()
+    lines: list[str] = []
+    if "mnist1d" not in args.skip:
+        bench_mnist1d(lines, args.cells)
+    if "lm" not in args.skip:
+        bench_lm(lines, args.text, args.throughput_steps, args.throughput_rounds)
+    if "rows" not in args.skip:
+        bench_rows(lines, args.mnist_dir)
+    total, load1 = time.perf_counter() - t_all, _load()
+    busy = " -- BUSY for this machine's CPUs: wall times are inflated by other processes (CPU seconds are not)" \
+        if max(load0, load1) > 0.75 * (os.cpu_count() or 1) else ""
+    head = ["# rnnviz sequence tasks benchmark", "",
+            f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
+            f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
+            f"- CPU: {_cpu()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
+            f"- command: `{' '.join(['python bench/bench_tasks.py', *sys.argv[1:]])}`",
+            f"- total benchmark time {total:.0f} s (data generation and loading included)",
+            f"- machine load average (1 min) at start {load0:.2f}, at end {load1:.2f}{busy}", ""]
+    text = "\n".join(head + lines) + "\n"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
