@@ -212,6 +212,13 @@ def inspect_ui(run) -> None:
     st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, signal=signal, image=image,
                                       targets=targets), key="lab.inspect_fig", width="stretch")
     if run["name"] == "charlm":
+        top = np.argsort(-out.probs, axis=1)[:, :3]                # top-3 next characters after each step
+        st.dataframe(pd.DataFrame({
+            "t": np.arange(1, T + 1), t("hello.col.input", lang): labels,
+            t("hello.col.target", lang): [show_char(task.classes[int(v)]) for v in y[:T]],
+            t("hello.col.top", lang): [" · ".join(f"{show_char(task.classes[int(j)])} {out.probs[k, j]:.0%}" for j in top[k])
+                                       for k in range(T)],
+        }), hide_index=True, height=240, key="lab.topk")
         generate_ui(task, model)
 
 
@@ -226,6 +233,11 @@ def generate_ui(task, model) -> None:
     temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, 0.8, 0.1, key="lab.temp")
     g = S.sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)
     st.code(start + vocab.decode(g.ids), language=None, wrap_lines=True)
+    k = min(len(g.ids), 60)                                        # the first steps of the generation, one by one
+    fed = [start] + list(vocab.decode(g.ids[:k - 1]))             # what the model read at each step
+    st.plotly_chart(FL.inspect_figure([show_char(c) for c in fed], g.hidden[:k], g.probs[:k], list(vocab.chars), lang,
+                                      targets=g.ids[:k]), key="lab.gen_fig", width="stretch")
+    st.caption(t("lab.generate.steps", lang))
 
 
 st.title(t("lab.title", lang))

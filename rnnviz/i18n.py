@@ -544,6 +544,10 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.generate": {"en": "One-to-many: generate from one start symbol", "ko": "일대다: 시작 기호 하나에서 생성"},
     "lab.generate.howto": {"en": "The trained model gets one character and writes the rest, one sampled character per step.",
                            "ko": "학습된 모델이 글자 하나를 받고, 시점마다 한 글자씩 샘플링해 나머지를 씁니다."},
+    "lab.generate.steps": {"en": "Each column is one generation step: the character fed in, the hidden state, and the "
+                                 "distribution the next character was drawn from (circles: the character drawn).",
+                           "ko": "각 열이 생성의 한 시점입니다: 입력된 글자, 은닉 상태, 그리고 다음 글자를 뽑은 분포입니다 "
+                                 "(동그라미: 뽑힌 글자)."},
     "err.data.offline": {"en": "no connection: download MNIST on a machine that is online, or upload the files.",
                          "ko": "연결이 없습니다. 온라인 컴퓨터에서 MNIST를 내려받거나 파일을 올리세요."},
     "err.data.encoding": {"en": "the file is not UTF-8 text.", "ko": "파일이 UTF-8 텍스트가 아닙니다."},

@@ -81,7 +81,7 @@ def _page(**query) -> AppTest:
     return at.run()
 
 
-@pytest.mark.parametrize("task, charts", [("memory", 2), ("seq2seq", 1), ("timeseries", 3), ("charlm", 2)])
+@pytest.mark.parametrize("task, charts", [("memory", 2), ("seq2seq", 1), ("timeseries", 3), ("charlm", 3)])
 def test_page_trains_three_cells_and_inspects_an_example(task, charts):
     at = _page(task=task, steps="100")
     assert not at.exception
@@ -96,6 +96,8 @@ def test_page_trains_three_cells_and_inspects_an_example(task, charts):
     assert at.query_params["task"] == task
     if task == "charlm":
         assert len(at.code[0].value) == 121                      # start symbol + 120 generated characters
+        top = [d for d in at.dataframe if "top predictions" in d.value.columns][0].value
+        assert len(top) == 64 and top["top predictions"].str.count("%").eq(3).all()   # top-3 at every step
 
 
 def test_page_without_uploaded_data_says_what_to_do():
