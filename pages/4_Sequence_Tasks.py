@@ -19,10 +19,12 @@ STEPS = [100, 300, 600, 1000, 1500, 2000, 3000]
 
 
 def _data_error(e: ValueError) -> str:
-    code = getattr(e, "code", None)
-    key = f"err.data.{code}"
+    """A data error in the user's language; the library's English message carries the specifics."""
     from rnnviz.i18n import TEXT
-    return t(key, lang, **getattr(e, "params", {})) if code and key in TEXT else str(e)
+    key = f"err.data.{getattr(e, 'code', '')}"
+    if lang == "en" or key not in TEXT:
+        return str(e)
+    return f"{t(key, lang)} ({e})"
 
 
 @st.cache_data(show_spinner=False, max_entries=1)
