@@ -29,6 +29,7 @@ from safetensors.torch import save as _st_save
 
 from .model import CharRNN, ModelConfig, build_model
 from .text import Vocab
+from .checks import is_int as _is_int
 
 FORMAT_VERSION = "1"
 MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024   # refuse larger files (the biggest allowed model is far smaller)
@@ -196,9 +197,6 @@ def _parse_header(data: bytes) -> tuple[dict, dict]:
         raise CheckpointError(f"corrupt safetensors file: {body - pos} unexpected bytes after the tensor data")
     return header, metadata
 
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _parse_json(metadata: dict, key: str, kind: type, what: str):

@@ -28,6 +28,7 @@ import torch
 from .model import CELLS, CharRNN, build_model
 from .trace import GATES, _FORWARD, backward_through_time
 from .train import TrainConfig, train
+from .checks import is_int as _is_int, is_num as _is_num
 
 MAX_HIDDEN = 256
 MIN_T, MAX_T = 2, 400
@@ -39,12 +40,6 @@ INITS = ("default", "orthogonal")
 LOSS_ON = ("last", "all")
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 @dataclass(frozen=True)

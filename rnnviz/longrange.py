@@ -39,6 +39,7 @@ import torch.nn.functional as F
 
 from .model import CELLS, MAX_HIDDEN
 from .optim import Adam, clip_grad_norm
+from .checks import check_int as _check_int, is_num as _is_num
 
 TASKS = ("adding", "copy")
 MAX_T = 1000                  # dependency length
@@ -62,15 +63,6 @@ _EVAL_SEED_OFFSET = 2 ** 33   # evaluation batch: seed + this
 # --------------------------------------------------------------------------------------- the tasks
 
 
-def _check_int(name: str, value, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, not {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, not {value}")
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _generator(seed, generator: torch.Generator | None) -> torch.Generator:

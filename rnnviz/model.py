@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
+from .checks import check_int as _check_int
 
 CELLS = ("rnn", "lstm", "gru")
 MAX_HIDDEN = 512        # bounded: one session must not exhaust a shared server
@@ -37,12 +38,6 @@ class ModelConfig:
         _check_int("seed", self.seed, 0, 2**31 - 1)
         return self
 
-
-def _check_int(name: str, value, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, not {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, not {value}")
 
 
 class CharRNN(nn.Module):

@@ -51,6 +51,7 @@ import torch.nn.functional as F
 from .model import CELLS, MAX_EMBED, MAX_HIDDEN
 from .optim import Adam, clip_grad_norm
 from .trace import _FORWARD, GATES, backward_through_time
+from .checks import check_int as _check_int, check_num as _check_num, is_num as _is_num
 
 KINDS = ("many_to_one", "many_to_many", "regression")
 PAD, BOS, EOS = 0, 1, 2            # Seq2Seq special ids; symbols are N_SPECIAL .. vocab - 1
@@ -73,21 +74,7 @@ TEMPERATURE_RANGE = (0.05, 5.0)
 LR_SCHEDULES = ("constant", "cosine")
 
 
-def _check_int(name: str, value, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, not {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, not {value}")
 
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _check_num(name: str, value, lo: float, hi: float, lo_open: bool = True) -> None:
-    if not _is_num(value) or not math.isfinite(value) or not (lo < value if lo_open else lo <= value) \
-            or not value <= hi:
-        raise ValueError(f"{name} must be in {'(' if lo_open else '['}{lo:g}, {hi:g}], not {value!r}")
 
 
 # ------------------------------------------------------------------------------------------ models

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .optim import SGD, Adam, clip_grad_norm
+from .checks import is_int as _is_int, is_num as _is_num
 
 MAX_STEPS = 20_000
 MAX_LR = 10.0
@@ -51,12 +52,6 @@ class TrainConfig:
         return self
 
 
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 @dataclass
