@@ -125,6 +125,29 @@ def init_state(values: dict) -> None:
             st.session_state[k] = v
 
 
+def lazy_tabs(key: str, ids: tuple[str, ...], lang: str, default: str | None = None) -> tuple[str, dict]:
+    """Tabs that run only the open tab's content, with the open tab in the URL as ?tab=<id>.
+
+    A tab switch reruns the script (st.tabs with on_change="rerun"); in exchange a rerun (a preset, a text)
+    builds and draws one tab, not all of them. The URL holds the tab's id, not its translated label, so a
+    link opens the same tab in either language. Labels come from the translation table as f"{key}.{id}".
+    Returns (the open tab's id, {id: tab container})."""
+    default = default or ids[0]
+    id_key = f"{key}_id"
+    init_state({id_key: qp_choice("tab", default, ids)})
+    shown = st.session_state.get(key)       # the label the user clicked, in whichever language it was drawn
+    for i in ids:
+        if shown in {t(f"{key}.{i}", code) for code in LANGS}:
+            st.session_state[id_key] = i
+    labels = {i: t(f"{key}.{i}", lang) for i in ids}
+    st.session_state[key] = labels[st.session_state[id_key]]
+    containers = st.tabs(list(labels.values()), key=key, on_change="rerun")
+    active = st.session_state[id_key]
+    if active != default or "tab" in st.query_params:
+        set_query_params({"tab": active})
+    return active, dict(zip(ids, containers))
+
+
 def set_query_params(values: dict) -> None:
     """Write the page's key settings into the URL (only what changed, to avoid needless reruns)."""
     for k, v in values.items():

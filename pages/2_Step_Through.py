@@ -198,14 +198,9 @@ ui.set_query_params({"src": source.name, "text": text})
 m = view.model
 st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,
              params=f"{A.parameter_table(m)[-1]['count']:,}"))
-tabs = st.tabs([t(f"step.tab.{k}", lang) for k in ("equations", "states", "unrolled", "units", "compare")])
-with tabs[0]:
-    cursor_and_equations_ui(view)
-with tabs[1]:
-    states_tab(view)
-with tabs[2]:
-    unrolled_tab(view)
-with tabs[3]:
-    units_tab(view)
-with tabs[4]:
-    compare_tab(source)
+# Only the open tab runs and draws: choosing a preset or typing a text redraws one tab, not five.
+TABS = {"equations": lambda: cursor_and_equations_ui(view), "states": lambda: states_tab(view),
+        "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source)}
+active, tabs = ui.lazy_tabs("step.tab", tuple(TABS), lang)
+with tabs[active]:
+    TABS[active]()

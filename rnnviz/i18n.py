@@ -231,10 +231,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "PyTorch's RNN has two biases, b_ih + b_hh; here b is their sum.",
         "ko": "PyTorch의 RNN에는 편향이 두 개(b_ih + b_hh) 있습니다. 여기서 b는 둘의 합입니다."},
     "step.states.howto": {
-        "en": "Press ▶ Play or drag the slider under the figure: the cursor and the bars move in your browser, "
-              "with no round trip to the server. Rows are units, columns are time steps.",
-        "ko": "▶ 재생을 누르거나 그림 아래 슬라이더를 끌어 보세요. 커서와 막대가 서버를 거치지 않고 브라우저에서 바로 "
-              "움직입니다. 행은 유닛, 열은 시점입니다."},
+        "en": "Press ▶ Play or drag the slider under the figure: the cursor and the caption move in your browser, "
+              "with no round trip to the server. Rows are units, columns are time steps; the numbers at one step "
+              "are in the Equations tab.",
+        "ko": "▶ 재생을 누르거나 그림 아래 슬라이더를 끌어 보세요. 커서와 설명이 서버를 거치지 않고 브라우저에서 바로 "
+              "움직입니다. 행은 유닛, 열은 시점입니다. 한 시점의 숫자는 수식 탭에 있습니다."},
     "step.sat.title": {"en": "Gate saturation", "ko": "게이트 포화"},
     "step.sat.howto": {
         "en": "Each point is one unit of one gate: how often it is nearly closed (< 0.1, right of the plot) and "

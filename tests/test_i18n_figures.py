@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 import re
 import string
 from pathlib import Path
@@ -81,38 +82,39 @@ def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     chars = list(vocab.decode(x))
     T = tr.T
     fig = F.timeline_figure(tr, chars, list(vocab.chars), "en", start=2, panels=("states", "bars", "probs", "grad"))
-    # one cursor rectangle per step, only the current one opaque; it spares the bars panel
-    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(t - 0.5, t + 0.5) for t in range(1, T + 1)]
-    assert [s.opacity for s in fig.layout.shapes] == [1.0 if t == 2 else 0.0 for t in range(1, T + 1)]
-    assert all(s.yref == "paper" and s.y0 > 0.05 for s in fig.layout.shapes)
+    # the cursor: one layout image over step 2, from above the bars panel to the top; no shapes
+    (cur,) = fig.layout.images
+    assert (cur.x, cur.sizex, cur.xref, cur.xanchor, cur.sizing) == (1.5, 1.0, "x", "left", "stretch")
+    assert cur.yref == "paper" and cur.y == 1.0 and 0.05 < 1 - cur.sizey < 0.5 and not fig.layout.shapes
+    svg = base64.b64decode(cur.source.split(",", 1)[1]).decode()
+    assert "<rect" in svg and F.STYLE["cursor"] in svg and "non-scaling-stroke" in svg
     assert len(fig.frames) == T and [f.name for f in fig.frames] == [str(t) for t in range(1, T + 1)]
     for t, frame in enumerate(fig.frames, start=1):                           # play: the frames
-        assert [s.opacity for s in frame.layout.shapes] == [1.0 if k == t else 0.0 for k in range(1, T + 1)]
+        assert [im.x for im in frame.layout.images] == [t - 0.5]
         assert frame.layout.title.text.startswith(f"t = {t}: read <b>{chars[t - 1]}</b>")
         assert frame.layout.sliders[0].active == t - 1
         np.testing.assert_array_equal(frame.data[0].y, tr.hidden[t - 1].astype(np.float32))    # h_t bars
         np.testing.assert_array_equal(frame.data[1].y, tr.cell[t - 1].astype(np.float32))      # c_t bars
     assert fig.layout.sliders[0].active == 1
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
-    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):            # scrubbing: opacities, caption, bars
+    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):            # scrubbing: cursor, caption, bars
         assert step.method == "update"
         bars, lay, traces = step.args
         np.testing.assert_array_equal(bars["y"][0], tr.hidden[t - 1].astype(np.float32))
-        assert {k: v for k, v in lay.items() if k.startswith("shapes")} == \
-            {f"shapes[{k}].opacity": (1.0 if k == t - 1 else 0.0) for k in range(T)}
+        assert set(lay) == {"images[0].x", "title.text"} and lay["images[0].x"] == t - 0.5
         assert lay["title.text"] == fig.frames[t - 1].layout.title.text
         assert list(traces) == [i for i, d in enumerate(fig.data) if d.type == "bar"]
     no_bars = F.timeline_figure(tr, chars, list(vocab.chars), "en", panels=("states",))
     assert no_bars.layout.sliders[0].steps[0].method == "relayout"
 
 
-def test_long_timelines_move_one_cursor_shape():
+def test_long_timelines_move_the_same_one_cursor():
     vocab, x, tr = _trained("rnn", "abcdefghij" * 12)
     fig = F.timeline_figure(tr, list(vocab.decode(x)), list(vocab.chars), "en", start=3)
-    assert tr.T > F.MAX_CURSOR_SHAPES and len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 2.5
-    lay = fig.layout.sliders[0].steps[9].args[0]
-    assert (lay["shapes[0].x0"], lay["shapes[0].x1"]) == (9.5, 10.5)
-    assert fig.frames[9].layout.shapes[0].x0 == 9.5
+    assert tr.T > 100 and len(fig.layout.images) == 1 and fig.layout.images[0].x == 2.5
+    (lay,) = fig.layout.sliders[0].steps[9].args
+    assert lay == {"images[0].x": 9.5, "title.text": fig.frames[9].layout.title.text}
+    assert fig.frames[9].layout.images[0].x == 9.5
 
 
 def test_step_caption_says_right_or_wrong():

@@ -91,7 +91,7 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert fig["layout"]["xaxis"]["ticktext"] == ["h", "e", "l", "l"]
     grad = [d for d in fig["data"] if d.get("mode") == "lines+markers"]
     np.testing.assert_allclose(_array(grad[0]["y"]), tr.grad_hidden, rtol=1e-6)
-    assert len(fig["frames"]) == 4 and [s["opacity"] for s in fig["frames"][2]["layout"]["shapes"]] == [0, 0, 1, 0]
+    assert len(fig["frames"]) == 4 and [im["x"] for im in fig["frames"][2]["layout"]["images"]] == [2.5]
     loss = _chart(at, "hello.loss_fig")
     assert len(_array(loss["data"][0]["y"])) == run.result.steps
     assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)

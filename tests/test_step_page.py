@@ -106,10 +106,9 @@ def test_default_is_the_brackets_preset_with_lstm_equations(brackets_view):
     assert "Train a model in the Hello playground" in _text(at)
     assert at.text_area(key="step.text.brackets_lstm").value == SAMPLE_TEXTS["brackets_lstm"]
     assert "LSTM · 64 units · vocabulary of 33 characters · 27,489 parameters" in _text(at)
-    info = at.info[0].value
-    assert "unit **44**" in info and "bracket depth" in info and "cell state c" in info
     assert [t.label for t in at.tabs] == ["Equations", "Gates and states", "Unrolled", "Unit explorer",
                                           "Two sequences"]
+    assert not at.get("plotly_chart")[1:] and not at.get("html")     # only the open tab (Equations) ran
     assert dict(at.query_params) == {"src": "brackets_lstm", "t": "1", "text": at.session_state["step.text.brackets_lstm"]}
     assert _step(at) == 1
 
@@ -187,13 +186,15 @@ def test_model_from_the_hello_playground_is_offered_and_chosen(monkeypatch):
 
 
 def test_next_previous_and_slider_move_the_step_without_reloading(monkeypatch, brackets_view):
-    at = _app()
+    at = _app(tab="states")
     loads = []
     real = stepthrough.source_from_preset
     monkeypatch.setattr(stepthrough, "source_from_preset", lambda name: loads.append(name) or real(name))
     trains = []
     monkeypatch.setattr(playground, "run_playground", lambda *a, **k: trains.append(1))
     timeline = _chart(at, "step.timeline_fig")
+    at.session_state["step.tab"] = "Equations"                # the user clicks the Equations tab
+    at.run()
     first = _latex(at)[0]
 
     at.button(key="step.next").click().run()
@@ -222,8 +223,11 @@ def test_next_previous_and_slider_move_the_step_without_reloading(monkeypatch, b
     assert "equations at step t = 27 (input **\"**)" in _text(at)
     assert not at.exception
     assert not loads and not trains                          # the preset stays loaded in the session
+    at.session_state["step.tab"] = "Gates and states"
+    at.run()
     assert _chart(at, "step.timeline_fig") == timeline       # the in-browser timeline does not follow the server step
     at.radio(key="step.src").set_value("korean_gru").run()   # (the spy works: a new preset is loaded once)
+    assert at.query_params["tab"] == "states" and _chart(at, "step.timeline_fig")    # the open tab stays open
     at.radio(key="step.src").set_value("brackets_lstm").run()
     at.radio(key="step.src").set_value("korean_gru").run()
     assert not at.exception and loads == ["korean_gru"] and not trains
@@ -272,11 +276,15 @@ def test_shorter_text_clamps_the_step():
     at.text_area(key="step.text.brackets_lstm").set_value("(a [b])").run()   # T = 6
     assert not at.exception
     assert _step(at) == 6 and at.query_params["t"] == "6"
+    at.session_state["step.tab"] = "Gates and states"
+    at.run()
     assert len(_chart(at, "step.timeline_fig")["frames"]) == 6
 
 
 def test_unit_explorer_colours_the_chosen_unit(brackets_view):
-    at = _app()
+    at = _app(tab="units")
+    info = at.info[0].value
+    assert "unit **44**" in info and "bracket depth" in info and "cell state c" in info
     tr = brackets_view.trace
     assert at.selectbox(key="step.unit").value == 44 and at.radio(key="step.state").value == "c"   # the note
     html = at.get("html")[0].proto.body
@@ -293,14 +301,14 @@ def test_unit_explorer_colours_the_chosen_unit(brackets_view):
 
 
 def test_unit_explorer_on_a_gru_has_no_cell_state(korean_view):
-    at = _app(src="korean_gru")
+    at = _app(src="korean_gru", tab="units")
     assert at.radio(key="step.state").options == ["hidden state h"]
     html = at.get("html")[0].proto.body
     np.testing.assert_allclose(_html_titles(html), _r3(korean_view.trace.hidden[:, 0]), atol=1e-9)
 
 
 def test_pattern_search_ranks_units(brackets_view):
-    at = _app()
+    at = _app(tab="units")
     tr = brackets_view.trace
     lo, hi = at.select_slider(key="step.span").value
     assert (lo, hi) == brackets_view.default_span
@@ -324,7 +332,7 @@ def test_pattern_search_ranks_units(brackets_view):
 
 
 def test_two_sequences_chart_shows_the_state_difference():
-    at = _app(src="korean_gru")
+    at = _app(src="korean_gru", tab="compare")
     src = source_from_preset("korean_gru")
     a, b = at.text_input(key="step.a.korean_gru").value, at.text_input(key="step.b.korean_gru").value
     assert (a, b) == ("오늘 주가가 어때?", "어제 주가가 어때?")
@@ -348,11 +356,12 @@ def test_two_sequences_chart_shows_the_state_difference():
     assert any("never seen" in e.value and "ehlo" in e.value for e in at.error)
     with pytest.raises(AssertionError):
         _chart(at, "step.diff_fig")
-    assert len(_latex(at)) == 6                                # the rest of the page is still there
+    assert at.text_input(key="step.a.korean_gru").value == a   # the rest of the page is still there
+    assert "GRU · 32 units" in _text(at)
 
 
 def test_two_sequences_default_pair_on_the_brackets_preset():
-    at = _app()
+    at = _app(tab="compare")
     assert at.text_input(key="step.a.brackets_lstm").value == "hello"
     assert at.text_input(key="step.b.brackets_lstm").value == "ohell"
     bars = [x for x in _chart(at, "step.diff_fig")["data"] if x["type"] == "bar"]
@@ -360,7 +369,7 @@ def test_two_sequences_default_pair_on_the_brackets_preset():
 
 
 def test_gates_and_states_tab_carries_the_trace(brackets_view):
-    at = _app()
+    at = _app(tab="states")
     tr = brackets_view.trace
     fig = _chart(at, "step.timeline_fig")
     z = [_array(d["z"]) for d in fig["data"] if d["type"] == "heatmap"]
@@ -372,6 +381,7 @@ def test_gates_and_states_tab_carries_the_trace(brackets_view):
     assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
     sat = _table(at, "share < 0.1")
     assert list(sat["gate"]) == ["input gate i", "forget gate f", "output gate o"]
+    at = _app(tab="unrolled")
     params = _table(at, "parameters")
     assert params["parameters"].iloc[-1] == "27,489"
 
@@ -383,11 +393,13 @@ def test_korean_ui():
     assert [b.label for b in at.button] == ["◀ 이전", "다음 ▶"]
     assert [t.label for t in at.tabs] == ["수식", "게이트와 상태", "펼친 모습", "유닛 탐색", "두 문장 비교"]
     assert at.radio(key="step.src").options == ["괄호·따옴표 LSTM (프리셋)", "한국어 문장 GRU (프리셋)"]
-    assert "유닛 **44**" in at.info[0].value and "괄호 깊이" in at.info[0].value
     assert "시점 t = 1 (입력 **s**)" in _text(at)
     assert at.select_slider(key="step.t").label == "시점"
-    assert _chart(at, "step.timeline_fig")["layout"]["annotations"][0]["text"] == "은닉 상태 h"
     assert at.query_params["lang"] == "ko"
+    at = _app(lang="ko", tab="units")
+    assert "유닛 **44**" in at.info[0].value and "괄호 깊이" in at.info[0].value
+    at = _app(lang="ko", tab="states")
+    assert _chart(at, "step.timeline_fig")["layout"]["annotations"][0]["text"] == "은닉 상태 h"
 
 
 @pytest.mark.parametrize("query, step, src", [
@@ -412,7 +424,7 @@ def test_query_parameters_reproduce_the_view():
 
 
 def test_text_from_the_url_is_cut_to_the_limit():
-    at = _app(src="brackets_lstm", text="(a) " * 200)
+    at = _app(src="brackets_lstm", text="(a) " * 200, tab="states")
     assert not at.exception
     assert len(at.text_area(key="step.text.brackets_lstm").value) == stepthrough.MAX_STEP_TEXT
     assert len(_chart(at, "step.timeline_fig")["frames"]) == stepthrough.MAX_STEP_TEXT - 1
@@ -434,10 +446,58 @@ def test_typed_text_goes_into_the_url():
 
 
 def test_a_full_rerun_does_not_rebuild_the_timeline(monkeypatch):
-    at = _app()
     builds = []
     real = stepthrough.timeline_figure
     monkeypatch.setattr(stepthrough, "timeline_figure", lambda *a, **k: builds.append(1) or real(*a, **k))
+    at = _app(tab="states")
+    assert not at.exception and _chart(at, "step.timeline_fig") and len(builds) == 1
+    at.session_state["step.tab"] = "Unit explorer"
+    at.run()
     at.selectbox(key="step.unit").set_value(3).run()          # Unit explorer: not the cursor fragment
+    at.session_state["step.tab"] = "Gates and states"
+    at.run()
+    assert not at.exception and _chart(at, "step.timeline_fig")
+    assert len(builds) == 1                                    # the view keeps its figure across reruns
+    at.text_area(key="step.text.brackets_lstm").set_value("(a [b]) ok").run()
+    assert not at.exception and len(builds) == 2               # a new text: a new view, a new figure
+
+
+# ---- tabs: only the open one runs; it lives in the URL ----------------------------------------------------
+
+CHART_OF_TAB = {"equations": "step.traj_fig", "states": "step.timeline_fig", "unrolled": "step.unrolled_fig",
+                "compare": "step.diff_fig"}
+
+
+@pytest.mark.parametrize("tab", ["equations", "states", "unrolled", "units", "compare"])
+def test_only_the_open_tab_runs(tab):
+    at = _app(tab=tab)
     assert not at.exception
-    assert not builds
+    keys = [el.proto.id for el in at.get("plotly_chart")]
+    for other, chart in CHART_OF_TAB.items():
+        assert any(chart in k for k in keys) == (other == tab), (tab, keys)
+    assert bool(_latex(at)) == (tab == "equations")
+    assert bool(at.get("html")) == (tab == "units")
+    assert at.session_state["step.tab"] == {"equations": "Equations", "states": "Gates and states",
+                                            "unrolled": "Unrolled", "units": "Unit explorer",
+                                            "compare": "Two sequences"}[tab]
+    assert at.query_params["tab"] == tab
+
+
+def test_clicking_a_tab_puts_it_in_the_url_and_survives_a_language_switch():
+    at = _app()
+    at.session_state["step.tab"] = "Unit explorer"             # what a click on the tab sends
+    at.run()
+    assert not at.exception and at.query_params["tab"] == "units" and at.info
+    at.sidebar.radio(key="lang_widget").set_value("ko").run()  # the label changes language, the tab stays
+    assert not at.exception
+    assert at.session_state["step.tab"] == "유닛 탐색" and at.query_params["tab"] == "units"
+    assert "유닛 **44**" in at.info[0].value
+    at.session_state["step.tab"] = "수식"
+    at.run()
+    assert _latex(at) and at.query_params["tab"] == "equations"
+
+
+@pytest.mark.parametrize("bad", ["nope", "", "Equations", "수식"])
+def test_a_bad_tab_in_the_url_opens_the_equations(bad):
+    at = _app(tab=bad)
+    assert not at.exception and len(_latex(at)) == 8

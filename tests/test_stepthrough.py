@@ -259,7 +259,7 @@ def test_figures_build_and_are_memoised_per_language(sources, name):
     assert timeline.layout.title.text.startswith(f"t = 1: read <b>{view.chars[0]}</b>")
     assert view.figure("timeline", "ko").layout.annotations[0].text == "은닉 상태 h"
     assert not [d for d in timeline.data if d.type == "bar"]      # the vectors at a step live in the equations tab
-    assert len(timeline.layout.shapes) == tr.T                    # one cursor rectangle per step (fast scrubbing)
+    assert len(timeline.layout.images) == 1 and not timeline.layout.shapes    # the cursor: one image, moved by x
     sat = view.figure("sat", "en")
     symbol = {"input": "i", "forget": "f", "output": "o", "reset": "r", "update": "z"}
     assert [d.name for d in sat.data] == [f"{g} gate {symbol[g]}" for g in view.saturation]

@@ -239,11 +239,13 @@ def wait_for_step(page, timeout: float = 60_000, equations: int = 6) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    """Click one of the page's tabs (Streamlit's st.tabs: ARIA tabs) and wait for it to be selected."""
+    """Click one of the page's tabs (Streamlit's st.tabs: ARIA tabs) and wait for it to be selected and for
+    the script run it may start (tabs made with on_change="rerun" run only the open tab's content)."""
     from playwright.sync_api import expect
     tab = page.get_by_role("tab", name=name, exact=True)
     tab.click()
     expect(tab).to_have_attribute("aria-selected", "true")
+    wait_for_app_run(page)
 
 
 def equations_step(page, t: int):

@@ -109,23 +109,36 @@ def test_timeline_play_animates_in_the_browser(server, page, artifacts):
 
 
 def test_clicking_a_step_on_the_timeline_slider(server, page):
-    """Test that clicking steps 10 and 40 on the timeline's own slider moves its caption, in the browser only."""
+    """Test that clicking steps 10 and 40 on the timeline's own slider moves its caption and the cursor
+    drawn over the heatmaps, in the browser only; the open tab is in the URL and a reload reopens it."""
     H.goto(page, H.step_url(server))
     H.wait_for_step(page)
     H.open_tab(page, "Gates and states")
+    assert _query(page).get("tab") == "states"
     chart = H.states_chart(page)
     expect(H.cursor_label(page, 1)).to_be_visible()
+    cursor = chart.locator("g.layer-above image").first    # the cursor: one layout image, one step wide
+    box1 = cursor.bounding_box()
     H.watch_script_runs(page)
     H.click_slider_tick(page, chart, 10)
     expect(H.cursor_label(page, 10)).to_be_visible()
     expect(H.cursor_label(page, 10)).to_contain_text("read [")
     assert H.slider_step(chart) == 10
     assert H.slider_current_value(chart) == "Time step: 10 · ["
+    box10 = cursor.bounding_box()
     H.click_slider_tick(page, chart, 40)
     expect(H.cursor_label(page, 40)).to_be_visible()
     expect(H.cursor_label(page, 10)).to_have_count(0)
+    box40 = cursor.bounding_box()
+    width = box1["width"]
+    assert 5 < width < 30 and box1["height"] > 500                       # one column of 90, over every panel
+    assert abs(box10["x"] - box1["x"] - 9 * width) < 2 and abs(box40["x"] - box1["x"] - 39 * width) < 2
     assert H.script_runs(page) == {"states": [], "running": 0}
     assert _query(page).get("t") == "1"                    # the figure's cursor is not the page's step
+    page.reload()
+    H.wait_for_app_run(page)
+    expect(H.cursor_label(page, 1)).to_be_visible()        # the link reopens the Gates-and-states tab
+    expect(page.get_by_role("tab", name="Gates and states", exact=True)).to_have_attribute("aria-selected", "true")
 
 
 def test_keyboard_and_buttons_move_the_equations(server, page, brackets_view):
