@@ -6,11 +6,8 @@ from __future__ import annotations
 import math
 
 import streamlit as st
-import torch
 
 from rnnviz.i18n import LANG_NAMES, LANGS, t
-
-torch.set_num_threads(1)   # one intra-op thread: on a shared CPU two threads made small models several times slower
 
 
 PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's language
@@ -22,13 +19,17 @@ PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's la
 ]
 
 
-def setup_page(title_key: str, icon: str = ":material/replay:") -> str:
-    """set_page_config, navigation, language and device pickers in the sidebar; returns the language code."""
+def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bool = False) -> str:
+    """set_page_config, navigation, language and device pickers in the sidebar; returns the language code.
+
+    The device picker imports torch (about 1.5 s on a first visit). With defer_device, the page calls
+    `device_ui` itself once its light first part is on screen (nothing else may go into the sidebar first)."""
     lang = _lang_from_state()
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide")
     lang = lang_ui()
     nav_ui(lang)
-    device_ui(lang)
+    if not defer_device:
+        device_ui(lang)
     return lang
 
 
@@ -67,6 +68,8 @@ def lang_ui() -> str:
 
 def device_ui(lang: str) -> str:
     """CUDA when present (the default), or CPU; the choice is kept for the session."""
+    import torch
+    torch.set_num_threads(1)   # one intra-op thread: on a shared CPU two threads made small models several times slower
     options = (["cuda"] if torch.cuda.is_available() else []) + ["cpu"]
     if st.session_state.get("_device") not in options:
         st.session_state["_device"] = options[0]

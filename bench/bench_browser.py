@@ -3,9 +3,10 @@
     python bench/bench_browser.py              # writes bench/results/browser.md
     python bench/bench_browser.py --moves 30   # more cursor moves
 
-1. startup: seconds from starting `streamlit run app.py` to /_stcore/health answering ok, and to the
-   Hello playground fully rendered (first Plotly chart visible, then all charts drawn) in a
-   freshly launched browser (the first session: it includes importing torch and training "hello").
+1. startup (--starts times, a new server each time): seconds from starting `streamlit run app.py` to
+   /_stcore/health answering ok, and in a freshly launched browser to the Hello playground's first paint
+   (the task picture, drawn before the server imports torch), to the page ready (the trained model's
+   timeline drawn: the first session imports torch and trains "hello") and to everything drawn.
    Target: page ready <= 6 s. Also the same page in a new tab on the warm server.
 2. cursor: the time from a mouse press on the slider inside the timeline figure (the client-side
    time cursor: Plotly restyle + relayout, no server round trip) to the next painted frame after the
@@ -76,8 +77,23 @@ def load() -> str:
         return "?"
 
 
+def _open_hello(page, base: str) -> dict:
+    """Navigate to the Hello page; seconds from navigation to: the first Plotly chart (the task picture,
+    drawn before torch is imported), the trained timeline drawn (page ready), everything drawn."""
+    t_nav = time.perf_counter()
+    page.goto(H.hello_url(base), wait_until="domcontentloaded", timeout=120_000)
+    page.locator(H.PLOTLY).first.wait_for(state="visible", timeout=120_000)
+    first_paint = time.perf_counter()
+    H.states_chart(page).locator(".main-svg").first.wait_for(state="visible", timeout=120_000)
+    ready = time.perf_counter()
+    H.wait_for_hello(page, timeout=120_000)
+    return dict(t_nav=t_nav, paint=first_paint - t_nav, ready=ready - t_nav, all=time.perf_counter() - t_nav,
+                trained=page.locator(H.SUCCESS).inner_text())
+
+
 def measure_startup(playwright) -> dict:
-    """Fresh server, fresh browser: streamlit start -> health ok -> Hello page first plot -> all charts."""
+    """Fresh server, fresh browser: streamlit start -> health ok -> Hello page: task picture (first paint),
+    trained timeline (ready), all charts. Then the same page in a new tab on the warm server."""
     t0 = time.perf_counter()
     with H.start_server() as (base, health_s):
         t_browser = time.perf_counter()
@@ -85,30 +101,42 @@ def measure_startup(playwright) -> dict:
         launch_s = time.perf_counter() - t_browser
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            t_nav = time.perf_counter()
-            page.goto(H.hello_url(base), wait_until="domcontentloaded", timeout=120_000)
-            page.locator(H.PLOTLY).first.wait_for(state="visible", timeout=120_000)
-            first_plot = time.perf_counter()
-            H.wait_for_hello(page, timeout=120_000)
-            all_charts = time.perf_counter()
-            trained = page.locator(H.SUCCESS).inner_text()
+            cold = _open_hello(page, base)
             page.close()
-
-            # The same page in a new tab on the warm server (torch imported, code compiled).
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            t_warm = time.perf_counter()
-            page.goto(H.hello_url(base), wait_until="domcontentloaded", timeout=120_000)
-            page.locator(H.PLOTLY).first.wait_for(state="visible", timeout=120_000)
-            warm_first = time.perf_counter() - t_warm
-            H.wait_for_hello(page, timeout=120_000)
-            warm_all = time.perf_counter() - t_warm
-            warm_trained = page.locator(H.SUCCESS).inner_text()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})   # warm: torch imported, code compiled
+            warm = _open_hello(page, base)
             page.close()
         finally:
             browser.close()
-    return dict(health=health_s, launch=launch_s, nav_first=first_plot - t_nav, nav_all=all_charts - t_nav,
-                first=first_plot - t0, all=all_charts - t0, trained=trained, warm_first=warm_first,
-                warm_all=warm_all, warm_trained=warm_trained)
+    return dict(health=health_s, launch=launch_s, cold=cold, warm=warm, since_start=cold["t_nav"] - t0)
+
+
+FLOOR_APP = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("floor")
+st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))
+"""
+
+
+def measure_floor(playwright) -> dict:
+    """The same start-up on a bare Streamlit app with one tiny Plotly chart: what any Streamlit + Plotly
+    page costs on this machine (server start, Streamlit's and Plotly's JavaScript), with no rnnviz code."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "floor.py").write_text(FLOOR_APP, encoding="utf-8")
+        t0 = time.perf_counter()
+        with H.start_server(script="floor.py", cwd=Path(tmp)) as (base, health_s):
+            browser = H.launch_browser(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                t_nav = time.perf_counter()
+                page.goto(base, wait_until="domcontentloaded", timeout=120_000)
+                page.locator(f"{H.PLOTLY} .main-svg").first.wait_for(state="visible", timeout=120_000)
+                done = time.perf_counter()
+            finally:
+                browser.close()
+    return dict(health=health_s, nav=done - t_nav, total=done - t0)
 
 
 CURSOR_PROBE = """() => {
@@ -156,6 +184,7 @@ def measure_cursor(playwright, moves: int) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--moves", type=int, default=15, help="timed cursor moves (default 15)")
+    ap.add_argument("--starts", type=int, default=3, help="cold server starts (default 3)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "browser.md")
     args = ap.parse_args(argv)
 
@@ -169,7 +198,8 @@ def main(argv=None) -> int:
         chromium = version.version
         version.close()
         print("startup …", flush=True)
-        s = measure_startup(p)
+        starts = [measure_startup(p) for _ in range(args.starts)]
+        floors = [measure_floor(p) for _ in range(args.starts)]
         print("cursor …", flush=True)
         c = measure_cursor(p, args.moves)
     load_end = load()
@@ -180,16 +210,36 @@ def main(argv=None) -> int:
     def mid(key):
         return statistics.median([x[key] for x in c["samples"]])
 
+    def total(x, key):                 # from `streamlit run` to the event
+        return x["since_start"] + x["cold"][key]
+
+    def col(key, f=lambda v: f"{v:.2f}"):
+        return ", ".join(f(v) for v in key)
+
+    ready = [total(x, "ready") for x in starts]
+    med_ready = statistics.median(ready)
     rows = [
-        ("`streamlit run` → /_stcore/health ok", "(report)", f"{s['health']:.2f} s", "—", ""),
-        ("`streamlit run` → Hello page first plot visible (fresh browser)", f"≤ {PAGE_READY_TARGET_S:.0f} s",
-         f"{s['first']:.2f} s", "pass" if s["first"] <= PAGE_READY_TARGET_S else "**FAIL**",
-         f"browser launch {s['launch']:.2f} s; navigation → first plot {s['nav_first']:.2f} s; "
-         f"first session trains \"hello\": “{s['trained']}”"),
-        ("`streamlit run` → Hello page all charts and tables drawn", "(report)", f"{s['all']:.2f} s", "—",
-         f"navigation → all drawn {s['nav_all']:.2f} s"),
-        ("warm server, new tab → first plot visible", "(report)", f"{s['warm_first']:.2f} s", "—",
-         f"all drawn {s['warm_all']:.2f} s; “{s['warm_trained']}”"),
+        (f"`streamlit run` → /_stcore/health ok, median (n = {len(starts)})", "(report)",
+         f"{statistics.median([x['health'] for x in starts]):.2f} s", "—", f"all: {col([x['health'] for x in starts])} s"),
+        (f"`streamlit run` → Hello page ready: trained model's timeline drawn (fresh browser), median (n = {len(starts)})",
+         f"≤ {PAGE_READY_TARGET_S:.0f} s", f"{med_ready:.2f} s", "pass" if med_ready <= PAGE_READY_TARGET_S else "**FAIL**",
+         f"all: {col(ready)} s; browser launch {statistics.median([x['launch'] for x in starts]):.2f} s; navigation → "
+         f"ready {col([x['cold']['ready'] for x in starts])} s; the first session imports torch and trains "
+         f"\"hello\": “{starts[0]['cold']['trained']}”"),
+        (f"floor: `streamlit run` of a bare app with one tiny Plotly chart → chart drawn, median (n = {len(floors)})",
+         "(report)", f"{statistics.median([f['total'] for f in floors]):.2f} s", "—",
+         f"all: {col([f['total'] for f in floors])} s; health ok {col([f['health'] for f in floors])} s, navigation → "
+         f"chart {col([f['nav'] for f in floors])} s; no rnnviz code: Streamlit's and Plotly's JavaScript alone"),
+        ("`streamlit run` → first paint: the task picture drawn (before torch is imported), median", "(report)",
+         f"{statistics.median([total(x, 'paint') for x in starts]):.2f} s", "—",
+         f"all: {col([total(x, 'paint') for x in starts])} s"),
+        ("`streamlit run` → Hello page all charts and tables drawn, median", "(report)",
+         f"{statistics.median([total(x, 'all') for x in starts]):.2f} s", "—",
+         f"all: {col([total(x, 'all') for x in starts])} s"),
+        ("warm server, new tab → trained model's timeline drawn, median", "(report)",
+         f"{statistics.median([x['warm']['ready'] for x in starts]):.2f} s", "—",
+         f"all: {col([x['warm']['ready'] for x in starts])} s; first paint "
+         f"{col([x['warm']['paint'] for x in starts])} s; “{starts[0]['warm']['trained']}”"),
         (f"cursor redraw, click on the timeline's slider → caption changed and painted, median (n = {len(tot)})",
          f"≤ {CURSOR_TARGET_MS:.0f} ms", f"{med:.0f} ms", "pass" if med <= CURSOR_TARGET_MS else "**FAIL**",
          f"in-page timing (performance.now): press → caption in DOM {mid('dom'):.0f} ms, → painted {med:.0f} ms; "

@@ -1,20 +1,23 @@
 """The "hello" playground: type a word, train an RNN / LSTM / GRU on next-character prediction in a
-blink, and inspect every number the network computed at every time step."""
+blink, and inspect every number the network computed at every time step.
+
+Load order matters on a first visit: the title, the form and the picture of the task go to the browser
+before torch is imported (about 1.5 s), so the browser loads its chart library while the server imports
+torch and trains. The modules imported here load without torch; torch comes with `ui.device_ui` below."""
 import time
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import ui
 from rnnviz import figures as F
+from rnnviz.figures_step import unrolled_figure
 from rnnviz.i18n import t
 from rnnviz.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig,
                                run_playground)
-from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
-from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char
+from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
 
-lang = ui.setup_page("hello.title", ":material/waving_hand:")
+lang = ui.setup_page("hello.title", ":material/waving_hand:", defer_device=True)
 ss = st.session_state
 DEFAULT = PlaygroundConfig()
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -50,6 +53,27 @@ def settings_ui() -> tuple[PlaygroundConfig, bool]:
     cfg = PlaygroundConfig(text=ss["hello.text"], cell=ss["hello.cell"], hidden=int(ss["hello.hidden"]),
                            lr=float(ss["hello.lr"]), steps=int(ss["hello.steps"]), seed=int(ss["hello.seed"]))
     return cfg, pressed
+
+
+def task_ui(text: str, cell: str) -> None:
+    """The task before any training: the network unrolled over the text, each input with the next
+    character it must predict (h→e, e→l, l→l, l→o), the same weights at every step."""
+    try:
+        text = validate_text(text)
+    except TextError:
+        return                                  # train_ui says what is wrong with the text
+    chars, vocab = list(text[:-1]), sorted(set(text))
+    st.subheader(t("hello.task", lang))
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(_task_figure(cell, text, lang), key="hello.task_fig", width="stretch")
+    pairs = ", ".join(f"{show_char(a)}→{show_char(b)}" for a, b in zip(text[:6], text[1:7]))
+    c2.caption(t("hello.task.howto", lang, pairs=pairs + (" …" if len(text) > 7 else ""), n=len(chars),
+                 vocab=", ".join(show_char(c) for c in vocab[:20]) + (" …" if len(vocab) > 20 else "")))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _task_figure(cell: str, text: str, lang: str):
+    return unrolled_figure(cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=sorted(set(text)))
 
 
 def train_ui(cfg: PlaygroundConfig):
@@ -123,6 +147,8 @@ def timeline_ui(run) -> None:
 @st.fragment
 def values_ui(run) -> None:
     """Every number at one chosen step. A fragment: choosing another step reruns only this."""
+    import pandas as pd
+    from rnnviz.predict import prediction_rows
     tr, chars = run.trace, run.input_chars
     T = tr.T
     if ss.get("hello.t") is None or not 1 <= ss["hello.t"] <= T:
@@ -142,6 +168,8 @@ def values_ui(run) -> None:
 
 
 def predictions_ui(run) -> None:
+    import pandas as pd
+    from rnnviz.predict import format_top, prediction_rows
     st.subheader(t("hello.predictions", lang))
     st.caption(t("hello.predictions.howto", lang))
     rows = prediction_rows(run.trace, run.vocab, k=3)
@@ -156,6 +184,7 @@ def predictions_ui(run) -> None:
 
 
 def generate_ui(run) -> None:
+    from rnnviz.predict import MAX_GENERATE, generate
     st.subheader(t("hello.generate", lang))
     st.caption(t("hello.generate.howto", lang))
     chars = "".join(show_char(c) for c in run.vocab.chars)
@@ -177,7 +206,11 @@ def generate_ui(run) -> None:
 
 st.title(t("hello.title", lang))
 st.markdown(t("hello.intro", lang))
+task_slot = st.container()                  # the task picture goes above the form ...
 cfg, pressed = settings_ui()
+with task_slot:                             # ... but needs the form's values
+    task_ui(cfg.text, cfg.cell)
+ui.device_ui(lang)                          # imports torch: after the light part above is on its way
 run = ss.get("hello.run")
 if pressed or run is None:
     run = train_ui(cfg) or run

@@ -1,8 +1,27 @@
-"""rnnviz: see inside recurrent networks. The library never imports streamlit."""
-from .model import CELLS, CharRNN, ModelConfig, build_model, count_parameters
-from .text import Vocab, next_char_task, validate_text
-from .trace import GATES, Trace, trace
-from .train import TrainConfig, TrainResult, train
+"""rnnviz: see inside recurrent networks. The library never imports streamlit.
 
-__all__ = ["CELLS", "CharRNN", "ModelConfig", "build_model", "count_parameters", "Vocab",
-           "next_char_task", "validate_text", "GATES", "Trace", "trace", "TrainConfig", "TrainResult", "train"]
+The core API (below) loads lazily: `import rnnviz` or `from rnnviz.figures import ...` does not import
+torch (about 1.5 s on a first visit), so a page can draw its light parts first; `rnnviz.build_model`
+and the rest import their module on first use.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "CELLS": "model", "CharRNN": "model", "ModelConfig": "model", "build_model": "model", "count_parameters": "model",
+    "Vocab": "text", "next_char_task": "text", "validate_text": "text",
+    "GATES": "tracing", "Trace": "tracing", "trace": "tracing",
+    "TrainConfig": "training", "TrainResult": "training", "train": "training",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'rnnviz' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -13,9 +13,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from typing import TYPE_CHECKING
+
 from .i18n import t as tr_
 from .text import show_char
-from .trace import GATES, Trace
+
+if TYPE_CHECKING:
+    from .tracing import Trace
 
 STYLE = {
     "font_size": 15,                # readable on a projector
@@ -45,6 +49,7 @@ def time_axis(chars: list[str]) -> dict:
 def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     """(title key, (T, H) values, colour axis) for every panel of the states figure, top to bottom."""
     rows = [("fig.hidden", tr.hidden, "coloraxis")]
+    from .tracing import GATES   # loaded by now (a Trace exists); not at the top, which must not import torch
     for g in GATES[tr.kind]:
         key = f"fig.gate.candidate.{tr.kind}" if g == "candidate" else f"fig.gate.{g}"
         rows.append((key, tr.gates[g], "coloraxis" if g == "candidate" else "coloraxis2"))

@@ -69,10 +69,16 @@ def difference_figure(diff_start: np.ndarray, diff_end: np.ndarray, chars_a: lis
     return fig
 
 
+MAX_ONE_HOT = 8   # up to this many characters, the unrolled picture writes each input's one-hot vector
+
+
 def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None, lang: str = "en",
-                    max_steps: int = 6) -> go.Figure:
+                    max_steps: int = 6, targets: list[str] | None = None, vocab: list[str] | None = None) -> go.Figure:
     """The network unrolled over the input: one copy of the cell per step, the SAME W_xh, W_hh, W_hy
-    (same colours) reused at every step."""
+    (same colours) reused at every step. preds: the predicted next characters; targets: the characters
+    it should predict (the task); vocab: with at most MAX_ONE_HOT characters, each input's one-hot vector
+    is written under it."""
+    one_hot = vocab is not None and len(vocab) <= MAX_ONE_HOT
     T = len(chars)
     shown = list(range(min(T, max_steps)))
     cell = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[kind]
@@ -96,7 +102,12 @@ def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None,
         ann.append(dict(x=x + 0.18, y=1.0, text="W<sub>hy</sub>", showarrow=False, xanchor="left",
                         font=dict(color=col["hy"], size=15)))
         out = f"y<sub>{i + 1}</sub>" + (f" → <b>{html.escape(show_char(preds[i]))}</b>" if preds else "")
+        if targets:
+            out = tr_("fig.unrolled.target", lang, t=i + 1, c=html.escape(show_char(targets[i])))
         ann.append(dict(x=x, y=1.75, text=out, showarrow=False, font=dict(size=17)))
+        if one_hot:
+            vec = " ".join("1" if c == chars[i] else "0" for c in vocab)
+            ann.append(dict(x=x, y=-2.2, text=f"[{vec}]", showarrow=False, font=dict(size=14, family="monospace")))
         if i > 0 or True:
             x0 = x - 2.2 + 0.6 if i > 0 else x - 1.5
             ann.append(dict(x=x - 0.62, y=0, ax=x0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
@@ -108,7 +119,9 @@ def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None,
                         showarrow=False, xanchor="left", font=dict(size=15)))
     fig.update_layout(template=_TEMPLATE, annotations=ann, height=330, margin=dict(l=10, r=10, t=10, b=10),
                       xaxis=dict(visible=False, range=[-1.7, 2.2 * len(shown) + (1.4 if T > len(shown) else -0.9)]),
-                      yaxis=dict(visible=False, range=[-2.1, 2.1]), showlegend=False)
+                      yaxis=dict(visible=False, range=[-2.55 if one_hot else -2.1, 2.1]), showlegend=False)
+    if one_hot:
+        fig.update_layout(height=370)
     return fig
 
 

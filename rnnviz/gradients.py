@@ -6,7 +6,7 @@ Pure functions over a `CharRNN` (one-hot inputs, one recurrent layer):
   orthogonal, LSTM forget-gate bias), `spectral_radius` of W_hh.
 - `memory_task`: the synthetic long-range task (remember the first symbol).
 - `grad_across_time`: ||dL/dh_t|| for every t, full or truncated BPTT (one hand-written backward pass,
-  `rnnviz.trace.backward_through_time`).
+  `rnnviz.tracing.backward_through_time`).
 - `jacobian_norms`: ||dh_T/dh_t||_F for every t from ONE batched backward pass (B = H identity seeds,
   or random probes for large H).
 - `grad_heatmap_during_training`: ||dL/dh_t|| recorded while `rnnviz.train` trains (training step x
@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 from .model import CELLS, CharRNN, build_model
-from .trace import GATES, _FORWARD, backward_through_time
-from .train import TrainConfig, train
+from .tracing import GATES, _FORWARD, backward_through_time
+from .training import TrainConfig, train
 from .checks import is_int as _is_int, is_num as _is_num
 
 MAX_HIDDEN = 256
@@ -134,7 +134,7 @@ def spectral_radius(W_hh: torch.Tensor, cell: str | None = None) -> float | dict
 
     W_hh: (G*H, H), torch's weight_hh_l0 (G = 1 RNN, 4 LSTM, 3 GRU; inferred from the shape unless
     `cell` is given). RNN -> float; LSTM / GRU -> {gate name: radius of that gate's H x H block}, gate
-    names as in `rnnviz.trace.GATES` (LSTM input forget candidate output, GRU reset update candidate).
+    names as in `rnnviz.tracing.GATES` (LSTM input forget candidate output, GRU reset update candidate).
     """
     W = W_hh.detach().cpu().double()
     H = W.shape[1]

@@ -114,6 +114,15 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.col.top": {"en": "top predictions", "ko": "상위 예측"},
     "hello.col.p_target": {"en": "P(target)", "ko": "P(정답)"},
     "hello.col.ok": {"en": "right?", "ko": "정답?"},
+    "hello.task": {"en": "The task: read a character, predict the next", "ko": "과제: 글자 하나를 읽고 다음 글자 예측"},
+    "hello.task.howto": {
+        "en": "The network reads the text one character at a time ({n} steps) and at every step must output the "
+              "next character: {pairs}. Each input is a one-hot vector over the vocabulary ({vocab}). The same "
+              "three weight matrices W_xh, W_hh and W_hy are used at every step; only the hidden state (the "
+              "red arrows) carries what was read before.",
+        "ko": "신경망은 텍스트를 한 글자씩 읽으며({n} 시점) 매 시점 다음 글자를 출력해야 합니다: {pairs}. 입력은 "
+              "어휘({vocab})에 대한 원-핫 벡터입니다. 모든 시점에서 같은 가중치 행렬 W_xh, W_hh, W_hy를 씁니다. "
+              "앞서 읽은 내용은 은닉 상태(빨간 화살표)만이 전달합니다."},
     "hello.states": {"en": "Inside the network, step by step", "ko": "신경망 내부, 시점별로"},
     "hello.states.howto.rnn": {
         "en": "Each heatmap row is one hidden unit, each column one time step (the character read). Colour is "
@@ -310,6 +319,7 @@ TEXT: dict[str, dict[str, str]] = {
     "step.sat.right": {"en": "fraction of steps > 0.9 (right-saturated)", "ko": "0.9 초과인 시점 비율 (오른쪽 포화)"},
     "step.diff.start": {"en": "aligned from the first character", "ko": "첫 글자부터 맞춰 비교"},
     "step.diff.end": {"en": "aligned from the last character", "ko": "마지막 글자부터 맞춰 비교"},
+    "fig.unrolled.target": {"en": "y<sub>{t}</sub> → next: <b>{c}</b>", "ko": "y<sub>{t}</sub> → 다음 글자: <b>{c}</b>"},
     "step.unrolled.more": {"en": "{n} more steps, same weights", "ko": "같은 가중치로 {n} 시점 더"},
     # --- vanishing and exploding gradients -----------------------------------------------------------
     "app.page.grad": {"en": "Vanishing gradients", "ko": "기울기 소실"},

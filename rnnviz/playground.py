@@ -1,19 +1,23 @@
 """The "hello" playground as one library call: text -> next-character task -> model -> training -> trace.
 
 The page fills a `PlaygroundConfig` from its widgets and calls `run_playground`; everything the page
-draws comes from the returned `PlaygroundRun`.
+draws comes from the returned `PlaygroundRun`. The settings (PlaygroundConfig and the bounds) load
+without torch, so the page can draw its form before torch is imported; `run_playground` imports it.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import torch
-
-from .model import CharRNN, build_model
 from .text import Vocab, next_char_task
-from .trace import Trace, trace
-from .train import OnStep, TrainConfig, TrainResult, train
+
+if TYPE_CHECKING:
+    import torch
+
+    from .model import CharRNN
+    from .tracing import Trace
+    from .training import OnStep, TrainResult
 
 HIDDEN_CHOICES = (1, 128)        # bounds of the page's hidden-size slider
 LR_CHOICES = [0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3]
@@ -65,6 +69,9 @@ class PlaygroundRun:
 def run_playground(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
                    deadline_s: float = DEADLINE_S) -> PlaygroundRun:
     """Train a fresh model on cfg.text and trace it. Raises ValueError (TextError for the text) on bad input."""
+    from .model import build_model
+    from .tracing import trace
+    from .training import TrainConfig, train
     cfg.validate()
     vocab, x, y = next_char_task(cfg.text)
     t0 = time.perf_counter()

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .text import Vocab, show_char
-from .trace import Trace
+from .tracing import Trace
 
 MAX_GENERATE = 500          # characters per generation (bounded: the server is shared)
 TEMPERATURE_RANGE = (0.05, 5.0)

@@ -50,7 +50,7 @@ import torch.nn.functional as F
 
 from .model import CELLS, MAX_EMBED, MAX_HIDDEN
 from .optim import Adam, clip_grad_norm
-from .trace import _FORWARD, GATES, backward_through_time
+from .tracing import _FORWARD, GATES, backward_through_time
 from .checks import check_int as _check_int, check_num as _check_num, is_num as _is_num
 
 KINDS = ("many_to_one", "many_to_many", "regression")
@@ -276,7 +276,7 @@ class StepOutputs:
     cell: str                               # rnn | lstm | gru | mlp
     hidden: np.ndarray                      # (T, H) h_1 .. h_T
     cell_state: np.ndarray | None           # (T, H) LSTM c_t, else None
-    gates: dict[str, np.ndarray]            # name -> (T, H), see rnnviz.trace.GATES
+    gates: dict[str, np.ndarray]            # name -> (T, H), see rnnviz.tracing.GATES
     outputs: np.ndarray                     # (T, C) head(h_t)
     probs: np.ndarray | None                # (T, C) softmax(outputs) for classification kinds, else None
     loss: float | None = None               # with a target: the model's loss on this example

@@ -11,7 +11,7 @@ from . import figures_step as FS
 from .figures import timeline_figure
 from .model import CharRNN
 from .text import Vocab, clean_text
-from .trace import Trace, trace
+from .tracing import Trace, trace
 
 MAX_STEP_TEXT = 300    # characters traced on the page (bounded: figures and frames grow with T)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 MAX_TEXT_CHARS = 2000   # longest training text a user may type (bounded: the server is shared)
 MAX_VOCAB = 256         # most distinct characters in one vocabulary
@@ -33,6 +35,7 @@ class Vocab:
         missing = sorted({c for c in text if c not in index})
         if missing:
             raise ValueError(f"characters not in the vocabulary: {''.join(missing)!r}")
+        import torch       # here, not at the top: pages use this module before torch is loaded
         return torch.tensor([index[c] for c in text], dtype=torch.long)
 
     def decode(self, ids) -> str:

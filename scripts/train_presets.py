@@ -30,8 +30,8 @@ from rnnviz import corpus  # noqa: E402
 from rnnviz.checkpoint import save_checkpoint  # noqa: E402
 from rnnviz.model import build_model  # noqa: E402
 from rnnviz.text import Vocab  # noqa: E402
-from rnnviz.trace import trace  # noqa: E402
-from rnnviz.train import TrainConfig, train  # noqa: E402
+from rnnviz.tracing import trace  # noqa: E402
+from rnnviz.training import TrainConfig, train  # noqa: E402
 
 OUT = ROOT / "assets" / "presets"
 HELDOUT_SEED = 1000

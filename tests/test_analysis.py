@@ -16,7 +16,7 @@ import torch
 
 import rnnviz
 from rnnviz import analysis as A
-from rnnviz.trace import Trace
+from rnnviz.tracing import Trace
 
 VARIANTS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 VARIANT_IDS = ["rnn-tanh", "rnn-relu", "lstm", "gru"]

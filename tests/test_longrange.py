@@ -13,7 +13,7 @@ from rnnviz import longrange as lr
 from rnnviz.longrange import (LongRangeModel, TaskConfig, adding_problem, copy_baseline, copy_task, copy_vocab,
                               moving_average, sweep, task_model, train_task)
 from rnnviz.model import CELLS
-from rnnviz.trace import _FORWARD, trace
+from rnnviz.tracing import _FORWARD, trace
 
 
 def weights(model):

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import rnnviz.playground as playground
+import rnnviz.training as training
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = str(ROOT / "pages" / "1_Hello_Playground.py")
@@ -94,6 +95,11 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert len(fig["frames"]) == 4 and [im["x"] for im in fig["frames"][2]["layout"]["images"]] == [2.5]
     loss = _chart(at, "hello.loss_fig")
     assert len(_array(loss["data"][0]["y"])) == run.result.steps
+    task = [a["text"] for a in _chart(at, "hello.task_fig")["layout"]["annotations"]]   # the task, unrolled
+    assert [a for a in task if a.startswith("x<sub>")] == [f"x<sub>{i}</sub> = <b>{c}</b>" for i, c in enumerate("hell", 1)]
+    assert [a for a in task if "next:" in a] == [f"y<sub>{i}</sub> → next: <b>{c}</b>" for i, c in enumerate("ello", 1)]
+    assert [a for a in task if a.startswith("[")] == ["[0 1 0 0]", "[1 0 0 0]", "[0 0 1 0]", "[0 0 1 0]"]  # one-hot over e h l o
+    assert any("next character: h→e, e→l, l→l, l→o." in c.value for c in at.caption)
     assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)
     table = at.dataframe[0].value
     assert list(table["input"]) == ["h", "e", "l", "l"] and list(table["target"]) == ["e", "l", "l", "o"]
@@ -149,7 +155,7 @@ def test_bad_text_gets_a_message_and_keeps_the_model(text, message):
 
 
 def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
-    real_train = playground.train
+    real_train = training.train
 
     def poisoned(model, x, y, cfg, on_step=None):
         def hook(step, loss, acc):
@@ -158,14 +164,14 @@ def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
             return on_step(step, loss, acc) if on_step else None
         return real_train(model, x, y, cfg, on_step=hook)
 
-    monkeypatch.setattr(playground, "train", poisoned)
+    monkeypatch.setattr(training, "train", poisoned)   # run_playground imports it when it runs
     at = _app(HELLO)
     assert not at.exception
     assert any("diverged" in e.value for e in at.error)
     run = at.session_state["hello.run"]
     assert run.result.status == "diverged" and run.result.steps == 5
     assert all(np.isfinite(p.detach().numpy()).all() for p in run.model.parameters())
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 3
 
 
 def test_query_parameters_reproduce_the_view():
@@ -218,3 +224,15 @@ def test_generation_is_seeded_and_checks_the_prime():
     _button(at, "Generate").click().run()
     assert not at.exception
     assert any("never seen" in e.value for e in at.error)
+
+
+def test_the_hello_page_draws_its_first_part_before_torch_loads():
+    """The page's light first part (form, task picture) needs no torch: on a first visit it reaches the
+    browser while the server still imports torch (see the page's docstring)."""
+    import subprocess
+    import sys
+    code = ("import sys; import ui, rnnviz, rnnviz.figures, rnnviz.figures_step, rnnviz.playground, rnnviz.text; "
+            "from rnnviz.figures_step import unrolled_figure; unrolled_figure('lstm', list('hell'), targets=list('ello')); "
+            "print('torch' in sys.modules); import rnnviz; rnnviz.build_model('gru', 3, 4); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -13,7 +13,7 @@ from rnnviz.model import CELLS, build_model
 from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, FitConfig, MemorylessModel, Seq2Seq,
                              SeqModel, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
                              per_step_outputs, recipe, sample_steps, seq2seq_task, sequence_accuracy)
-from rnnviz.trace import _FORWARD
+from rnnviz.tracing import _FORWARD
 
 TOL = 1e-5
 

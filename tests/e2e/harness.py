@@ -50,18 +50,19 @@ class ServerError(RuntimeError):
 
 
 @contextlib.contextmanager
-def start_server(port: int | None = None, timeout: float = 60.0):
-    """Run `streamlit run app.py` from the repo root; yields (base_url, seconds from start to health ok).
+def start_server(port: int | None = None, timeout: float = 60.0, script: str = "app.py", cwd: Path | None = None):
+    """Run `streamlit run app.py` from the repo root (or `script` in `cwd`); yields (base_url, seconds from
+    start to health ok).
 
     The server runs in its own process group, which is killed on exit. Its output goes to a temp file
     and is included in the error if the health check does not pass within `timeout` seconds."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     log = tempfile.TemporaryFile(mode="w+b")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
 
@@ -149,9 +150,9 @@ DATAFRAME = '[data-testid="stDataFrame"]'
 STATES_TITLE = {"en": "hidden state h", "ko": "은닉 상태 h"}   # first panel title of the states heatmap
 
 
-def wait_for_hello(page, timeout: float = 60_000, charts: int = 2) -> None:
-    """Wait until the Hello playground shows a trained model: success message, `charts` Plotly charts
-    drawn, both tables mounted, and no script run in progress (Streamlit mounts elements lazily, so
+def wait_for_hello(page, timeout: float = 60_000, charts: int = 3) -> None:
+    """Wait until the Hello playground shows a trained model: success message, `charts` Plotly charts (the task,
+    the loss, the timeline) drawn, both tables mounted, and no script run in progress (Streamlit mounts elements lazily, so
     an idle app alone does not mean the charts are drawn)."""
     from playwright.sync_api import expect
     wait_for_app_run(page, timeout=timeout)
