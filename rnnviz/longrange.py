@@ -38,7 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .model import CELLS, MAX_HIDDEN
-from .optim import Adam, clip_grad_norm
+from .optim import Adam, DivergenceGuard, clip_grad_norm
 from .checks import check_int as _check_int, is_num as _is_num
 
 TASKS = ("adding", "copy")
@@ -391,7 +391,7 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
     dev = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr)
-    good = [p.detach().clone() for p in params]                  # weights of the last recorded step
+    guard = DivergenceGuard(params)
     gen = torch.Generator().manual_seed(cfg.seed + _DATA_SEED_OFFSET)
     base = cfg.baseline
     beat_level = cfg.beat_fraction * base
@@ -404,23 +404,17 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
         x, y = x.to(dev), y.to(dev)
         loss = task_loss(cfg.task, model(x), y)
         loss_v = loss.item()
-        if not math.isfinite(loss_v):
-            _restore(params, good)
-            res.status, res.message = "diverged", (
-                f"training diverged at step {step} (loss is {loss_v}); the weights of step {step - 1} were kept. "
-                "Try a smaller learning rate or gradient clipping.")
+        if msg := guard.loss(step, loss_v):
+            res.status, res.message = "diverged", msg
             break
         opt.zero_grad()
         loss.backward()
         gnorm = clip_grad_norm(params, cfg.clip if cfg.clip else math.inf)   # max_norm inf: measures only
         gnorm_v = float(gnorm)
-        if not math.isfinite(gnorm_v):
-            _restore(params, good)
-            res.status, res.message = "diverged", (
-                f"training diverged at step {step} (the gradient overflowed); the weights of step "
-                f"{step - 1} were kept. Try a smaller learning rate or gradient clipping.")
+        if msg := guard.grad(step, gnorm_v):
+            res.status, res.message = "diverged", msg
             break
-        torch._foreach_copy_(good, [p.detach() for p in params])   # these weights gave a finite loss and gradient
+        guard.commit()                                           # these weights gave a finite loss and gradient
         opt.step()
         res.losses.append(loss_v)
         res.grad_norms.append(gnorm_v)
@@ -491,11 +485,6 @@ def train_task(task: str = "adding", cell: str = "lstm", T: int = 50, hidden: in
                      clip=clip, deadline_s=deadline_s, forget_bias=forget_bias, nonlinearity=nonlinearity,
                      n_symbols=n_symbols, length=length, target_ratio=target_ratio)
     return run_task(cfg, on_step, device)
-
-
-def _restore(params, good) -> None:
-    with torch.no_grad():
-        torch._foreach_copy_(params, good)
 
 
 # --------------------------------------------------------------------------------------- the sweep

@@ -60,3 +60,41 @@ def clip_grad_norm(params, max_norm: float) -> torch.Tensor:
     if coef < 1 and math.isfinite(coef):
         torch._foreach_mul_(grads, coef)
     return total
+
+
+class DivergenceGuard:
+    """The NaN guard of every training loop: keeps the weights of the last step whose loss and gradient
+    were finite, and puts them back when a loss or gradient is not.
+
+        guard = DivergenceGuard(params)
+        ...loss...;    msg = guard.loss(step, loss_v)      # a message (and the weights restored), or None
+        ...backward;   msg = guard.grad(step, gnorm_v)     # the same for the gradient norm
+        guard.commit(); opt.step()                         # these weights gave a finite loss and gradient
+    """
+
+    def __init__(self, params, hint: str = "Try a smaller learning rate or gradient clipping."):
+        self.params = list(params)
+        self.good = [p.detach().clone() for p in self.params]
+        self.hint = hint
+
+    def loss(self, step: int, value: float) -> str | None:
+        if math.isfinite(value):
+            return None
+        self.restore()
+        return (f"training diverged at step {step} (loss is {value}); the weights of step {step - 1} were kept. "
+                f"{self.hint}")
+
+    def grad(self, step: int, norm: float, hint: str | None = None) -> str | None:
+        if math.isfinite(norm):
+            return None
+        self.restore()
+        return (f"training diverged at step {step} (the gradient overflowed); the weights of step {step - 1} "
+                f"were kept. {hint or self.hint}")
+
+    @torch.no_grad()
+    def commit(self) -> None:
+        torch._foreach_copy_(self.good, [p.detach() for p in self.params])
+
+    @torch.no_grad()
+    def restore(self) -> None:
+        torch._foreach_copy_(self.params, self.good)

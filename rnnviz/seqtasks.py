@@ -49,7 +49,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .model import CELLS, MAX_EMBED, MAX_HIDDEN
-from .optim import Adam, clip_grad_norm
+from .optim import Adam, DivergenceGuard, clip_grad_norm
 from .tracing import _FORWARD, GATES, backward_through_time
 from .checks import check_int as _check_int, check_num as _check_num, is_num as _is_num
 
@@ -836,7 +836,7 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
     x, y = x.to(dev), y.to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr)
-    good = [p.detach().clone() for p in params]                # weights of the last finite step
+    guard = DivergenceGuard(params)
     gen = torch.Generator().manual_seed(cfg.seed)
     B = min(cfg.batch_size, N)
     per_epoch = math.ceil(N / B)
@@ -875,22 +875,16 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
         loss_sum, cnt, correct = _loss_terms(model, out, yb)
         loss = loss_sum / cnt.clamp(min=1)
         loss_v = loss.item()
-        if not math.isfinite(loss_v):
-            _restore(params, good)
-            res.status, res.message = "diverged", (
-                f"training diverged at step {step} (loss is {loss_v}); the weights of step {step - 1} were kept. "
-                "Try a smaller learning rate or gradient clipping.")
+        if msg := guard.loss(step, loss_v):
+            res.status, res.message = "diverged", msg
             break
         opt.zero_grad()
         loss.backward()
         gnorm = clip_grad_norm(params, cfg.clip if cfg.clip else math.inf)
-        if not math.isfinite(float(gnorm)):
-            _restore(params, good)
-            res.status, res.message = "diverged", (
-                f"training diverged at step {step} (the gradient overflowed); the weights of step {step - 1} "
-                "were kept. Try a smaller learning rate or gradient clipping.")
+        if msg := guard.grad(step, float(gnorm)):
+            res.status, res.message = "diverged", msg
             break
-        torch._foreach_copy_(good, [p.detach() for p in params])   # these weights gave a finite loss and gradient
+        guard.commit()                                           # these weights gave a finite loss and gradient
         opt.step()
         res.losses.append(loss_v)
         res.samples += xb.shape[0]
@@ -911,11 +905,6 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
     if res.status == "done":
         res.message = f"{res.steps} steps in {res.seconds:.1f} s"
     return res
-
-
-def _restore(params, good) -> None:
-    with torch.no_grad():
-        torch._foreach_copy_(params, good)
 
 
 # Default recipes for the page, tuned on one CPU thread (bench/bench_tasks.py records what they reach).

@@ -12,7 +12,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .optim import SGD, Adam, clip_grad_norm
+from .optim import SGD, Adam, DivergenceGuard, clip_grad_norm
 from .checks import is_int as _is_int, is_num as _is_num
 
 MAX_STEPS = 20_000
@@ -98,7 +98,7 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     N = x.shape[0]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr) if cfg.optimizer == "adam" else SGD(params, lr=cfg.lr)
-    good = [p.detach().clone() for p in params]                  # weights of the last recorded step
+    guard = DivergenceGuard(params)
     gen = torch.Generator().manual_seed(cfg.seed)
     mini = cfg.batch_size is not None and cfg.batch_size < N
     res = TrainResult()
@@ -113,11 +113,8 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
         logits = model(xb)                                       # (B, T, V)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1))
         loss_v = loss.item()
-        if not math.isfinite(loss_v):
-            _restore(params, good)
-            res.status, res.message = "diverged", (
-                f"training diverged at step {step} (loss is {loss_v}); the weights of step {step - 1} were kept. "
-                "Try a smaller learning rate or gradient clipping.")
+        if msg := guard.loss(step, loss_v):
+            res.status, res.message = "diverged", msg
             break
         acc = (logits.detach().argmax(-1) == yb).float().mean().item()
         if cfg.target_accuracy is not None and acc >= cfg.target_accuracy:   # stop with the weights that scored it
@@ -129,15 +126,11 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
             break
         opt.zero_grad()
         loss.backward()
-        if cfg.clip:
-            gnorm = clip_grad_norm(params, cfg.clip)
-            if not torch.isfinite(gnorm):
-                _restore(params, good)
-                res.status, res.message = "diverged", (
-                    f"training diverged at step {step} (the gradient overflowed); the weights of step "
-                    f"{step - 1} were kept. Try a smaller learning rate.")
-                break
-        torch._foreach_copy_(good, [p.detach() for p in params])   # these weights gave a finite loss and gradient
+        if cfg.clip and (msg := guard.grad(step, float(clip_grad_norm(params, cfg.clip)),
+                                           hint="Try a smaller learning rate.")):       # clipping is on already
+            res.status, res.message = "diverged", msg
+            break
+        guard.commit()                                           # these weights gave a finite loss and gradient
         opt.step()
         res.losses.append(loss_v)
         res.accuracies.append(acc)
@@ -151,7 +144,3 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     res.seconds = time.perf_counter() - t0
     return res
 
-
-def _restore(params, good) -> None:
-    with torch.no_grad():
-        torch._foreach_copy_(params, good)

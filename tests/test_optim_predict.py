@@ -7,9 +7,28 @@ import torch
 import torch.nn.functional as F
 
 import rnnviz
-from rnnviz.optim import SGD, Adam, clip_grad_norm
+from rnnviz.optim import SGD, Adam, DivergenceGuard, clip_grad_norm
 from rnnviz.playground import PlaygroundConfig, run_playground
 from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
+
+
+def test_divergence_guard_keeps_the_last_committed_weights():
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    guard = DivergenceGuard([w], hint="Try X.")
+    assert guard.loss(1, 0.5) is None and guard.grad(1, 3.0) is None
+    with torch.no_grad():
+        w.add_(1.0)
+    guard.commit()                                             # step 1's weights: [2, 3]
+    with torch.no_grad():
+        w.fill_(float("nan"))                                  # step 2 blows up
+    msg = guard.loss(2, float("nan"))
+    assert msg == "training diverged at step 2 (loss is nan); the weights of step 1 were kept. Try X."
+    assert w.tolist() == [2.0, 3.0]
+    with torch.no_grad():
+        w.mul_(1e30)
+    msg = guard.grad(3, float("inf"))
+    assert "step 3 (the gradient overflowed)" in msg and "step 2 were kept" in msg and w.tolist() == [2.0, 3.0]
+    assert guard.loss(4, float("inf")) and guard.grad(4, float("-inf")) and guard.grad(4, float("nan"))
 
 
 def _twin_models():
