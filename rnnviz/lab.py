@@ -97,16 +97,18 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
             raise D.DataError("vocab", f"the text has {vocab.size} distinct characters; the limit is {S.MAX_ONE_HOT}",
                               n=vocab.size, limit=S.MAX_ONE_HOT)
         tr_text, va_text = D.split_text(text, 0.1)
-        T = 64
+        T = S.RECIPES["char_lm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...
+        kw, fit, fits = _recipe("char_lm", steps, seed)     # ... LSTM forget bias 1, clipping, cosine schedule
         xtr, ytr = D.char_windows(vocab.encode(tr_text), T, stride=T // 2)
         xva, yva = D.char_windows(vocab.encode(va_text), T, stride=T)
         counts = np.bincount(vocab.encode(tr_text).numpy(), minlength=vocab.size) + 1
         p = counts / counts.sum()
         unigram = float(-(np.log(p[vocab.encode(va_text).numpy()])).mean())
-        mk = lambda cell: S.SeqModel("many_to_many", cell, vocab=vocab.size, hidden=H, out=vocab.size, seed=seed)
+        mk = lambda cell: S.SeqModel("many_to_many", cell, vocab=vocab.size, out=vocab.size, seed=seed,
+                                     **dict(kw[cell], hidden=H))
         return LabTask(name, "many_to_many", (xtr.clone(), ytr.clone()), (xva.clone(), yva.clone()), mk, fit,
                        list(vocab.chars), {"uniform": float(np.log(vocab.size)), "unigram": unigram},
-                       {"vocab": vocab, "val_text": va_text})
+                       {"vocab": vocab, "val_text": va_text}, cell_fit=fits)
     if name == "seq2seq":
         mode = source or "reverse"
         src, tgt = S.seq2seq_task(4000, 1, 6, 4, mode, seed)

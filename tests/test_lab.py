@@ -73,6 +73,20 @@ def test_build_task_rejects_bad_requests():
         lab.build_task("charlm", steps=30, source="".join(chr(0xAC00 + i) for i in range(600)))   # vocab too large
 
 
+def test_char_lm_uses_the_tuned_recipe():
+    task = lab.build_task("charlm", steps=40)
+    r = S.RECIPES["char_lm"]
+    assert task.train[0].shape[1] == r["seq_len"] == 100
+    for cell in ("rnn", "lstm", "gru"):
+        f = task.fit_for(cell)
+        assert (f.lr, f.batch_size, f.clip, f.lr_schedule, f.steps) == (r["fit"].lr, r["fit"].batch_size, 1.0, "cosine", 40)
+    lstm = task.make_model("lstm").rnn
+    H = lstm.hidden_size
+    np.testing.assert_allclose((lstm.bias_ih_l0 + lstm.bias_hh_l0)[H:2 * H].detach().numpy(), 1.0, atol=1e-6)  # forget bias 1
+    gru = task.make_model("gru").rnn
+    assert not np.allclose((gru.bias_ih_l0 + gru.bias_hh_l0)[gru.hidden_size:2 * gru.hidden_size].detach().numpy(), 1.0)
+
+
 def _page(**query) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.switch_page("pages/4_Sequence_Tasks.py")
@@ -97,7 +111,8 @@ def test_page_trains_three_cells_and_inspects_an_example(task, charts):
     if task == "charlm":
         assert len(at.code[0].value) == 121                      # start symbol + 120 generated characters
         top = [d for d in at.dataframe if "top predictions" in d.value.columns][0].value
-        assert len(top) == 64 and top["top predictions"].str.count("%").eq(3).all()   # top-3 at every step
+        T = S.RECIPES["char_lm"]["seq_len"]                      # the tuned recipe's windows
+        assert len(top) == T and top["top predictions"].str.count("%").eq(3).all()   # top-3 at every step
 
 
 def test_page_without_uploaded_data_says_what_to_do():
