@@ -318,7 +318,7 @@ def bench_train(args) -> None:
         f"of totals {app_cpu / bare_cpu:.3f}",
         reproduce=lambda: (run_app(10, 0), run_bare(10, 0)))
 
-    # The work rnnviz.train does per step on top of the bare loop (a replica of train.py's bookkeeping:
+    # The work rnnviz.train does per step on top of the bare loop (a replica of training.py's bookkeeping:
     # loss.item, the last-good-weights copy, the accuracy, the finite-gradient check), timed in isolation:
     # a noise-free estimate of the ratio that the alternating wall-clock rounds above measure.
     idx = torch.randint(N, (B,), generator=torch.Generator().manual_seed(0))
@@ -334,7 +334,7 @@ def bench_train(args) -> None:
     bare_step = sum(c.cpu for c in Bs) / (S * args.rounds)
     row("app-loop bookkeeping per step, isolated", "(report)", f"{extra * 1e3:.2f} ms",
         None, f"{extra / bare_step:.1%} of a bare step ({bare_step * 1e3:.1f} ms CPU): expected ratio "
-        f"≈ {bare_step / (bare_step + extra):.3f}; item + weight backup + accuracy + isfinite, replicated from train.py")
+        f"≈ {bare_step / (bare_step + extra):.3f}; item + weight backup + accuracy + isfinite, replicated from training.py")
 
 
 # ---------------------------------------------------------------------------------------------------
