@@ -138,6 +138,18 @@ def bench_hello(args) -> None:
             f"{run.result.steps} steps ({run.result.status}), trace accuracy {run.trace.accuracy:.0%}; "
             f"max wall {ms(max(walls))}; {other}; "
             f"of which build+trace ≈ {ms(statistics.median(trace_s))}", reproduce=lambda c=cfg: run_playground(c))
+    from rnnviz.playground import clear_shared_runs, shared_run
+    clear_shared_runs()
+    cfg = PlaygroundConfig()
+    shared_run(cfg)                                   # the first session trains ...
+    walls = []
+    for _ in range(args.repeats_playground):
+        with Clock() as c:
+            run, reused = shared_run(cfg)             # ... the next ones get a private copy of that run
+        walls.append(c.wall)
+    clear_shared_runs()
+    row("page default, a later session: shared_run reuses the server's training (a deep copy)", "(report, median wall)",
+        ms(statistics.median(walls)), None, f"reused: {reused}; max {ms(max(walls))}; against training again above")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,8 +13,7 @@ import ui
 from rnnviz import figures as F
 from rnnviz.figures_step import unrolled_figure
 from rnnviz.i18n import t
-from rnnviz.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig,
-                               run_playground)
+from rnnviz.playground import HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, shared_run
 from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
 
 lang = ui.setup_page("hello.title", ":material/waving_hand:", defer_device=True)
@@ -89,7 +88,7 @@ def train_ui(cfg: PlaygroundConfig):
             shown[0] = time.perf_counter()
 
     try:
-        run = run_playground(cfg, device=ui.device(), on_step=on_step)
+        run, reused = shared_run(cfg, device=ui.device(), on_step=on_step)   # one training per setting per server
     except TextError as e:
         st.error(t("hello.bad_text", lang, msg=t(f"err.text.{e.code}", lang, **e.params)))
         return None
@@ -98,6 +97,7 @@ def train_ui(cfg: PlaygroundConfig):
         return None
     finally:
         bar.empty()
+    run.extras["reused"] = reused
     ss["hello.run"] = run
     ss.pop("hello.t", None)                 # a new text may be shorter: the inspected step starts over
     ui.set_query_params({"text": cfg.text, "cell": cfg.cell, "hidden": cfg.hidden, "lr": cfg.lr,
@@ -119,7 +119,8 @@ def figures(run) -> dict:
 def summary_ui(run) -> None:
     res, tr = run.result, run.trace
     st.success(t("hello.trained", lang, cell=CELL_NAMES[run.cfg.cell], hidden=run.cfg.hidden, steps=res.steps,
-                 ms=run.seconds * 1000, device=run.device.upper(), loss=tr.loss, acc=tr.accuracy))
+                 ms=run.seconds * 1000, device=run.device.upper(), loss=tr.loss, acc=tr.accuracy)
+               + (" " + t("hello.reused", lang) if run.extras.get("reused") else ""))
     if res.status == "diverged":
         st.error(t("hello.status.diverged", lang, msg=res.message))
     elif res.status == "deadline":

@@ -114,6 +114,11 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.col.top": {"en": "top predictions", "ko": "상위 예측"},
     "hello.col.p_target": {"en": "P(target)", "ko": "P(정답)"},
     "hello.col.ok": {"en": "right?", "ko": "정답?"},
+    "hello.reused": {
+        "en": "(These exact settings were trained earlier on this server; training is deterministic, so that "
+              "run is shown: same seed, same result.)",
+        "ko": "(이 서버에서 같은 설정으로 이미 학습한 적이 있습니다. 학습은 결정적이므로 그 결과를 보여 줍니다: 같은 "
+              "시드, 같은 결과.)"},
     "hello.task": {"en": "The task: read a character, predict the next", "ko": "과제: 글자 하나를 읽고 다음 글자 예측"},
     "hello.task.howto": {
         "en": "The network reads the text one character at a time ({n} steps) and at every step must output the "

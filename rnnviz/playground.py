@@ -6,7 +6,10 @@ without torch, so the page can draw its form before torch is imported; `run_play
 """
 from __future__ import annotations
 
+import copy
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -81,3 +84,59 @@ def run_playground(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep |
     tr = trace(model, x, y)
     return PlaygroundRun(cfg=cfg, vocab=vocab, x=x, y=y, model=model, result=result, trace=tr, device=str(device),
                          seconds=time.perf_counter() - t0)
+
+
+# ---- one training per setting for a whole class ------------------------------------------------------------
+SHARED_RUNS = 32           # finished runs kept for reuse, least recently used dropped first
+SHARED_MAX_TEXT = 200      # only short texts (each kept run then holds at most ~1 MB of arrays)
+_shared: OrderedDict = OrderedDict()
+_inflight: dict = {}       # key -> Event set when the one session training it is done
+_shared_lock = threading.Lock()
+
+
+def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
+               deadline_s: float = DEADLINE_S) -> tuple[PlaygroundRun, bool]:
+    """`run_playground`, trained once per setting for everyone on this server.
+
+    Training on the CPU is deterministic (same config, same weights: tested bit for bit), so when a class
+    of 100 opens the page with the same settings the server trains once, not 100 times; sessions that
+    ask while that training runs wait for it. Returns
+    (a private deep copy the caller may change, whether it was reused). Only finished CPU runs on short
+    texts are kept: a run cut by the deadline depends on the machine's speed, and CUDA kernels need not
+    be deterministic."""
+    key = (cfg, str(device))
+    keep = str(device) == "cpu" and len(cfg.text) <= SHARED_MAX_TEXT
+    owner, hit = False, None
+    if keep:
+        with _shared_lock:
+            hit = _shared.get(key)
+            if hit is not None:
+                _shared.move_to_end(key)
+            elif key in _inflight:               # someone is training this right now: wait for their run
+                ev = _inflight[key]
+            else:
+                owner, _inflight[key] = True, threading.Event()
+        if hit is None and not owner:
+            ev.wait(timeout=deadline_s + 10)
+            with _shared_lock:
+                hit = _shared.get(key)
+        if hit is not None:
+            return copy.deepcopy(hit), True
+    try:
+        run = run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s)
+        if keep and run.result.status in ("done", "target", "diverged"):
+            pristine = copy.deepcopy(run)       # never handed out: callers get copies of it
+            with _shared_lock:
+                _shared[key] = pristine
+                while len(_shared) > SHARED_RUNS:
+                    _shared.popitem(last=False)
+    finally:
+        if owner:
+            with _shared_lock:
+                _inflight.pop(key).set()
+    return run, False
+
+
+def clear_shared_runs() -> None:
+    with _shared_lock:
+        _shared.clear()

@@ -8,7 +8,8 @@ import torch.nn.functional as F
 
 import rnnviz
 from rnnviz.optim import SGD, Adam, DivergenceGuard, clip_grad_norm
-from rnnviz.playground import PlaygroundConfig, run_playground
+import rnnviz.playground as playground
+from rnnviz.playground import PlaygroundConfig, run_playground, shared_run
 from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
 
 
@@ -106,3 +107,79 @@ def test_run_playground_defaults_learn_hello_for_every_cell():
 def test_run_playground_rejects_out_of_bounds_settings(bad):
     with pytest.raises(ValueError):
         run_playground(PlaygroundConfig(**bad))
+
+
+# ---- one training per setting per server ------------------------------------------------------------------
+
+def _counting(monkeypatch):
+    calls = []
+    real = playground.run_playground
+    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    return calls
+
+
+def test_shared_run_trains_once_per_setting_and_hands_out_private_copies(monkeypatch):
+    calls = _counting(monkeypatch)
+    cfg = PlaygroundConfig(text="hello", cell="gru", hidden=8, steps=40)
+    a, reused_a = shared_run(cfg)
+    b, reused_b = shared_run(cfg)
+    assert (reused_a, reused_b) == (False, True) and calls == [cfg]
+    assert a is not b and a.model is not b.model and a.trace is not b.trace
+    for p, q in zip(a.model.parameters(), b.model.parameters()):
+        assert torch.equal(p, q) and p.data_ptr() != q.data_ptr()
+    np.testing.assert_array_equal(a.trace.hidden, b.trace.hidden)
+    assert a.result.losses == b.result.losses
+    fresh = run_playground(cfg)                                  # the same as training again: deterministic
+    np.testing.assert_array_equal(fresh.trace.hidden, b.trace.hidden)
+    a.extras["x"] = 1                                            # a user's copy changes ...
+    with torch.no_grad():
+        a.model.head.weight.fill_(0.0)
+    c, _ = shared_run(cfg)                                       # ... the next user's does not
+    assert "x" not in c.extras and not torch.equal(c.model.head.weight, a.model.head.weight)
+    shared_run(PlaygroundConfig(text="hello", cell="gru", hidden=8, steps=40, seed=1))   # another setting trains
+    assert len(calls) == 2
+
+
+def test_shared_runs_are_bounded_and_skip_long_texts_and_deadline_runs(monkeypatch):
+    calls = _counting(monkeypatch)
+    monkeypatch.setattr(playground, "SHARED_RUNS", 2)
+    cfgs = [PlaygroundConfig(text="abcab", hidden=4, steps=10, seed=s) for s in range(3)]
+    for cfg in cfgs:
+        shared_run(cfg)
+    assert len(playground._shared) == 2
+    shared_run(cfgs[0])                                           # the oldest was dropped: trains again
+    assert len(calls) == 4
+    long_cfg = PlaygroundConfig(text="ab" * 150, hidden=4, steps=10)
+    shared_run(long_cfg)
+    shared_run(long_cfg)
+    assert calls.count(long_cfg) == 2                             # long texts are not kept
+    quick = PlaygroundConfig(text="abcab", hidden=4, steps=2000, seed=7)
+    run, _ = shared_run(quick, deadline_s=1e-6)                    # cut by the clock: machine-dependent
+    assert run.result.status == "deadline"
+    assert (quick, "cpu") not in playground._shared
+
+
+def test_sessions_asking_at_once_wait_for_one_training(monkeypatch):
+    import threading
+    import time
+    calls = []
+    real = playground.run_playground
+
+    def slow(*a, **k):
+        calls.append(1)
+        time.sleep(0.3)                                           # still training when the others ask
+        return real(*a, **k)
+    monkeypatch.setattr(playground, "run_playground", slow)
+    cfg = PlaygroundConfig(text="hello", hidden=4, steps=20)
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(shared_run(cfg))) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert calls == [1] and sorted(r for _, r in out) == [False, True, True, True]
+    runs = [run for run, _ in out]
+    assert len({id(r) for r in runs}) == 4
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r.trace.hidden, runs[0].trace.hidden)
+    assert not playground._inflight

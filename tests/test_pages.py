@@ -236,3 +236,22 @@ def test_the_hello_page_draws_its_first_part_before_torch_loads():
             "print('torch' in sys.modules); import rnnviz; rnnviz.build_model('gru', 3, 4); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_a_second_session_with_the_same_settings_reuses_the_training(monkeypatch):
+    """A class opening the page trains "hello" once: the next session gets its own copy of that run."""
+    calls = []
+    real = playground.run_playground
+    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = _app(HELLO)
+    second = _app(HELLO)
+    assert not first.exception and not second.exception and calls == [1]
+    assert "trained earlier on this server" not in first.success[0].value
+    assert "trained earlier on this server" in second.success[0].value
+    a, b = first.session_state["hello.run"], second.session_state["hello.run"]
+    assert a is not b and a.model is not b.model
+    np.testing.assert_array_equal(a.trace.hidden, b.trace.hidden)
+    assert _chart(first, "hello.timeline_fig") == _chart(second, "hello.timeline_fig")
+    second.text_input(key="hello.text").set_value("hallo")        # new settings train for real
+    _button(second, "Train").click().run()
+    assert calls == [1, 1] and "trained earlier" not in second.success[0].value
