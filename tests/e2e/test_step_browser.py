@@ -181,3 +181,21 @@ def test_keyboard_and_buttons_move_the_equations(server, page, brackets_view):
     _wait_until(page, lambda: _first_equation(page) == f2)
     assert page.locator(H.KATEX_ERROR).count() == 0
     assert page.locator(H.EXCEPTION).count() == 0
+
+
+def test_tabs_in_korean_keep_their_id_in_the_url(server, page, artifacts):
+    """Test that in Korean a tab click runs only that tab (the unit explorer's Korean note appears), puts the
+    tab's id (not its Korean label) in the URL, and that switching the language keeps the open tab."""
+    H.goto(page, H.step_url(server, lang="ko"))
+    H.wait_for_step(page)
+    H.open_tab(page, "유닛 탐색")
+    expect(page.get_by_text(re.compile("유닛 44"))).to_be_visible()
+    assert _query(page).get("tab") == "units" and _query(page).get("lang") == "ko"
+    assert page.locator(H.KATEX).count() == 0                   # the Equations tab did not run
+    assert H.glyphs_render(page, "유닛 탐색")                    # a Korean font: no empty boxes
+    H.full_page_screenshot(page, artifacts / "step_units_ko.png")
+    page.locator('[data-testid="stSidebar"] label').filter(has_text="English").click()
+    H.wait_for_app_run(page)
+    expect(page.get_by_role("tab", name="Unit explorer", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_text(re.compile("Look at unit 44"))).to_be_visible()
+    assert _query(page).get("tab") == "units" and "lang" not in _query(page)
