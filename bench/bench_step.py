@@ -349,7 +349,8 @@ def main(argv=None) -> int:
                  f"≤ {PRESET_READY_S * 1000:.0f} ms", f"{statistics.median(sw):.0f} ms",
                  ok(statistics.median(sw), PRESET_READY_S * 1000),
                  "; ".join(f"→ {s['to']} {s['ms']:.0f} ms" for s in br["switch_tl"])
-                 + "; the rerun builds the new preset's timeline (T frames) and Chromium draws its 6 heatmaps"))
+                 + "; a script rerun: the session keeps its last 4 views, so a preset shown before is redrawn, "
+                 "not recomputed (its first time on this tab builds the timeline); Chromium draws 6 heatmaps"))
     for tab in ("Gates and states", "Equations"):
         v = [s["ms"] for s in br["tabs"] if s["to"] == tab]
         rows.append((f"open the {tab} tab (tab click → drawn), median (n = {len(v)})", "(report)",

@@ -16,6 +16,7 @@ from rnnviz.text import show_char
 lang = ui.setup_page("step.title", ":material/footprint:")
 ss = st.session_state
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+MAX_VIEWS = 4      # views kept per session (a view of the longest text holds about 2 MB of arrays and figures)
 STATE_NAMES = {"h": {"en": "hidden state h", "ko": "은닉 상태 h"}, "c": {"en": "cell state c", "ko": "셀 상태 c"}}
 
 
@@ -187,13 +188,17 @@ st.markdown(t("step.intro", lang))
 source = source_ui()
 text = text_ui(source)
 view_key = (source.name, id(source.model), text)
-if ss.get("step.view", (None,))[0] != view_key:          # keep the view (and its figures) across reruns
+views = ss.setdefault("step.views", {})               # the last few views (and their figures), newest last:
+if view_key not in views:                                # going back to a preset or text redraws, never recomputes
     try:
-        ss["step.view"] = (view_key, prepare_view(source, text))
+        views[view_key] = prepare_view(source, text)
     except ValueError as e:
         st.error(t("step.bad_text", lang, msg=_message(e)))
         st.stop()
-view = ss["step.view"][1]
+views[view_key] = views.pop(view_key)
+while len(views) > MAX_VIEWS:
+    views.pop(next(iter(views)))
+view = views[view_key]
 ui.set_query_params({"src": source.name, "text": text})
 m = view.model
 st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,

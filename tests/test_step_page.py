@@ -460,6 +460,13 @@ def test_a_full_rerun_does_not_rebuild_the_timeline(monkeypatch):
     assert len(builds) == 1                                    # the view keeps its figure across reruns
     at.text_area(key="step.text.brackets_lstm").set_value("(a [b]) ok").run()
     assert not at.exception and len(builds) == 2               # a new text: a new view, a new figure
+    at.radio(key="step.src").set_value("korean_gru").run()
+    at.radio(key="step.src").set_value("brackets_lstm").run()   # back to an earlier preset and text:
+    at.text_area(key="step.text.brackets_lstm").set_value(SAMPLE_TEXTS["brackets_lstm"]).run()
+    assert not at.exception and _chart(at, "step.timeline_fig") and len(builds) == 3   # only the GRU's was new
+    for text in ["(a) ok", "(b) no", "[c] it", "(d) we", "(e) go", "[f] me"]:   # a few views are kept, not all
+        at.text_area(key="step.text.brackets_lstm").set_value(text).run()
+    assert not at.exception and len(at.session_state["step.views"]) == 4
 
 
 # ---- tabs: only the open one runs; it lives in the URL ----------------------------------------------------
