@@ -16,6 +16,7 @@ from rnnviz.text import show_char
 lang = ui.setup_page("step.title", ":material/footprint:")
 ss = st.session_state
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+GATE_SYMBOLS = {"input": "i", "forget": "f", "output": "o", "reset": "r", "update": "z"}
 MAX_VIEWS = 4      # views kept per session (a view of the longest text holds about 2 MB of arrays and figures)
 STATE_NAMES = {"h": {"en": "hidden state h", "ko": "은닉 상태 h"}, "c": {"en": "cell state c", "ko": "셀 상태 c"}}
 
@@ -96,14 +97,16 @@ def states_tab(view) -> None:
     if not view.saturation:
         st.info(t("step.sat.none", lang))
         return
-    c1, c2 = st.columns([3, 1])
+    c1, c2 = st.columns([2, 1])
     c1.plotly_chart(view.figure("sat", lang), key="step.sat_fig", width="stretch")
     c2.caption(t("step.sat.howto", lang))
-    c2.dataframe(pd.DataFrame({
-        t("step.sat.col.gate", lang): [t(f"fig.gate.{g}", lang) for g in view.saturation],
-        t("step.sat.col.left", lang): [f"{s['left_share']:.0%}" for s in view.saturation.values()],
-        t("step.sat.col.right", lang): [f"{s['right_share']:.0%}" for s in view.saturation.values()],
-    }), hide_index=True, width="stretch")
+    # three rows: a Markdown table (an st.dataframe would load its grid's JavaScript on the tab's first visit)
+    # gates as columns (by their symbol, as in the legend), so the narrow column needs no wrapping
+    gates = list(view.saturation)
+    head = [t("step.sat.col.gate", lang)] + [f"**{GATE_SYMBOLS[g]}**" for g in gates]
+    rows = [[t(f"step.sat.col.{side}", lang)] + [f"{view.saturation[g][f'{side}_share']:.0%}" for g in gates]
+            for side in ("left", "right")]
+    c2.markdown("\n".join("| " + " | ".join(r) + " |" for r in [head, ["---"] * len(head), *rows]))
 
 
 def unrolled_tab(view) -> None:

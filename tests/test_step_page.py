@@ -379,8 +379,11 @@ def test_gates_and_states_tab_carries_the_trace(brackets_view):
     assert len(fig["frames"]) == tr.T
     assert fig["layout"]["title"]["text"].startswith("t = 1: read <b>s</b>")
     assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
-    sat = _table(at, "share < 0.1")
-    assert list(sat["gate"]) == ["input gate i", "forget gate f", "output gate o"]
+    (sat,) = [m.value for m in at.markdown if m.value.startswith("| gate | **i** | **f** | **o** |")]
+    left, right = [[c.strip() for c in r.strip("| ").split(" | ")] for r in sat.splitlines()[2:]]
+    shares = brackets_view.saturation.values()
+    assert left == ["share < 0.1"] + [f"{s['left_share']:.0%}" for s in shares]
+    assert right == ["share > 0.9"] + [f"{s['right_share']:.0%}" for s in shares]
     at = _app(tab="unrolled")
     params = _table(at, "parameters")
     assert params["parameters"].iloc[-1] == "27,489"
