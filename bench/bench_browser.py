@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchlib import load_text as load, pct  # noqa: E402
 from tests.e2e import harness as H  # noqa: E402
 
 PAGE_READY_TARGET_S = 6.0
@@ -59,22 +60,6 @@ PROBE = """(title) => {
   };
   new MutationObserver(scan).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
-
-
-def pct(values, q):
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def load() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "?"
 
 
 def _open_hello(page, base: str) -> dict:

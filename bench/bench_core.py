@@ -35,6 +35,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import rnnviz  # noqa: E402
+from benchlib import cpu_info, load_text, markdown_table  # noqa: E402
 from rnnviz.playground import PlaygroundConfig, run_playground  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
@@ -353,36 +354,6 @@ def bench_train(args) -> None:
 # output
 # ---------------------------------------------------------------------------------------------------
 
-def cpu_info() -> str:
-    name = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        cap = torch.backends.cpu.get_cpu_capability()
-    except Exception:  # noqa: BLE001
-        cap = "?"
-    return f"{name}; {os.cpu_count()} logical CPUs; torch CPU capability {cap}; torch threads {torch.get_num_threads()}"
-
-
-def _load() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "?"
-
-
-def table() -> str:
-    lines = ["| measurement | target | measured | pass/fail | notes |", "|---|---|---|---|---|"]
-    for r in ROWS:
-        lines.append(f"| {r['name']} | {r['target']} | {r['measured']} | {r['status']} | {r['note']} |")
-    return "\n".join(lines)
-
-
 def profile_failures() -> str:
     out = []
     for name, fn, breakdown in FAILED:
@@ -435,7 +406,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     groups = args.only or ["hello", "trace", "train"]
     print(f"rnnviz core benchmarks; torch {torch.__version__}; {cpu_info()}")
-    load0 = _load()
+    load0 = load_text()
     t0 = time.perf_counter()
     if "hello" in groups:
         bench_hello(args)
@@ -443,9 +414,9 @@ def main(argv=None) -> int:
         bench_trace(args)
     if "train" in groups:
         bench_train(args)
-    tab = table()
+    tab = markdown_table(ROWS)
     print("\n" + tab)
-    load1 = _load()
+    load1 = load_text()
     try:
         busy = max(os.getloadavg()[0], float(load0)) > (os.cpu_count() or 1) - 0.5
     except (OSError, ValueError):

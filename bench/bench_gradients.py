@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from benchlib import cpu_info, load_text, markdown_table  # noqa: E402
 from rnnviz import gradients as G  # noqa: E402
 from rnnviz.gradients import GradConfig  # noqa: E402
 
@@ -64,25 +65,6 @@ def row(name: str, target: str, wall: float, cpu: float, limit: float | None, no
     ROWS.append({"name": name, "target": target, "measured": ms(judged), "status": status,
                  "note": f"{other}; {note}".rstrip("; ")})
     print(f"  {name}: {ms(judged)} [{status}] {other}; {note}", flush=True)
-
-
-def table() -> str:
-    lines = ["| measurement | target | measured | pass/fail | notes |", "|---|---|---|---|---|"]
-    lines += [f"| {r['name']} | {r['target']} | {r['measured']} | {r['status']} | {r['note']} |" for r in ROWS]
-    return "\n".join(lines)
-
-
-def cpu_info() -> str:
-    name = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{name}; {os.cpu_count()} logical CPUs; torch CPU capability "
-            f"{torch.backends.cpu.get_cpu_capability()}; torch threads {torch.get_num_threads()}")
 
 
 def bench_figure(args) -> None:
@@ -140,13 +122,6 @@ def bench_training(args) -> None:
                 f"loss {res['losses'][0]:.3f} → {res['losses'][-1]:.3f} (memoryless ≈ {(T - 1) / T * 2.0794:.3f})")
 
 
-def _load() -> str:
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return "?"
-
-
 def main(argv=None) -> int:
     global JUDGE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -158,12 +133,12 @@ def main(argv=None) -> int:
     JUDGE = args.judge
     torch.set_num_threads(1)
     print(f"rnnviz gradient benchmarks; torch {torch.__version__}; {cpu_info()}")
-    load0, t0 = _load(), time.perf_counter()
+    load0, t0 = load_text(), time.perf_counter()
     bench_figure(args)
     bench_jacobian(args)
     bench_training(args)
-    load1 = _load()
-    tab = table()
+    load1 = load_text()
+    tab = markdown_table(ROWS)
     print("\n" + tab)
     try:
         busy = max(os.getloadavg()[0], float(load0)) > (os.cpu_count() or 1) - 0.5

@@ -28,26 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from benchlib import cpu_name, load1 as load_average  # noqa: E402
+
 from rnnviz.longrange import ADDING_BASELINE, BEAT_FRACTION, BEAT_WINDOW, TaskConfig, sweep, train_task  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _load() -> float:
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float("nan")
 
 
 def fmt(v, spec=".2f", none="not beaten") -> str:
@@ -63,7 +48,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     d = TaskConfig()
-    load0, t_all = _load(), time.perf_counter()
+    load0, t_all = load_average(), time.perf_counter()
     train_task(cell="lstm", T=10, hidden=8, steps=5, deadline_s=None)    # warm-up (first-call overheads)
 
     lines = [f"## Adding problem, T = {args.T}, `train_task` defaults",
@@ -114,13 +99,13 @@ def main() -> None:
                       f"{c} {s.longest_learnt(c) if s.longest_learnt(c) is not None else 'none'}" for c in s.cells)]
         print("\n".join(lines[-6:]), flush=True)
 
-    total, load1 = time.perf_counter() - t_all, _load()
+    total, load1 = time.perf_counter() - t_all, load_average()
     busy = " -- BUSY for this machine's CPUs: wall times are inflated by other processes" \
         if max(load0, load1) > 0.75 * (os.cpu_count() or 1) else ""
     head = ["# rnnviz long-range tasks benchmark", "",
             f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
             f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
-            f"- CPU: {_cpu()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
+            f"- CPU: {cpu_name()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
             f"- command: `{' '.join(['python bench/bench_longrange.py', *sys.argv[1:]])}`",
             f"- total benchmark time {total:.0f} s; times are wall clock unless marked CPU (this process's CPU time,"
             " which other processes do not inflate)",

@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchlib import load_text, pct  # noqa: E402
 from tests.e2e import harness as H  # noqa: E402
 
 PRESET_READY_S = 1.0
@@ -116,22 +117,6 @@ SWITCH_PROBE = """() => {
   requestAnimationFrame(tick);
 }"""
 PRESET_LABELS = {"korean_gru": "Korean sentences GRU (preset)", "brackets_lstm": "Brackets & quotes LSTM (preset)"}
-
-
-def pct(values, q):
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def load() -> str:
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
 
 
 def _timed(fn, n):
@@ -306,7 +291,7 @@ def main(argv=None) -> int:
     import importlib.metadata as _md
     import streamlit as _st
 
-    load_start, t_start = load(), time.perf_counter()
+    load_start, t_start = load_text(all_three=True), time.perf_counter()
     print("in-process …", flush=True)
     lib = measure_inprocess()
     with sync_playwright() as p:
@@ -315,7 +300,7 @@ def main(argv=None) -> int:
         b.close()
         print("browser …", flush=True)
         br = measure_browser(p, args.moves, args.opens)
-    load_end = load()
+    load_end = load_text(all_three=True)
 
     def stat(samples, key="total"):
         v = [s[key] for s in samples]

@@ -38,29 +38,14 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from benchlib import cpu_name, load1 as load_average  # noqa: E402
+
 from rnnviz.optim import Adam  # noqa: E402
 from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, SeqModel, fit, recipe  # noqa: E402
 
 PUBLISHED_MNIST1D = {"logistic": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91, "human": 0.96}
 PUBLISHED_LM = {"uniform": 4.174, "unigram": 3.347, "bigram (add-one)": 2.482}
 SECTIONS = ("mnist1d", "lm", "throughput", "rows")
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _load() -> float:
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float("nan")
 
 
 def _recipe_text(name: str) -> str:
@@ -189,7 +174,7 @@ def bench_lm(lines: list[str], text_path: str) -> None:
     kw, cfg0 = recipe("char_lm", "lstm")
     m = SeqModel("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
     r, cpu = _timed_fit(m, train, val, cfg0)
-    H, B = rec["model"]["hidden"], rec["fit"].batch_size
+    H = rec["model"]["hidden"]
     lines += [f"## Character language model: {Path(text_path).name}", "",
               f"{len(text):,} characters, {V} distinct; 90/10 split ({n_train:,} / {len(ids) - n_train:,}); "
               f"non-overlapping windows of {L} characters ({train[0].shape[0]:,} train, {val[0].shape[0]:,} "
@@ -315,7 +300,7 @@ def main() -> None:
                     help="markdown file to write (default bench/results/tasks.md)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    load0, t_all = _load(), time.perf_counter()
+    load0, t_all = load_average(), time.perf_counter()
     lines: list[str] = []
     if "mnist1d" not in args.skip:
         bench_mnist1d(lines, args.cells)
@@ -325,13 +310,13 @@ def main() -> None:
         bench_throughput(lines, args.text, args.throughput_steps)
     if "rows" not in args.skip:
         bench_rows(lines, args.mnist_dir)
-    total, load1 = time.perf_counter() - t_all, _load()
+    total, load1 = time.perf_counter() - t_all, load_average()
     busy = " -- BUSY for this machine's CPUs: wall times are inflated by other processes (CPU seconds are not)" \
         if max(load0, load1) > 0.75 * (os.cpu_count() or 1) else ""
     head = ["# rnnviz sequence tasks benchmark", "",
             f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
             f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
-            f"- CPU: {_cpu()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
+            f"- CPU: {cpu_name()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
             f"- command: `{' '.join(['python bench/bench_tasks.py', *sys.argv[1:]])}`",
             f"- total benchmark time {total:.0f} s (data generation and loading included)",
             f"- machine load average (1 min) at start {load0:.2f}, at end {load1:.2f}{busy}", ""]

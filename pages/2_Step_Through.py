@@ -6,7 +6,6 @@ import streamlit as st
 
 import ui
 from rnnviz import analysis as A
-from rnnviz import figures as F
 from rnnviz import figures_step as FS
 from rnnviz.i18n import t
 from rnnviz.presets import PRESETS

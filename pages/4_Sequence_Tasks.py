@@ -124,7 +124,6 @@ def train_ui(task_name: str, source) -> None:
         return
     cells = ("mlp", "rnn", "lstm", "gru") if task_name == "memory" else ("rnn", "lstm", "gru")
     bar = st.progress(0.0)
-    done = {}
 
     def on_step(cell, step, loss):
         if step % 50 == 0:

@@ -51,7 +51,7 @@ import torch.nn.functional as F
 from .model import CELLS, MAX_EMBED, MAX_HIDDEN
 from .optim import Adam, DivergenceGuard, clip_grad_norm
 from .tracing import _FORWARD, GATES, backward_through_time
-from .checks import check_int as _check_int, check_num as _check_num, is_num as _is_num
+from .checks import check_int as _check_int, check_num as _check_num
 
 KINDS = ("many_to_one", "many_to_many", "regression")
 PAD, BOS, EOS = 0, 1, 2            # Seq2Seq special ids; symbols are N_SPECIAL .. vocab - 1

@@ -1,0 +1,63 @@
+"""What every benchmark script here shares: percentiles, the machine's load and CPU, the results table.
+
+The scripts run as `python bench/bench_*.py`, so this folder is on sys.path and `import benchlib` works."""
+from __future__ import annotations
+
+import math
+import os
+import platform
+from pathlib import Path
+
+
+def pct(values, q: float) -> float:
+    """The q-quantile (0..1) of values, linearly interpolated; nan when there are none."""
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def load1() -> float:
+    """The 1-minute load average (nan where the OS has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return math.nan
+
+
+def load_text(all_three: bool = False) -> str:
+    """The load average as text: the 1-minute value, or "1 / 5 / 15" minutes."""
+    try:
+        values = os.getloadavg()
+    except OSError:
+        return "?"
+    return " / ".join(f"{x:.2f}" for x in values) if all_three else f"{values[0]:.2f}"
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def cpu_info() -> str:
+    """CPU model, logical CPUs, torch's CPU capability and thread count (imports torch)."""
+    import torch
+    try:
+        cap = torch.backends.cpu.get_cpu_capability()
+    except Exception:  # noqa: BLE001
+        cap = "?"
+    return f"{cpu_name()}; {os.cpu_count()} logical CPUs; torch CPU capability {cap}; torch threads {torch.get_num_threads()}"
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """rows of {"name", "target", "measured", "status", "note"} as the results table every script writes."""
+    lines = ["| measurement | target | measured | pass/fail | notes |", "|---|---|---|---|---|"]
+    lines += [f"| {r['name']} | {r['target']} | {r['measured']} | {r['status']} | {r['note']} |" for r in rows]
+    return "\n".join(lines)
