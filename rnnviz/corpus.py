@@ -73,13 +73,18 @@ def brackets_quotes(n_chars: int = 20000, seed: int = 0) -> str:
     balanced and ended by a newline. At least `n_chars` characters (whole lines); quotes hold 1-3
     words of `QUOTE_WORDS` only (no brackets, no newline). Characters: `BRACKETS_ALPHABET`."""
     _check(n_chars, seed)
+    return lines_to_length(brackets_quotes_line, n_chars, seed)
+
+
+def lines_to_length(make, n_chars: int, seed: int) -> str:
+    """Lines `make(rng)` + newline, from one random.Random(seed), until there are at least n_chars characters."""
     rng = random.Random(seed)
-    lines, n = [], 0
+    out, n = [], 0
     while n < n_chars:
-        line = brackets_quotes_line(rng) + "\n"
-        lines.append(line)
+        line = make(rng) + "\n"
+        out.append(line)
         n += len(line)
-    return "".join(lines)
+    return "".join(out)
 
 
 def bracket_depth(text: str) -> np.ndarray:

@@ -47,6 +47,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
+from .corpus import lines_to_length
 from .text import clean_text
 
 # ---- limits (the server is shared: every size is bounded) ------------------------------------------
@@ -517,16 +518,6 @@ def _check_corpus_args(n_chars, seed) -> tuple[int, int]:
     return _int("n_chars", n_chars, 1, MAX_CORPUS_CHARS), _seed(seed)
 
 
-def _lines(make: Callable[[random.Random], str], n_chars: int, seed: int) -> str:
-    rng = random.Random(seed)
-    out, n = [], 0
-    while n < n_chars:
-        line = make(rng) + "\n"
-        out.append(line)
-        n += len(line)
-    return "".join(out)
-
-
 # English: subject-verb agreement (the cat sees / the cats see), a/an, a capital after each newline,
 # and a question mark that depends on how the sentence began (Does/Do ... ?).
 _EN_ANIMALS = (("cat", "cats"), ("dog", "dogs"), ("bird", "birds"), ("fox", "foxes"), ("girl", "girls"),
@@ -578,7 +569,7 @@ def english_corpus(n_chars: int = 5000, seed: int = 0) -> str:
     park.". Things to learn: subject-verb agreement, a/an before a vowel, a capital after each newline,
     and "?" at the end exactly when the line began with Do/Does. About 40 distinct characters."""
     n_chars, seed = _check_corpus_args(n_chars, seed)
-    return _lines(_en_line, n_chars, seed)
+    return lines_to_length(_en_line, n_chars, seed)
 
 
 def has_final_consonant(word: str) -> bool:
@@ -629,7 +620,7 @@ def korean_corpus(n_chars: int = 3000, seed: int = 0) -> str:
     Things to learn: the particle after a noun follows its last syllable (이/가, 을/를, 은/는, 과/와)
     and the verb fits its object. About 110 distinct characters."""
     n_chars, seed = _check_corpus_args(n_chars, seed)
-    return _lines(_ko_line, n_chars, seed)
+    return lines_to_length(_ko_line, n_chars, seed)
 
 
 CHAR_CORPORA = {"english": english_corpus, "korean": korean_corpus}
