@@ -1,7 +1,6 @@
 """AppTest for the vanishing-gradients page and unit tests of its figure builders."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -10,22 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz import figures_grad as FG
 from rnnviz.gradients import GradConfig, compare_cells
+from tests.apptest import chart as _chart, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/3_Vanishing_Gradients.py"
 
 
 def _app(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page(PAGE)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def _chart(at, key: str) -> dict:
-    (el,) = [el for el in at.get("plotly_chart") if key in el.proto.id]
-    return json.loads(el.proto.spec)
+    return open_page(PAGE, timeout=120, **query)
 
 
 def _ys(spec) -> list[np.ndarray]:

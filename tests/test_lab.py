@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz import datasets as D
 from rnnviz import lab
 from rnnviz import seqtasks as S
+from tests.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,11 +89,7 @@ def test_char_lm_uses_the_tuned_recipe():
 
 
 def _page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/4_Sequence_Tasks.py")
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
+    return open_page("pages/4_Sequence_Tasks.py", timeout=300, **query)
 
 
 @pytest.mark.parametrize("task, charts", [("memory", 2), ("seq2seq", 1), ("timeseries", 3), ("charlm", 3)])

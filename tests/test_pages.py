@@ -1,8 +1,6 @@
 """AppTest for every page: the scripts run headless, as a browser session would drive them."""
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import rnnviz.playground as playground
+from tests.apptest import chart as _chart, open_page, plotly_array as _array
 import rnnviz.training as training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,36 +17,8 @@ HOME = str(ROOT / "app.py")
 
 
 def _app(path: str, **query) -> AppTest:
-    """Open `path` of the multipage app (entry point app.py) with URL query parameters."""
-    at = AppTest.from_file(HOME, default_timeout=60)
-    if path != HOME:
-        at.switch_page(str(Path(path).relative_to(ROOT)))
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def _charts(at) -> dict[str, dict]:
-    """Plotly charts by widget key -> the spec the browser receives (decoded JSON)."""
-    out = {}
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        out[el.proto.id] = spec
-    return out
-
-
-def _chart(at, key_part: str) -> dict:
-    hits = [s for k, s in _charts(at).items() if key_part in k]
-    assert len(hits) == 1, f"expected one chart with key {key_part!r}, got {list(_charts(at))}"
-    return hits[0]
-
-
-def _array(v) -> np.ndarray:
-    """A Plotly array as sent to the browser: a typed array {'dtype', 'bdata', 'shape'} or a list."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.asarray(v)
+    """Open `path` (HOME or an absolute page path) with URL query parameters."""
+    return open_page(None if path == HOME else str(Path(path).relative_to(ROOT)), **query)
 
 
 def _button(at, label: str):

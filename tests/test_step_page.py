@@ -2,8 +2,6 @@
 session would drive it; every number shown is checked against the library."""
 from __future__ import annotations
 
-import base64
-import json
 import re
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import rnnviz.stepthrough as stepthrough
 from rnnviz import analysis as A
 from rnnviz.presets import SAMPLE_TEXTS
 from rnnviz.stepthrough import prepare_view, source_from_preset
+from tests.apptest import chart as _chart, open_page, plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = str(ROOT / "app.py")
@@ -25,26 +24,7 @@ HELLO = "pages/1_Hello_Playground.py"
 
 
 def _app(path: str = STEP, **query) -> AppTest:
-    """Open `path` of the multipage app (entry point app.py) with URL query parameters."""
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.switch_page(path)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def _chart(at, key_part: str) -> dict:
-    hits = [json.loads(el.proto.spec) for el in at.get("plotly_chart") if key_part in el.proto.id]
-    assert len(hits) == 1, f"expected one chart with key {key_part!r}"
-    return hits[0]
-
-
-def _array(v) -> np.ndarray:
-    """A Plotly array as sent to the browser: a typed array {'dtype', 'bdata', 'shape'} or a list."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
-    return np.asarray(v)
+    return open_page(path, **query)
 
 
 def _latex(at) -> list[str]:

@@ -1,0 +1,38 @@
+"""What the AppTest files share: open a page of the multipage app, read a Plotly chart as the browser gets it."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = str(ROOT / "app.py")
+
+
+def open_page(page: str | None = None, timeout: float = 60, **query) -> AppTest:
+    """Run `page` ("pages/…py", or None for the home page) of the app whose entry point is app.py, with URL
+    query parameters."""
+    at = AppTest.from_file(HOME, default_timeout=timeout)
+    if page is not None:
+        at.switch_page(page)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def chart(at, key_part: str) -> dict:
+    """The one Plotly chart whose widget key contains key_part, as the spec the browser receives."""
+    hits = [json.loads(el.proto.spec) for el in at.get("plotly_chart") if key_part in el.proto.id]
+    assert len(hits) == 1, f"expected one chart with key {key_part!r}, got {[el.proto.id for el in at.get('plotly_chart')]}"
+    return hits[0]
+
+
+def plotly_array(v) -> np.ndarray:
+    """A Plotly array as sent to the browser: a typed array {'dtype', 'bdata', 'shape'} or a list."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.asarray(v)
