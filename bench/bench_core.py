@@ -31,11 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import rnnviz  # noqa: E402
-from benchlib import cpu_info, load_text, markdown_table  # noqa: E402
+from benchlib import bare_lstm, cpu_info, load_text, markdown_table  # noqa: E402
 from rnnviz.playground import PlaygroundConfig, run_playground  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
@@ -229,22 +228,6 @@ def trace_breakdown(model, x, targets) -> str:
 # 3. training throughput: rnnviz.train vs a bare fused loop
 # ---------------------------------------------------------------------------------------------------
 
-class Bare(nn.Module):
-    """The same architecture as CharRNN (one-hot = frozen identity embedding), nothing else."""
-
-    def __init__(self, V: int, H: int):
-        super().__init__()
-        self.embed = nn.Embedding(V, V)
-        with torch.no_grad():
-            self.embed.weight.copy_(torch.eye(V))
-        self.embed.weight.requires_grad_(False)
-        self.rnn = nn.LSTM(V, H, batch_first=True)
-        self.head = nn.Linear(H, V)
-
-    def forward(self, x):
-        out, _ = self.rnn(self.embed(x))
-        return self.head(out)
-
 
 def load_windows(args, T: int):
     """-> (x, y, vocab size, description): x, y LongTensors (N, T), y the next character of x."""
@@ -272,7 +255,7 @@ def bench_train(args) -> None:
     S = args.steps
 
     app = rnnviz.build_model("lstm", V, H, seed=0)
-    bare = Bare(V, H)
+    bare = bare_lstm(V, H)
     bare.load_state_dict(app.state_dict())
     bare.train()
     bparams = [p for p in bare.parameters() if p.requires_grad]

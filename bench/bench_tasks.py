@@ -38,7 +38,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from benchlib import cpu_name, load1 as load_average  # noqa: E402
+from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
 
 from rnnviz.optim import Adam  # noqa: E402
 from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, SeqModel, fit, recipe  # noqa: E402
@@ -149,7 +149,7 @@ class BareLoop:
 
     def __init__(self, x, y, V, H, B, seed, lr):
         torch.manual_seed(0)
-        self.m = BareLSTM(V, H)
+        self.m = bare_lstm(V, H)
         self.opt = Adam([p for p in self.m.parameters() if p.requires_grad], lr=lr)
         self.perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))
         self.x, self.y, self.V, self.B = x, y, V, B

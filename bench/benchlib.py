@@ -61,3 +61,25 @@ def markdown_table(rows: list[dict]) -> str:
     lines = ["| measurement | target | measured | pass/fail | notes |", "|---|---|---|---|---|"]
     lines += [f"| {r['name']} | {r['target']} | {r['measured']} | {r['status']} | {r['note']} |" for r in rows]
     return "\n".join(lines)
+
+
+def bare_lstm(V: int, H: int):
+    """The bare reference of the throughput benchmarks: a frozen one-hot embedding (identity), a fused
+    nn.LSTM and a Linear head, the same architecture as rnnviz's CharRNN and nothing else."""
+    import torch
+    import torch.nn as nn
+
+    class BareLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(V, V)
+            with torch.no_grad():
+                self.embed.weight.copy_(torch.eye(V))
+            self.embed.weight.requires_grad_(False)
+            self.rnn = nn.LSTM(V, H, batch_first=True)
+            self.head = nn.Linear(H, V)
+
+        def forward(self, x):
+            return self.head(self.rnn(self.embed(x))[0])
+
+    return BareLSTM()

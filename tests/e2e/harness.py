@@ -128,6 +128,15 @@ def wait_for_app_run(page, timeout: float = 60_000, settle_ms: int = 100) -> Non
     page.wait_for_selector(STATUS_RUNNING, state="detached", timeout=timeout)
 
 
+def wait_until(page, cond, timeout: float = 30.0, every_ms: int = 100) -> None:
+    """Poll a Python condition on the page (page.wait_for_timeout keeps Playwright's events flowing)."""
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"condition not met within {timeout:.0f} s")
+        page.wait_for_timeout(every_ms)
+
+
 def goto(page, url: str, timeout: float = 60_000) -> None:
     """Open `url` and wait for its first script run to finish."""
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)

@@ -84,7 +84,7 @@ def test_values_at_a_step_follow_the_keyboard(server, page):
     expect(_step_line(page, 2)).to_be_visible()
     H.wait_for_app_run(page)
     expect(page.locator(H.SUCCESS)).to_have_text(trained)
-    _wait_until(page, lambda: _query(page).get("t") == "2")
+    H.wait_until(page, lambda: _query(page).get("t") == "2")
 
 
 def test_retrain_on_new_text(server, page):
@@ -97,7 +97,7 @@ def test_retrain_on_new_text(server, page):
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.locator(H.SUCCESS)).not_to_have_text(before, timeout=60_000)
     H.wait_for_hello(page)
-    _wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
+    H.wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
     assert _query(page).get("text") == "abcabd"
     expect(_step_line(page, 1)).to_be_visible()                     # a new run starts the cursor over
     assert page.locator(H.EXCEPTION).count() == 0
@@ -130,7 +130,7 @@ def test_korean(server, page, artifacts):
     expect(H.states_chart(page, "ko")).to_be_visible()             # figure texts are translated too
     expect(_step_line(page, 1, "시점")).to_be_visible()
     expect(page.get_by_role("button", name="학습", exact=True)).to_be_visible()
-    _wait_until(page, lambda: _query(page).get("lang") == "ko")
+    H.wait_until(page, lambda: _query(page).get("lang") == "ko")
     assert page.locator(H.EXCEPTION).count() == 0
     assert H.glyphs_render(page, "놀이터 학습"), "Hangul is drawn as missing-glyph boxes: install fonts-nanum"
     H.full_page_screenshot(page, artifacts / "hello_ko.png")
@@ -147,12 +147,3 @@ def test_query_parameters_reproduce_the_view(server, page):
     expect(page.get_by_role("slider", name="Show the values at step")).to_have_attribute("aria-valuetext", "3 · l")
     q = _query(page)
     assert (q.get("cell"), q.get("hidden"), q.get("t")) == ("gru", "8", "3")
-
-
-def _wait_until(page, cond, timeout: float = 30.0, every_ms: int = 100) -> None:
-    """Poll a Python condition on the page (page.wait_for_timeout keeps Playwright's events flowing)."""
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"condition not met within {timeout:.0f} s")
-        page.wait_for_timeout(every_ms)

@@ -33,14 +33,6 @@ def _numbers(values) -> list[str]:
     return [f"{float(v):.3f}" for v in values]
 
 
-def _wait_until(page, cond, timeout: float = 30.0, every_ms: int = 100) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"condition not met within {timeout:.0f} s")
-        page.wait_for_timeout(every_ms)
-
-
 def _caption_step(chart) -> int:
     """The step in the timeline's title caption "t = N: read …"."""
     m = re.match(r"t = (\d+):", chart.locator("svg text.gtitle").text_content())
@@ -161,24 +153,24 @@ def test_keyboard_and_buttons_move_the_equations(server, page, brackets_view):
     expect(H.equations_step(page, 2)).to_be_visible()
     expect(H.equations_step(page, 2)).to_contain_text("(input e)")
     H.wait_for_app_run(page)
-    _wait_until(page, lambda: _first_equation(page) != before)
+    H.wait_until(page, lambda: _first_equation(page) != before)
     f2 = _first_equation(page)
     for s in _numbers(tr.gates["forget"][1, units]):
         assert s in f2, (s, f2)
     expect(slider).to_have_attribute("aria-valuetext", "2 · e")
-    _wait_until(page, lambda: _query(page).get("t") == "2")
+    H.wait_until(page, lambda: _query(page).get("t") == "2")
 
     page.get_by_role("button", name="Next ▶").click()
     expect(H.equations_step(page, 3)).to_be_visible()
     H.wait_for_app_run(page)
-    _wait_until(page, lambda: all(s in _first_equation(page) for s in _numbers(tr.gates["forget"][2, units])))
+    H.wait_until(page, lambda: all(s in _first_equation(page) for s in _numbers(tr.gates["forget"][2, units])))
     expect(slider).to_have_attribute("aria-valuetext", "3 · t")
-    _wait_until(page, lambda: _query(page).get("t") == "3")
+    H.wait_until(page, lambda: _query(page).get("t") == "3")
 
     page.get_by_role("button", name="◀ Previous").click()
     expect(H.equations_step(page, 2)).to_be_visible()
     H.wait_for_app_run(page)
-    _wait_until(page, lambda: _first_equation(page) == f2)
+    H.wait_until(page, lambda: _first_equation(page) == f2)
     assert page.locator(H.KATEX_ERROR).count() == 0
     assert page.locator(H.EXCEPTION).count() == 0
 
