@@ -109,7 +109,7 @@ def test_clicking_a_step_on_the_timeline_slider(server, page):
     H.goto(page, H.step_url(server))
     H.wait_for_step(page)
     H.open_tab(page, "Gates and states")
-    assert _query(page).get("tab") == "states"
+    H.wait_until(page, lambda: _query(page).get("tab") == "states")
     chart = H.states_chart(page)
     expect(H.cursor_label(page, 1)).to_be_visible()
     cursor = chart.locator("g.layer-above image").first    # the cursor: one layout image, one step wide
@@ -182,7 +182,7 @@ def test_tabs_in_korean_keep_their_id_in_the_url(server, page, artifacts):
     H.wait_for_step(page)
     H.open_tab(page, "유닛 탐색")
     expect(page.get_by_text(re.compile("유닛 44"))).to_be_visible()
-    assert _query(page).get("tab") == "units" and _query(page).get("lang") == "ko"
+    H.wait_until(page, lambda: _query(page).get("tab") == "units" and _query(page).get("lang") == "ko")
     assert page.locator(H.KATEX).count() == 0                   # the Equations tab did not run
     assert H.glyphs_render(page, "유닛 탐색")                    # a Korean font: no empty boxes
     H.full_page_screenshot(page, artifacts / "step_units_ko.png")
@@ -190,4 +190,4 @@ def test_tabs_in_korean_keep_their_id_in_the_url(server, page, artifacts):
     H.wait_for_app_run(page)
     expect(page.get_by_role("tab", name="Unit explorer", exact=True)).to_have_attribute("aria-selected", "true")
     expect(page.get_by_text(re.compile("Look at unit 44"))).to_be_visible()
-    assert _query(page).get("tab") == "units" and "lang" not in _query(page)
+    H.wait_until(page, lambda: _query(page).get("tab") == "units" and "lang" not in _query(page))
