@@ -4,6 +4,7 @@ widgets and reads/writes `st.session_state` and `st.query_params`."""
 from __future__ import annotations
 
 import math
+import string
 
 import streamlit as st
 
@@ -157,3 +158,27 @@ def set_query_params(values: dict) -> None:
         s = str(v)
         if st.query_params.get(k) != s:
             st.query_params[k] = s
+
+
+# ---- Markdown tables: drawn by Streamlit's Markdown renderer, which every page has loaded already ----------
+# An st.dataframe loads its data grid's JavaScript (about 1.3 MB) and pandas; on the Hello page's first
+# view that made the trained timeline appear about 0.3-0.4 s later (bench/bench_browser.py).
+
+def md_literal(text: str) -> str:
+    """`text` shown literally by st.markdown: every ASCII punctuation character becomes a numeric character
+    reference, so nothing a user typed can open emphasis, a link, HTML, a table cell (|), LaTeX ($) or a
+    colour directive (:red[...])."""
+    return "".join(f"&#{ord(c)};" if c in string.punctuation else c for c in text)
+
+
+def markdown_table(header: list[str], rows: list[list[str]], align: str = "") -> str:
+    """A GitHub-flavoured Markdown table. Cells are Markdown: pass user text through `md_literal`.
+    align: one letter per column, l / r / c (left when missing)."""
+    rule = {"l": ":--", "r": "--:", "c": ":-:"}
+    seps = [rule.get(align[i] if i < len(align) else "l", ":--") for i in range(len(header))]
+    return "\n".join("| " + " | ".join(r) + " |" for r in [header, seps, *rows])
+
+
+def scroll_box(n_rows: int, max_rows: int = 10, height: int = 420):
+    """A container for a table of n_rows: scrolls inside a fixed height when the table is long."""
+    return st.container(height=height) if n_rows > max_rows else st.container()

@@ -6,7 +6,6 @@ before torch is imported (about 1.5 s), so the browser loads its chart library w
 torch and trains. The modules imported here load without torch; torch comes with `ui.device_ui` below."""
 import time
 
-import numpy as np
 import streamlit as st
 
 import ui
@@ -148,7 +147,6 @@ def timeline_ui(run) -> None:
 @st.fragment
 def values_ui(run) -> None:
     """Every number at one chosen step. A fragment: choosing another step reruns only this."""
-    import pandas as pd
     from rnnviz.predict import prediction_rows
     tr, chars = run.trace, run.input_chars
     T = tr.T
@@ -162,26 +160,26 @@ def values_ui(run) -> None:
     (c, p), = row["top"]
     st.markdown(t("hello.at_step", lang, t=step, x=show_char(row["input"]), y=show_char(row["target"]),
                   p=show_char(c), prob=p, mark=":green[**✓**]" if row["correct"] else ":red[**✗**]"))
-    vals = tr.at(step)
+    vals = tr.at(step)                      # {vector: (H,)}: one row per unit, one column per vector
     st.caption(t("hello.values_at", lang, t=step))
-    st.dataframe(pd.DataFrame(np.stack(list(vals.values())), index=[VECTOR_NAMES[tr.kind][k] for k in vals]).round(4),
-                 key="hello.values")
+    names = [VECTOR_NAMES[tr.kind][k] for k in vals]
+    H = tr.hidden.shape[1]
+    ui.scroll_box(H).markdown(ui.markdown_table(
+        [t("hello.col.unit", lang)] + [f"**{ui.md_literal(n)}**" for n in names],
+        [[str(j)] + [f"{float(v[j]):.4f}" for v in vals.values()] for j in range(H)], align="r" * (1 + len(names))))
 
 
 def predictions_ui(run) -> None:
-    import pandas as pd
     from rnnviz.predict import format_top, prediction_rows
     st.subheader(t("hello.predictions", lang))
     st.caption(t("hello.predictions.howto", lang))
     rows = prediction_rows(run.trace, run.vocab, k=3)
-    st.dataframe(pd.DataFrame({
-        t("hello.col.t", lang): [r["t"] for r in rows],
-        t("hello.col.input", lang): [show_char(r["input"]) for r in rows],
-        t("hello.col.target", lang): [show_char(r["target"]) for r in rows],
-        t("hello.col.top", lang): [format_top(r["top"]) for r in rows],
-        t("hello.col.p_target", lang): [round(r["p_target"], 3) for r in rows],
-        t("hello.col.ok", lang): ["✓" if r["correct"] else "✗" for r in rows],
-    }), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420), key="hello.pred_table")
+    cols = ["t", "input", "target", "top", "p_target", "ok"]
+    ui.scroll_box(len(rows)).markdown(ui.markdown_table(
+        [t(f"hello.col.{c}", lang) for c in cols],
+        [[str(r["t"]), f"**{ui.md_literal(show_char(r['input']))}**", f"**{ui.md_literal(show_char(r['target']))}**",
+          ui.md_literal(format_top(r["top"])), f"{r['p_target']:.3f}", ":green[**✓**]" if r["correct"] else ":red[**✗**]"]
+         for r in rows], align="rcclrc"))
 
 
 def generate_ui(run) -> None:

@@ -100,8 +100,8 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.at_step": {
         "en": "Step t = {t}: input **{x}**, target **{y}**, predicted **{p}** ({prob:.0%}) {mark}",
         "ko": "시점 t = {t}: 입력 **{x}**, 정답 **{y}**, 예측 **{p}** ({prob:.0%}) {mark}"},
-    "hello.values_at": {"en": "Every value at step t = {t} (columns are units; hover the heatmaps for any other step).",
-                        "ko": "시점 t = {t}의 모든 값 (열은 유닛입니다. 다른 시점은 히트맵 위에 마우스를 올려 보세요)."},
+    "hello.values_at": {"en": "Every value at step t = {t} (rows are units; hover the heatmaps for any other step).",
+                        "ko": "시점 t = {t}의 모든 값 (행은 유닛입니다. 다른 시점은 히트맵 위에 마우스를 올려 보세요)."},
     "hello.predictions": {"en": "Predictions at every step", "ko": "시점별 예측"},
     "hello.predictions.howto": {
         "en": "Each row is one time step: the character read, the character that really comes next, and the "
@@ -109,6 +109,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "각 행이 한 시점입니다. 읽은 글자, 실제 다음 글자, 그리고 모델의 상위 예측과 소프트맥스 확률입니다. "
               "✓는 가장 높은 예측이 맞았다는 뜻입니다."},
     "hello.col.t": {"en": "t", "ko": "t"},
+    "hello.col.unit": {"en": "unit", "ko": "유닛"},
     "hello.col.input": {"en": "input", "ko": "입력"},
     "hello.col.target": {"en": "target", "ko": "정답"},
     "hello.col.top": {"en": "top predictions", "ko": "상위 예측"},

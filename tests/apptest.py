@@ -36,3 +36,23 @@ def plotly_array(v) -> np.ndarray:
         a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
         return a.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else a
     return np.asarray(v)
+
+
+def markdown_tables(at) -> list[list[list[str]]]:
+    """Every Markdown table the page wrote (st.markdown), as rows of cells with character references
+    decoded; the header row first, the alignment row left out."""
+    import html
+    tables = []
+    for md in at.markdown:
+        lines = [ln for ln in md.value.splitlines() if ln.startswith("|")]
+        if len(lines) >= 2 and set(lines[1].replace("|", "").replace(" ", "")) <= set(":-"):
+            tables.append([[html.unescape(c.strip()) for c in ln.strip().strip("|").split("|")]
+                           for i, ln in enumerate(lines) if i != 1])
+    return tables
+
+
+def markdown_table(at, first_header: str) -> list[list[str]]:
+    """The one Markdown table whose first column is headed first_header."""
+    hits = [tab for tab in markdown_tables(at) if tab[0][0] == first_header]
+    assert len(hits) == 1, f"expected one table headed {first_header!r}, got {[tab[0] for tab in markdown_tables(at)]}"
+    return hits[0]

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import rnnviz.playground as playground
-from tests.apptest import chart as _chart, open_page, plotly_array as _array
+from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
 import rnnviz.training as training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,9 +72,14 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert [a for a in task if a.startswith("[")] == ["[0 1 0 0]", "[1 0 0 0]", "[0 0 1 0]", "[0 0 1 0]"]  # one-hot over e h l o
     assert any("next character: h→e, e→l, l→l, l→o." in c.value for c in at.caption)
     assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)
-    table = at.dataframe[0].value
-    assert list(table["input"]) == ["h", "e", "l", "l"] and list(table["target"]) == ["e", "l", "l", "o"]
-    assert list(table["right?"]) == ["✓"] * 4
+    head, *rows = markdown_table(at, "t")                # the predictions, one row per step
+    assert head == ["t", "input", "target", "top predictions", "P(target)", "right?"]
+    assert [r[0] for r in rows] == ["1", "2", "3", "4"]
+    assert [r[1] for r in rows] == ["**h**", "**e**", "**l**", "**l**"]
+    assert [r[2] for r in rows] == ["**e**", "**l**", "**l**", "**o**"]
+    assert [r[3].split(" ")[0] for r in rows] == ["e", "l", "l", "o"]       # top guess first: "e 100% · h 0% · l 0%"
+    np.testing.assert_allclose([float(r[4]) for r in rows], tr.probs[np.arange(4), tr.targets], atol=5e-4)
+    assert [r[5] for r in rows] == [":green[**✓**]"] * 4
 
 
 def test_choosing_a_step_never_retrains_or_redraws_the_timeline(monkeypatch):
@@ -88,9 +93,13 @@ def test_choosing_a_step_never_retrains_or_redraws_the_timeline(monkeypatch):
     assert at.session_state["hello.run"] is run
     assert "Step t = 3: input **l**, target **l**, predicted **l**" in _text(at)
     assert _chart(at, "hello.timeline_fig") == before
-    values = at.dataframe[1].value
-    np.testing.assert_allclose(values.loc["f_t"].to_numpy(), run.trace.gates["forget"][2], atol=1e-4)
-    np.testing.assert_allclose(values.loc["c_t"].to_numpy(), run.trace.cell[2], atol=1e-4)
+    head, *rows = markdown_table(at, "unit")            # one row per unit, one column per vector at t = 3
+    assert head == ["unit", "**h_t**", "**i_t**", "**f_t**", "**g_t**", "**o_t**", "**c_t**"]
+    assert [r[0] for r in rows] == [str(j) for j in range(16)]
+    values = np.array([[float(v) for v in r[1:]] for r in rows])
+    np.testing.assert_allclose(values[:, 0], run.trace.hidden[2], atol=1e-4)
+    np.testing.assert_allclose(values[:, 2], run.trace.gates["forget"][2], atol=1e-4)
+    np.testing.assert_allclose(values[:, 5], run.trace.cell[2], atol=1e-4)
     assert at.query_params["t"] == "3"
 
 
@@ -226,3 +235,26 @@ def test_a_second_session_with_the_same_settings_reuses_the_training(monkeypatch
     second.text_input(key="hello.text").set_value("hallo")        # new settings train for real
     _button(second, "Train").click().run()
     assert calls == [1, 1] and "trained earlier" not in second.success[0].value
+
+
+def test_markdown_tables_show_user_text_literally():
+    import html
+    import string
+
+    import ui
+    assert ui.md_literal("h") == "h" and ui.md_literal("한글 ␣") == "한글 ␣"
+    escaped = ui.md_literal(string.punctuation)
+    assert not set(escaped) & (set(string.punctuation) - set("&#;"))    # only character references are left
+    assert html.unescape(escaped) == string.punctuation
+    table = ui.markdown_table(["a", "b"], [["1", ui.md_literal("|")]], align="rc")
+    assert table.splitlines() == ["| a | b |", "| --: | :-: |", "| 1 | &#124; |"]
+
+
+@pytest.mark.parametrize("text", ["a|b*c$d_e<f>", "오늘 주가가 어때?"])
+def test_predictions_table_keeps_one_row_per_step_for_any_text(text):
+    at = _app(HELLO, text=text)
+    assert not at.exception
+    head, *rows = markdown_table(at, "t")
+    assert len(rows) == len(text) - 1 and {len(r) for r in rows} == {len(head)}
+    show = {" ": "␣"}
+    assert [r[1] for r in rows] == [f"**{show.get(c, c)}**" for c in text[:-1]]

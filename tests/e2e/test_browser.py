@@ -42,9 +42,12 @@ def test_hello_trains_on_load(server, page, artifacts):
     expect(page.locator(H.SUCCESS)).to_contain_text("accuracy 100%")
     assert page.locator(H.PLOTLY).count() >= 2
     expect(page.get_by_role("heading", name="Predictions at every step")).to_be_visible()
-    table = page.locator(H.DATAFRAME).filter(has_text=" · ")       # the top-predictions column: "e 100% · l 0% …"
+    table = page.locator(H.TABLE).filter(has_text=" · ")           # the top-predictions column: "e 100% · l 0% …"
     expect(table).to_be_visible()
-    expect(table.locator('[data-testid="glide-cell-1-0"]')).to_have_text("h")   # first row: reads h
+    expect(table.locator("tbody tr")).to_have_count(4)
+    first = table.locator("tbody tr").first.locator("td")
+    assert first.all_inner_texts()[:3] == ["1", "h", "e"]           # step 1 reads h; e comes next
+    assert first.nth(3).inner_text().startswith("e ")               # ... and the top guess is e
     assert H.time_axis_labels(H.states_chart(page)) == ["h", "e", "l", "l"]
     assert page.locator(H.EXCEPTION).count() == 0
     assert _query(page).get("text") == "hello"
@@ -100,6 +103,22 @@ def test_retrain_on_new_text(server, page):
     H.wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
     assert _query(page).get("text") == "abcabd"
     expect(_step_line(page, 1)).to_be_visible()                     # a new run starts the cursor over
+    assert page.locator(H.EXCEPTION).count() == 0
+
+
+def test_markup_characters_are_shown_literally(server, page):
+    """Test that a text of Markdown and HTML characters (| * $ _ < >) trains and every one of them shows up
+    as itself in the predictions table: no broken cells, no emphasis, no LaTeX, no HTML."""
+    text = "a|b*c$d_e<f>"
+    H.goto(page, H.hello_url(server, text=text))
+    H.wait_for_hello(page)
+    table = page.locator(H.TABLE).filter(has_text=" · ")
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(len(text) - 1)
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(len(text) - 1)]
+    assert {len(c) for c in cells} == {6}                           # a "|" did not split a cell
+    assert [c[1] for c in cells] == list(text[:-1]) and [c[2] for c in cells] == list(text[1:])
+    assert table.locator("em, strong em, .katex, b f").count() == 0
     assert page.locator(H.EXCEPTION).count() == 0
 
 
