@@ -7,6 +7,7 @@ without torch, so the page can draw its form before torch is imported; `run_play
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 import time
 from collections import OrderedDict
@@ -63,6 +64,8 @@ class PlaygroundRun:
     device: str
     seconds: float
     extras: dict = field(default_factory=dict)   # per-run memo for a UI (figures per language, samples)
+    shared_id: int = 0         # > 0: kept by `shared_run` under this number, and every session with these
+                               # settings gets a copy of it, so what is computed from it (figures) may be shared
 
     @property
     def input_chars(self) -> list[str]:
@@ -92,6 +95,7 @@ SHARED_MAX_TEXT = 200      # only short texts (each kept run then holds at most 
 _shared: OrderedDict = OrderedDict()
 _inflight: dict = {}       # key -> Event set when the one session training it is done
 _shared_lock = threading.Lock()
+_shared_ids = itertools.count(1)
 
 
 def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
@@ -125,6 +129,7 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
     try:
         run = run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s)
         if keep and run.result.status in ("done", "target", "diverged"):
+            run.shared_id = next(_shared_ids)
             pristine = copy.deepcopy(run)       # never handed out: callers get copies of it
             with _shared_lock:
                 _shared[key] = pristine

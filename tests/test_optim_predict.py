@@ -124,6 +124,7 @@ def test_shared_run_trains_once_per_setting_and_hands_out_private_copies(monkeyp
     a, reused_a = shared_run(cfg)
     b, reused_b = shared_run(cfg)
     assert (reused_a, reused_b) == (False, True) and calls == [cfg]
+    assert a.shared_id == b.shared_id > 0                        # the same kept run: its figures may be shared
     assert a is not b and a.model is not b.model and a.trace is not b.trace
     for p, q in zip(a.model.parameters(), b.model.parameters()):
         assert torch.equal(p, q) and p.data_ptr() != q.data_ptr()
@@ -136,8 +137,8 @@ def test_shared_run_trains_once_per_setting_and_hands_out_private_copies(monkeyp
         a.model.head.weight.fill_(0.0)
     c, _ = shared_run(cfg)                                       # ... the next user's does not
     assert "x" not in c.extras and not torch.equal(c.model.head.weight, a.model.head.weight)
-    shared_run(PlaygroundConfig(text="hello", cell="gru", hidden=8, steps=40, seed=1))   # another setting trains
-    assert len(calls) == 2
+    other, _ = shared_run(PlaygroundConfig(text="hello", cell="gru", hidden=8, steps=40, seed=1))   # another setting trains
+    assert len(calls) == 2 and other.shared_id not in (0, a.shared_id)
 
 
 def test_shared_runs_are_bounded_and_skip_long_texts_and_deadline_runs(monkeypatch):
@@ -153,9 +154,10 @@ def test_shared_runs_are_bounded_and_skip_long_texts_and_deadline_runs(monkeypat
     shared_run(long_cfg)
     shared_run(long_cfg)
     assert calls.count(long_cfg) == 2                             # long texts are not kept
+    assert shared_run(long_cfg)[0].shared_id == 0                 # ... so nothing computed from them is shared
     quick = PlaygroundConfig(text="abcab", hidden=4, steps=2000, seed=7)
     run, _ = shared_run(quick, deadline_s=1e-6)                    # cut by the clock: machine-dependent
-    assert run.result.status == "deadline"
+    assert run.result.status == "deadline" and run.shared_id == 0
     assert (quick, "cpu") not in playground._shared
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import rnnviz.figures as F
 import rnnviz.playground as playground
 from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
 import rnnviz.training as training
@@ -80,6 +81,22 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert [r[3].split(" ")[0] for r in rows] == ["e", "l", "l", "o"]       # top guess first: "e 100% · h 0% · l 0%"
     np.testing.assert_allclose([float(r[4]) for r in rows], tr.probs[np.arange(4), tr.targets], atol=5e-4)
     assert [r[5] for r in rows] == [":green[**✓**]"] * 4
+
+
+def test_a_second_session_reuses_the_run_and_its_figures(monkeypatch):
+    first = _app(HELLO)
+    built = []
+    real = F.timeline_figure
+    monkeypatch.setattr(F, "timeline_figure", lambda *a, **k: built.append(1) or real(*a, **k))
+    second = _app(HELLO)                                  # another student, the same settings
+    assert not second.exception and not built
+    assert "trained earlier on this server" in second.success[0].value
+    assert second.session_state["hello.run"] is not first.session_state["hello.run"]
+    assert _chart(second, "hello.timeline_fig") == _chart(first, "hello.timeline_fig")
+    korean = _app(HELLO, lang="ko")                       # another language: its own figures, built once
+    assert not korean.exception and len(built) == 1
+    _app(HELLO, lang="ko")
+    assert len(built) == 1
 
 
 def test_choosing_a_step_never_retrains_or_redraws_the_timeline(monkeypatch):
