@@ -227,7 +227,7 @@ def main(argv=None) -> int:
          "(report)", f"{statistics.median([f['total'] for f in floors]):.2f} s", "—",
          f"all: {col([f['total'] for f in floors])} s; health ok {col([f['health'] for f in floors])} s, navigation → "
          f"chart {col([f['nav'] for f in floors])} s; no rnnviz code: Streamlit's and Plotly's JavaScript alone"),
-        ("`streamlit run` → first paint: the task picture drawn (before torch is imported), median", "(report)",
+        ("`streamlit run` → first paint: the first chart drawn (the task picture, sent before torch is imported; drawn once Plotly's bundle has loaded), median", "(report)",
          f"{statistics.median([total(x, 'paint') for x in starts]):.2f} s", "—",
          f"all: {col([total(x, 'paint') for x in starts])} s"),
         ("`streamlit run` → Hello page all charts and tables drawn, median", "(report)",
@@ -259,7 +259,8 @@ def main(argv=None) -> int:
         f"chromium {chromium} (headless, --disable-gpu), Python {platform.python_version()}, {platform.platform()}",
         f"- {os.cpu_count()} logical CPUs; machine load average (1 min) at start {load_start}, at end {load_end}"
         " (server, browser and anything else share these CPUs)",
-        f"- command: `python bench/bench_browser.py{' --moves ' + str(args.moves) if args.moves != 15 else ''}`;"
+        f"- command: `python bench/bench_browser.py{' --starts ' + str(args.starts) if args.starts != 3 else ''}"
+        f"{' --moves ' + str(args.moves) if args.moves != 15 else ''}`;"
         f" total {time.perf_counter() - t_start:.0f} s",
         "- page: /Hello_Playground with the default settings (\"hello\", LSTM, 16 units, 150 steps), "
         f"viewport 1400×1000; the cursor walks t = 1…{c['T']} (then back to 1) by clicks on the figure's slider",
