@@ -2,6 +2,9 @@
 of one input text (trace, PCA, saturation, figures memo), and two-input comparison."""
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +40,7 @@ class StepSource:
     text: str                  # default input text
     meta: dict
     unit_notes: list           # presets.UnitNote: units worth looking at, what they track, how well
+    preset: bool = False       # the model is a shipped preset as loaded: the same for every session
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -56,6 +60,7 @@ class StepView:
     saturation: dict                       # gate -> per-unit shares (see analysis.saturation)
     unit_notes: list
     default_span: tuple[int, int]          # 1-based inclusive span for the pattern search
+    shared_key: tuple | None = None        # (preset, text) when every session gets this very view
     _figs: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -67,24 +72,55 @@ class StepView:
         return list(dict.fromkeys(int(n.unit) for n in self.unit_notes))
 
     def figure(self, name: str, lang: str):
-        """Figures that do not depend on the cursor, built once per language."""
+        """Figures that do not depend on the cursor, built once per language; a preset's, once per server
+        (`shared_figure`)."""
         key = (name, lang)
         if key not in self._figs:
-            tr = self.trace
-            if name == "timeline":
-                fig = timeline_figure(tr, self.chars, list(self._vocab_chars), lang,
-                                      panels=("states",))     # the vectors at a step: the equations tab
-            elif name == "sat":
-                fig = FS.saturation_figure({g: (s["left"], s["right"]) for g, s in self.saturation.items()}, lang)
-            elif name == "unrolled":
-                preds = [self._vocab_chars[i] for i in tr.predictions]
-                fig = FS.unrolled_figure(tr.kind, self.chars, preds, lang)
-            else:
-                raise KeyError(name)
-            self._figs[key] = fig
+            self._figs[key] = (shared_figure(self.shared_key + key, lambda: self._build(name, lang))
+                               if self.shared_key else self._build(name, lang))
         return self._figs[key]
 
+    def _build(self, name: str, lang: str):
+        tr = self.trace
+        if name == "timeline":
+            return timeline_figure(tr, self.chars, list(self._vocab_chars), lang,
+                                   panels=("states",))     # the vectors at a step: the equations tab
+        if name == "sat":
+            return FS.saturation_figure({g: (s["left"], s["right"]) for g, s in self.saturation.items()}, lang)
+        if name == "unrolled":
+            return FS.unrolled_figure(tr.kind, self.chars, [self._vocab_chars[i] for i in tr.predictions], lang)
+        raise KeyError(name)
+
     _vocab_chars: tuple = ()
+
+
+# ---- a preset's figures, built once per server ------------------------------------------------------------
+# A preset is the same model for everyone, so the view of a text is too: when a lecturer sends a class the
+# link to a preset's Gates-and-states tab, the server builds its timeline (0.1-0.3 s) once, not once per
+# student. Each caller gets its own deep copy.
+SHARED_FIGURES = 24        # kept figures (the largest, T = 299 × 64 units, holds about 1 MB), LRU
+_shared_figs: OrderedDict = OrderedDict()
+_shared_figs_lock = threading.Lock()
+
+
+def shared_figure(key: tuple, build):
+    """A private copy of the figure kept under `key`, built with `build()` the first time."""
+    with _shared_figs_lock:
+        fig = _shared_figs.get(key)
+        if fig is not None:
+            _shared_figs.move_to_end(key)
+    if fig is None:
+        fig = build()                          # outside the lock: two sessions may both build it once
+        with _shared_figs_lock:
+            _shared_figs[key] = fig
+            while len(_shared_figs) > SHARED_FIGURES:
+                _shared_figs.popitem(last=False)
+    return copy.deepcopy(fig)
+
+
+def clear_shared_figures() -> None:
+    with _shared_figs_lock:
+        _shared_figs.clear()
 
 
 def source_from_preset(name: str) -> StepSource:
@@ -95,7 +131,7 @@ def source_from_preset(name: str) -> StepSource:
         if n.tracks not in best or abs(n.r) > abs(best[n.tracks].r):
             best[n.tracks] = n
     notes = sorted(best.values(), key=lambda n: -abs(n.r))
-    return StepSource(name, p.model, p.vocab, p.text, p.meta, notes)
+    return StepSource(name, p.model, p.vocab, p.text, p.meta, notes, preset=True)
 
 
 def encode_known(vocab: Vocab, text: str):
@@ -119,7 +155,8 @@ def prepare_view(source: StepSource, text: str) -> StepView:
     tr = trace(source.model, x, y)
     chars = list(text[:-1])
     view = StepView(model=source.model, trace=tr, chars=chars, pca=A.pca_2d(tr.hidden),
-                    saturation=_saturation(tr), unit_notes=source.unit_notes, default_span=_default_span(text))
+                    saturation=_saturation(tr), unit_notes=source.unit_notes, default_span=_default_span(text),
+                    shared_key=(source.name, text) if source.preset else None)
     view._vocab_chars = source.vocab.chars
     return view
 

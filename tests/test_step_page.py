@@ -452,6 +452,14 @@ def test_a_full_rerun_does_not_rebuild_the_timeline(monkeypatch):
     assert not at.exception and len(at.session_state["step.views"]) == 4
 
 
+def test_a_class_opening_a_preset_link_builds_its_timeline_once(monkeypatch):
+    builds = []
+    real = stepthrough.timeline_figure
+    monkeypatch.setattr(stepthrough, "timeline_figure", lambda *a, **k: builds.append(1) or real(*a, **k))
+    charts = [_chart(_app(tab="states"), "step.timeline_fig") for _ in range(3)]    # three students, one link
+    assert len(builds) == 1 and charts[0] == charts[1] == charts[2]
+
+
 # ---- tabs: only the open one runs; it lives in the URL ----------------------------------------------------
 
 CHART_OF_TAB = {"equations": "step.traj_fig", "states": "step.timeline_fig", "unrolled": "step.unrolled_fig",

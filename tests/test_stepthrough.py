@@ -11,6 +11,7 @@ from rnnviz.playground import PlaygroundConfig, run_playground
 from rnnviz.presets import PRESETS, SAMPLE_TEXTS, load_preset
 from rnnviz.stepthrough import (MAX_STEP_TEXT, PAIRS, StepSource, StepView, UnknownCharsError, compare_inputs,
                                 prepare_view, source_from_preset)
+from tests.apptest import plotly_array
 
 KO_A, KO_B = PAIRS["ko"]
 
@@ -255,7 +256,8 @@ def test_figures_build_and_are_memoised_per_language(sources, name):
         assert ko is not en and view.figure(fig_name, "ko") is ko
     timeline = view.figure("timeline", "en")
     assert len(timeline.frames) == tr.T
-    np.testing.assert_allclose(timeline.data[0].z, tr.hidden.T, atol=1e-6)
+    np.testing.assert_allclose(plotly_array(timeline.data[0].z), tr.hidden.T, atol=1e-6)   # a preset's figure is a
+    # copy of the server's: its arrays are the typed arrays the browser gets ({"dtype": "f4", "bdata": …})
     assert timeline.layout.title.text.startswith(f"t = 1: read <b>{view.chars[0]}</b>")
     assert view.figure("timeline", "ko").layout.annotations[0].text == "은닉 상태 h"
     assert not [d for d in timeline.data if d.type == "bar"]      # the vectors at a step live in the equations tab
@@ -264,13 +266,46 @@ def test_figures_build_and_are_memoised_per_language(sources, name):
     symbol = {"input": "i", "forget": "f", "output": "o", "reset": "r", "update": "z"}
     assert [d.name for d in sat.data] == [f"{g} gate {symbol[g]}" for g in view.saturation]
     for d, s in zip(sat.data, view.saturation.values()):
-        np.testing.assert_allclose(d.x, s["left"], atol=1e-6)
-        np.testing.assert_allclose(d.y, s["right"], atol=1e-6)
+        np.testing.assert_allclose(plotly_array(d.x), s["left"], atol=1e-6)
+        np.testing.assert_allclose(plotly_array(d.y), s["right"], atol=1e-6)
     unrolled = view.figure("unrolled", "en")
     texts = " ".join(a.text for a in unrolled.layout.annotations)
     assert {"lstm": "LSTM", "gru": "GRU"}[tr.kind] in texts
     with pytest.raises(KeyError):
         view.figure("nope", "en")
+
+
+def test_preset_figures_are_built_once_per_server_and_each_caller_gets_a_copy(sources, monkeypatch):
+    from rnnviz import stepthrough
+    builds = []
+    real = stepthrough.timeline_figure
+    monkeypatch.setattr(stepthrough, "timeline_figure", lambda *a, **k: builds.append(a[3]) or real(*a, **k))
+    text = SAMPLE_TEXTS["korean_gru"]
+    mine = prepare_view(source_from_preset("korean_gru"), text)
+    theirs = prepare_view(source_from_preset("korean_gru"), text)          # another session, the same preset
+    assert mine.shared_key == theirs.shared_key == ("korean_gru", text)
+    a, b = mine.figure("timeline", "en"), theirs.figure("timeline", "en")
+    assert builds == ["en"] and a is not b and a.to_json() == b.to_json()
+    a.update_layout(title_text="changed by one session")                 # one session's copy changes ...
+    later = prepare_view(source_from_preset("korean_gru"), text).figure("timeline", "en")
+    assert later.layout.title.text == b.layout.title.text != "changed by one session"   # ... no one else's
+    theirs.figure("timeline", "ko")                                        # another language: built once more
+    prepare_view(source_from_preset("korean_gru"), "오늘 주가가 어때?").figure("timeline", "en")   # another text
+    assert builds == ["en", "ko", "en"]
+    hello = prepare_view(sources["hello"], "hello")                        # a session's own model: never shared
+    assert hello.shared_key is None
+    hello.figure("timeline", "en")
+    prepare_view(sources["hello"], "hello").figure("timeline", "en")
+    assert len(builds) == 5
+
+
+def test_shared_preset_figures_are_bounded(monkeypatch):
+    from rnnviz import stepthrough
+    monkeypatch.setattr(stepthrough, "SHARED_FIGURES", 2)
+    for text in ["오늘 주가", "어제 주가", "오늘 어때"]:
+        prepare_view(source_from_preset("korean_gru"), text).figure("sat", "en")
+    assert len(stepthrough._shared_figs) == 2
+    assert ("korean_gru", "오늘 주가", "sat", "en") not in stepthrough._shared_figs   # the oldest was dropped
 
 
 def test_rnn_view_has_no_saturation():
