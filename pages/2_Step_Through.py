@@ -105,7 +105,7 @@ def states_tab(view) -> None:
     head = [t("step.sat.col.gate", lang)] + [f"**{GATE_SYMBOLS[g]}**" for g in gates]
     rows = [[t(f"step.sat.col.{side}", lang)] + [f"{view.saturation[g][f'{side}_share']:.0%}" for g in gates]
             for side in ("left", "right")]
-    c2.markdown("\n".join("| " + " | ".join(r) + " |" for r in [head, ["---"] * len(head), *rows]))
+    c2.markdown(ui.markdown_table(head, rows, align="l" + "r" * len(gates)))
 
 
 def unrolled_tab(view) -> None:

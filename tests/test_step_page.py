@@ -15,7 +15,7 @@ import rnnviz.stepthrough as stepthrough
 from rnnviz import analysis as A
 from rnnviz.presets import SAMPLE_TEXTS
 from rnnviz.stepthrough import prepare_view, source_from_preset
-from tests.apptest import chart as _chart, open_page, plotly_array as _array
+from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = str(ROOT / "app.py")
@@ -359,8 +359,8 @@ def test_gates_and_states_tab_carries_the_trace(brackets_view):
     assert len(fig["frames"]) == tr.T
     assert fig["layout"]["title"]["text"].startswith("t = 1: read <b>s</b>")
     assert fig["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
-    (sat,) = [m.value for m in at.markdown if m.value.startswith("| gate | **i** | **f** | **o** |")]
-    left, right = [[c.strip() for c in r.strip("| ").split(" | ")] for r in sat.splitlines()[2:]]
+    head, left, right = markdown_table(at, "gate")
+    assert head == ["gate", "**i**", "**f**", "**o**"]
     shares = brackets_view.saturation.values()
     assert left == ["share < 0.1"] + [f"{s['left_share']:.0%}" for s in shares]
     assert right == ["share > 0.9"] + [f"{s['right_share']:.0%}" for s in shares]
