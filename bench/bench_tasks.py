@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
@@ -126,22 +125,6 @@ def _ngram_losses(train_ids: np.ndarray, val_ids: np.ndarray, V: int) -> tuple[f
 def _windows(ids: torch.Tensor, L: int) -> tuple[torch.Tensor, torch.Tensor]:
     n = (ids.numel() - 1) // L
     return ids[:n * L].view(n, L), ids[1:n * L + 1].view(n, L)
-
-
-class BareLSTM(nn.Module):
-    """The bare reference: one-hot embedding -> fused nn.LSTM -> Linear, nothing else."""
-
-    def __init__(self, V: int, H: int):
-        super().__init__()
-        self.embed = nn.Embedding(V, V)
-        with torch.no_grad():
-            self.embed.weight.copy_(torch.eye(V))
-        self.embed.weight.requires_grad_(False)
-        self.rnn = nn.LSTM(V, H, batch_first=True)
-        self.head = nn.Linear(H, V)
-
-    def forward(self, x):
-        return self.head(self.rnn(self.embed(x))[0])
 
 
 class BareLoop:
