@@ -1,5 +1,6 @@
-"""Shared test setup: one CPU thread (bit-reproducible, fast on small tensors), an importable repo root, and
-no training run or figure shared between tests."""
+"""Shared test setup: one CPU thread (bit-reproducible, fast on small tensors), an importable repo root,
+no training run or figure shared between tests, the `browser` marker on every test under tests/e2e, and a
+summary line naming any test that took longer than SLOW_S without the `slow` marker (markers: pytest.ini)."""
 from __future__ import annotations
 
 import sys
@@ -13,6 +14,30 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 torch.set_num_threads(1)
+
+E2E = ROOT / "tests" / "e2e"
+SLOW_S = 5.0            # a test past this (setup + call + teardown) belongs under the `slow` marker
+_unmarked_slow: dict[str, float] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if E2E in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_runtest_logreport(report):
+    item_slow = "slow" in report.keywords or "browser" in report.keywords
+    if not item_slow:
+        _unmarked_slow[report.nodeid] = _unmarked_slow.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    late = {k: v for k, v in _unmarked_slow.items() if v > SLOW_S}
+    if late:
+        terminalreporter.write_sep("-", f"tests over {SLOW_S:g} s without the `slow` marker (mark them)")
+        for nodeid, seconds in sorted(late.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{seconds:6.2f} s  {nodeid}")
 
 
 @pytest.fixture(autouse=True)

@@ -416,7 +416,12 @@ def test_find_units_modes():
     assert [r["unit"] for r in found[:2]] == [1, 3] and found[0]["score"] == found[1]["score"] == 1.0
     for mode, on in (("below", lambda v: v < -0.5), ("abs", lambda v: abs(v) > 0.5)):
         th = -0.5 if mode == "below" else 0.5
-        assert A.find_units(X, 2, 4, th, mode) == pytest.approx(brute_force(X, 2, 4, on))
+        found, expected = A.find_units(X, 2, 4, th, mode), brute_force(X, 2, 4, on)
+        assert len(found) == len(expected)
+        for a, b in zip(found, expected):                    # record by record, field by field
+            assert set(a) == set(b) and a["unit"] == b["unit"], (a, b)
+            for key in set(a) - {"unit"}:
+                assert a[key] == pytest.approx(b[key], rel=1e-12, abs=1e-12), (key, a, b)
 
 
 def test_find_units_ties_by_index_and_whole_span():

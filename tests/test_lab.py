@@ -92,7 +92,8 @@ def _page(**query) -> AppTest:
     return open_page("pages/4_Sequence_Tasks.py", timeout=300, **query)
 
 
-@pytest.mark.parametrize("task, charts", [("memory", 2), ("seq2seq", 1), ("timeseries", 3), ("charlm", 3)])
+@pytest.mark.parametrize("task, charts", [("memory", 2), ("seq2seq", 1), ("timeseries", 3),
+                                         pytest.param("charlm", 3, marks=pytest.mark.slow)])
 def test_page_trains_three_cells_and_inspects_an_example(task, charts):
     at = _page(task=task, steps="100")
     assert not at.exception

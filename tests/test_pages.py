@@ -223,6 +223,7 @@ def test_generation_is_seeded_and_checks_the_prime():
     assert any("never seen" in e.value for e in at.error)
 
 
+@pytest.mark.slow
 def test_the_hello_page_draws_its_first_part_before_torch_loads():
     """The page's light first part (form, task picture) needs no torch: on a first visit it reaches the
     browser while the server still imports torch (see the page's docstring)."""

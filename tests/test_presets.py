@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import pickle
-import time
 
 import numpy as np
 import pytest
@@ -275,11 +274,8 @@ def test_loader_never_unpickles(monkeypatch):
 # ---- shipped presets ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(PRESETS))
-def test_presets_load_fast_and_fresh(name):
-    load_preset(name)                                     # warm the imports
-    t0 = time.perf_counter()
-    p = load_preset(name)
-    assert time.perf_counter() - t0 < 1.0
+def test_presets_load_and_are_fresh(name):
+    p = load_preset(name)                                 # its load time is measured by bench/bench_step.py
     assert isinstance(p, Preset) and p.name == name
     assert set(PRESETS[name]) == {"en", "ko"} and all(PRESETS[name].values())
     assert p.description("ko") == PRESETS[name]["ko"] and p.description("fr") == PRESETS[name]["en"]

@@ -128,8 +128,9 @@ def wait_for_app_run(page, timeout: float = 60_000, settle_ms: int = 100) -> Non
     page.wait_for_selector(STATUS_RUNNING, state="detached", timeout=timeout)
 
 
-def wait_until(page, cond, timeout: float = 30.0, every_ms: int = 100) -> None:
-    """Poll a Python condition on the page (page.wait_for_timeout keeps Playwright's events flowing)."""
+def wait_until(page, cond, timeout: float = 60.0, every_ms: int = 100) -> None:
+    """Poll a Python condition on the page (page.wait_for_timeout keeps Playwright's events flowing) until it
+    holds; fail after `timeout` seconds (generous: a loaded 2-core CI machine is slow, never wrong)."""
     end = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > end:
