@@ -9,7 +9,8 @@ the app imports but the lock lacks, or a page that fails at import shows here ev
 passes. It waits for /_stcore/health (the command installs first: minutes on a new machine), then opens
 the home page and every script in pages/, in English and Korean, in Debian's chromium through Playwright
 (so it runs in an environment with playwright, e.g. the test venv), waits for each page's script run to
-finish, and fails when a page shows an exception or no title. Screenshots go to --shots.
+finish and its charts to be drawn, and fails when a page shows an exception, an error message or no
+title. Screenshots go to --shots.
 Exit status 0 when every page answered; the server's output is printed when one did not.
 """
 from __future__ import annotations
@@ -29,6 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.readme_command import command  # noqa: E402
 from tests.e2e import harness as H  # noqa: E402
+
+
+# Streamlit shows a skeleton (data-testid="stSkeleton") where a widget's code is still loading
+DRAWN = """([chart, plotly]) => document.querySelector('[data-testid="stSkeleton"]') === null
+    && Array.from(document.querySelectorAll(chart)).every(c => c.querySelector(plotly + ' .main-svg') !== null)"""
 
 
 def page_paths(tree: Path) -> list[str]:
@@ -64,8 +70,13 @@ def check_pages(base: str, paths: list[str], shots: Path) -> list[tuple[str, str
                     problem = ""
                     try:
                         H.goto(page, url, timeout=120_000)
+                        # drawn, not just run: the widgets' code chunks loaded and every Plotly chart has its SVG
+                        page.wait_for_load_state("networkidle", timeout=120_000)
+                        page.wait_for_function(DRAWN, arg=[H.CHART, H.PLOTLY], timeout=120_000)
                         if page.locator(H.EXCEPTION).count():
                             problem = "exception: " + page.locator(H.EXCEPTION).first.inner_text()[:300]
+                        elif page.locator(H.ERROR).count():
+                            problem = "error message: " + page.locator(H.ERROR).first.inner_text()[:300]
                         elif not page.locator("h1").first.inner_text().strip():
                             problem = "no page title (h1)"
                     except Exception as e:            # noqa: BLE001 - any failure to load is the finding

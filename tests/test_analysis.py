@@ -237,6 +237,23 @@ def _katex_bundle():
     return found[0] if found and shutil.which("node") else None
 
 
+def _copy_es_module(path: Path, dest: Path) -> str:
+    """Copy an ES module and the chunks it imports (`from"./x.js"`, recursively) into `dest`, marked as ES
+    modules by a package.json; returns the module's file name. Streamlit releases split KaTeX into different
+    chunks, so copying one file is not enough."""
+    (dest / "package.json").write_text('{"type": "module"}')
+    todo, done = [path.name], set()
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        done.add(name)
+        text = (path.parent / name).read_text(encoding="utf-8")
+        (dest / name).write_text(text, encoding="utf-8")
+        todo += re.findall(r"""(?:from|import)\s*\(?\s*["']\./([\w.-]+\.js)["']""", text)
+    return path.name
+
+
 @pytest.mark.skipif(_katex_bundle() is None, reason="needs node and Streamlit's KaTeX bundle")
 def test_equations_render_with_katex(tmp_path):
     strings = []
@@ -245,9 +262,12 @@ def test_equations_render_with_katex(tmp_path):
         tr = rnnviz.trace(model, ids(5))
         strings += [s for line in A.equation_latex(A.step_terms(model, tr, 5), cell, list(range(8)),
                                                    nonlinearity=nl) for s in line]
-    shutil.copy(_katex_bundle(), tmp_path / "katex.mjs")
+    bundle = _copy_es_module(Path(_katex_bundle()), tmp_path)
     (tmp_path / "check.mjs").write_text(
-        'import katex from "./katex.mjs";\nimport fs from "fs";\n'
+        f'import * as mod from "./{bundle}";\nimport fs from "fs";\n'
+        # the bundler decides what the KaTeX object is exported as (default, or a minified name)
+        'const katex = [mod.default, ...Object.values(mod)].find(v => v && typeof v.renderToString === "function");\n'
+        'if (!katex) { console.error("no KaTeX object among the exports: " + Object.keys(mod)); process.exit(2); }\n'
         'for (const s of JSON.parse(fs.readFileSync(0, "utf8"))) {\n'
         '  try { katex.renderToString(s, {throwOnError: true, displayMode: true}); }\n'
         '  catch (e) { console.log(e.message); }\n}\n')
