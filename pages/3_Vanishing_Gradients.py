@@ -43,7 +43,7 @@ def knobs_ui() -> GradConfig:
         c2.radio(t("grad.init", lang), ["default", "orthogonal"], key="vg.init",
                  format_func=lambda v: t(f"grad.init.{v}", lang))
         c3.radio(t("grad.act", lang), ["tanh", "relu"], key="vg.act", horizontal=True)
-        c4.select_slider(t("grad.forget_bias", lang), FORGET, key="vg.fb",
+        c4.select_slider(t("grad.forget_bias", lang), FORGET, key="vg.fb", help=t("grad.forget_bias.help", lang),
                          format_func=lambda v: t("grad.fb.torch", lang) if v == "torch" else v)
         c5.select_slider(t("grad.window", lang), WINDOWS, key="vg.window",
                          format_func=lambda v: t("grad.window.off", lang) if v == "off" else f"k = {v}")

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .model import CELLS, CharRNN, build_model
+from .model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
 from .tracing import GATES, _FORWARD, backward_through_time
 from .training import TrainConfig, train
 from .checks import is_int as _is_int, is_num as _is_num
@@ -47,8 +47,8 @@ class GradConfig:
     """One model and its synthetic task for the gradient views. Every field is bounded.
 
     Inputs are one-hot random symbols (`vocab` of them, 8 by default) from `memory_task`.
-    `nonlinearity` applies to the vanilla RNN only and `forget_bias` to the LSTM only; both are
-    ignored for the other cells, so one config can be shown for RNN, LSTM and GRU side by side
+    `nonlinearity` applies to the vanilla RNN only and `forget_bias` to the gated cells only (the LSTM's
+    forget gate, the GRU's update gate: `model.MEMORY_GATE`); both are ignored for the other cells, so one config can be shown for RNN, LSTM and GRU side by side
     (`dataclasses.replace(cfg, cell=...)`).
     """
     cell: str = "rnn"                  # rnn | lstm | gru
@@ -59,7 +59,7 @@ class GradConfig:
     weight_scale: float = 1.0          # W_hh is multiplied by this after init, 0.1..5
     init: str = "default"              # W_hh: "default" (torch's uniform) | "orthogonal" (each gate block)
     nonlinearity: str = "tanh"         # vanilla RNN only: tanh | relu
-    forget_bias: float | None = None   # LSTM only: effective forget-gate bias b_ih_f + b_hh_f; None: torch's
+    forget_bias: float | None = None   # LSTM forget / GRU update gate: total bias b_ih + b_hh; None: torch's
     loss_on: str = "last"              # L = cross-entropy at the last step | mean over all steps
     window: int | None = None          # truncated BPTT window k (1..400); None: full BPTT
 
@@ -106,8 +106,8 @@ def make_model(cfg: GradConfig) -> CharRNN:
     1. init == "orthogonal": every H x H gate block of W_hh (RNN 1, LSTM i f g o, GRU r z n) is replaced
        by an independent random orthogonal matrix (seeded by cfg.seed);
     2. W_hh *= weight_scale (all blocks);
-    3. LSTM with forget_bias = b: the forget slices [H:2H] of BOTH bias_ih and bias_hh are set to b / 2,
-       so the effective forget-gate bias b_ih_f + b_hh_f (what enters sigmoid) is exactly b.
+    3. forget_bias = b (LSTM and GRU): the total bias b_ih + b_hh of the memory gate, the LSTM's forget gate
+       or the GRU's update gate z, is set to b (`model.set_memory_gate_bias`, as for every other model).
     The global RNG is left untouched; the same cfg always gives the same weights.
     """
     cfg.validate()
@@ -122,9 +122,8 @@ def make_model(cfg: GradConfig) -> CharRNN:
             for k in range(W.shape[0] // H):
                 torch.nn.init.orthogonal_(W[k * H:(k + 1) * H], generator=gen)
         W.mul_(float(cfg.weight_scale))
-        if cfg.cell == "lstm" and cfg.forget_bias is not None:
-            rnn.bias_ih_l0[H:2 * H] = cfg.forget_bias / 2
-            rnn.bias_hh_l0[H:2 * H] = cfg.forget_bias / 2
+        if cfg.cell in MEMORY_GATE and cfg.forget_bias is not None:
+            set_memory_gate_bias(rnn, cfg.forget_bias)
     model.eval()
     return model
 

@@ -37,7 +37,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import CELLS, MAX_HIDDEN
+from .model import CELLS, MAX_HIDDEN, set_memory_gate_bias
 from .optim import Adam, DivergenceGuard, clip_grad_norm
 from .checks import check_int as _check_int, is_num as _is_num
 
@@ -216,9 +216,7 @@ class LongRangeModel(nn.Module):
                 self.rnn = getattr(nn, cell.upper())(C, H, batch_first=True)
             self.head = nn.Linear(H, out_features)
         if self.cfg.forget_bias is not None:
-            with torch.no_grad():   # gate order: LSTM i, f, g, o; GRU r, z, n -> both the second block
-                self.rnn.bias_ih_l0[H:2 * H] = float(self.cfg.forget_bias)
-                self.rnn.bias_hh_l0[H:2 * H] = 0.0
+            set_memory_gate_bias(self.rnn, self.cfg.forget_bias)
 
     @property
     def cell(self) -> str:

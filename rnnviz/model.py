@@ -17,6 +17,26 @@ MAX_VOCAB_SIZE = 4096
 MAX_EMBED = 512
 
 
+# The gate that keeps the past, which a "forget bias" sets: the LSTM's forget gate f (c_t = f*c_(t-1) + ...) and
+# the GRU's update gate z (h_t = (1 - z)*n + z*h_(t-1)). Both are the second H-row block of torch's biases
+# (LSTM gate order i, f, g, o; GRU r, z, n). A plain RNN has no gate.
+MEMORY_GATE = {"lstm": "forget", "gru": "update"}
+
+
+def set_memory_gate_bias(rnn: nn.RNNBase, bias: float) -> None:
+    """Set the total bias (bias_ih + bias_hh) of every unit's memory gate (`MEMORY_GATE`) to `bias`:
+    bias_ih = bias and bias_hh = 0 on that block; every other weight is left as it is. The one definition
+    of the forget-bias knob for every model and page. ValueError for a plain RNN (it has no gate)."""
+    cell = {"LSTM": "lstm", "GRU": "gru"}.get(getattr(rnn, "mode", None))
+    if cell is None:
+        raise ValueError(f"only an LSTM or a GRU has a memory gate, not {type(rnn).__name__}")
+    H = rnn.hidden_size
+    with torch.no_grad():
+        for layer in range(rnn.num_layers):
+            getattr(rnn, f"bias_ih_l{layer}")[H:2 * H] = float(bias)
+            getattr(rnn, f"bias_hh_l{layer}")[H:2 * H] = 0.0
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     cell: str = "lstm"              # rnn | lstm | gru

@@ -48,7 +48,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import CELLS, MAX_EMBED, MAX_HIDDEN
+from .model import CELLS, MAX_EMBED, MAX_HIDDEN, set_memory_gate_bias
 from .optim import Adam, DivergenceGuard, clip_grad_norm
 from .tracing import _FORWARD, GATES, backward_through_time
 from .checks import check_int as _check_int, check_num as _check_num
@@ -153,10 +153,8 @@ def _make_rnn(cell: str, E: int, H: int, nonlinearity: str, forget_bias: float |
     if cell == "rnn":
         return nn.RNN(E, H, batch_first=True, nonlinearity=nonlinearity)
     rnn = getattr(nn, cell.upper())(E, H, batch_first=True)
-    if forget_bias is not None:          # gate order: LSTM i, f, g, o; GRU r, z, n -> the second block either way
-        with torch.no_grad():
-            rnn.bias_ih_l0[H:2 * H] = float(forget_bias)
-            rnn.bias_hh_l0[H:2 * H] = 0.0
+    if forget_bias is not None:
+        set_memory_gate_bias(rnn, forget_bias)
     return rnn
 
 

@@ -38,8 +38,9 @@ def test_page_shows_three_cells_across_time_with_the_knobs_from_the_url():
     want = compare_cells(GradConfig(T=60, hidden=32, forget_bias=3.0, loss_on="last", seed=2))
     for y, cell in zip(_ys(spec), ("rnn", "lstm", "gru")):
         np.testing.assert_allclose(y, want[cell]["grad"].astype(np.float32), rtol=1e-6)
-    rnn, lstm = want["rnn"]["grad"], want["lstm"]["grad"]
+    rnn, lstm, gru = want["rnn"]["grad"], want["lstm"]["grad"], want["gru"]["grad"]
     assert rnn[-1] / rnn[0] > 1e6 and lstm[-1] / lstm[0] < 1e2       # vanishing vs kept alive by the forget bias
+    assert gru[-1] / gru[0] < 1e3                                     # the GRU's update gate gets the same bias
     jac = _ys(_chart(at, "vg.jac_fig"))
     np.testing.assert_allclose(jac[0], want["rnn"]["jac"].astype(np.float32), rtol=1e-6)
 

@@ -154,25 +154,52 @@ def test_weight_scale_multiplies_default_w_hh(cell):
         assert all(sr[g] == pytest.approx(2.5 * sr_ref[g], rel=1e-6) for g in sr)
 
 
-def test_forget_bias_sets_effective_bias():
+@pytest.mark.parametrize("cell, gate", [("lstm", "forget"), ("gru", "update")])
+def test_forget_bias_sets_the_memory_gates_total_bias(cell, gate):
+    """The knob means one thing for every gated cell: the total bias b_ih + b_hh of the gate that keeps the
+    past (LSTM f, GRU z; the second H-row block for both) is exactly fb, nothing else changes."""
     H = 10
-    ref = rnnviz.build_model("lstm", vocab_size=8, hidden_size=H, seed=1)
+    ref = rnnviz.build_model(cell, vocab_size=8, hidden_size=H, seed=1)
+    G_ = 4 if cell == "lstm" else 3
     for fb in (3.0, 1.0, -2.0, 0.0):
-        m = G.make_model(GradConfig(cell="lstm", hidden=H, seed=1, forget_bias=fb))
-        eff = m.rnn.bias_ih_l0 + m.rnn.bias_hh_l0
-        torch.testing.assert_close(eff[H:2 * H], torch.full((H,), fb), rtol=0, atol=1e-6)
-        assert torch.equal(m.rnn.bias_ih_l0[H:2 * H], m.rnn.bias_hh_l0[H:2 * H])   # fb / 2 in each
-        for sl in (slice(0, H), slice(2 * H, 4 * H)):                          # other gates untouched
+        m = G.make_model(GradConfig(cell=cell, hidden=H, seed=1, forget_bias=fb))
+        assert torch.equal(m.rnn.bias_ih_l0[H:2 * H], torch.full((H,), fb))
+        assert torch.equal(m.rnn.bias_hh_l0[H:2 * H], torch.zeros(H))
+        for sl in (slice(0, H), slice(2 * H, G_ * H)):                         # other gates untouched
             assert torch.equal(m.rnn.bias_ih_l0[sl], ref.rnn.bias_ih_l0[sl])
             assert torch.equal(m.rnn.bias_hh_l0[sl], ref.rnn.bias_hh_l0[sl])
-        # the forget gate is sigmoid(fb + ...) with small input terms at this init
+        for name in ("weight_ih_l0", "weight_hh_l0"):
+            assert torch.equal(getattr(m.rnn, name), getattr(ref.rnn, name))
+        # the gate is sigmoid(fb + ...) with small input terms at this init
         tr = rnnviz.trace(m, torch.randint(8, (20,), generator=torch.Generator().manual_seed(0)))
-        assert abs(float(np.median(tr.gates["forget"])) - 1 / (1 + math.exp(-fb))) < 0.1
-    # ignored (not an error) for the other cells, so one config serves all three side by side
-    for cell in ("rnn", "gru"):
-        a = G.make_model(GradConfig(cell=cell, hidden=H, seed=1, forget_bias=3.0))
-        b = G.make_model(GradConfig(cell=cell, hidden=H, seed=1))
-        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+        assert abs(float(np.median(tr.gates[gate])) - 1 / (1 + math.exp(-fb))) < 0.1
+
+
+def test_forget_bias_is_ignored_by_the_plain_rnn_and_defined_once():
+    a = G.make_model(GradConfig(cell="rnn", hidden=10, seed=1, forget_bias=3.0))
+    b = G.make_model(GradConfig(cell="rnn", hidden=10, seed=1))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    from rnnviz.model import MEMORY_GATE, set_memory_gate_bias
+    assert MEMORY_GATE == {"lstm": "forget", "gru": "update"}
+    with pytest.raises(ValueError, match="memory gate"):
+        set_memory_gate_bias(torch.nn.RNN(2, 3), 1.0)
+    # the lab, the long-range tasks and this page build their gated cells with the same bias
+    from rnnviz.longrange import LongRangeModel
+    from rnnviz.seqtasks import SeqModel
+    for cell in ("lstm", "gru"):
+        for rnn in (LongRangeModel(cell, 2, 6, 1, seed=0, forget_bias=2.0).rnn,
+                    SeqModel("many_to_one", cell, in_features=2, hidden=6, out=3, forget_bias=2.0).rnn,
+                    G.make_model(GradConfig(cell=cell, hidden=6, forget_bias=2.0)).rnn):
+            assert torch.equal(rnn.bias_ih_l0[6:12], torch.full((6,), 2.0))
+            assert torch.equal(rnn.bias_hh_l0[6:12], torch.zeros(6))
+
+
+def test_gru_update_bias_keeps_the_gradient_like_the_lstm_forget_bias():
+    """Measured on the page's defaults (T = 100, H = 64, loss on the last step): a GRU update-gate bias of 3
+    keeps ||dL/dh_1|| within 10^3 of ||dL/dh_T||, torch's default init loses more than 10^15."""
+    r3, _ = ratio_last_first(GradConfig(cell="gru", seed=0, forget_bias=3.0, T=100, hidden=64))
+    r0, _ = ratio_last_first(GradConfig(cell="gru", seed=0, T=100, hidden=64))
+    assert r3 < 1e3 and r0 > 1e15
 
 
 def test_spectral_radius_against_numpy():

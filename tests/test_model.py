@@ -144,3 +144,21 @@ def test_count_parameters_other_cells_and_embedding(cell, gates):
     assert counts["rnn.weight_ih_l0"] == gates * H * E
     assert counts["rnn.weight_hh_l0"] == gates * H * H
     assert sum(counts.values()) == V * E + gates * H * (E + H + 2) + V * H + V
+
+
+def test_the_library_never_imports_streamlit():
+    """Import every module of the rnnviz package (subpackages included) in a fresh interpreter; streamlit
+    must not be among the modules loaded."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    code = ("import importlib, pkgutil, sys, rnnviz\n"
+            "names = [m.name for m in pkgutil.walk_packages(rnnviz.__path__, 'rnnviz.')]\n"
+            "for n in names: importlib.import_module(n)\n"
+            "print(len(names), sorted(m for m in sys.modules if m == 'streamlit' or m.startswith('streamlit.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    count, loaded = out.stdout.strip().split(" ", 1)
+    assert int(count) >= 20, out.stdout                        # it did walk the package
+    assert loaded == "[]", f"the library imported streamlit: {loaded}"
