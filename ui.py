@@ -182,3 +182,17 @@ def markdown_table(header: list[str], rows: list[list[str]], align: str = "") ->
 def scroll_box(n_rows: int, max_rows: int = 10, height: int = 420):
     """A container for a table of n_rows: scrolls inside a fixed height when the table is long."""
     return st.container(height=height) if n_rows > max_rows else st.container()
+
+
+def error_message(e: Exception, lang: str) -> str:
+    """The one way a page words a library error for the user: an `RnnvizError` as the translation of its
+    key ("err.<domain>.<code>") filled with its parameters; where its English message adds specifics the
+    table does not have (a row, a file name), that message too (in English: the message alone). Any other
+    error: its message."""
+    from rnnviz.errors import RnnvizError
+    from rnnviz.i18n import TEXT
+    if isinstance(e, RnnvizError) and e.key in TEXT:
+        if e.specific:
+            return str(e) if lang == "en" else f"{t(e.key, lang)} ({e})"
+        return t(e.key, lang, **e.params)
+    return str(e)

@@ -89,7 +89,7 @@ def train_ui(cfg: PlaygroundConfig):
     try:
         run, reused = shared_run(cfg, device=ui.device(), on_step=on_step)   # one training per setting per server
     except TextError as e:
-        st.error(t("hello.bad_text", lang, msg=t(f"err.text.{e.code}", lang, **e.params)))
+        st.error(t("hello.bad_text", lang, msg=ui.error_message(e, lang)))
         return None
     except ValueError as e:
         st.error(t("hello.bad_setting", lang, msg=str(e)))

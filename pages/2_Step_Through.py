@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from rnnviz import analysis as A
 from rnnviz import figures_step as FS
+from rnnviz.cache import LRU
 from rnnviz.i18n import t
 from rnnviz.presets import PRESETS
 from rnnviz.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
@@ -174,15 +175,10 @@ def compare_tab(source) -> None:
     try:
         cmp = compare_inputs(source, a, b)
     except ValueError as e:
-        st.error(t("step.bad_text", lang, msg=_message(e)))
+        st.error(t("step.bad_text", lang, msg=ui.error_message(e, lang)))
         return
     st.plotly_chart(FS.difference_figure(cmp["from_start"], cmp["from_end"], list(a), list(b), lang),
                     key="step.diff_fig", width="stretch")
-
-
-def _message(e: ValueError) -> str:
-    missing = getattr(e, "missing", None)
-    return t("step.unknown_chars", lang, chars=missing) if missing else str(e)
 
 
 st.title(t("step.title", lang))
@@ -190,17 +186,14 @@ st.markdown(t("step.intro", lang))
 source = source_ui()
 text = text_ui(source)
 view_key = (source.name, id(source.model), text)
-views = ss.setdefault("step.views", {})               # the last few views (and their figures), newest last:
-if view_key not in views:                                # going back to a preset or text redraws, never recomputes
+views = ss.setdefault("step.views", LRU(MAX_VIEWS))     # the last few views (and their figures): going back
+view = views.get(view_key)                                # to a preset or text redraws, never recomputes
+if view is None:
     try:
-        views[view_key] = prepare_view(source, text)
+        view = views[view_key] = prepare_view(source, text)
     except ValueError as e:
-        st.error(t("step.bad_text", lang, msg=_message(e)))
+        st.error(t("step.bad_text", lang, msg=ui.error_message(e, lang)))
         st.stop()
-views[view_key] = views.pop(view_key)
-while len(views) > MAX_VIEWS:
-    views.pop(next(iter(views)))
-view = views[view_key]
 ui.set_query_params({"src": source.name, "text": text})
 m = view.model
 st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,

@@ -18,15 +18,6 @@ ss = st.session_state
 STEPS = [100, 300, 600, 1000, 1500, 2000, 3000]
 
 
-def _data_error(e: ValueError) -> str:
-    """A data error in the user's language; the library's English message carries the specifics."""
-    from rnnviz.i18n import TEXT
-    key = f"err.data.{getattr(e, 'code', '')}"
-    if lang == "en" or key not in TEXT:
-        return str(e)
-    return f"{t(key, lang)} ({e})"
-
-
 @st.cache_data(show_spinner=False, max_entries=1)
 def _mnist1d():
     return D.mnist1d()
@@ -49,14 +40,14 @@ def source_ui(task: str):
                 with st.spinner("…"):
                     ss["lab.mnist_dir"] = str(D.download_mnist(timeout=5.0).get("test_images").parent)
             except ValueError as e:
-                st.error(_data_error(e))
+                st.error(ui.error_message(e, lang))
         try:
             if img is not None and lab_ is not None:
                 return D.load_mnist_rows(D.read_idx(img.getvalue()), D.read_idx(lab_.getvalue()), limit=10_000)
             if "lab.mnist_dir" in ss:
                 return D.load_mnist(ss["lab.mnist_dir"], "test", 10_000)
         except ValueError as e:
-            st.error(_data_error(e))
+            st.error(ui.error_message(e, lang))
         return None
     if task == "charlm":
         choice = st.radio(t("lab.corpus", lang), ["english", "korean", "upload"], horizontal=True, key="lab.corpus",
@@ -68,7 +59,7 @@ def source_ui(task: str):
             try:
                 return D.load_text_upload(up.getvalue())[:200_000]
             except ValueError as e:
-                st.error(_data_error(e))
+                st.error(ui.error_message(e, lang))
                 return ""
         return D.CHAR_CORPORA[choice](5000 if choice == "english" else 3000, 0)
     if task == "seq2seq":
@@ -86,7 +77,7 @@ def source_ui(task: str):
         try:
             return D.parse_csv_column(up.getvalue(), col)
         except ValueError as e:
-            st.error(_data_error(e))
+            st.error(ui.error_message(e, lang))
             return ""
     if task == "textclf":
         choice = st.radio(t("lab.textset", lang), ["en", "ko", "upload"], horizontal=True, key="lab.textset",
@@ -102,7 +93,7 @@ def source_ui(task: str):
         try:
             return D.parse_labelled_csv(up.getvalue(), tc, lc)
         except ValueError as e:
-            st.error(_data_error(e))
+            st.error(ui.error_message(e, lang))
             return ""
     st.caption(t("lab.memory.about", lang))
     return None
@@ -120,7 +111,7 @@ def train_ui(task_name: str, source) -> None:
     try:
         task = build_task(task_name, steps=int(steps), source=source)
     except ValueError as e:
-        st.error(_data_error(e))
+        st.error(ui.error_message(e, lang))
         return
     cells = ("mlp", "rnn", "lstm", "gru") if task_name == "memory" else ("rnn", "lstm", "gru")
     bar = st.progress(0.0)

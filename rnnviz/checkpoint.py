@@ -27,6 +27,7 @@ import torch
 from safetensors.torch import load as _st_load
 from safetensors.torch import save as _st_save
 
+from .errors import RnnvizError
 from .model import CharRNN, ModelConfig, build_model
 from .text import Vocab
 from .checks import is_int as _is_int
@@ -38,8 +39,9 @@ KEY_FORMAT, KEY_CONFIG, KEY_VOCAB, KEY_META = "rnnviz.format", "rnnviz.config", 
 _CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
 
 
-class CheckpointError(ValueError):
+class CheckpointError(RnnvizError):
     """A checkpoint that cannot be loaded (or a model that cannot be saved); the message says why."""
+    domain = "checkpoint"
 
 
 def _expected_tensors(model: CharRNN) -> dict[str, tuple[int, ...]]:

@@ -47,6 +47,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
+from .errors import RnnvizError
 from .corpus import lines_to_length
 from .text import clean_text
 
@@ -72,20 +73,16 @@ MAX_PAIRS = 100_000               # generated seq2seq pairs
 MAX_PAIR_LEN = 50                 # longest seq2seq string
 
 
-class DataError(ValueError):
-    """Data that cannot be used. `code` and `params` let a UI show the message in any language
-    (translation key "err.data.<code>"); str(error) is a clear English message."""
-
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message)
-        self.code, self.params = code, params
+class DataError(RnnvizError):
+    """Data that cannot be used (translation key "err.data.<code>"); str(error) adds the specifics."""
+    domain = "data"
 
 
 # ---- argument checks -------------------------------------------------------------------------------
 
 def _int(name: str, value, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise DataError("range", f"{name} must be an integer between {lo} and {hi}, not {value!r}",
+        raise DataError(code="range", message=f"{name} must be an integer between {lo} and {hi}, not {value!r}",
                         name=name, value=repr(value), lo=lo, hi=hi)
     return int(value)
 
@@ -98,7 +95,7 @@ def _fraction(name: str, value, lo: float = 0.0, hi: float = 0.9) -> float:
     """A float strictly above `lo` and at most `hi`."""
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.floating))
     if not ok or not math.isfinite(value) or not lo < value <= hi:
-        raise DataError("fraction", f"{name} must be a number above {lo} and at most {hi}, not {value!r}",
+        raise DataError(code="fraction", message=f"{name} must be a number above {lo} and at most {hi}, not {value!r}",
                         name=name, value=repr(value), lo=lo, hi=hi)
     return float(value)
 
@@ -106,7 +103,7 @@ def _fraction(name: str, value, lo: float = 0.0, hi: float = 0.9) -> float:
 def _positive(name: str, value, hi: float) -> float:
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.floating))
     if not ok or not math.isfinite(value) or not 0 < value <= hi:
-        raise DataError("fraction", f"{name} must be a number above 0 and at most {hi}, not {value!r}",
+        raise DataError(code="fraction", message=f"{name} must be a number above 0 and at most {hi}, not {value!r}",
                         name=name, value=repr(value), lo=0, hi=hi)
     return float(value)
 
@@ -118,11 +115,11 @@ def _bytes_of(data, max_bytes: int, what: str = "file") -> bytes:
     elif hasattr(data, "read"):
         data = data.read(max_bytes + 1)
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise DataError("type", f"the {what} must be given as bytes, not {type(data).__name__}",
+        raise DataError(code="type", message=f"the {what} must be given as bytes, not {type(data).__name__}",
                         name=what, expected="bytes")
     data = bytes(data)
     if len(data) > max_bytes:
-        raise DataError("too_large", f"the {what} has {len(data):,} bytes; the limit is {max_bytes:,}",
+        raise DataError(code="too_large", message=f"the {what} has {len(data):,} bytes; the limit is {max_bytes:,}",
                         size=len(data), limit=max_bytes)
     return data
 
@@ -139,7 +136,7 @@ def _cache_dir(cache_dir) -> Path:
     if cache_dir is None:
         return default_cache_dir()
     if not isinstance(cache_dir, (str, os.PathLike)):
-        raise DataError("type", f"cache_dir must be a folder path, not {type(cache_dir).__name__}",
+        raise DataError(code="type", message=f"cache_dir must be a folder path, not {type(cache_dir).__name__}",
                         name="cache_dir", expected="path")
     return Path(cache_dir).expanduser()
 
@@ -179,7 +176,7 @@ def _mnist1d_version() -> str | None:
 
 
 def _missing_mnist1d(cause=None) -> DataError:
-    e = DataError("missing_package", "MNIST-1D needs the Python package 'mnist1d' (pip install mnist1d); "
+    e = DataError(code="missing_package", message="MNIST-1D needs the Python package 'mnist1d' (pip install mnist1d); "
                   "it is not installed", package="mnist1d")
     e.__cause__ = cause
     return e
@@ -260,10 +257,10 @@ def _read_source(source, max_bytes: int) -> bytes:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         if not path.is_file():
-            raise DataError("not_found", f"no file at {path}", path=str(path))
+            raise DataError(code="not_found", message=f"no file at {path}", path=str(path))
         size = path.stat().st_size
         if size > max_bytes:
-            raise DataError("too_large", f"{path.name} has {size:,} bytes; the limit is {max_bytes:,}",
+            raise DataError(code="too_large", message=f"{path.name} has {size:,} bytes; the limit is {max_bytes:,}",
                             size=size, limit=max_bytes)
         with open(path, "rb") as f:
             return f.read(max_bytes + 1)
@@ -276,9 +273,9 @@ def _gunzip(raw: bytes, max_bytes: int) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
             out = f.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as e:
-        raise DataError("gzip", f"the gzip data is damaged or truncated ({e})", reason=str(e)) from e
+        raise DataError(code="gzip", message=f"the gzip data is damaged or truncated ({e})", reason=str(e)) from e
     if len(out) > max_bytes:
-        raise DataError("too_large", f"the decompressed file has more than {max_bytes:,} bytes",
+        raise DataError(code="too_large", message=f"the decompressed file has more than {max_bytes:,} bytes",
                         size=len(out), limit=max_bytes)
     return out
 
@@ -296,28 +293,28 @@ def read_idx(source, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     if raw[:2] == _GZIP_MAGIC:
         raw = _gunzip(raw, max_bytes)
     if len(raw) == 0:
-        raise DataError("empty", "the IDX file is empty")
+        raise DataError(code="empty", message="the IDX file is empty")
     if len(raw) < 4:
-        raise DataError("idx_size", f"the IDX file has {len(raw)} bytes, too few for its 4-byte header",
+        raise DataError(code="idx_size", message=f"the IDX file has {len(raw)} bytes, too few for its 4-byte header",
                         expected=4, actual=len(raw))
     if raw[0] != 0 or raw[1] != 0 or not 1 <= raw[3] <= 3:
-        raise DataError("idx_magic", f"not an IDX file: its magic number is 0x{raw[:4].hex()} "
+        raise DataError(code="idx_magic", message=f"not an IDX file: its magic number is 0x{raw[:4].hex()} "
                         "(expected 0x00000801 for labels or 0x00000803 for images)", magic=raw[:4].hex())
     if raw[2] != 0x08:
-        raise DataError("idx_dtype", f"the IDX data type is 0x{raw[2]:02x}; only 0x08 (unsigned bytes, "
+        raise DataError(code="idx_dtype", message=f"the IDX data type is 0x{raw[2]:02x}; only 0x08 (unsigned bytes, "
                         "as in MNIST) is supported", dtype=f"0x{raw[2]:02x}")
     ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DataError("idx_size", f"the IDX file ends inside its header ({len(raw)} of {header} bytes)",
+        raise DataError(code="idx_size", message=f"the IDX file ends inside its header ({len(raw)} of {header} bytes)",
                         expected=header, actual=len(raw))
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     if 0 in dims:
-        raise DataError("empty", f"the IDX file holds no data (dimensions {dims})")
+        raise DataError(code="empty", message=f"the IDX file holds no data (dimensions {dims})")
     expected = header + math.prod(dims)
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "longer than its header says"
-        raise DataError("idx_size", f"the IDX file is {what}: dimensions {'x'.join(map(str, dims))} need "
+        raise DataError(code="idx_size", message=f"the IDX file is {what}: dimensions {'x'.join(map(str, dims))} need "
                         f"{expected:,} bytes, the file has {len(raw):,}", expected=expected, actual=len(raw))
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
@@ -332,21 +329,21 @@ def load_mnist_rows(images, labels, limit: int = 10_000) -> tuple[np.ndarray, np
     labs = labels if isinstance(labels, np.ndarray) else read_idx(labels)
     for name, a in (("images", imgs), ("labels", labs)):
         if a.dtype != np.uint8:
-            raise DataError("type", f"the {name} array must hold uint8 values as read_idx returns, not {a.dtype}",
+            raise DataError(code="type", message=f"the {name} array must hold uint8 values as read_idx returns, not {a.dtype}",
                             name=name, expected="uint8")
     if imgs.ndim != 3 or imgs.shape[1:] != (28, 28):
-        raise DataError("idx_shape", f"the images file holds shape {tuple(imgs.shape)}, not N x 28 x 28 "
+        raise DataError(code="idx_shape", message=f"the images file holds shape {tuple(imgs.shape)}, not N x 28 x 28 "
                         "(is it a labels file?)", shape="x".join(map(str, imgs.shape)), expected="Nx28x28")
     if labs.ndim != 1:
-        raise DataError("idx_shape", f"the labels file holds shape {tuple(labs.shape)}, not N "
+        raise DataError(code="idx_shape", message=f"the labels file holds shape {tuple(labs.shape)}, not N "
                         "(is it an images file?)", shape="x".join(map(str, labs.shape)), expected="N")
     if len(imgs) != len(labs):
-        raise DataError("count_mismatch", f"the images file holds {len(imgs):,} images but the labels file "
+        raise DataError(code="count_mismatch", message=f"the images file holds {len(imgs):,} images but the labels file "
                         f"{len(labs):,} labels", images=len(imgs), labels=len(labs))
     n = min(len(imgs), limit)
     y = np.asarray(labs[:n], dtype=np.int64)
     if n and int(y.max()) > 9:
-        raise DataError("label_range", f"a label is {int(y.max())}; MNIST labels are digits 0-9",
+        raise DataError(code="label_range", message=f"a label is {int(y.max())}; MNIST labels are digits 0-9",
                         value=int(y.max()))
     x = np.asarray(imgs[:n], dtype=np.float32) / np.float32(255.0)
     return x, y
@@ -362,11 +359,11 @@ def find_mnist(folder) -> dict[str, Path | None]:
     {"train_images", "train_labels", "test_images", "test_labels"} -> Path or None when absent.
     Raises DataError("folder") when `folder` is not a folder."""
     if not isinstance(folder, (str, os.PathLike)):
-        raise DataError("type", f"folder must be a path, not {type(folder).__name__}", name="folder",
+        raise DataError(code="type", message=f"folder must be a path, not {type(folder).__name__}", name="folder",
                         expected="path")
     root = Path(folder).expanduser()
     if not root.is_dir():
-        raise DataError("folder", f"no folder at {root}", path=str(root))
+        raise DataError(code="folder", message=f"no folder at {root}", path=str(root))
     found: dict[str, tuple] = {}
     for depth, pattern in enumerate(("*", "*/*", "*/*/*")):
         for path in sorted(root.glob(pattern)):
@@ -387,13 +384,13 @@ def load_mnist(folder, split: str = "test", limit: int = 10_000) -> tuple[np.nda
     """`find_mnist(folder)` then `load_mnist_rows` for split "train" or "test". Raises
     DataError("mnist_missing") naming the files that are not there."""
     if split not in ("train", "test"):
-        raise DataError("choice", f"split must be 'train' or 'test', not {split!r}", name="split",
+        raise DataError(code="choice", message=f"split must be 'train' or 'test', not {split!r}", name="split",
                         value=repr(split), choices="train, test")
     files = find_mnist(folder)
     keys = (f"{split}_images", f"{split}_labels")
     missing = [MNIST_FILES[k] for k in keys if files[k] is None]
     if missing:
-        raise DataError("mnist_missing", f"{', '.join(missing)} not found in {folder}",
+        raise DataError(code="mnist_missing", message=f"{', '.join(missing)} not found in {folder}",
                         path=str(folder), missing=", ".join(missing))
     return load_mnist_rows(files[keys[0]], files[keys[1]], limit)
 
@@ -407,7 +404,7 @@ def _fetch(url: str, timeout: float, progress, name: str) -> bytes:
         total = r.headers.get("Content-Length")
         total = int(total) if total and total.isdigit() else None
         if total is not None and total > MAX_DOWNLOAD_BYTES:
-            raise DataError("too_large", f"{url} has {total:,} bytes; the limit is {MAX_DOWNLOAD_BYTES:,}",
+            raise DataError(code="too_large", message=f"{url} has {total:,} bytes; the limit is {MAX_DOWNLOAD_BYTES:,}",
                             size=total, limit=MAX_DOWNLOAD_BYTES)
         chunks, n = [], 0
         while True:
@@ -416,7 +413,7 @@ def _fetch(url: str, timeout: float, progress, name: str) -> bytes:
                 break
             n += len(chunk)
             if n > MAX_DOWNLOAD_BYTES:
-                raise DataError("too_large", f"{url} has more than {MAX_DOWNLOAD_BYTES:,} bytes",
+                raise DataError(code="too_large", message=f"{url} has more than {MAX_DOWNLOAD_BYTES:,} bytes",
                                 size=n, limit=MAX_DOWNLOAD_BYTES)
             chunks.append(chunk)
             if progress is not None:
@@ -446,11 +443,11 @@ def download_mnist(cache_dir=None, urls: Sequence[str] | None = None, timeout: f
         bases = (bases,)
     bases = list(bases)
     if not bases:
-        raise DataError("url", "no download URL given", url="")
+        raise DataError(code="url", message="no download URL given", url="")
     for base in bases:
         scheme = urllib.parse.urlparse(base).scheme if isinstance(base, str) else ""
         if scheme not in ("http", "https"):
-            raise DataError("url", f"download URLs must start with http:// or https://, not {base!r}",
+            raise DataError(code="url", message=f"download URLs must start with http:// or https://, not {base!r}",
                             url=repr(base))
     folder = _cache_dir(cache_dir) / "mnist"
     paths: dict[str, Path] = {}
@@ -498,16 +495,16 @@ def download_mnist(cache_dir=None, urls: Sequence[str] | None = None, timeout: f
             try:
                 _atomic_write(path, lambda f: f.write(data))
             except OSError as e:
-                raise DataError("cache", f"cannot write {path}: {e}", path=str(path), reason=str(e)) from e
+                raise DataError(code="cache", message=f"cannot write {path}: {e}", path=str(path), reason=str(e)) from e
             break
         else:
             reason = "; ".join(errors)
             if not reached:
-                raise DataError("offline", f"could not reach any MNIST server, so this computer seems to be "
+                raise DataError(code="offline", message=f"could not reach any MNIST server, so this computer seems to be "
                                 f"offline ({reason}). Download the four MNIST files on another computer and put "
                                 f"them in {folder}, or upload them.", url=bases[0], folder=str(folder),
                                 reason=reason)
-            raise DataError("download_failed", f"could not download {name} ({reason})", file=name,
+            raise DataError(code="download_failed", message=f"could not download {name} ({reason})", file=name,
                             url=bases[0], reason=reason)
     return paths
 
@@ -631,23 +628,23 @@ def _decode_upload(data, max_bytes: int, what: str) -> str:
     max_bytes = _int("max_bytes", max_bytes, 1, 1 << 31)
     raw = _bytes_of(data, max_bytes, what)
     if not raw:
-        raise DataError("empty", f"the {what} is empty")
+        raise DataError(code="empty", message=f"the {what} is empty")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError("encoding", f"the {what} is UTF-16 text; save it as UTF-8 and upload it again",
+        raise DataError(code="encoding", message=f"the {what} is UTF-16 text; save it as UTF-8 and upload it again",
                         position=0, encoding="UTF-16")
     if b"\x00" in raw:
-        raise DataError("binary", f"the {what} holds binary data (NUL bytes), not text")
+        raise DataError(code="binary", message=f"the {what} holds binary data (NUL bytes), not text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DataError("encoding", f"the {what} is not UTF-8 text (byte {e.start:,} cannot be decoded); "
+        raise DataError(code="encoding", message=f"the {what} is not UTF-8 text (byte {e.start:,} cannot be decoded); "
                         "save it as UTF-8 and upload it again", position=e.start, encoding="UTF-8") from e
     controls = sum(1 for c in text if c not in "\n\r\t" and unicodedata.category(c) == "Cc")
     if controls > max(8, len(text) // 100):
-        raise DataError("binary", f"the {what} holds {controls:,} control characters: it is not plain text")
+        raise DataError(code="binary", message=f"the {what} holds {controls:,} control characters: it is not plain text")
     text = clean_text(text)
     if not text.strip():
-        raise DataError("empty", f"the {what} holds no text")
+        raise DataError(code="empty", message=f"the {what} holds no text")
     return text
 
 
@@ -660,11 +657,11 @@ def load_text_upload(data, max_bytes: int = MAX_TEXT_UPLOAD_BYTES, max_vocab: in
     max_vocab = _int("max_vocab", max_vocab, 2, 1 << 20)
     text = _decode_upload(data, max_bytes, "text file")
     if len(text) < 2:
-        raise DataError("too_short", f"the text has {len(text)} character; at least 2 are needed",
+        raise DataError(code="too_short", message=f"the text has {len(text)} character; at least 2 are needed",
                         n=len(text), need=2)
     n = len(set(text))
     if n > max_vocab:
-        raise DataError("vocab", f"the text has {n:,} distinct characters; the limit is {max_vocab:,}",
+        raise DataError(code="vocab", message=f"the text has {n:,} distinct characters; the limit is {max_vocab:,}",
                         n=n, limit=max_vocab)
     return text
 
@@ -674,12 +671,12 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
     (nanoGPT's split: 90/10 of tiny shakespeare gives 1,003,854 / 111,540). Each part needs at least 2
     characters (one input and the character after it). val_fraction in (0, 0.9]."""
     if not isinstance(text, str):
-        raise DataError("type", "the text must be a string", name="text", expected="str")
+        raise DataError(code="type", message="the text must be a string", name="text", expected="str")
     val_fraction = _fraction("val_fraction", val_fraction)
     n_train = int(len(text) * (1 - val_fraction))
     if n_train < 2 or len(text) - n_train < 2:
         need = math.ceil(2 / min(val_fraction, 1 - val_fraction)) + 1
-        raise DataError("too_short", f"the text has {len(text)} characters, too few to split "
+        raise DataError(code="too_short", message=f"the text has {len(text)} characters, too few to split "
                         f"{1 - val_fraction:.0%}/{val_fraction:.0%} with at least 2 characters on each side",
                         n=len(text), need=need)
     return text[:n_train], text[n_train:]
@@ -688,7 +685,7 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
 def _ids_1d(ids) -> torch.Tensor:
     t = torch.as_tensor(np.asarray(ids) if isinstance(ids, (list, tuple)) else ids)
     if t.ndim != 1 or t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
-        raise DataError("type", "ids must be a 1-D sequence of integer ids", name="ids", expected="1-D int")
+        raise DataError(code="type", message="ids must be a 1-D sequence of integer ids", name="ids", expected="1-D int")
     return t.long().contiguous()
 
 
@@ -702,11 +699,11 @@ def char_windows(ids, T: int, stride: int | None = None) -> tuple[torch.Tensor, 
     T = _int("T", T, 1, MAX_WINDOW_T)
     stride = T if stride is None else _int("stride", stride, 1, MAX_WINDOW_T)
     if len(t) < T + 1:
-        raise DataError("too_short", f"{len(t)} characters are too few for windows of {T} steps "
+        raise DataError(code="too_short", message=f"{len(t)} characters are too few for windows of {T} steps "
                         f"(need at least {T + 1})", n=len(t), need=T + 1)
     n = (len(t) - T - 1) // stride + 1
     if n > MAX_WINDOWS:
-        raise DataError("too_many_windows", f"{n:,} windows; the limit is {MAX_WINDOWS:,} (use a larger stride)",
+        raise DataError(code="too_many_windows", message=f"{n:,} windows; the limit is {MAX_WINDOWS:,} (use a larger stride)",
                         n=n, limit=MAX_WINDOWS)
     w = t.unfold(0, T + 1, stride)   # (N, T+1) view
     return w[:, :-1], w[:, 1:]
@@ -751,7 +748,7 @@ def random_walk_stock(n: int = 1000, seed: int = 0, start: float = 100.0, drift:
     start = _positive("start", start, 1e9)
     volatility = _positive("volatility", volatility, 1.0)
     if isinstance(drift, bool) or not isinstance(drift, (int, float)) or not -1 <= drift <= 1:
-        raise DataError("fraction", f"drift must be a number between -1 and 1, not {drift!r}", name="drift",
+        raise DataError(code="fraction", message=f"drift must be a number between -1 and 1, not {drift!r}", name="drift",
                         value=repr(drift), lo=-1, hi=1)
     steps = drift + volatility * rng.standard_normal(n - 1)
     return (start * np.exp(np.concatenate([[0.0], np.cumsum(steps)]))).astype(np.float32)
@@ -782,10 +779,10 @@ def _read_csv(data, max_bytes: int, max_rows: int,
             if n <= max_rows:   # count the rest, keep no more than needed
                 rows.append((reader.line_num, cells))
     except csv.Error as e:
-        raise DataError("csv", f"the {what} cannot be read as CSV (line {reader.line_num}: {e})",
+        raise DataError(code="csv", message=f"the {what} cannot be read as CSV (line {reader.line_num}: {e})",
                         line=reader.line_num, reason=str(e)) from e
     if header is None:
-        raise DataError("empty", f"the {what} holds no rows")
+        raise DataError(code="empty", message=f"the {what} holds no rows")
     return header, rows, n, delim
 
 
@@ -805,10 +802,10 @@ def _column_index(header: list[str], column, name: str) -> int:
         if 0 <= column < len(header):
             return int(column)
     else:
-        raise DataError("type", f"{name} must be a column name or a 0-based index, not {column!r}",
+        raise DataError(code="type", message=f"{name} must be a column name or a 0-based index, not {column!r}",
                         name=name, expected="column")
     cols = ", ".join(header)
-    raise DataError("missing_column", f"the CSV file has no column {column!r}; its columns are: {cols}",
+    raise DataError(code="missing_column", message=f"the CSV file has no column {column!r}; its columns are: {cols}",
                     column=str(column), columns=cols)
 
 
@@ -829,15 +826,15 @@ def parse_csv_column(data, column, max_bytes: int = MAX_CSV_BYTES, max_rows: int
     j = _column_index(header, column, "column")
     name = header[j]
     if n_rows > max_rows:
-        raise DataError("too_many_rows", f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
+        raise DataError(code="too_many_rows", message=f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
                         n=n_rows, limit=max_rows)
     if len(rows) < min_rows:
-        raise DataError("too_few_rows", f"the CSV file has {len(rows)} rows; at least {min_rows} are needed",
+        raise DataError(code="too_few_rows", message=f"the CSV file has {len(rows)} rows; at least {min_rows} are needed",
                         n=len(rows), need=min_rows)
     out = np.empty(len(rows), dtype=np.float64)
     for i, (line, cells) in enumerate(rows):
         if j >= len(cells):
-            raise DataError("short_row", f"line {line} has no value in column {name!r}", line=line, column=name)
+            raise DataError(code="short_row", message=f"line {line} has no value in column {name!r}", line=line, column=name)
         cell = cells[j].strip()
         if delim == ";" and _DECIMAL_COMMA.match(cell):
             cell = cell.replace(",", ".")
@@ -847,7 +844,7 @@ def parse_csv_column(data, column, max_bytes: int = MAX_CSV_BYTES, max_rows: int
             value = math.nan
         if not math.isfinite(value):
             shown = cell if len(cell) <= 30 else cell[:30] + "…"
-            raise DataError("non_numeric", f"line {line}, column {name!r}: {shown!r} is not a number",
+            raise DataError(code="non_numeric", message=f"line {line}, column {name!r}: {shown!r} is not a number",
                             line=line, column=name, value=shown)
         out[i] = value
     return out.astype(np.float32)
@@ -861,7 +858,7 @@ def split_series(series, val_fraction: float = 0.2) -> tuple[np.ndarray, np.ndar
     val_fraction = _fraction("val_fraction", val_fraction)
     n_train = int(len(s) * (1 - val_fraction))
     if n_train < 2 or len(s) - n_train < 2:
-        raise DataError("too_short", f"the series has {len(s)} values, too few to split", n=len(s),
+        raise DataError(code="too_short", message=f"the series has {len(s)} values, too few to split", n=len(s),
                         need=math.ceil(2 / min(val_fraction, 1 - val_fraction)) + 1)
     return s[:n_train], s[n_train:]
 
@@ -893,17 +890,17 @@ def _series(series) -> np.ndarray:
     try:
         s = np.asarray(series, dtype=np.float64)
     except (TypeError, ValueError) as e:
-        raise DataError("type", "the series must be a 1-D sequence of numbers", name="series",
+        raise DataError(code="type", message="the series must be a 1-D sequence of numbers", name="series",
                         expected="1-D numbers") from e
     if s.ndim != 1:
-        raise DataError("type", f"the series must be 1-D, not of shape {s.shape}", name="series",
+        raise DataError(code="type", message=f"the series must be 1-D, not of shape {s.shape}", name="series",
                         expected="1-D numbers")
     if len(s) > MAX_SERIES_LEN:
-        raise DataError("too_many_rows", f"the series has {len(s):,} values; the limit is {MAX_SERIES_LEN:,}",
+        raise DataError(code="too_many_rows", message=f"the series has {len(s):,} values; the limit is {MAX_SERIES_LEN:,}",
                         n=len(s), limit=MAX_SERIES_LEN)
     if not np.isfinite(s).all():
         i = int(np.flatnonzero(~np.isfinite(s))[0])
-        raise DataError("non_finite", f"value {i} of the series is {s[i]}, not a finite number", index=i)
+        raise DataError(code="non_finite", message=f"value {i} of the series is {s[i]}, not a finite number", index=i)
     return s.astype(np.float32)
 
 
@@ -920,13 +917,13 @@ def windows(series, T: int, norm: Normalisation | None = None,
     if norm is None:
         norm = Normalisation.fit(s)
     elif not isinstance(norm, Normalisation):
-        raise DataError("type", "norm must be a Normalisation or None", name="norm", expected="Normalisation")
+        raise DataError(code="type", message="norm must be a Normalisation or None", name="norm", expected="Normalisation")
     if len(s) < T + 1:
-        raise DataError("too_short", f"the series has {len(s)} values, too few for windows of {T} steps "
+        raise DataError(code="too_short", message=f"the series has {len(s)} values, too few for windows of {T} steps "
                         f"(need at least {T + 1})", n=len(s), need=T + 1)
     n = (len(s) - T - 1) // stride + 1
     if n * T > MAX_ELEMENTS:
-        raise DataError("too_many_windows", f"{n:,} windows of {T} steps are {n * T:,} numbers; the limit is "
+        raise DataError(code="too_many_windows", message=f"{n:,} windows of {T} steps are {n * T:,} numbers; the limit is "
                         f"{MAX_ELEMENTS:,} (use a larger stride or shorter windows)", n=n * T, limit=MAX_ELEMENTS)
     z = torch.from_numpy(norm.apply(s.astype(np.float64)).astype(np.float32))
     w = z.unfold(0, T + 1, stride)   # (N, T+1)
@@ -940,7 +937,7 @@ def naive_last_value_mse(x, y, norm: Normalisation | None = None) -> float:
     x = torch.as_tensor(x, dtype=torch.float64)
     y = torch.as_tensor(y, dtype=torch.float64)
     if x.ndim != 3 or x.shape[-1] != 1 or y.shape != x.shape[:1] or len(y) == 0:
-        raise DataError("type", f"x must be (N, T, 1) and y (N,), not {tuple(x.shape)} and {tuple(y.shape)}",
+        raise DataError(code="type", message=f"x must be (N, T, 1) and y (N,), not {tuple(x.shape)} and {tuple(y.shape)}",
                         name="x, y", expected="(N, T, 1), (N,)")
     last = x[:, -1, 0]
     if norm is not None:
@@ -1028,7 +1025,7 @@ def sentiment_texts(lang: str = "en", n: int = 400, seed: int = 0) -> LabelledTe
     ("was dull but the music was great", "지루했지만 음악이 좋았다": the part after "but" decides), so a
     model must read in order. n in [4, MAX_BUILTIN_EXAMPLES]."""
     if lang not in SENTIMENT_LANGS:
-        raise DataError("choice", f"lang must be one of {', '.join(SENTIMENT_LANGS)}, not {lang!r}",
+        raise DataError(code="choice", message=f"lang must be one of {', '.join(SENTIMENT_LANGS)}, not {lang!r}",
                         name="lang", value=repr(lang), choices=", ".join(SENTIMENT_LANGS))
     n = _int("n", n, MIN_LABELLED_ROWS, MAX_BUILTIN_EXAMPLES)
     rng = random.Random(_seed(seed))
@@ -1068,31 +1065,31 @@ def parse_labelled_csv(data, text_col, label_col, max_bytes: int = MAX_CSV_BYTES
     i = _column_index(header, text_col, "text_col")
     j = _column_index(header, label_col, "label_col")
     if i == j:
-        raise DataError("same_column", f"the text and the label must be different columns, not both {header[i]!r}",
+        raise DataError(code="same_column", message=f"the text and the label must be different columns, not both {header[i]!r}",
                         column=header[i])
     if n_rows > max_rows:
-        raise DataError("too_many_rows", f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
+        raise DataError(code="too_many_rows", message=f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
                         n=n_rows, limit=max_rows)
     if len(rows) < MIN_LABELLED_ROWS:
-        raise DataError("too_few_rows", f"the CSV file has {len(rows)} rows; at least {MIN_LABELLED_ROWS} are needed",
+        raise DataError(code="too_few_rows", message=f"the CSV file has {len(rows)} rows; at least {MIN_LABELLED_ROWS} are needed",
                         n=len(rows), need=MIN_LABELLED_ROWS)
     texts, labels = [], []
     for line, cells in rows:
         for k in (i, j):
             if k >= len(cells):
-                raise DataError("short_row", f"line {line} has no value in column {header[k]!r}", line=line,
+                raise DataError(code="short_row", message=f"line {line} has no value in column {header[k]!r}", line=line,
                                 column=header[k])
             if not cells[k].strip():
-                raise DataError("empty_cell", f"line {line}: column {header[k]!r} is empty", line=line,
+                raise DataError(code="empty_cell", message=f"line {line}: column {header[k]!r} is empty", line=line,
                                 column=header[k])
         texts.append(cells[i].strip())
         labels.append(cells[j].strip())
     distinct = set(labels)
     if len(distinct) < 2:
-        raise DataError("one_class", f"every row has the label {labels[0]!r}; at least 2 classes are needed",
+        raise DataError(code="one_class", message=f"every row has the label {labels[0]!r}; at least 2 classes are needed",
                         label=labels[0])
     if len(distinct) > max_classes:
-        raise DataError("too_many_classes", f"the label column has {len(distinct):,} distinct values; the limit is "
+        raise DataError(code="too_many_classes", message=f"the label column has {len(distinct):,} distinct values; the limit is "
                         f"{max_classes}", n=len(distinct), limit=max_classes)
     classes = _class_order(distinct)
     index = {c: k for k, c in enumerate(classes)}
@@ -1117,7 +1114,7 @@ def tokenize(text: str) -> list[str]:
     """Words for classification: cleaned, lower-cased, split into runs of letters/digits (any script,
     Hangul included; "don't" stays one word) and single punctuation marks."""
     if not isinstance(text, str):
-        raise DataError("type", "the text must be a string", name="text", expected="str")
+        raise DataError(code="type", message="the text must be a string", name="text", expected="str")
     return _TOKEN.findall(clean_text(text).lower())
 
 
@@ -1152,7 +1149,7 @@ def build_word_vocab(texts: Sequence[str], max_size: int = 5000, min_count: int 
     max_size = _int("max_size", max_size, 3, MAX_WORD_VOCAB)
     min_count = _int("min_count", min_count, 1, 1_000_000)
     if isinstance(texts, str):
-        raise DataError("type", "texts must be a list of strings, not one string", name="texts",
+        raise DataError(code="type", message="texts must be a list of strings, not one string", name="texts",
                         expected="list of str")
     counts = Counter(w for t in texts for w in tokenize(t))
     kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
@@ -1165,14 +1162,14 @@ def encode_texts(texts: Sequence[str], vocab: WordVocab, max_len: int = 50) -> t
     last real step of text n is ids[n, lengths[n] - 1] (use it, not the padded end, for the class)."""
     max_len = _int("max_len", max_len, 1, MAX_TOKENS)
     if isinstance(texts, str) or len(texts) == 0:
-        raise DataError("type", "texts must be a non-empty list of strings", name="texts", expected="list of str")
+        raise DataError(code="type", message="texts must be a non-empty list of strings", name="texts", expected="list of str")
     if len(texts) > MAX_LABELLED_ROWS:
-        raise DataError("too_many_rows", f"{len(texts):,} texts; the limit is {MAX_LABELLED_ROWS:,}",
+        raise DataError(code="too_many_rows", message=f"{len(texts):,} texts; the limit is {MAX_LABELLED_ROWS:,}",
                         n=len(texts), limit=MAX_LABELLED_ROWS)
     seqs = [(vocab.encode(t)[:max_len] or [1]) for t in texts]
     L = max(len(s) for s in seqs)
     if len(seqs) * L > MAX_ELEMENTS:
-        raise DataError("too_many_tokens", f"{len(seqs):,} texts of up to {L} words are too many; the limit is "
+        raise DataError(code="too_many_tokens", message=f"{len(seqs):,} texts of up to {L} words are too many; the limit is "
                         f"{MAX_ELEMENTS:,} ids (use a smaller max_len)", n=len(seqs) * L, limit=MAX_ELEMENTS)
     ids = torch.zeros(len(seqs), L, dtype=torch.long)
     for k, s in enumerate(seqs):
@@ -1196,7 +1193,7 @@ def _pair_args(n, min_len, max_len, seed, alphabet) -> tuple[int, int, int, rand
 
 def _check_alphabet(alphabet) -> None:
     if not isinstance(alphabet, str) or not 2 <= len(alphabet) <= 64 or len(set(alphabet)) != len(alphabet):
-        raise DataError("alphabet", f"the alphabet must be 2 to 64 distinct characters, not {alphabet!r}",
+        raise DataError(code="alphabet", message=f"the alphabet must be 2 to 64 distinct characters, not {alphabet!r}",
                         value=repr(alphabet))
 
 
@@ -1225,18 +1222,18 @@ def encode_seq2seq(pairs: Sequence[tuple[str, str]], alphabet: str = DEFAULT_ALP
     forcing input), "tgt_out" (N, U + 1) = target + <eos> (what to predict), "tgt_len" (N,) = len + 1."""
     _check_alphabet(alphabet)
     if isinstance(pairs, str) or len(pairs) == 0 or len(pairs) > MAX_PAIRS:
-        raise DataError("type", f"pairs must be a list of 1 to {MAX_PAIRS:,} (source, target) strings",
+        raise DataError(code="type", message=f"pairs must be a list of 1 to {MAX_PAIRS:,} (source, target) strings",
                         name="pairs", expected="list of (str, str)")
     index = {c: k + len(SEQ2SEQ_SPECIALS) for k, c in enumerate(alphabet)}
     src, tgt = [], []
     for p in pairs:
         if not (isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(s, str) for s in p)):
-            raise DataError("type", f"each pair must be two strings, not {p!r}", name="pairs",
+            raise DataError(code="type", message=f"each pair must be two strings, not {p!r}", name="pairs",
                             expected="list of (str, str)")
         for s in p:
             bad = sorted(set(s) - set(alphabet))
             if bad or not 1 <= len(s) <= MAX_PAIR_LEN:
-                raise DataError("alphabet", f"{s!r} must be 1 to {MAX_PAIR_LEN} characters of {alphabet!r}",
+                raise DataError(code="alphabet", message=f"{s!r} must be 1 to {MAX_PAIR_LEN} characters of {alphabet!r}",
                                 value=repr(s))
         src.append([index[c] for c in p[0]])
         tgt.append([index[c] for c in p[1]])

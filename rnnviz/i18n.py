@@ -213,7 +213,7 @@ TEXT: dict[str, dict[str, str]] = {
     "step.text": {"en": "Input text", "ko": "입력 텍스트"},
     "step.text.help": {"en": "Only characters the model knows: {chars}", "ko": "모델이 아는 글자만 쓸 수 있습니다: {chars}"},
     "step.bad_text": {"en": "Cannot run this text: {msg}", "ko": "이 텍스트는 실행할 수 없습니다: {msg}"},
-    "step.unknown_chars": {"en": "the model has never seen {chars}", "ko": "모델이 본 적 없는 글자: {chars}"},
+    "err.text.unknown_chars": {"en": "the model has never seen {missing}", "ko": "모델이 본 적 없는 글자: {missing}"},
     "step.model_info": {"en": "{cell} · {hidden} units · vocabulary of {vocab} characters · {params} parameters",
                         "ko": "{cell} · 유닛 {hidden}개 · 어휘 {vocab}자 · 파라미터 {params}개"},
     "step.prev": {"en": "◀ Previous", "ko": "◀ 이전"},

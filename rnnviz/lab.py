@@ -81,7 +81,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
                        mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1}, cell_fit=fits)
     if name == "mnist_rows":
         if source is None:
-            raise D.DataError("mnist_missing", "load MNIST IDX files first (a folder, an upload or a download)")
+            raise D.DataError(code="mnist_missing", message="load MNIST IDX files first (a folder, an upload or a download)")
         images, labels = source                                          # (N, 28, 28) float32, (N,)
         x, y = torch.as_tensor(images), torch.as_tensor(labels).long()
         train, val = _split(x, y, 0.2, seed)
@@ -94,7 +94,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         text = source or D.english_corpus(5000, seed)
         vocab = Vocab.from_text(text)
         if vocab.size > S.MAX_ONE_HOT:
-            raise D.DataError("vocab", f"the text has {vocab.size} distinct characters; the limit is {S.MAX_ONE_HOT}",
+            raise D.DataError(code="vocab", message=f"the text has {vocab.size} distinct characters; the limit is {S.MAX_ONE_HOT}",
                               n=vocab.size, limit=S.MAX_ONE_HOT)
         tr_text, va_text = D.split_text(text, 0.1)
         T = S.RECIPES["char_lm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...

@@ -38,16 +38,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .model import CELLS, MAX_HIDDEN, set_memory_gate_bias
-from .optim import Adam, DivergenceGuard, clip_grad_norm
+from .optim import Adam
+from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, Steps, run_steps
 from .checks import check_int as _check_int, is_num as _is_num
 
 TASKS = ("adding", "copy")
 MAX_T = 1000                  # dependency length
 MAX_BATCH = 4096              # sequences per generated batch / call
 MAX_ELEMENTS = 4_000_000      # n · (sequence length) per generated batch: bounded memory on a shared server
-MAX_STEPS = 20_000
-MAX_LR = 10.0
-MAX_DEADLINE_S = 600.0
 MAX_SYMBOLS = 64
 MAX_LENGTH = 100
 MAX_SWEEP_RUNS = 30           # cells × lengths in one sweep
@@ -389,53 +387,39 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
     dev = next(model.parameters()).device
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr)
-    guard = DivergenceGuard(params)
     gen = torch.Generator().manual_seed(cfg.seed + _DATA_SEED_OFFSET)
     base = cfg.baseline
     beat_level = cfg.beat_fraction * base
     res = TaskResult(config=cfg, baseline=base, model=model)
-    W, run_sum = cfg.window, 0.0
-    t0 = time.perf_counter()
-    model.train()
-    for step in range(1, cfg.steps + 1):
+    W, run_sum, recent = cfg.window, 0.0, []
+
+    def batch(step):                                             # a fresh batch every step
         x, y = make_batch(cfg, cfg.batch, gen)
-        x, y = x.to(dev), y.to(dev)
-        loss = task_loss(cfg.task, model(x), y)
-        loss_v = loss.item()
-        if msg := guard.loss(step, loss_v):
-            res.status, res.message = "diverged", msg
-            break
-        opt.zero_grad()
-        loss.backward()
-        gnorm = clip_grad_norm(params, cfg.clip if cfg.clip else math.inf)   # max_norm inf: measures only
-        gnorm_v = float(gnorm)
-        if msg := guard.grad(step, gnorm_v):
-            res.status, res.message = "diverged", msg
-            break
-        guard.commit()                                           # these weights gave a finite loss and gradient
-        opt.step()
-        res.losses.append(loss_v)
-        res.grad_norms.append(gnorm_v)
+        return x.to(dev), y.to(dev)
+
+    def loss_of(b):
+        return task_loss(cfg.task, model(b[0]), b[1]), None
+
+    def after_update(step, loss_v, extra, b):
+        nonlocal run_sum
+        recent.append(loss_v)
         run_sum += loss_v
         if step > W:
-            run_sum -= res.losses[step - 1 - W]
+            run_sum -= recent[step - 1 - W]
         avg = run_sum / min(step, W)
-        now = time.perf_counter() - t0
-        res.times.append(now)
         if res.beat_step is None and step >= W and avg < beat_level:
-            res.beat_step, res.beat_seconds = step, now
+            res.beat_step, res.beat_seconds = step, run.times[-1]
         if on_step is not None and on_step(step, loss_v, avg) is False:
-            res.status, res.message = "stopped", f"stopped by the user after {step} steps"
-            break
+            return "stopped", f"stopped by the user after {step} steps"
         if cfg.target_ratio is not None and step >= W and avg < cfg.target_ratio * base:
-            res.status, res.message = "target", (
-                f"the moving average reached {avg / base:.2f} × the baseline at step {step}")
-            break
-        if cfg.deadline_s is not None and time.perf_counter() - t0 > cfg.deadline_s:
-            res.status, res.message = "deadline", f"stopped at the {cfg.deadline_s:g} s time limit after {step} steps"
-            break
-    model.eval()
-    res.seconds = time.perf_counter() - t0
+            return "target", f"the moving average reached {avg / base:.2f} × the baseline at step {step}"
+        return None
+
+    run = Steps()
+    run_steps(model, params, opt, cfg.steps, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
+              after_update=after_update, record=run)
+    res.losses, res.grad_norms, res.times = run.losses, run.grad_norms, run.times
+    res.status, res.message, res.seconds = run.status, run.message, run.seconds
     res.final_loss, res.final_accuracy = evaluate(model, cfg)
     return res
 

@@ -6,14 +6,12 @@ without torch, so the page can draw its form before torch is imported; `run_play
 """
 from __future__ import annotations
 
-import copy
 import itertools
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .cache import SharedCache
 from .text import Vocab, next_char_task
 
 if TYPE_CHECKING:
@@ -92,9 +90,7 @@ def run_playground(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep |
 # ---- one training per setting for a whole class ------------------------------------------------------------
 SHARED_RUNS = 32           # finished runs kept for reuse, least recently used dropped first
 SHARED_MAX_TEXT = 200      # only short texts (each kept run then holds at most ~1 MB of arrays)
-_shared: OrderedDict = OrderedDict()
-_inflight: dict = {}       # key -> Event set when the one session training it is done
-_shared_lock = threading.Lock()
+_shared = SharedCache(SHARED_RUNS)
 _shared_ids = itertools.count(1)
 
 
@@ -108,40 +104,19 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
     (a private deep copy the caller may change, whether it was reused). Only finished CPU runs on short
     texts are kept: a run cut by the deadline depends on the machine's speed, and CUDA kernels need not
     be deterministic."""
-    key = (cfg, str(device))
-    keep = str(device) == "cpu" and len(cfg.text) <= SHARED_MAX_TEXT
-    owner, hit = False, None
-    if keep:
-        with _shared_lock:
-            hit = _shared.get(key)
-            if hit is not None:
-                _shared.move_to_end(key)
-            elif key in _inflight:               # someone is training this right now: wait for their run
-                ev = _inflight[key]
-            else:
-                owner, _inflight[key] = True, threading.Event()
-        if hit is None and not owner:
-            ev.wait(timeout=deadline_s + 10)
-            with _shared_lock:
-                hit = _shared.get(key)
-        if hit is not None:
-            return copy.deepcopy(hit), True
-    try:
-        run = run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s)
-        if keep and run.result.status in ("done", "target", "diverged"):
-            run.shared_id = next(_shared_ids)
-            pristine = copy.deepcopy(run)       # never handed out: callers get copies of it
-            with _shared_lock:
-                _shared[key] = pristine
-                while len(_shared) > SHARED_RUNS:
-                    _shared.popitem(last=False)
-    finally:
-        if owner:
-            with _shared_lock:
-                _inflight.pop(key).set()
-    return run, False
+    if str(device) != "cpu" or len(cfg.text) > SHARED_MAX_TEXT:
+        return run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s), False
+
+    def keep(run: PlaygroundRun) -> bool:
+        if run.result.status not in ("done", "target", "diverged"):
+            return False
+        run.shared_id = next(_shared_ids)         # the kept run's number: its figures are cached under it
+        return True
+
+    return _shared.get_or_build((cfg, str(device)),
+                                lambda: run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s),
+                                keep=keep, wait_s=deadline_s + 10)
 
 
 def clear_shared_runs() -> None:
-    with _shared_lock:
-        _shared.clear()
+    _shared.clear()

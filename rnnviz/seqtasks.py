@@ -49,7 +49,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .model import CELLS, MAX_EMBED, MAX_HIDDEN, set_memory_gate_bias
-from .optim import Adam, DivergenceGuard, clip_grad_norm
+from .optim import Adam
+from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, run_steps
 from .tracing import _FORWARD, GATES, backward_through_time
 from .checks import check_int as _check_int, check_num as _check_num
 
@@ -62,11 +63,8 @@ MAX_FEATURES = 1024                # float input features per step
 MAX_VOCAB = 50_000                 # token vocabulary (needs a learned embedding above MAX_ONE_HOT)
 MAX_ONE_HOT = 512                  # largest vocabulary fed as one-hot vectors
 MAX_OUT = 4096                     # classes / regression outputs
-MAX_STEPS = 20_000
 MAX_EPOCHS = 500
 MAX_BATCH = 4096
-MAX_LR = 10.0
-MAX_DEADLINE_S = 600.0
 MAX_ELEMENTS = 50_000_000          # numbers in a training or validation set: bounded memory on a shared server
 MAX_TRACE_STEPS = 5000             # time steps replayed by per_step_outputs
 MAX_GENERATE = 500                 # steps of sample_steps / decode_steps / greedy
@@ -834,12 +832,12 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
     x, y = x.to(dev), y.to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr)
-    guard = DivergenceGuard(params)
     gen = torch.Generator().manual_seed(cfg.seed)
     B = min(cfg.batch_size, N)
     per_epoch = math.ceil(N / B)
     res = FitResult(planned_steps=total)
     last_eval = 0
+    perm = None
 
     def validate(step: int) -> None:
         nonlocal last_eval
@@ -855,51 +853,42 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
             on_eval(step, vl, va)
         model.train()
 
-    t0 = time.perf_counter()
-    model.train()
-    perm = None
-    for step in range(1, total + 1):
+    def batch(step):                                             # a seeded shuffle per epoch
+        nonlocal perm
         k = (step - 1) % per_epoch
         if k == 0:
             perm = torch.randperm(N, generator=gen).to(dev) if N > B else None
         if perm is None:
-            xb, yb = x, y
-        else:
-            idx = perm[k * B:(k + 1) * B]
-            xb, yb = x[idx], y[idx]
-        if cfg.lr_schedule == "cosine":
-            opt.lr = cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / total))
-        out = _forward(model, xb, yb)
-        loss_sum, cnt, correct = _loss_terms(model, out, yb)
-        loss = loss_sum / cnt.clamp(min=1)
-        loss_v = loss.item()
-        if msg := guard.loss(step, loss_v):
-            res.status, res.message = "diverged", msg
-            break
-        opt.zero_grad()
-        loss.backward()
-        gnorm = clip_grad_norm(params, cfg.clip if cfg.clip else math.inf)
-        if msg := guard.grad(step, float(gnorm)):
-            res.status, res.message = "diverged", msg
-            break
-        guard.commit()                                           # these weights gave a finite loss and gradient
-        opt.step()
-        res.losses.append(loss_v)
-        res.samples += xb.shape[0]
+            return x, y
+        idx = perm[k * B:(k + 1) * B]
+        return x[idx], y[idx]
+
+    def loss_of(b):
+        xb, yb = b
+        loss_sum, cnt, correct = _loss_terms(model, _forward(model, xb, yb), yb)
+        return loss_sum / cnt.clamp(min=1), (cnt, correct)
+
+    def after_update(step, loss_v, extra, b):
+        cnt, correct = extra
+        res.samples += b[0].shape[0]
         if correct is not None:
             res.accuracies.append(float(correct) / max(float(cnt), 1.0))
         if step % cfg.eval_every == 0:
             validate(step)
         if on_step is not None and on_step(step, loss_v) is False:
-            res.status, res.message = "stopped", f"stopped by the user after {step} steps"
-            break
-        if cfg.deadline_s is not None and time.perf_counter() - t0 > cfg.deadline_s:
-            res.status, res.message = "deadline", f"stopped at the {cfg.deadline_s:g} s time limit after {step} steps"
-            break
+            return "stopped", f"stopped by the user after {step} steps"
+        return None
+
+    cosine = cfg.lr_schedule == "cosine"
+    t0 = time.perf_counter()
+    run = run_steps(model, params, opt, total, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
+                    lr_at=(lambda step: cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / total))) if cosine
+                    else None, after_update=after_update)
+    res.losses, res.status, res.message = run.losses, run.status, run.message
     if res.steps and last_eval != res.steps or (val_data is not None and not res.val_steps):
         validate(res.steps)
     model.eval()
-    res.seconds = time.perf_counter() - t0
+    res.seconds = time.perf_counter() - t0                      # validation included
     if res.status == "done":
         res.message = f"{res.steps} steps in {res.seconds:.1f} s"
     return res

@@ -2,15 +2,14 @@
 of one input text (trace, PCA, saturation, figures memo), and two-input comparison."""
 from __future__ import annotations
 
-import copy
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import analysis as A
 from . import figures_step as FS
+from .cache import SharedCache
+from .errors import RnnvizError
 from .figures import timeline_figure
 from .model import CharRNN
 from .text import Vocab, clean_text
@@ -24,11 +23,13 @@ PAIRS = {  # default inputs for "two sequences side by side", from the lecture n
 }
 
 
-class UnknownCharsError(ValueError):
+class UnknownCharsError(RnnvizError):
     """The text uses characters outside the model's vocabulary (listed in `missing`)."""
+    domain = "text"
+    specific = False
 
     def __init__(self, missing: str):
-        super().__init__(f"the model has never seen {missing!r}")
+        super().__init__(f"the model has never seen {missing!r}", code="unknown_chars", missing=missing)
         self.missing = missing
 
 
@@ -99,28 +100,17 @@ class StepView:
 # link to a preset's Gates-and-states tab, the server builds its timeline (0.1-0.3 s) once, not once per
 # student. Each caller gets its own deep copy.
 SHARED_FIGURES = 24        # kept figures (the largest, T = 299 × 64 units, holds about 1 MB), LRU
-_shared_figs: OrderedDict = OrderedDict()
-_shared_figs_lock = threading.Lock()
+_shared_figs = SharedCache(SHARED_FIGURES)
 
 
 def shared_figure(key: tuple, build):
-    """A private copy of the figure kept under `key`, built with `build()` the first time."""
-    with _shared_figs_lock:
-        fig = _shared_figs.get(key)
-        if fig is not None:
-            _shared_figs.move_to_end(key)
-    if fig is None:
-        fig = build()                          # outside the lock: two sessions may both build it once
-        with _shared_figs_lock:
-            _shared_figs[key] = fig
-            while len(_shared_figs) > SHARED_FIGURES:
-                _shared_figs.popitem(last=False)
-    return copy.deepcopy(fig)
+    """A private copy of the figure kept under `key`, built with `build()` the first time (sessions asking
+    while it is built wait for it)."""
+    return _shared_figs.get_or_build(key, build)[0]
 
 
 def clear_shared_figures() -> None:
-    with _shared_figs_lock:
-        _shared_figs.clear()
+    _shared_figs.clear()
 
 
 def source_from_preset(name: str) -> StepSource:

@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import RnnvizError
+
 if TYPE_CHECKING:
     import torch
 
@@ -54,30 +56,27 @@ def clean_text(text: str) -> str:
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
 
 
-class TextError(ValueError):
-    """A text that cannot be trained on. `code` and `params` let a UI show the message in any language
-    (translation key "err.text.<code>")."""
-
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message)
-        self.code, self.params = code, params
+class TextError(RnnvizError):
+    """A text that cannot be trained on (translation key "err.text.<code>", which says all the message says)."""
+    domain = "text"
+    specific = False
 
 
 def validate_text(text: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Return the cleaned text or raise TextError (a ValueError) with a message a user can act on."""
     if not isinstance(text, str):
-        raise TextError("type", "the training text must be a string")
+        raise TextError(code="type", message="the training text must be a string")
     text = clean_text(text)
     if len(text) == 0:
-        raise TextError("empty", "the training text is empty")
+        raise TextError(code="empty", message="the training text is empty")
     if len(text) < 2:
-        raise TextError("short", "the training text needs at least 2 characters (one input and its next character)")
+        raise TextError(code="short", message="the training text needs at least 2 characters (one input and its next character)")
     if len(text) > max_chars:
-        raise TextError("long", f"the training text has {len(text)} characters; the limit is {max_chars}",
+        raise TextError(code="long", message=f"the training text has {len(text)} characters; the limit is {max_chars}",
                         n=len(text), limit=max_chars)
     n = len(set(text))
     if n > MAX_VOCAB:
-        raise TextError("vocab", f"the text has {n} distinct characters; the limit is {MAX_VOCAB}", n=n, limit=MAX_VOCAB)
+        raise TextError(code="vocab", message=f"the text has {n} distinct characters; the limit is {MAX_VOCAB}", n=n, limit=MAX_VOCAB)
     return text
 
 

@@ -73,15 +73,91 @@ class TrainResult:
 
 OnStep = Callable[[int, float, float], "bool | None"]  # (step, loss, accuracy) -> False to stop
 
+Stop = "tuple[str, str] | None"                           # (status, message) to end the loop, or None
+
+
+@dataclass
+class Steps:
+    """What `run_steps` recorded: per optimisation step the loss (before its update), the global gradient
+    norm (before clipping) and the seconds since the start; how and when it ended."""
+    losses: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    status: str = "done"       # done | deadline | diverged, or what a hook returned (stopped, target, ...)
+    message: str = ""
+    seconds: float = 0.0
+
+
+def run_steps(model, params: list, opt, steps: int, batch: Callable[[int], tuple],
+              loss_of: Callable[[tuple], tuple], *, clip: float | None = None, deadline_s: float | None = None,
+              lr_at: Callable[[int], float] | None = None,
+              before_update: Callable[[int, float, object], Stop] | None = None,
+              after_update: Callable[[int, float, object, tuple], Stop] | None = None,
+              grad_hint: str | None = None, record: Steps | None = None) -> Steps:
+    """The one training loop of rnnviz (the Hello playground's `train`, the lab's `seqtasks.fit`, the
+    long-range tasks' `longrange.run_task`): for step = 1 .. `steps`,
+
+        b = batch(step); opt.lr = lr_at(step) (if given); loss, extra = loss_of(b)
+        a non-finite loss: restore the last good weights, "diverged"
+        before_update(step, loss, extra) -> (status, message): record the loss and stop, no update
+        backward; the global gradient norm (clipped to `clip`; None or 0: measured only)
+        a non-finite gradient: restore the last good weights, "diverged"
+        keep these weights as the last good ones; opt.step(); record loss, norm and time
+        after_update(step, loss, extra, b) -> (status, message): stop
+        past `deadline_s` seconds: "deadline"
+
+    The model is in train mode during the loop and in eval mode after it. The caller builds the
+    optimizer (so it can read its state) and owns everything task-specific: batches, loss, metrics,
+    validation, progress callbacks, early stopping. Pass `record` (a fresh `Steps`) to read the record
+    from the hooks while it grows; it is also what is returned."""
+    guard = DivergenceGuard(params)
+    res = Steps() if record is None else record
+    t0 = time.perf_counter()
+    model.train()
+    for step in range(1, steps + 1):
+        b = batch(step)
+        if lr_at is not None:
+            opt.lr = lr_at(step)
+        loss, extra = loss_of(b)
+        loss_v = loss.item()
+        if msg := guard.loss(step, loss_v):
+            res.status, res.message = "diverged", msg
+            break
+        if before_update is not None and (stop := before_update(step, loss_v, extra)):
+            res.losses.append(loss_v)
+            res.status, res.message = stop
+            break
+        opt.zero_grad()
+        loss.backward()
+        gnorm = float(clip_grad_norm(params, clip if clip else math.inf))   # max_norm inf: measures only
+        if msg := guard.grad(step, gnorm, hint=grad_hint):
+            res.status, res.message = "diverged", msg
+            break
+        guard.commit()                                           # these weights gave a finite loss and gradient
+        opt.step()
+        res.losses.append(loss_v)
+        res.grad_norms.append(gnorm)
+        res.times.append(time.perf_counter() - t0)
+        if after_update is not None and (stop := after_update(step, loss_v, extra, b)):
+            res.status, res.message = stop
+            break
+        if deadline_s is not None and time.perf_counter() - t0 > deadline_s:
+            res.status, res.message = "deadline", f"stopped at the {deadline_s:g} s time limit after {step} steps"
+            break
+    model.eval()
+    res.seconds = time.perf_counter() - t0
+    return res
+
 
 def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfig(),
           on_step: OnStep | None = None) -> TrainResult:
     """Train `model` in place on inputs x and targets y, LongTensors (T,) or (N, T).
 
-    Each step: forward through the fused module, mean cross-entropy over all positions, backward,
-    optional clipping, optimizer step. `on_step(step, loss, acc)` is called after every step (step
-    counts from 1); returning False stops training. On a NaN/inf loss or gradient the weights of the
-    last finite step are restored and the result says "diverged".
+    Each step (`run_steps`): forward through the fused module, mean cross-entropy over all positions,
+    backward, optional clipping, optimizer step. `on_step(step, loss, acc)` is called after every step
+    (step counts from 1); returning False stops training. With `target_accuracy`, training stops at the
+    first step whose accuracy reaches it, with the weights that scored it. On a NaN/inf loss or gradient
+    the weights of the last finite step are restored and the result says "diverged".
     """
     cfg.validate()
     if x.shape != y.shape or x.dim() not in (1, 2) or x.numel() == 0:
@@ -98,49 +174,38 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     N = x.shape[0]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = Adam(params, lr=cfg.lr) if cfg.optimizer == "adam" else SGD(params, lr=cfg.lr)
-    guard = DivergenceGuard(params)
     gen = torch.Generator().manual_seed(cfg.seed)
     mini = cfg.batch_size is not None and cfg.batch_size < N
-    res = TrainResult()
-    t0 = time.perf_counter()
-    model.train()
-    for step in range(1, cfg.steps + 1):
-        if mini:
-            idx = torch.randint(N, (cfg.batch_size,), generator=gen).to(dev)
-            xb, yb = x[idx], y[idx]                              # (B, T)
-        else:
-            xb, yb = x, y
+    accuracies: list[float] = []
+
+    def batch(step):
+        if not mini:
+            return x, y
+        idx = torch.randint(N, (cfg.batch_size,), generator=gen).to(dev)
+        return x[idx], y[idx]                                    # (B, T)
+
+    def loss_of(b):
+        xb, yb = b
         logits = model(xb)                                       # (B, T, V)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1))
-        loss_v = loss.item()
-        if msg := guard.loss(step, loss_v):
-            res.status, res.message = "diverged", msg
-            break
-        acc = (logits.detach().argmax(-1) == yb).float().mean().item()
-        if cfg.target_accuracy is not None and acc >= cfg.target_accuracy:   # stop with the weights that scored it
-            res.losses.append(loss_v)
-            res.accuracies.append(acc)
-            res.status, res.message = "target", f"reached {acc:.0%} training accuracy at step {step}"
-            if on_step is not None:
-                on_step(step, loss_v, acc)
-            break
-        opt.zero_grad()
-        loss.backward()
-        if cfg.clip and (msg := guard.grad(step, float(clip_grad_norm(params, cfg.clip)),
-                                           hint="Try a smaller learning rate.")):       # clipping is on already
-            res.status, res.message = "diverged", msg
-            break
-        guard.commit()                                           # these weights gave a finite loss and gradient
-        opt.step()
-        res.losses.append(loss_v)
-        res.accuracies.append(acc)
-        if on_step is not None and on_step(step, loss_v, acc) is False:
-            res.status, res.message = "stopped", f"stopped by the user after {step} steps"
-            break
-        if cfg.deadline_s is not None and time.perf_counter() - t0 > cfg.deadline_s:
-            res.status, res.message = "deadline", f"stopped at the {cfg.deadline_s:g} s time limit after {step} steps"
-            break
-    model.eval()
-    res.seconds = time.perf_counter() - t0
-    return res
+        return loss, (logits.detach().argmax(-1) == yb).float().mean().item()    # extra: the accuracy
 
+    def before_update(step, loss_v, acc):
+        if cfg.target_accuracy is None or acc < cfg.target_accuracy:
+            return None
+        accuracies.append(acc)                                   # stop with the weights that scored it
+        if on_step is not None:
+            on_step(step, loss_v, acc)
+        return "target", f"reached {acc:.0%} training accuracy at step {step}"
+
+    def after_update(step, loss_v, acc, b):
+        accuracies.append(acc)
+        if on_step is not None and on_step(step, loss_v, acc) is False:
+            return "stopped", f"stopped by the user after {step} steps"
+        return None
+
+    run = run_steps(model, params, opt, cfg.steps, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
+                    before_update=before_update, after_update=after_update,
+                    grad_hint="Try a smaller learning rate." if cfg.clip else None)
+    return TrainResult(losses=run.losses, accuracies=accuracies, status=run.status, message=run.message,
+                       seconds=run.seconds)

@@ -295,14 +295,15 @@ def test_nan_guard_injected_loss_and_gradient(monkeypatch):
     assert same(weights(res.model), after1)
     monkeypatch.setattr(lr, "make_batch", real)
 
-    real_clip = lr.clip_grad_norm
+    import rnnviz.training as training                      # the one training loop clips there
+    real_clip = training.clip_grad_norm
     calls["n"] = 0
 
     def overflow(params, max_norm):
         calls["n"] += 1
         return torch.tensor(math.inf) if calls["n"] == 3 else real_clip(params, max_norm)
 
-    monkeypatch.setattr(lr, "clip_grad_norm", overflow)
+    monkeypatch.setattr(training, "clip_grad_norm", overflow)
     res = train_task(**kw)
     assert res.status == "diverged" and "gradient overflowed" in res.message
     assert res.losses == ref.losses[:2] and same(weights(res.model), after1)

@@ -143,7 +143,8 @@ def test_shared_run_trains_once_per_setting_and_hands_out_private_copies(monkeyp
 
 def test_shared_runs_are_bounded_and_skip_long_texts_and_deadline_runs(monkeypatch):
     calls = _counting(monkeypatch)
-    monkeypatch.setattr(playground, "SHARED_RUNS", 2)
+    from rnnviz.cache import SharedCache
+    monkeypatch.setattr(playground, "_shared", SharedCache(2))     # a server that keeps 2 runs
     cfgs = [PlaygroundConfig(text="abcab", hidden=4, steps=10, seed=s) for s in range(3)]
     for cfg in cfgs:
         shared_run(cfg)
@@ -184,4 +185,4 @@ def test_sessions_asking_at_once_wait_for_one_training(monkeypatch):
     assert len({id(r) for r in runs}) == 4
     for r in runs[1:]:
         np.testing.assert_array_equal(r.trace.hidden, runs[0].trace.hidden)
-    assert not playground._inflight
+    assert not playground._shared._building                       # nobody left waiting

@@ -301,7 +301,8 @@ def test_preset_figures_are_built_once_per_server_and_each_caller_gets_a_copy(so
 
 def test_shared_preset_figures_are_bounded(monkeypatch):
     from rnnviz import stepthrough
-    monkeypatch.setattr(stepthrough, "SHARED_FIGURES", 2)
+    from rnnviz.cache import SharedCache
+    monkeypatch.setattr(stepthrough, "_shared_figs", SharedCache(2))   # a server that keeps 2 figures
     for text in ["오늘 주가", "어제 주가", "오늘 어때"]:
         prepare_view(source_from_preset("korean_gru"), text).figure("sat", "en")
     assert len(stepthrough._shared_figs) == 2

@@ -116,3 +116,43 @@ def test_next_char_task_korean():
     assert x.shape == y.shape == (len(text) - 1,)
     assert vocab.decode(x) == text[:-1] and vocab.decode(y) == text[1:]
     assert torch.equal(x[1:], y[:-1])
+
+
+def test_every_input_error_of_the_library_is_one_rnnviz_error():
+    """One error base: TextError, DataError, CheckpointError and UnknownCharsError are RnnvizErrors (so
+    ValueErrors) with a code, parameters and a translation key; the UI words each through one function."""
+    from rnnviz.checkpoint import CheckpointError
+    from rnnviz.datasets import DataError
+    from rnnviz.errors import RnnvizError
+    from rnnviz.i18n import TEXT
+    from rnnviz.stepthrough import UnknownCharsError
+    from rnnviz.text import TextError
+    for cls, domain in ((TextError, "text"), (DataError, "data"), (CheckpointError, "checkpoint"),
+                        (UnknownCharsError, "text")):
+        assert issubclass(cls, RnnvizError) and issubclass(cls, ValueError) and cls.domain == domain
+    with pytest.raises(TextError) as info:
+        rnnviz.validate_text("x" * 5000)
+    e = info.value
+    assert (e.code, e.params, e.key) == ("long", {"n": 5000, "limit": 2000}, "err.text.long") and e.key in TEXT
+    u = UnknownCharsError("ß")
+    assert (u.key, u.params, u.missing) == ("err.text.unknown_chars", {"missing": "ß"}, "ß")
+    assert "ß" in str(u) and not u.specific
+    d = DataError("the file 'a.csv' is empty", code="empty")
+    assert d.key == "err.data.empty" and d.specific and str(d) == "the file 'a.csv' is empty"
+
+
+def test_the_ui_words_every_library_error_through_one_function():
+    import ui
+    from rnnviz.datasets import DataError
+    from rnnviz.stepthrough import UnknownCharsError
+    from rnnviz.text import TextError
+    long = TextError("the training text has 9 characters; the limit is 2", code="long", n=9, limit=2)
+    assert ui.error_message(long, "en") == "the text has 9 characters; the limit is 2."
+    assert "9" in ui.error_message(long, "ko") and "2" in ui.error_message(long, "ko")
+    assert ui.error_message(UnknownCharsError("ß"), "ko") == "모델이 본 적 없는 글자: ß"
+    empty = DataError("the file 'a.csv' is empty", code="empty")
+    assert ui.error_message(empty, "en") == "the file 'a.csv' is empty"                # the specifics, as is
+    assert ui.error_message(empty, "ko") == "파일이 비어 있습니다. (the file 'a.csv' is empty)"
+    odd = DataError("n must be an integer between 1 and 9, not 0", code="no_such_key_in_the_table")
+    assert ui.error_message(odd, "ko") == str(odd)                                       # no entry: the message
+    assert ui.error_message(ValueError("plain"), "ko") == "plain"

@@ -279,3 +279,41 @@ def test_bad_shapes_raise(x, y):
     model = rnnviz.build_model("lstm", vocab_size=4, hidden_size=4)
     with pytest.raises(ValueError):
         rnnviz.train(model, x, y, TrainConfig(steps=2, deadline_s=None))
+
+
+@pytest.mark.parametrize("clip", [None, 5.0])
+def test_an_overflowing_gradient_is_caught_with_or_without_clipping(clip, monkeypatch):
+    """The NaN guard checks the gradient on every step, clipping on or off (it used to check only with
+    clipping on, unlike the lab's and the long-range tasks' loops: now all three are one loop)."""
+    import rnnviz.training as training
+    vocab, x, y = hello()
+    cfg = TrainConfig(steps=10, clip=clip, deadline_s=None)
+    ref_model = rnnviz.build_model("lstm", vocab.size, 8, seed=0)
+    rnnviz.train(ref_model, x, y, TrainConfig(steps=1, clip=clip, deadline_s=None))
+    kept = params(ref_model)                 # the weights step 2 ran with: its loss and gradient were finite
+    real, calls = training.clip_grad_norm, {"n": 0}
+
+    def overflow(ps, max_norm):
+        calls["n"] += 1
+        return torch.tensor(math.inf) if calls["n"] == 3 else real(ps, max_norm)
+
+    monkeypatch.setattr(training, "clip_grad_norm", overflow)
+    model = rnnviz.build_model("lstm", vocab.size, 8, seed=0)
+    res = rnnviz.train(model, x, y, cfg)
+    assert res.status == "diverged" and "step 3" in res.message and "gradient overflowed" in res.message
+    assert res.steps == 2 and same(params(model), kept)
+
+
+def test_one_training_loop_in_the_library():
+    """Every training in rnnviz (Hello, lab, long-range tasks, Vanishing Gradients) goes through
+    training.run_steps: no other module of the package calls .backward() or an optimizer's step()."""
+    import ast
+    from pathlib import Path
+    root = Path(rnnviz.__file__).resolve().parent
+    calls = {}
+    for f in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("backward", "step") and not node.args:
+                calls.setdefault(f.relative_to(root).as_posix(), []).append(node.func.attr)
+    assert calls == {"training.py": ["backward", "step"]}, calls

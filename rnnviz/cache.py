@@ -1,0 +1,104 @@
+"""The one cache helper of rnnviz: a bounded least-recently-used map, and on top of it the cache that
+every session of a server shares.
+
+`LRU(n)` keeps at most n entries and drops the least recently used one first (a session's last views
+on the step page). `SharedCache(n)` is thread-safe and hands out private deep copies, so no session
+can change what another one gets; with `get_or_build`, sessions that ask for a key while another
+one builds it wait for that build instead of repeating it (a class opening the same link trains or
+draws once).
+"""
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable
+
+
+class LRU(OrderedDict):
+    """A dict of at most `max_entries` items: setting an item, or reading it with `get`, makes it the
+    newest; past the bound the oldest goes (plain `[]` reads do not reorder, so iterating is safe)."""
+
+    def __init__(self, max_entries: int):
+        if not isinstance(max_entries, int) or isinstance(max_entries, bool) or max_entries < 1:
+            raise ValueError(f"max_entries must be a positive integer, not {max_entries!r}")
+        super().__init__()
+        self.max_entries = max_entries
+
+    def get(self, key, default=None):
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return super().__getitem__(key)
+
+    def __reduce__(self):                        # copy / deepcopy / pickle keep the bound
+        return (type(self), (self.max_entries,), None, None, iter(self.items()))
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.max_entries:
+            self.popitem(last=False)
+
+
+class SharedCache:
+    """Values shared by every session of a server, at most `max_entries` (least recently used dropped
+    first). The kept values are never handed out: callers get deep copies."""
+
+    def __init__(self, max_entries: int):
+        self._items = LRU(max_entries)
+        self._building: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable):
+        """A private copy of the value kept under `key`, or None."""
+        with self._lock:
+            value = self._items.get(key)
+        return None if value is None else copy.deepcopy(value)
+
+    def get_or_build(self, key: Hashable, build: Callable[[], object],
+                     keep: Callable[[object], bool] = lambda value: True,
+                     wait_s: float | None = None) -> tuple[object, bool]:
+        """(value, reused). A kept value: a copy of it. Otherwise `build()` runs (outside the lock), and
+        its result is kept when `keep(result)` says so (keep may also stamp the result before it is kept),
+        and every caller, the builder too, gets a copy of the kept value (an unkept result: itself). A caller that asks while another one builds
+        the same key waits for it (at most `wait_s` seconds; None: no limit) and then takes its result,
+        or builds for itself when it was not kept. An error in `build` reaches its caller; the waiters
+        then build for themselves."""
+        owner = False
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                event = self._building.get(key)
+                if event is None:
+                    owner, event = True, threading.Event()
+                    self._building[key] = event
+        if value is None and not owner:
+            event.wait(timeout=wait_s)
+            with self._lock:
+                value = self._items.get(key)
+        if value is not None:
+            return copy.deepcopy(value), True
+        try:
+            value = build()
+            if keep(value):
+                with self._lock:
+                    self._items[key] = value          # kept as built; the builder, like everyone, gets a copy
+                value = copy.deepcopy(value)
+        finally:
+            if owner:
+                with self._lock:
+                    self._building.pop(key).set()
+        return value, False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
