@@ -11,6 +11,7 @@ from rnnviz import figures_lab as FL
 from rnnviz import seqtasks as S
 from rnnviz.i18n import t
 from rnnviz.lab import TASKS, build_task, example, train_cells
+from rnnviz.predict import sample_steps
 from rnnviz.text import show_char
 
 lang = ui.setup_page("lab.title", ":material/science:")
@@ -223,7 +224,7 @@ def generate_ui(task, model) -> None:
     start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), index=first, format_func=show_char, key="lab.start")
     n = c2.slider(t("hello.gen_n", lang), 10, 300, 120, key="lab.gen_n")
     temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, 0.8, 0.1, key="lab.temp")
-    g = S.sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)
+    g = sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)
     st.code(start + vocab.decode(g.ids), language=None, wrap_lines=True)
     k = min(len(g.ids), 60)                                        # the first steps of the generation, one by one
     fed = [start] + list(vocab.decode(g.ids[:k - 1]))             # what the model read at each step

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .tracing import Trace
+from .tracing import Trace, to_numpy
 
 BLOCKS = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}  # torch's gate order
 SIGMOID_GATES = {"rnn": (), "lstm": ("input", "forget", "output"), "gru": ("reset", "update")}
@@ -26,10 +26,6 @@ DECIMALS = 3
 
 # ---- one time step, recomputed from the raw weights ------------------------------------------------
 
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
 def step_weights(model) -> dict[str, np.ndarray]:
     """model (a `CharRNN`) -> its weights cut into per-gate blocks, named as in the module docstring.
 
@@ -38,12 +34,12 @@ def step_weights(model) -> dict[str, np.ndarray]:
     """
     rnn, blocks = model.rnn, BLOCKS[model.cfg.cell]
     n = len(blocks)
-    out = {"embed": _np(model.embed.weight)}
+    out = {"embed": to_numpy(model.embed.weight)}
     for name, tensor in (("W_x", rnn.weight_ih_l0), ("W_h", rnn.weight_hh_l0),
                          ("b_x", rnn.bias_ih_l0), ("b_h", rnn.bias_hh_l0)):
         for k, part in zip(blocks, tensor.chunk(n, dim=0)):
-            out[name + k] = _np(part)
-    out["W_hy"], out["b_y"] = _np(model.head.weight), _np(model.head.bias)
+            out[name + k] = to_numpy(part)
+    out["W_hy"], out["b_y"] = to_numpy(model.head.weight), to_numpy(model.head.bias)
     return out
 
 
@@ -110,7 +106,7 @@ def step_terms(model, tr: Trace, t: int) -> dict[str, np.ndarray]:
             terms["h"] = terms["(1-z)*n"] + terms["z*h_prev"]
         terms["logits"] = model.head(terms["h"])
         terms["probs"] = torch.softmax(terms["logits"], dim=0)
-    return {k: _np(v) for k, v in terms.items()}
+    return {k: to_numpy(v) for k, v in terms.items()}
 
 
 # ---- the cell's equations with the numbers filled in (KaTeX) ----------------------------------------

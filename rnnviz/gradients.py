@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
-from .tracing import GATES, _FORWARD, backward_through_time
+from .tracing import GATES, IGNORE, backward_through_time, cross_entropy_grad, forward_steps
 from .training import TrainConfig, train
 from .checks import is_int as _is_int, is_num as _is_num
 
@@ -192,9 +192,9 @@ def _check_seq(model, x: torch.Tensor, y: torch.Tensor | None = None) -> None:
 
 
 def _forward(model, x: torch.Tensor) -> dict:
-    """x (T,) -> the per-step forward record of `_FORWARD` (all (T, H)); no autograd graph."""
+    """x (T,) -> the per-step forward record of `forward_steps` (all (T, H)); no autograd graph."""
     dev = model.rnn.weight_hh_l0.device
-    return _FORWARD[model.cfg.cell](model.rnn, model.embed(x.to(dev)), model.cfg.nonlinearity)
+    return forward_steps(model.cfg.cell, model.rnn, model.embed(x.to(dev)), model.cfg.nonlinearity)
 
 
 @torch.no_grad()
@@ -221,18 +221,11 @@ def _grad_vec(model, x, y, loss_on, window) -> torch.Tensor:
     """-> dL/dh_t, (T, H)."""
     fw = _forward(model, x)
     h = fw["h"]                                                 # (T, H)
-    T = h.shape[0]
     y = y.to(h.device)
-    if loss_on == "all":
-        dlogits = torch.softmax(model.head(h), dim=1)           # (T, V)
-        dlogits[torch.arange(T, device=h.device), y] -= 1.0
-        dlogits /= T                                            # d mean CE / d logits
-        dh_out = dlogits @ model.head.weight                    # (T, H): via the output at t only
-    else:
-        d_last = torch.softmax(model.head(h[-1:]), dim=1)       # (1, V)
-        d_last[0, y[-1]] -= 1.0
-        dh_out = torch.zeros_like(h)
-        dh_out[-1:] = d_last @ model.head.weight
+    if loss_on == "last":                                       # only the last step has a loss
+        y = torch.cat([torch.full_like(y[:-1], IGNORE), y[-1:]])
+    _, dlogits = cross_entropy_grad(model.head(h), y)           # (T, V)
+    dh_out = dlogits @ model.head.weight                        # (T, H): via the output at t only
     dh, _ = backward_through_time(model.cfg.cell, model.rnn, fw, dh_out.unsqueeze(1), window)  # (T, 1, H)
     return dh[:, 0]
 

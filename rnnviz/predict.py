@@ -1,13 +1,17 @@
-"""What the model predicts: the per-step prediction table and sampling (generation) with a temperature."""
+"""What the model predicts: the per-step prediction table, and the one generator (`sample_steps`, with a
+temperature), under `generate` (text in, text out) and the lab's one-to-many view."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn as nn
 
+from .checks import check_int as _check_int, check_num as _check_num
 from .text import Vocab, show_char
-from .tracing import Trace
+from .tracing import Trace, to_numpy
 
 MAX_GENERATE = 500          # characters per generation (bounded: the server is shared)
 TEMPERATURE_RANGE = (0.05, 5.0)
@@ -40,7 +44,7 @@ def format_top(top: list[tuple[str, float]]) -> str:
 
 def generate(model, vocab: Vocab, prime: str, n: int, temperature: float = 1.0, seed: int = 0) -> str:
     """Feed `prime` through the model, then sample `n` characters one at a time from
-    softmax(logits / temperature), feeding each back in. Returns the n new characters.
+    softmax(logits / temperature), feeding each back in (`sample_steps`). Returns the n new characters.
     Same arguments and weights: same text."""
     if not prime:
         raise ValueError("the prime must contain at least one character")
@@ -52,17 +56,47 @@ def generate(model, vocab: Vocab, prime: str, n: int, temperature: float = 1.0, 
     lo, hi = TEMPERATURE_RANGE
     if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or not lo <= temperature <= hi:
         raise ValueError(f"temperature must be between {lo} and {hi}, not {temperature!r}")
-    dev = next(model.parameters()).device
+    return vocab.decode(sample_steps(model, vocab.encode(prime).tolist(), n, temperature, seed).ids.tolist())
+
+
+@dataclass
+class Generation:
+    """`sample_steps`: what was fed, what came out, and every step's distribution."""
+    start: list[int]            # the start symbol(s) fed first
+    ids: np.ndarray             # (n,) generated ids
+    probs: np.ndarray           # (n, V) distribution each generated id was drawn from (after temperature)
+    hidden: np.ndarray          # (n, H) the hidden state each distribution was read from
+
+    @property
+    def chosen_probs(self) -> np.ndarray:
+        return self.probs[np.arange(len(self.ids)), self.ids]
+
+
+@torch.no_grad()
+def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0, seed: int = 0,
+                 greedy: bool = False) -> Generation:
+    """One-to-many generation from a CharRNN-like model (token embed -> rnn -> head at every step, e.g.
+    `rnnviz.model.CharRNN` or a token `SeqModel("many_to_many")`): feed the start symbol (or a list of
+    ids, a prime), then n times read softmax(logits / temperature), draw the next id (argmax when
+    greedy) and feed it back. Same arguments and weights: same ids."""
+    if not all(hasattr(model, a) for a in ("embed", "rnn", "head")) or not isinstance(model.embed, nn.Embedding):
+        raise ValueError("sample_steps takes a model with a token embedding, a recurrent layer and a head")
+    V = model.embed.num_embeddings
+    start = [start] if isinstance(start, int) and not isinstance(start, bool) else list(start)
+    if not start or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < V for s in start):
+        raise ValueError(f"start must be a token id (or a non-empty list of ids) in [0, {V})")
+    _check_int("n", n, 1, MAX_GENERATE)
+    _check_num("temperature", temperature, *TEMPERATURE_RANGE, lo_open=False)
+    if model.head.out_features != V:
+        raise ValueError("sample_steps needs a model whose outputs are its own input symbols")
+    dev = model.head.weight.device
     gen = torch.Generator().manual_seed(int(seed))
-    out = []
-    with torch.no_grad():
-        ids = vocab.encode(prime).to(dev).unsqueeze(0)           # (1, P)
-        h, state = model.rnn(model.embed(ids))                   # (1, P, H)
-        logits = model.head(h[0, -1])                            # (V,)
-        for _ in range(n):
-            p = torch.softmax(logits.double().cpu() / temperature, dim=0)
-            nxt = int(torch.multinomial(p, 1, generator=gen))
-            out.append(nxt)
-            h, state = model.rnn(model.embed(torch.tensor([[nxt]], device=dev)), state)
-            logits = model.head(h[0, -1])
-    return vocab.decode(out)
+    out, state = model.rnn(model.embed(torch.tensor([start], device=dev)))
+    ids, probs, hs = [], [], []
+    for _ in range(n):
+        h = out[0, -1]
+        p = torch.softmax(model.head(h).double().cpu() / temperature, dim=0)
+        nxt = int(p.argmax()) if greedy else int(torch.multinomial(p, 1, generator=gen))
+        ids.append(nxt); probs.append(p.float()); hs.append(h)
+        out, state = model.rnn(model.embed(torch.tensor([[nxt]], device=dev)), state)
+    return Generation(start=start, ids=np.array(ids), probs=torch.stack(probs).numpy(), hidden=to_numpy(torch.stack(hs)))

@@ -28,8 +28,8 @@ uses teacher forcing, inference greedy decoding (`Seq2Seq.greedy`, `decode_steps
 `fit` trains any of these (and `rnnviz.model.CharRNN`) on tensors: mini-batches, Adam
 (`rnnviz.optim`), clipping, a deadline, a stop callback, a NaN guard that keeps the last good
 weights, and periodic validation. `compare_cells` trains rnn / lstm / gru on the same data and seed.
-`sample_steps` generates from a single start symbol (one-to-many), returning every step's
-distribution.
+`rnnviz.predict.sample_steps` generates from a single start symbol (one-to-many), returning every
+step's distribution.
 
 Targets: class ids (LongTensor); ``IGNORE = -100`` marks a position without a target (padding in
 many-to-many data, the first `delay` steps of `memory_demo_task`); `Seq2Seq` ignores ``PAD``.
@@ -50,14 +50,14 @@ import torch.nn.functional as F
 
 from .model import CELLS, MAX_EMBED, MAX_HIDDEN, set_memory_gate_bias
 from .optim import Adam
+from .predict import MAX_GENERATE
 from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, run_steps
-from .tracing import _FORWARD, GATES, backward_through_time
+from .tracing import GATES, IGNORE, backward_through_time, cross_entropy_grad, forward_steps, to_numpy
 from .checks import check_int as _check_int, check_num as _check_num
 
 KINDS = ("many_to_one", "many_to_many", "regression")
 PAD, BOS, EOS = 0, 1, 2            # Seq2Seq special ids; symbols are N_SPECIAL .. vocab - 1
 N_SPECIAL = 3
-IGNORE = -100                      # target id without a loss (F.cross_entropy's default ignore_index)
 
 MAX_FEATURES = 1024                # float input features per step
 MAX_VOCAB = 50_000                 # token vocabulary (needs a learned embedding above MAX_ONE_HOT)
@@ -67,8 +67,6 @@ MAX_EPOCHS = 500
 MAX_BATCH = 4096
 MAX_ELEMENTS = 50_000_000          # numbers in a training or validation set: bounded memory on a shared server
 MAX_TRACE_STEPS = 5000             # time steps replayed by per_step_outputs
-MAX_GENERATE = 500                 # steps of sample_steps / decode_steps / greedy
-TEMPERATURE_RANGE = (0.05, 5.0)
 LR_SCHEDULES = ("constant", "cosine")
 
 
@@ -289,11 +287,6 @@ class StepOutputs:
         return None if self.probs is None else self.probs.argmax(axis=1)
 
 
-def _np(t: torch.Tensor) -> np.ndarray:
-    t = t.detach().cpu()
-    return (t if t.dtype == torch.float64 else t.float()).numpy()
-
-
 def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
                      target: torch.Tensor | int | float | None = None) -> StepOutputs:
     """Replay one sequence (token ids (T,) or floats (T, F)) through `model` one step at a time with its
@@ -331,13 +324,13 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
         if isinstance(model, MemorylessModel):
             fw = {"h": torch.tanh(model.mlp(e))}
         else:
-            fw = _FORWARD[cfg.cell](model.rnn, e, cfg.nonlinearity)
+            fw = forward_steps(cfg.cell, model.rnn, e, cfg.nonlinearity)
         h = fw["h"]
         outputs = head(h)                                        # (T, C)
         cls = cfg.kind != "regression"
-        res = StepOutputs(kind=cfg.kind, cell=cfg.cell, hidden=_np(h), cell_state=_np(fw["c"]) if "c" in fw else None,
-                          gates={g: _np(fw[g]) for g in GATES.get(cfg.cell, ())}, outputs=_np(outputs),
-                          probs=_np(torch.softmax(outputs, dim=1)) if cls else None)
+        res = StepOutputs(kind=cfg.kind, cell=cfg.cell, hidden=to_numpy(h), cell_state=to_numpy(fw["c"]) if "c" in fw else None,
+                          gates={g: to_numpy(fw[g]) for g in GATES.get(cfg.cell, ())}, outputs=to_numpy(outputs),
+                          probs=to_numpy(torch.softmax(outputs, dim=1)) if cls else None)
         if target is None:
             return res
         dout = torch.zeros_like(outputs)                         # dL/d outputs, (T, C)
@@ -348,20 +341,14 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
             keep = tgt != IGNORE
             if not bool(keep.any()) or int(tgt[keep].min()) < 0 or int(tgt[keep].max()) >= cfg.out:
                 raise ValueError(f"target ids must be in [0, {cfg.out}) (or {IGNORE}), at least one of them")
-            logp = torch.log_softmax(outputs[keep], dim=1)
-            t_k = tgt[keep]
-            res.loss = float(-logp.gather(1, t_k[:, None]).mean())
-            g = logp.exp()
-            g[torch.arange(len(t_k), device=dev), t_k] -= 1.0
-            dout[keep] = g / len(t_k)
+            res.loss, dout = cross_entropy_grad(outputs, tgt)
         elif cfg.kind == "many_to_one":
             c = int(target)
             if not 0 <= c < cfg.out:
                 raise ValueError(f"target class must be in [0, {cfg.out}), not {target!r}")
-            logp = torch.log_softmax(outputs[-1], dim=0)
-            res.loss = float(-logp[c])
-            dout[-1] = logp.exp()
-            dout[-1, c] -= 1.0
+            last_only = torch.full((T,), IGNORE, dtype=torch.long, device=dev)
+            last_only[-1] = c                                    # the class is read after the last step
+            res.loss, dout = cross_entropy_grad(outputs, last_only)
         else:
             tgt = torch.as_tensor(target, dtype=outputs.dtype, device=dev).reshape(-1)
             if tgt.numel() != cfg.out:
@@ -375,8 +362,8 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
         else:
             dh, _ = backward_through_time(cfg.cell, model.rnn, fw, dh_out.unsqueeze(1))
             dh = dh[:, 0]
-        res.grad_hidden_vec = _np(dh)
-        res.grad_hidden = _np(dh.norm(dim=1))
+        res.grad_hidden_vec = to_numpy(dh)
+        res.grad_hidden = to_numpy(dh.norm(dim=1))
     return res
 
 
@@ -578,7 +565,7 @@ def decode_steps(model: Seq2Seq, src: torch.Tensor, max_len: int | None = None) 
     enc_out, state = enc.rnn(enc.embed(src[None]))               # (1, S, H)
     lstm = model.cfg.cell == "lstm"
     h0 = state[0] if lstm else state
-    res_enc = (_np(enc_out[0]), _np(h0[0, 0]), _np(state[1][0, 0]) if lstm else None)
+    res_enc = (to_numpy(enc_out[0]), to_numpy(h0[0, 0]), to_numpy(state[1][0, 0]) if lstm else None)
     inp, inputs, hs, cs, ps, outs = BOS, [], [], [], [], []
     for _ in range(max_len):
         out, state = dec.rnn(dec.embed(torch.tensor([[inp]], device=dev)), state)
@@ -591,55 +578,12 @@ def decode_steps(model: Seq2Seq, src: torch.Tensor, max_len: int | None = None) 
             break
         inp = nxt
     return DecodeSteps(src=src.cpu().numpy(), encoder_hidden=res_enc[0], encoder_final=res_enc[1],
-                       encoder_final_cell=res_enc[2], inputs=np.array(inputs), hidden=_np(torch.stack(hs)),
-                       cell_state=_np(torch.stack(cs)) if lstm else None, probs=_np(torch.stack(ps)),
+                       encoder_final_cell=res_enc[2], inputs=np.array(inputs), hidden=to_numpy(torch.stack(hs)),
+                       cell_state=to_numpy(torch.stack(cs)) if lstm else None, probs=to_numpy(torch.stack(ps)),
                        outputs=np.array(outs))
 
 
 # ------------------------------------------------------------------------------- one-to-many
-
-
-@dataclass
-class Generation:
-    """`sample_steps`: what was fed, what came out, and every step's distribution."""
-    start: list[int]            # the start symbol(s) fed first
-    ids: np.ndarray             # (n,) generated ids
-    probs: np.ndarray           # (n, V) distribution each generated id was drawn from (after temperature)
-    hidden: np.ndarray          # (n, H) the hidden state each distribution was read from
-
-    @property
-    def chosen_probs(self) -> np.ndarray:
-        return self.probs[np.arange(len(self.ids)), self.ids]
-
-
-@torch.no_grad()
-def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0, seed: int = 0,
-                 greedy: bool = False) -> Generation:
-    """One-to-many generation from a CharRNN-like model (token embed -> rnn -> head at every step, e.g.
-    `rnnviz.model.CharRNN` or a token `SeqModel("many_to_many")`): feed the start symbol (or a list of
-    ids, a prime), then n times read softmax(logits / temperature), draw the next id (argmax when
-    greedy) and feed it back. Same arguments and weights: same ids."""
-    if not all(hasattr(model, a) for a in ("embed", "rnn", "head")) or not isinstance(model.embed, nn.Embedding):
-        raise ValueError("sample_steps takes a model with a token embedding, a recurrent layer and a head")
-    V = model.embed.num_embeddings
-    start = [start] if isinstance(start, int) and not isinstance(start, bool) else list(start)
-    if not start or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < V for s in start):
-        raise ValueError(f"start must be a token id (or a non-empty list of ids) in [0, {V})")
-    _check_int("n", n, 1, MAX_GENERATE)
-    _check_num("temperature", temperature, *TEMPERATURE_RANGE, lo_open=False)
-    if model.head.out_features != V:
-        raise ValueError("sample_steps needs a model whose outputs are its own input symbols")
-    dev = model.head.weight.device
-    gen = torch.Generator().manual_seed(int(seed))
-    out, state = model.rnn(model.embed(torch.tensor([start], device=dev)))
-    ids, probs, hs = [], [], []
-    for _ in range(n):
-        h = out[0, -1]
-        p = torch.softmax(model.head(h).double().cpu() / temperature, dim=0)
-        nxt = int(p.argmax()) if greedy else int(torch.multinomial(p, 1, generator=gen))
-        ids.append(nxt); probs.append(p.float()); hs.append(h)
-        out, state = model.rnn(model.embed(torch.tensor([[nxt]], device=dev)), state)
-    return Generation(start=start, ids=np.array(ids), probs=torch.stack(probs).numpy(), hidden=_np(torch.stack(hs)))
 
 
 # ------------------------------------------------------------------------------------- training

@@ -70,9 +70,39 @@ class Trace:
         return float((self.predictions == self.targets).mean())
 
 
-def _np(t: torch.Tensor) -> np.ndarray:
+IGNORE = -100          # a target id without a loss (F.cross_entropy's default ignore_index)
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    """A tensor as a numpy array for figures and tables: float64 stays float64, anything else becomes float32."""
     t = t.detach().cpu()
     return (t if t.dtype == torch.float64 else t.float()).numpy()
+
+
+def forward_steps(cell: str, rnn, e: torch.Tensor, nonlinearity: str = "tanh") -> dict[str, torch.Tensor]:
+    """The per-step replay of one sequence with `rnn`'s own weights (torch's nn.RNN / nn.LSTM / nn.GRU,
+    one layer): e (T, E), the input layer's output -> {"h": (T, H), "c" (LSTM), each gate of GATES[cell],
+    and what backward_through_time needs}, all (T, H) tensors. No autograd graph is needed: call it under
+    torch.no_grad()."""
+    return _FORWARD[cell](rnn, e, nonlinearity)
+
+
+def cross_entropy_grad(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, torch.Tensor]:
+    """(loss, dL/dlogits) for L = the mean cross-entropy over the positions whose target is not IGNORE.
+    logits (T, V), targets (T,) long; dL/dlogits is (T, V), zero where the target is ignored. The one
+    output-side gradient of every trace (Hello, the gradient views, the lab's replays)."""
+    keep = targets != IGNORE
+    idx = torch.nonzero(keep).squeeze(1)
+    if idx.numel() == 0:
+        raise ValueError("every target is ignored: there is no loss")
+    tk = targets[idx]
+    logp = torch.log_softmax(logits, dim=1)
+    loss = float(-logp[idx, tk].mean())
+    d = logp.exp()
+    d[~keep] = 0.0
+    d[idx, tk] -= 1.0
+    d /= idx.numel()
+    return loss, d
 
 
 def trace(model, x: torch.Tensor, targets: torch.Tensor | None = None) -> Trace:
@@ -93,25 +123,20 @@ def trace(model, x: torch.Tensor, targets: torch.Tensor | None = None) -> Trace:
     dev = rnn.weight_hh_l0.device
     x = x.to(dev)
     with torch.no_grad():
-        fw = _FORWARD[cell](rnn, model.embed(x), model.cfg.nonlinearity)
+        fw = forward_steps(cell, rnn, model.embed(x), model.cfg.nonlinearity)
         logits = model.head(fw["h"])                              # (T, V)
-        tr = Trace(kind=cell, x=x.cpu().numpy(), hidden=_np(fw["h"]), cell=_np(fw["c"]) if "c" in fw else None,
-                   gates={k: _np(fw[k]) for k in GATES[cell]}, logits=_np(logits))
+        tr = Trace(kind=cell, x=x.cpu().numpy(), hidden=to_numpy(fw["h"]), cell=to_numpy(fw["c"]) if "c" in fw else None,
+                   gates={k: to_numpy(fw[k]) for k in GATES[cell]}, logits=to_numpy(logits))
         if targets is not None:
             targets = targets.to(dev)
-            T = x.shape[0]
-            logp = torch.log_softmax(logits, dim=1)               # (T, V)
             tr.targets = targets.cpu().numpy()
-            tr.loss = float(-logp.gather(1, targets[:, None]).mean())
-            dlogits = logp.exp()
-            dlogits[torch.arange(T, device=dev), targets] -= 1.0
-            dlogits /= T                                          # dL/dlogits, (T, V)
+            tr.loss, dlogits = cross_entropy_grad(logits, targets)  # mean over the T steps; (T, V)
             dh_out = dlogits @ model.head.weight                  # dL/dh_t through the output at t only, (T, H)
             dh, dc = (None if v is None else v[:, 0] for v in _BACKWARD[cell](rnn, fw, dh_out.unsqueeze(1)))
-            tr.grad_hidden_vec = _np(dh)
-            tr.grad_hidden = _np(dh.norm(dim=1))
+            tr.grad_hidden_vec = to_numpy(dh)
+            tr.grad_hidden = to_numpy(dh.norm(dim=1))
             if dc is not None:
-                tr.grad_cell = _np(dc.norm(dim=1))
+                tr.grad_cell = to_numpy(dc.norm(dim=1))
     return tr
 
 
@@ -238,7 +263,7 @@ def _backward_gru(rnn, fw, dh_out, window=None):
 def backward_through_time(cell: str, rnn, fw: dict, dh_out: torch.Tensor, window: int | None = None):
     """Backpropagation through time for a batch of seeds.
 
-    fw: the forward record of `_FORWARD[cell]`; dh_out (T, B, H): for each of B independent seeds, the
+    fw: the forward record of `forward_steps`; dh_out (T, B, H): for each of B independent seeds, the
     gradient arriving at h_t from outside the recurrence (e.g. from the output at step t). Returns
     (dh, dc): (T, B, H) total gradients w.r.t. h_t (and c_t for LSTM, else None). window: truncated
     BPTT, time split into chunks of `window` steps from t = 1 and no gradient crossing a chunk border.

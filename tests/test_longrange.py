@@ -13,7 +13,7 @@ from rnnviz import longrange as lr
 from rnnviz.longrange import (LongRangeModel, TaskConfig, adding_problem, copy_baseline, copy_task, copy_vocab,
                               moving_average, sweep, task_model, train_task)
 from rnnviz.model import CELLS
-from rnnviz.tracing import _FORWARD, trace
+from rnnviz.tracing import forward_steps, trace
 
 
 def weights(model):
@@ -177,7 +177,7 @@ def test_trace_internals_replay_the_model(cell):
     a = task_model("adding", cell, hidden=10, seed=2, nonlinearity="relu")
     xa, _ = adding_problem(1, 12)
     with torch.no_grad():
-        fw = _FORWARD[cell](a.rnn, a.embed(xa[0]), a.cfg.nonlinearity)
+        fw = forward_steps(cell, a.rnn, a.embed(xa[0]), a.cfg.nonlinearity)
         torch.testing.assert_close(a.head(fw["h"]), a(xa[0]), atol=1e-5, rtol=1e-5)
 
 

@@ -186,3 +186,25 @@ def test_sessions_asking_at_once_wait_for_one_training(monkeypatch):
     for r in runs[1:]:
         np.testing.assert_array_equal(r.trace.hidden, runs[0].trace.hidden)
     assert not playground._shared._building                       # nobody left waiting
+
+
+def test_the_one_generator_samples_like_a_hand_written_loop():
+    """generate (Hello) and the lab's one-to-many view are one generator, predict.sample_steps: its text
+    equals a sampling loop written here independently (prime through the fused layer, then softmax of
+    logits / temperature in float64 on the CPU, torch.multinomial with a seeded generator, fed back)."""
+    from rnnviz.predict import sample_steps
+    vocab, x, y = rnnviz.next_char_task("hello world")
+    model = rnnviz.build_model("gru", vocab.size, 12, seed=2)
+    rnnviz.train(model, x, y, rnnviz.TrainConfig(steps=60, deadline_s=None))
+    gen, out = torch.Generator().manual_seed(5), []
+    with torch.no_grad():
+        h, state = model.rnn(model.embed(vocab.encode("wo").unsqueeze(0)))
+        logits = model.head(h[0, -1])
+        for _ in range(25):
+            nxt = int(torch.multinomial(torch.softmax(logits.double() / 0.8, dim=0), 1, generator=gen))
+            out.append(nxt)
+            h, state = model.rnn(model.embed(torch.tensor([[nxt]])), state)
+            logits = model.head(h[0, -1])
+    assert generate(model, vocab, "wo", 25, 0.8, seed=5) == vocab.decode(out)
+    g = sample_steps(model, vocab.encode("wo").tolist(), 25, 0.8, seed=5)
+    assert g.ids.tolist() == out and g.probs.shape == (25, vocab.size)

@@ -10,10 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from rnnviz.model import CELLS, build_model
+from rnnviz.predict import sample_steps
 from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, FitConfig, MemorylessModel, Seq2Seq,
                              SeqModel, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
-                             per_step_outputs, recipe, sample_steps, seq2seq_task, sequence_accuracy)
-from rnnviz.tracing import _FORWARD
+                             per_step_outputs, recipe, seq2seq_task, sequence_accuracy)
+from rnnviz.tracing import forward_steps
 
 TOL = 1e-5
 
@@ -412,7 +413,7 @@ def test_seq2seq_teacher_forcing_padding_and_decode_steps():
             assert torch.allclose(a, b, atol=TOL)
         d = decode_steps(m, src[0])
         with torch.no_grad():                                        # rnnviz.trace's step functions replay the encoder
-            enc = _FORWARD[cell](m.encoder.rnn, m.encoder.embed(row), m.cfg.nonlinearity)
+            enc = forward_steps(cell, m.encoder.rnn, m.encoder.embed(row), m.cfg.nonlinearity)
         assert torch.allclose(torch.from_numpy(d.encoder_hidden), enc["h"], atol=TOL)
         assert torch.allclose(torch.from_numpy(d.encoder_final), enc["h"][-1], atol=TOL)
         assert (d.encoder_final_cell is not None) == (cell == "lstm")

@@ -341,3 +341,21 @@ def test_bad_input_raises_value_error(cell, x, y):
 def test_largest_valid_id_is_accepted():
     tr = rnnviz.trace(make("gru", "tanh"), torch.tensor([0, V - 1]), torch.tensor([V - 1, 0]))
     assert tr.T == 2 and np.isfinite(tr.loss)
+
+
+def test_cross_entropy_grad_is_autograds_with_ignored_positions():
+    """The one output-side gradient: the mean cross-entropy over the kept positions and its gradient equal
+    F.cross_entropy's and autograd's (float64), with zero rows where the target is IGNORE."""
+    from rnnviz.tracing import IGNORE, cross_entropy_grad
+    gen = torch.Generator().manual_seed(3)
+    logits = torch.randn(7, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    for tgt in (torch.tensor([0, 1, 2, 3, 4, 0, 1]), torch.tensor([IGNORE, 1, IGNORE, 3, 4, IGNORE, 1]),
+                torch.tensor([IGNORE] * 6 + [2])):
+        loss, d = cross_entropy_grad(logits.detach(), tgt)
+        ref = F.cross_entropy(logits, tgt, ignore_index=IGNORE)
+        (g,) = torch.autograd.grad(ref, logits)
+        assert loss == pytest.approx(ref.item(), rel=1e-12)
+        torch.testing.assert_close(d, g, rtol=1e-12, atol=1e-15)
+        assert (d[tgt == IGNORE] == 0).all()
+    with pytest.raises(ValueError, match="every target is ignored"):
+        cross_entropy_grad(logits.detach(), torch.full((7,), IGNORE))
