@@ -9,7 +9,7 @@ published figures.
    plus the memoryless model (last input only), next to the package README's table (logistic 32%,
    MLP 68%, CNN 94%, GRU 91%).
 2. Character LM on --text (90/10 split, windows of 100 characters): validation loss after
-   `RECIPES["char_lm"]`'s budget next to the unigram / add-one bigram baselines (published 3.35 / 2.48
+   `RECIPES["charlm"]`'s budget next to the unigram / add-one bigram baselines (published 3.35 / 2.48
    nats/char on tinyshakespeare, and computed here on the same split); throughput of `fit` against a
    bare fused nn.LSTM loop on the same batches, the two interleaved step by step (ratio >= 0.9 wanted).
 3. Row-by-row MNIST from --mnist-dir (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; first
@@ -150,19 +150,19 @@ class BareLoop:
 
 
 def bench_lm(lines: list[str], text_path: str) -> None:
-    rec = RECIPES["char_lm"]
+    rec = RECIPES["charlm"]
     L = rec["seq_len"]
     text, V, ids, n_train, train, val = _lm_data(text_path, L)
     uni, big = _ngram_losses(ids[:n_train].numpy(), ids[n_train:].numpy(), V)
-    kw, cfg0 = recipe("char_lm", "lstm")
+    kw, cfg0 = recipe("charlm", "lstm")
     m = SeqModel("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
     r, cpu = _timed_fit(m, train, val, cfg0)
     H = rec["model"]["hidden"]
     lines += [f"## Character language model: {Path(text_path).name}", "",
               f"{len(text):,} characters, {V} distinct; 90/10 split ({n_train:,} / {len(ids) - n_train:,}); "
               f"non-overlapping windows of {L} characters ({train[0].shape[0]:,} train, {val[0].shape[0]:,} "
-              f"validation), each starting from a zero state. Recipe `RECIPES['char_lm']`: LSTM, one-hot input, "
-              f"{_recipe_text('char_lm')}. Validation loss in nats/char over every validation window.",
+              f"validation), each starting from a zero state. Recipe `RECIPES['charlm']`: LSTM, one-hot input, "
+              f"{_recipe_text('charlm')}. Validation loss in nats/char over every validation window.",
               "", "| model | steps | train seconds (wall) | train CPU seconds | validation loss | published |",
               "|---|---|---|---|---|---|",
               f"| uniform over {V} | | | | {math.log(V):.3f} | {PUBLISHED_LM['uniform']:.3f} |",
@@ -189,10 +189,10 @@ def bench_throughput(lines: list[str], text_path: str, tp_steps: int) -> None:
     on_step callback runs one bare step (timed on its own), so the two alternate every step and bursts
     of load from other processes hit both alike. fit's step time is the time between callbacks less the
     bare step inside; its first step (setup, input checks) is left out."""
-    rec = RECIPES["char_lm"]
+    rec = RECIPES["charlm"]
     L = rec["seq_len"]
     _, V, _, _, train, _ = _lm_data(text_path, L)
-    kw, cfg0 = recipe("char_lm", "lstm")
+    kw, cfg0 = recipe("charlm", "lstm")
     H, B = kw["hidden"], cfg0.batch_size
     x, y = train
     if tp_steps * B > x.shape[0]:

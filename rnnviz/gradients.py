@@ -30,7 +30,7 @@ from .tracing import GATES, IGNORE, backward_through_time, cross_entropy_grad, f
 from .training import TrainConfig, train
 from .checks import is_int as _is_int, is_num as _is_num
 
-MAX_HIDDEN = 256
+MAX_GRAD_HIDDEN = 256          # units in the gradient views (their Jacobians cost H backward passes); the models allow more (model.MAX_HIDDEN)
 MIN_T, MAX_T = 2, 400
 MIN_VOCAB, MAX_VOCAB = 2, 64
 MIN_SCALE, MAX_SCALE = 0.1, 5.0
@@ -66,8 +66,8 @@ class GradConfig:
     def validate(self) -> "GradConfig":
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        if not _is_int(self.hidden) or not 1 <= self.hidden <= MAX_HIDDEN:
-            raise ValueError(f"hidden size must be an integer between 1 and {MAX_HIDDEN}, not {self.hidden!r}")
+        if not _is_int(self.hidden) or not 1 <= self.hidden <= MAX_GRAD_HIDDEN:
+            raise ValueError(f"hidden size must be an integer between 1 and {MAX_GRAD_HIDDEN}, not {self.hidden!r}")
         if not _is_int(self.T) or not MIN_T <= self.T <= MAX_T:
             raise ValueError(f"sequence length T must be an integer between {MIN_T} and {MAX_T}, not {self.T!r}")
         if not _is_int(self.vocab) or not MIN_VOCAB <= self.vocab <= MAX_VOCAB:
@@ -251,8 +251,8 @@ def jacobian_norms(model, x: torch.Tensor, exact_max_hidden: int = 128, probes: 
     Returns {"norms": ndarray (T,), "norms_c": ndarray (T,) or None, "exact": bool, "probes": int (0 if exact)}.
     """
     _check_seq(model, x)
-    if not _is_int(exact_max_hidden) or not 0 <= exact_max_hidden <= MAX_HIDDEN:
-        raise ValueError(f"exact_max_hidden must be between 0 and {MAX_HIDDEN}, not {exact_max_hidden!r}")
+    if not _is_int(exact_max_hidden) or not 0 <= exact_max_hidden <= MAX_GRAD_HIDDEN:
+        raise ValueError(f"exact_max_hidden must be between 0 and {MAX_GRAD_HIDDEN}, not {exact_max_hidden!r}")
     if not _is_int(probes) or not 1 <= probes <= MAX_PROBES:
         raise ValueError(f"probes must be an integer between 1 and {MAX_PROBES}, not {probes!r}")
     fw = _forward(model, x)

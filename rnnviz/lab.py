@@ -97,8 +97,8 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
             raise D.DataError(code="vocab", message=f"the text has {vocab.size} distinct characters; the limit is {S.MAX_ONE_HOT}",
                               n=vocab.size, limit=S.MAX_ONE_HOT)
         tr_text, va_text = D.split_text(text, 0.1)
-        T = S.RECIPES["char_lm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...
-        kw, fit, fits = _recipe("char_lm", steps, seed)     # ... LSTM forget bias 1, clipping, cosine schedule
+        T = S.RECIPES["charlm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...
+        kw, fit, fits = _recipe("charlm", steps, seed)     # ... LSTM forget bias 1, clipping, cosine schedule
         xtr, ytr = D.char_windows(vocab.encode(tr_text), T, stride=T // 2)
         xva, yva = D.char_windows(vocab.encode(va_text), T, stride=T)
         counts = np.bincount(vocab.encode(tr_text).numpy(), minlength=vocab.size) + 1
@@ -151,25 +151,13 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
                    {"memoryless (chance)": float(np.log(4))})
 
 
-@dataclass
-class CellResult:
-    model: torch.nn.Module
-    result: S.FitResult
-
-
 def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, device: str = "cpu") -> dict:
-    """Train one model per cell on the task's data with the same seed and batches. `on_step(cell, step, loss)`
-    may return False to stop (the models trained so far are kept). Cells: rnn | lstm | gru (| mlp for
-    the memory task). Returns {cell: CellResult}."""
-    out = {}
-    for cell in cells:
-        model = task.make_model(cell).to(device)
-        cb = None if on_step is None else (lambda s, l, _c=cell: on_step(_c, s, l))
-        res = S.fit(model, task.train, task.val, task.fit_for(cell), on_step=cb)
-        out[cell] = CellResult(model, res)
-        if res.status == "stopped":
-            break
-    return out
+    """Train one model per cell on the task's data with the same seed and batches, each with its recipe's
+    settings (`seqtasks.compare_cells`). `on_step(cell, step, loss)` may return False to stop (the models
+    trained so far are kept). Cells: rnn | lstm | gru (| mlp for the memory task). Returns
+    {cell: seqtasks.CellRun(model, result)}."""
+    return S.compare_cells(lambda cell: task.make_model(cell).to(device), (task.train, task.val),
+                           task.fit_for, tuple(cells), on_step=on_step)
 
 
 def example(task: LabTask, i: int = 0):

@@ -850,7 +850,7 @@ RECIPES: dict[str, dict] = {
                          lr_schedule="cosine"),
         "cell_fit": {"rnn": {"lr": 1e-3, "steps": 3000, "batch_size": 32}},
     },
-    "char_lm": {      # many_to_many, one-hot characters, windows of seq_len
+    "charlm": {      # many_to_many, one-hot characters, windows of seq_len
         "model": {"hidden": 128},
         "cell_model": {"lstm": {"forget_bias": 1.0}},
         "seq_len": 100,
@@ -884,24 +884,27 @@ class CellRun:
     result: FitResult
 
 
-def compare_cells(make_model_fn: Callable[[str], nn.Module], data, cfg: FitConfig = FitConfig(),
-                  cells: tuple[str, ...] = CELLS,
+def compare_cells(make_model_fn: Callable[[str], nn.Module], data,
+                  cfg: FitConfig | Callable[[str], FitConfig] = FitConfig(), cells: tuple[str, ...] = CELLS,
                   on_step: Callable[[str, int, float], "bool | None"] | None = None) -> dict[str, CellRun]:
     """Train one model per cell, `make_model_fn(cell)` (give it the same seed for each), on the same data
-    and FitConfig (so the same batches in the same order). data: (train, val) pairs of (inputs,
-    targets), or one (inputs, targets) pair without validation. `on_step(cell, step, loss)`; returning
-    False stops that cell and the ones after it. Returns {cell: CellRun(model, result)}."""
-    if not cells or len(set(cells)) != len(cells) or any(c not in CELLS for c in cells):
-        raise ValueError(f"cells must be distinct names from {', '.join(CELLS)}")
+    (so the same batches in the same order): the lab's and the benchmarks' one way to put cells side by
+    side. cfg: one FitConfig for every cell, or `cfg(cell)` -> that cell's FitConfig. data: (train, val)
+    pairs of (inputs, targets), or one (inputs, targets) pair without validation. cells: distinct names
+    `make_model_fn` knows (rnn / lstm / gru, and mlp for a memoryless baseline). `on_step(cell, step,
+    loss)`; returning False stops that cell and the ones after it. Returns {cell: CellRun(model, result)}."""
+    if not cells or len(set(cells)) != len(cells) or any(c not in (*CELLS, "mlp") for c in cells):
+        raise ValueError(f"cells must be distinct names from {', '.join(CELLS)} (or mlp)")
     if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (tuple, list)):
         train_data, val_data = data
     else:
         train_data, val_data = data, None
+    cfg_for = cfg if callable(cfg) else (lambda cell: cfg)
     runs: dict[str, CellRun] = {}
     for cell in cells:
         model = make_model_fn(cell)
         cb = None if on_step is None else (lambda s, l, _c=cell: on_step(_c, s, l))
-        res = fit(model, train_data, val_data, cfg, on_step=cb)
+        res = fit(model, train_data, val_data, cfg_for(cell), on_step=cb)
         runs[cell] = CellRun(model, res)
         if res.status == "stopped":
             break

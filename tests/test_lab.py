@@ -74,9 +74,9 @@ def test_build_task_rejects_bad_requests():
         lab.build_task("charlm", steps=30, source="".join(chr(0xAC00 + i) for i in range(600)))   # vocab too large
 
 
-def test_char_lm_uses_the_tuned_recipe():
+def test_charlm_uses_the_tuned_recipe():
     task = lab.build_task("charlm", steps=40)
-    r = S.RECIPES["char_lm"]
+    r = S.RECIPES["charlm"]
     assert task.train[0].shape[1] == r["seq_len"] == 100
     for cell in ("rnn", "lstm", "gru"):
         f = task.fit_for(cell)
@@ -109,7 +109,7 @@ def test_page_trains_three_cells_and_inspects_an_example(task, charts):
     if task == "charlm":
         assert len(at.code[0].value) == 121                      # start symbol + 120 generated characters
         top = [d for d in at.dataframe if "top predictions" in d.value.columns][0].value
-        T = S.RECIPES["char_lm"]["seq_len"]                      # the tuned recipe's windows
+        T = S.RECIPES["charlm"]["seq_len"]                      # the tuned recipe's windows
         assert len(top) == T and top["top predictions"].str.count("%").eq(3).all()   # top-3 at every step
 
 
