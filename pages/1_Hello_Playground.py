@@ -150,7 +150,7 @@ def timeline_ui(run) -> None:
     c1, c2 = st.columns([3, 1])
     c1.plotly_chart(figures(run)["timeline"], key="hello.timeline_fig", width="stretch")
     c2.caption(t("hello.cursor.howto", lang))
-    c2.caption(t(f"hello.states.howto.{run.trace.kind}", lang))
+    c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
     c2.caption(t("hello.probs.howto", lang))
     c2.caption(t("hello.grad.howto", lang))
 
@@ -173,7 +173,7 @@ def values_ui(run) -> None:
                   p=show_char(c), prob=p, mark=":green[**✓**]" if row["correct"] else ":red[**✗**]"))
     vals = tr.at(step)                      # {vector: (H,)}: one row per unit, one column per vector
     st.caption(t("hello.values_at", lang, t=step))
-    names = [VECTOR_NAMES[tr.kind][k] for k in vals]
+    names = [VECTOR_NAMES[tr.cell_type][k] for k in vals]
     H = tr.hidden.shape[1]
     ui.scroll_box(H).markdown(ui.markdown_table(
         [t("hello.col.unit", lang)] + [f"**{ui.md_literal(n)}**" for n in names],

@@ -76,14 +76,14 @@ def cursor_and_equations_ui(view) -> None:
     ss["step.units"] = [u for u in ss["step.units"] if u < H] or default_units[:4]
     units = st.multiselect(t("step.units", lang), list(range(H)), key="step.units", max_selections=8)
     st.markdown(t("step.eq.howto", lang, t=step, x=show_char(chars[step - 1])))
-    st.caption(t(f"step.eq.convention.{tr.kind}", lang))
+    st.caption(t(f"step.eq.convention.{tr.cell_type}", lang))
     terms = A.step_terms(view.model, tr, step)
     units = sorted(units) or [0]
     outputs = np.sort(np.argsort(-terms["probs"], kind="stable")[:A.MAX_UNITS])    # the most likely next characters
     vocab = view.vocab_chars
     st.caption(t("step.eq.rows", lang, units=", ".join(map(str, units)),
                  chars=", ".join(show_char(vocab[i]) for i in outputs)))
-    for _, latex in A.equation_latex(terms, tr.kind, units, outputs=outputs, nonlinearity=view.model.cfg.nonlinearity):
+    for _, latex in A.equation_latex(terms, tr.cell_type, units, outputs=outputs, nonlinearity=view.model.cfg.nonlinearity):
         st.latex(latex)
     st.plotly_chart(FS.trajectory_figure(view.pca[0], chars, step, view.pca[1], lang), key="step.traj_fig",
                     width="stretch")

@@ -63,8 +63,8 @@ def step_terms(model, tr: Trace, t: int) -> dict[str, np.ndarray]:
     GRU:  "a_r", "a_z", "r", "z", "Wn_x" (W_xn x_t + b_xn), "Wn_h" (W_hn h_{t-1} + b_hn), "r*Wn_h",
           "a_n" (Wn_x + r*Wn_h), "n" = tanh(a_n), "1-z", "(1-z)*n", "z*h_prev", h = (1-z)*n + z*h_prev
     """
-    if tr.kind != model.cfg.cell:
-        raise ValueError(f"the trace is of a {tr.kind} but the model is a {model.cfg.cell}")
+    if tr.cell_type != model.cfg.cell:
+        raise ValueError(f"the trace is of a {tr.cell_type} but the model is a {model.cfg.cell}")
     if not 1 <= t <= tr.T:
         raise ValueError(f"time step must be between 1 and {tr.T}, not {t}")
     rnn = model.rnn
@@ -73,16 +73,16 @@ def step_terms(model, tr: Trace, t: int) -> dict[str, np.ndarray]:
     with torch.no_grad():
         x = model.embed(torch.as_tensor(tr.x[t - 1:t], device=W.device))[0]
         h_prev = torch.as_tensor(h_np, device=W.device, dtype=W.dtype)
-        xs = (rnn.weight_ih_l0 @ x).chunk(len(BLOCKS[tr.kind]))    # W_xk x_t per block
-        hs = (W @ h_prev).chunk(len(BLOCKS[tr.kind]))              # W_hk h_{t-1} per block
+        xs = (rnn.weight_ih_l0 @ x).chunk(len(BLOCKS[tr.cell_type]))    # W_xk x_t per block
+        hs = (W @ h_prev).chunk(len(BLOCKS[tr.cell_type]))              # W_hk h_{t-1} per block
         bx, bh = rnn.bias_ih_l0.chunk(len(xs)), rnn.bias_hh_l0.chunk(len(xs))
         terms = {"x": x, "h_prev": h_prev}
-        if tr.kind == "rnn":
+        if tr.cell_type == "rnn":
             act = torch.tanh if model.cfg.nonlinearity == "tanh" else torch.relu
             terms.update(Wx=xs[0], Wh=hs[0], b=bx[0] + bh[0])
             terms["a"] = terms["Wx"] + terms["Wh"] + terms["b"]
             terms["h"] = act(terms["a"])
-        elif tr.kind == "lstm":
+        elif tr.cell_type == "lstm":
             for k, a, u, v, w in zip("ifgo", xs, bx, hs, bh):
                 terms["a_" + k] = a + u + v + w
                 terms[k] = torch.tanh(terms["a_" + k]) if k == "g" else torch.sigmoid(terms["a_" + k])
@@ -194,7 +194,7 @@ def saturation(tr: Trace, lo: float = 0.1, hi: float = 0.9) -> dict[str, dict]:
     all T*H values (floats)}}, gates in trace order: LSTM input, forget, output; GRU reset, update.
     """
     out = {}
-    for g in SIGMOID_GATES[tr.kind]:
+    for g in SIGMOID_GATES[tr.cell_type]:
         v = np.asarray(tr.gates[g], dtype=np.float64)      # (T, H)
         left, right = (v < lo).mean(axis=0), (v > hi).mean(axis=0)
         out[g] = {"left": left, "right": right, "left_share": float(left.mean()),
@@ -275,7 +275,7 @@ def state_difference(tr_a: Trace, tr_b: Trace) -> dict:
     "end": (n,) the same for the last n steps of each (aligned at the last step); "cell_start",
     "cell_end": the same for the LSTM cell state c (None for other cells).
     """
-    if tr_a.kind != tr_b.kind or tr_a.hidden.shape[1] != tr_b.hidden.shape[1]:
+    if tr_a.cell_type != tr_b.cell_type or tr_a.hidden.shape[1] != tr_b.hidden.shape[1]:
         raise ValueError("the two traces must come from the same model")
     n = min(tr_a.T, tr_b.T)
     dist = lambda a, b: np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64), axis=1)

@@ -50,8 +50,8 @@ def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     """(title key, (T, H) values, colour axis) for every panel of the states figure, top to bottom."""
     rows = [("fig.hidden", tr.hidden, "coloraxis")]
     from .tracing import GATES   # loaded by now (a Trace exists); not at the top, which must not import torch
-    for g in GATES[tr.kind]:
-        key = f"fig.gate.candidate.{tr.kind}" if g == "candidate" else f"fig.gate.{g}"
+    for g in GATES[tr.cell_type]:
+        key = f"fig.gate.candidate.{tr.cell_type}" if g == "candidate" else f"fig.gate.{g}"
         rows.append((key, tr.gates[g], "coloraxis" if g == "candidate" else "coloraxis2"))
     if tr.cell is not None:
         rows.append(("fig.cell", tr.cell, "coloraxis3"))
@@ -190,7 +190,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         barmode="group", showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
                        colorbar=dict(title="h", y=1, yanchor="top", len=bar_len, thickness=12)),
-        coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.kind != "rnn",
+        coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.cell_type != "rnn",
                         colorbar=dict(title="σ", y=0.72, yanchor="top", len=bar_len, thickness=12)),
         coloraxis3=dict(colorscale=STYLE["signed"], cmin=-cmax, cmax=cmax, showscale=tr.cell is not None,
                         colorbar=dict(title="c", y=0.44, yanchor="top", len=bar_len, thickness=12)),

@@ -266,8 +266,8 @@ class StepOutputs:
     `outputs[t]` is the head applied to h_{t+1}: for many_to_one the class logits "if the sequence
     ended here" (its last row equals the model's output), for many_to_many the output at that step,
     for regression the value predicted after that step."""
-    kind: str
-    cell: str                               # rnn | lstm | gru | mlp
+    kind: str                               # many_to_one | many_to_many | regression: the task's shape
+    cell_type: str                          # rnn | lstm | gru | mlp (`cell_state`: the LSTM c_t)
     hidden: np.ndarray                      # (T, H) h_1 .. h_T
     cell_state: np.ndarray | None           # (T, H) LSTM c_t, else None
     gates: dict[str, np.ndarray]            # name -> (T, H), see rnnviz.tracing.GATES
@@ -328,7 +328,7 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
         h = fw["h"]
         outputs = head(h)                                        # (T, C)
         cls = cfg.kind != "regression"
-        res = StepOutputs(kind=cfg.kind, cell=cfg.cell, hidden=to_numpy(h), cell_state=to_numpy(fw["c"]) if "c" in fw else None,
+        res = StepOutputs(kind=cfg.kind, cell_type=cfg.cell, hidden=to_numpy(h), cell_state=to_numpy(fw["c"]) if "c" in fw else None,
                           gates={g: to_numpy(fw[g]) for g in GATES.get(cfg.cell, ())}, outputs=to_numpy(outputs),
                           probs=to_numpy(torch.softmax(outputs, dim=1)) if cls else None)
         if target is None:

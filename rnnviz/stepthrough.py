@@ -89,7 +89,7 @@ class StepView:
         if name == "sat":
             return FS.saturation_figure({g: (s["left"], s["right"]) for g, s in self.saturation.items()}, lang)
         if name == "unrolled":
-            return FS.unrolled_figure(tr.kind, self.chars, [self._vocab_chars[i] for i in tr.predictions], lang)
+            return FS.unrolled_figure(tr.cell_type, self.chars, [self._vocab_chars[i] for i in tr.predictions], lang)
         raise KeyError(name)
 
     _vocab_chars: tuple = ()

@@ -26,7 +26,7 @@ GATES = {
 @dataclass
 class Trace:
     """Everything one sequence made the model compute. Arrays are float32 (float64 for a float64 model)."""
-    kind: str                              # rnn | lstm | gru
+    cell_type: str                         # rnn | lstm | gru (`cell` is the LSTM's cell state)
     x: np.ndarray                          # (T,) input ids
     hidden: np.ndarray                     # (T, H) h_1 .. h_T
     cell: np.ndarray | None                # (T, H) c_1 .. c_T for LSTM, else None
@@ -58,7 +58,7 @@ class Trace:
         if not 1 <= t <= self.T:
             raise ValueError(f"time step must be between 1 and {self.T}, not {t}")
         out = {"h": self.hidden[t - 1]}
-        out.update({g: self.gates[g][t - 1] for g in GATES[self.kind]})
+        out.update({g: self.gates[g][t - 1] for g in GATES[self.cell_type]})
         if self.cell is not None:
             out["c"] = self.cell[t - 1]
         return out
@@ -125,7 +125,7 @@ def trace(model, x: torch.Tensor, targets: torch.Tensor | None = None) -> Trace:
     with torch.no_grad():
         fw = forward_steps(cell, rnn, model.embed(x), model.cfg.nonlinearity)
         logits = model.head(fw["h"])                              # (T, V)
-        tr = Trace(kind=cell, x=x.cpu().numpy(), hidden=to_numpy(fw["h"]), cell=to_numpy(fw["c"]) if "c" in fw else None,
+        tr = Trace(cell_type=cell, x=x.cpu().numpy(), hidden=to_numpy(fw["h"]), cell=to_numpy(fw["c"]) if "c" in fw else None,
                    gates={k: to_numpy(fw[k]) for k in GATES[cell]}, logits=to_numpy(logits))
         if targets is not None:
             targets = targets.to(dev)

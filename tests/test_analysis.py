@@ -61,7 +61,7 @@ def check_terms(model, tr, t, te):
     np.testing.assert_allclose(te["logits"], tr.logits[t - 1], atol=1e-5)
     np.testing.assert_allclose(te["probs"], tr.probs[t - 1], atol=1e-5)
     np.testing.assert_allclose(te["x"], model.embed.weight[int(tr.x[t - 1])].detach().numpy(), atol=0)
-    if tr.kind == "rnn":
+    if tr.cell_type == "rnn":
         w = A.step_weights(model)
         np.testing.assert_allclose(f("Wx"), w["W_xh"] @ f("x"), atol=1e-5)
         np.testing.assert_allclose(f("Wh"), w["W_hh"] @ f("h_prev"), atol=1e-5)
@@ -69,7 +69,7 @@ def check_terms(model, tr, t, te):
         np.testing.assert_allclose(f("a"), f("Wx") + f("Wh") + f("b"), atol=1e-5)
         act = np.tanh if model.cfg.nonlinearity == "tanh" else (lambda a: np.maximum(a, 0))
         np.testing.assert_allclose(act(f("a")), tr.hidden[t - 1], atol=1e-5)
-    elif tr.kind == "lstm":
+    elif tr.cell_type == "lstm":
         for k, name, act in (("i", "input", sigmoid), ("f", "forget", sigmoid), ("g", "candidate", np.tanh),
                              ("o", "output", sigmoid)):
             np.testing.assert_allclose(te[k], tr.gates[name][t - 1], atol=1e-5)
@@ -281,7 +281,7 @@ def test_equations_render_with_katex(tmp_path):
 
 def hand_trace(kind, gates, T, H):
     z = np.zeros((T, H), np.float32)
-    return Trace(kind=kind, x=np.zeros(T, np.int64), hidden=z, cell=z if kind == "lstm" else None,
+    return Trace(cell_type=kind, x=np.zeros(T, np.int64), hidden=z, cell=z if kind == "lstm" else None,
                  gates={k: np.asarray(v, np.float32) for k, v in gates.items()}, logits=np.zeros((T, 2), np.float32))
 
 

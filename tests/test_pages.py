@@ -129,7 +129,7 @@ def test_switching_cell_type_retrains(cell, panels):
     assert not at.exception
     assert at.success[0].value.startswith(f"Trained {cell.upper()}")
     run = at.session_state["hello.run"]
-    assert run.cfg.cell == cell and run.trace.kind == cell
+    assert run.cfg.cell == cell and run.trace.cell_type == cell
     states = _chart(at, "hello.timeline_fig")
     titles = [a["text"] for a in states["layout"]["annotations"]]
     assert titles == ["hidden state h"] + panels + ["Predicted next character", "‖∂L/∂h_t‖ through time"]

@@ -41,12 +41,12 @@ def test_view_trace_is_a_direct_trace_of_the_text(sources, name):
     ids = src.vocab.encode(src.text)
     direct = rnnviz.trace(src.model, ids[:-1], ids[1:])
     tr = view.trace
-    assert tr.kind == src.model.cfg.cell and tr.T == len(src.text) - 1
+    assert tr.cell_type == src.model.cfg.cell and tr.T == len(src.text) - 1
     np.testing.assert_array_equal(tr.x, ids[:-1].numpy())
     np.testing.assert_array_equal(tr.targets, ids[1:].numpy())
     np.testing.assert_allclose(tr.hidden, direct.hidden, atol=1e-6)
     np.testing.assert_allclose(tr.logits, direct.logits, atol=1e-5)
-    for g in rnnviz.GATES[tr.kind]:
+    for g in rnnviz.GATES[tr.cell_type]:
         np.testing.assert_allclose(tr.gates[g], direct.gates[g], atol=1e-6)
     if tr.cell is not None:
         np.testing.assert_allclose(tr.cell, direct.cell, atol=1e-6)
@@ -270,7 +270,7 @@ def test_figures_build_and_are_memoised_per_language(sources, name):
         np.testing.assert_allclose(plotly_array(d.y), s["right"], atol=1e-6)
     unrolled = view.figure("unrolled", "en")
     texts = " ".join(a.text for a in unrolled.layout.annotations)
-    assert {"lstm": "LSTM", "gru": "GRU"}[tr.kind] in texts
+    assert {"lstm": "LSTM", "gru": "GRU"}[tr.cell_type] in texts
     with pytest.raises(KeyError):
         view.figure("nope", "en")
 

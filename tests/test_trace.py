@@ -112,7 +112,7 @@ def test_forward_matches_fused_module(cell, nl, H, embed):
     with torch.no_grad():
         logits = model(x)
         hidden = fused_hidden(model, x)
-    assert tr.kind == cell and tr.T == 10
+    assert tr.cell_type == cell and tr.T == 10
     assert tr.hidden.shape == (10, H) and tr.logits.shape == (10, V)
     np.testing.assert_allclose(tr.logits, logits.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(tr.hidden, hidden.numpy(), rtol=1e-5, atol=1e-5)
