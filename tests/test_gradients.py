@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import rnnviz
+from tests.references import stepwise_states
 from rnnviz import gradients as G
 from rnnviz.gradients import GradConfig
 
@@ -26,44 +27,9 @@ def small(cell, nl="tanh", H=5, T=9, seed=0, scale=1.5, dtype=torch.float64, **k
     return G.make_model(cfg).to(dtype), x, y
 
 
-def output_gate(model, e_t, h_prev):
-    """LSTM output gate o_t (1, H) from the raw weights: e_t (1, E) input, h_prev (1, H)."""
-    rnn, H = model.rnn, model.cfg.hidden_size
-    a = e_t @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h_prev @ rnn.weight_hh_l0.T + rnn.bias_hh_l0
-    return torch.sigmoid(a[:, 3 * H:])
-
-
 def stepwise(model, x, dh=None, dc=None, window=None):
-    """Run the FUSED module one step at a time -> hidden states (T, H).
-
-    dh[t] (H,) is added to h_t after step t (it feeds the output at t and step t+1); for an LSTM dc[t] is
-    added to c_t and h_t follows it (h_t = o_t tanh(c_t)). window = k: the state entering 0-based step t
-    is detached when t % k == 0 (truncated BPTT, chunks aligned from t = 1 in 1-based steps).
-    """
-    cell, H = model.cfg.cell, model.cfg.hidden_size
-    e = model.embed(x).unsqueeze(0)                            # (1, T, E)
-    state, hs = None, []
-    h_prev = e.new_zeros(1, H)
-    for t in range(x.shape[0]):
-        if window and t % window == 0 and state is not None:
-            state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
-        _, state = model.rnn(e[:, t:t + 1], state)
-        if cell == "lstm":
-            h, c = state                                       # (1, 1, H)
-            if dc is not None:
-                o = output_gate(model, e[0, t:t + 1], h_prev)
-                c2 = c + dc[t]
-                h = h + o * (torch.tanh(c2) - torch.tanh(c))
-                c = c2
-            if dh is not None:
-                h = h + dh[t]
-            state = (h, c)
-        else:
-            h = state if dh is None else state + dh[t]
-            state = h
-        h_prev = h[0]
-        hs.append(h[0, 0])
-    return torch.stack(hs)                                     # (T, H)
+    """The fused module one step at a time -> hidden states (T, H) (`references.stepwise_states`)."""
+    return stepwise_states(model, x, dh, dc, window)
 
 
 def loss_of(model, hs, y, loss_on):

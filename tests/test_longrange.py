@@ -14,14 +14,7 @@ from rnnviz.longrange import (LongRangeModel, TaskConfig, adding_problem, copy_b
                               moving_average, sweep, task_model, train_task)
 from rnnviz.model import CELLS
 from rnnviz.tracing import forward_steps, trace
-
-
-def weights(model):
-    return [p.detach().clone() for p in model.parameters()]
-
-
-def same(a, b):
-    return len(a) == len(b) and all(torch.equal(p, q) for p, q in zip(a, b))
+from tests.references import same, weights
 
 
 # ------------------------------------------------------------------------------------ adding problem

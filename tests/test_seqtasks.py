@@ -15,16 +15,9 @@ from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, F
                              SeqModel, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
                              per_step_outputs, recipe, seq2seq_task, sequence_accuracy)
 from rnnviz.tracing import forward_steps
+from tests.references import same, weights
 
 TOL = 1e-5
-
-
-def weights(model):
-    return [p.detach().clone() for p in model.parameters()]
-
-
-def same(a, b):
-    return len(a) == len(b) and all(torch.equal(p, q) for p, q in zip(a, b))
 
 
 def float_task(n=64, T=6, F_=3, C=3, seed=0):

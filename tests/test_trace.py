@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 import rnnviz
+from tests.references import raw_gates, stepwise_states
 
 # (cell, nonlinearity): the vanilla RNN in both flavours, LSTM, GRU
 VARIANTS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
@@ -29,61 +30,14 @@ def ids(T, seed, vocab_size=V, shape=None):
     return torch.randint(vocab_size, shape or (T,), generator=g)
 
 
-def raw_gates(model, e, h_prev):
-    """Gates recomputed from the raw weights: e (T, E) inputs, h_prev (T, H) previous hidden states."""
-    rnn = model.rnn
-    gi = e @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
-    gh = h_prev @ rnn.weight_hh_l0.T + rnn.bias_hh_l0
-    if model.cfg.cell == "lstm":
-        i, f, g, o = (gi + gh).chunk(4, dim=1)
-        return {"input": torch.sigmoid(i), "forget": torch.sigmoid(f), "candidate": torch.tanh(g),
-                "output": torch.sigmoid(o)}
-    if model.cfg.cell == "gru":
-        ir, iz, in_ = gi.chunk(3, dim=1)
-        hr, hz, hn = gh.chunk(3, dim=1)
-        r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
-        return {"reset": r, "update": z, "candidate": torch.tanh(in_ + r * hn)}
-    act = torch.tanh if model.cfg.nonlinearity == "tanh" else torch.relu
-    return {"h": act(gi + gh)}
-
-
 def fused_hidden(model, x):
     """(T, H) hidden states from the fused module in one call."""
     return model.rnn(model.embed(x).unsqueeze(0))[0][0]
 
 
 def stepwise_loss(model, x, y, dh=None, dc=None):
-    """Mean cross-entropy, running the fused module one step at a time with the state carried.
-
-    dh[t] (H,) is added to h_t after step t (it feeds both the output at t and step t+1). For an LSTM,
-    dc[t] is added to c_t and h_t follows it (h_t = o_t * tanh(c_t)), so d/d dc[t] is the total
-    derivative dL/dc_t; o_t is recomputed from the raw weights.
-    """
-    cell = model.cfg.cell
-    e = model.embed(x).unsqueeze(0)                       # (1, T, E)
-    H = model.cfg.hidden_size
-    state, logits = None, []
-    h_prev = e.new_zeros(1, H)
-    for t in range(x.shape[0]):
-        _, state = model.rnn(e[:, t:t + 1], state)
-        if cell == "lstm":
-            h, c = state                                  # (1, 1, H) each
-            if dc is not None:
-                o = raw_gates(model, e[0, t:t + 1], h_prev)["output"]
-                c_new = c + dc[t]
-                h = h + o * (torch.tanh(c_new) - torch.tanh(c))
-                c = c_new
-            if dh is not None:
-                h = h + dh[t]
-            state = (h, c)
-        else:
-            h = state
-            if dh is not None:
-                h = h + dh[t]
-            state = h
-        h_prev = h[0]
-        logits.append(model.head(h[0]))                  # (1, V)
-    return F.cross_entropy(torch.cat(logits), y)
+    """Mean cross-entropy of the fused module run one step at a time (`references.stepwise_states`)."""
+    return F.cross_entropy(model.head(stepwise_states(model, x, dh, dc)), y)
 
 
 def autograd_grads(model, x, y):

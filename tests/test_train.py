@@ -9,18 +9,11 @@ import torch.nn.functional as F
 
 import rnnviz
 from rnnviz import TrainConfig
+from tests.references import same, weights as params
 
 
 def hello():
     return rnnviz.next_char_task("hello")
-
-
-def params(model):
-    return [p.detach().clone() for p in model.parameters()]
-
-
-def same(a, b):
-    return len(a) == len(b) and all(torch.equal(p, q) for p, q in zip(a, b))
 
 
 @pytest.mark.parametrize("cell", rnnviz.CELLS)
