@@ -3,14 +3,13 @@ trained live on the same data and seed, and one example inspected step by step."
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 import ui
 from rnnviz import datasets as D
 from rnnviz import figures_lab as FL
 from rnnviz import seqtasks as S
 from rnnviz.i18n import t
-from rnnviz.lab import TASKS, build_task, example, train_cells
+from rnnviz.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, train_cells
 from rnnviz.predict import sample_steps
 from rnnviz.text import show_char
 
@@ -101,7 +100,7 @@ def source_ui(task: str):
 
 
 def train_ui(task_name: str, source) -> None:
-    steps = ui.qp_int("steps", 1500 if task_name in ("mnist1d", "mnist_rows") else 600, 100, 3000)
+    steps = ui.qp_int("steps", DEFAULT_STEPS[task_name], 100, 3000)
     ui.init_state({"lab.steps": min(STEPS, key=lambda s: abs(s - steps))})
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     steps = c1.select_slider(t("hello.steps", lang), STEPS, key="lab.steps")
@@ -114,7 +113,7 @@ def train_ui(task_name: str, source) -> None:
     except ValueError as e:
         st.error(ui.error_message(e, lang))
         return
-    cells = ("mlp", "rnn", "lstm", "gru") if task_name == "memory" else ("rnn", "lstm", "gru")
+    cells = CELLS_OF[task_name]
     bar = st.progress(0.0)
 
     def on_step(cell, step, loss):
@@ -180,31 +179,17 @@ def inspect_ui(run) -> None:
         return
     if task.kind == "regression":
         ex = task.extras
-        with torch.no_grad():
-            preds = {c: (r.model(task.val[0].to(next(r.model.parameters()).device)).cpu().numpy()[:, 0] * ex["norm"].std
-                         + ex["norm"].mean) for c, r in results.items()}
-        naive = task.val[0][:, -1, 0].numpy() * ex["norm"].std + ex["norm"].mean
-        preds[t("lab.naive", lang)] = naive
+        preds = task.forecasts({c: r.model for c, r in results.items()})
+        preds[t("lab.naive", lang)] = preds.pop("naive")
         st.plotly_chart(FL.series_figure(ex["series"], ex["n_train"], preds, ex["n_train"], lang), key="lab.series_fig",
                         width="stretch")
-    target = y if task.kind != "many_to_one" else int(y)
-    out = S.per_step_outputs(model, x, target)
+    out = S.per_step_outputs(model, x, task.target(y))
     T = out.T
-    if run["name"] in ("charlm",):
-        labels = [show_char(c) for c in (task.extras["vocab"].decode(x[:T]))]
-    elif run["name"] == "textclf":
-        words = task.extras["vocab"].words
-        labels = [words[int(v)] for v in x[:T]]
-    elif run["name"] == "memory":
-        labels = [task.classes[int(v)] for v in x[:T]]
-    else:
-        labels = [str(k) for k in range(1, T + 1)]
-    signal = x[:T, 0].numpy() if run["name"] in ("mnist1d", "timeseries") else None
-    image = x.numpy() if run["name"] == "mnist_rows" else None
-    targets = y.numpy() if task.kind == "many_to_many" else (np.full(T, int(y)) if task.kind == "many_to_one" else None)
-    st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, signal=signal, image=image,
-                                      targets=targets), key="lab.inspect_fig", width="stretch")
-    if run["name"] == "charlm":
+    shown = task.figure_inputs(x, y, T)
+    labels = shown.pop("labels")
+    st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, **shown),
+                    key="lab.inspect_fig", width="stretch")
+    if task.generates:
         top = np.argsort(-out.probs, axis=1)[:, :3]                # top-3 next characters after each step
         st.dataframe(pd.DataFrame({
             "t": np.arange(1, T + 1), t("hello.col.input", lang): labels,

@@ -15,12 +15,14 @@ import torch
 
 from . import datasets as D
 from . import seqtasks as S
-from .text import Vocab
+from .text import Vocab, show_char
 
 TASKS = ("mnist1d", "mnist_rows", "charlm", "seq2seq", "timeseries", "textclf", "memory")
 KIND = {"mnist1d": "many_to_one", "mnist_rows": "many_to_one", "charlm": "many_to_many", "seq2seq": "seq2seq",
         "timeseries": "regression", "textclf": "many_to_one", "memory": "many_to_many"}
 HIDDEN = {"mnist1d": 64, "mnist_rows": 64, "charlm": 128, "seq2seq": 64, "timeseries": 32, "textclf": 32, "memory": 32}
+DEFAULT_STEPS = {name: 1500 if name in ("mnist1d", "mnist_rows") else 600 for name in TASKS}   # the page's default
+CELLS_OF = {name: ("mlp", "rnn", "lstm", "gru") if name == "memory" else ("rnn", "lstm", "gru") for name in TASKS}
 MAX_STEPS_PAGE = 3000          # a page's training budget: bounded
 MAX_SECONDS_PAGE = 60.0
 
@@ -37,9 +39,47 @@ class LabTask:
     baseline: dict = field(default_factory=dict)  # name -> value, in the units of the validation loss
     extras: dict = field(default_factory=dict)    # task-specific (vocab, normalisation, series, ...)
     cell_fit: dict = field(default_factory=dict)  # cell -> FitConfig where a cell trains differently
+    inputs: str = "steps"                         # what one input step is: chars | words | symbols | signal |
+                                                  # image (a row of pixels) | steps (just its number)
+    generates: bool = False                       # one-to-many generation from a start symbol (the char LM)
 
     def fit_for(self, cell: str) -> S.FitConfig:
         return self.cell_fit.get(cell, self.fit)
+
+    def target(self, y: torch.Tensor):
+        """One example's target as `seqtasks.per_step_outputs` takes it (a class id for many-to-one)."""
+        return int(y) if self.kind == "many_to_one" else y
+
+    def step_labels(self, x: torch.Tensor, T: int) -> list[str]:
+        """What the model read at each of the first T steps of one example, for a figure's time axis."""
+        if self.inputs == "chars":
+            return [show_char(c) for c in self.extras["vocab"].decode(x[:T])]
+        if self.inputs == "words":
+            return [self.extras["vocab"].words[int(v)] for v in x[:T]]
+        if self.inputs == "symbols":
+            return [self.classes[int(v)] for v in x[:T]]
+        return [str(k) for k in range(1, T + 1)]
+
+    def figure_inputs(self, x: torch.Tensor, y: torch.Tensor, T: int) -> dict:
+        """Keyword arguments of `figures_lab.inspect_figure` for one example replayed over T steps: the
+        step labels, the input drawn as a signal or an image where it is one, the target at each step."""
+        targets = (y.numpy() if self.kind == "many_to_many"
+                   else np.full(T, int(y)) if self.kind == "many_to_one" else None)
+        return {"labels": self.step_labels(x, T), "targets": targets,
+                "signal": x[:T, 0].numpy() if self.inputs == "signal" else None,
+                "image": x.numpy() if self.inputs == "image" else None}
+
+    @torch.no_grad()
+    def forecasts(self, models: dict[str, torch.nn.Module]) -> dict[str, np.ndarray]:
+        """Regression (time series): each model's next-value forecast for every validation window, and the
+        naive forecast (the window's last value) under "naive", in the series' own units."""
+        if self.kind != "regression":
+            raise ValueError(f"only a regression task forecasts, not a {self.kind} task")
+        norm, xv = self.extras["norm"], self.val[0]
+        out = {name: m(xv.to(next(m.parameters()).device)).cpu().numpy()[:, 0] * norm.std + norm.mean
+               for name, m in models.items()}
+        out["naive"] = xv[:, -1, 0].numpy() * norm.std + norm.mean
+        return out
 
 
 def _recipe(name: str, steps: int, seed: int, cells=("rnn", "lstm", "gru")):
@@ -78,7 +118,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=1, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", (xtr, torch.from_numpy(d["y_train"])), (xte, torch.from_numpy(d["y_test"])),
-                       mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1}, cell_fit=fits)
+                       mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1}, cell_fit=fits, inputs="signal")
     if name == "mnist_rows":
         if source is None:
             raise D.DataError(code="mnist_missing", message="load MNIST IDX files first (a folder, an upload or a download)")
@@ -89,7 +129,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=28, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1},
-                       cell_fit=fits)
+                       cell_fit=fits, inputs="image")
     if name == "charlm":
         text = source or D.english_corpus(5000, seed)
         vocab = Vocab.from_text(text)
@@ -108,7 +148,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
                                      **dict(kw[cell], hidden=H))
         return LabTask(name, "many_to_many", (xtr.clone(), ytr.clone()), (xva.clone(), yva.clone()), mk, fit,
                        list(vocab.chars), {"uniform": float(np.log(vocab.size)), "unigram": unigram},
-                       {"vocab": vocab, "val_text": va_text}, cell_fit=fits)
+                       {"vocab": vocab, "val_text": va_text}, cell_fit=fits, inputs="chars", generates=True)
     if name == "seq2seq":
         mode = source or "reverse"
         src, tgt = S.seq2seq_task(4000, 1, 6, 4, mode, seed)
@@ -126,7 +166,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         mk = lambda cell: S.SeqModel("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
         return LabTask(name, "regression", (xtr, ytr[:, None]), (xva, yva[:, None]), mk, fit, None,
                        {"last value (naive)": D.naive_last_value_mse(xva, yva)},
-                       {"norm": norm, "series": series, "n_train": len(tr), "T": T})
+                       {"norm": norm, "series": series, "n_train": len(tr), "T": T}, inputs="signal")
     if name == "textclf":
         data = source or D.sentiment_texts("en", 400, seed)
         vocab = D.build_word_vocab(data.texts, 2000)
@@ -138,7 +178,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
                                      pad_id=0)
         return LabTask(name, "many_to_one", train, val, mk, fit, list(data.classes),
                        {"chance accuracy": float(np.bincount(data.labels).max() / len(data.labels))},
-                       {"vocab": vocab, "texts": data.texts})
+                       {"vocab": vocab, "texts": data.texts}, inputs="words")
     # memory vs memoryless: recall the symbol seen 2 steps ago
     x, y = S.memory_demo_task(3000, T=12, seed=seed, delay=2, n_symbols=4)
     train, val = _split(x, y, 0.2, seed)
@@ -148,7 +188,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
             return S.MemorylessModel("many_to_many", vocab=4, hidden=H, out=4, seed=seed)
         return S.SeqModel("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
     return LabTask(name, "many_to_many", train, val, mk, fit, ["A", "B", "C", "D"],
-                   {"memoryless (chance)": float(np.log(4))})
+                   {"memoryless (chance)": float(np.log(4))}, inputs="symbols")
 
 
 def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, device: str = "cpu") -> dict:

@@ -125,3 +125,30 @@ def test_page_in_korean():
     at = _page(task="textclf", lang="ko")
     assert not at.exception
     assert at.title[0].value == "시퀀스 과제 실험실"
+
+
+def test_tasks_say_how_they_are_shown():
+    """The page asks the task (not its name) how to label steps, what to draw and what to forecast."""
+    from rnnviz.lab import CELLS_OF, DEFAULT_STEPS, TASKS
+    assert set(DEFAULT_STEPS) == set(CELLS_OF) == set(TASKS) and CELLS_OF["memory"][0] == "mlp"
+    mem = lab.build_task("memory", steps=10)
+    x, y = lab.example(mem, 0)
+    shown = mem.figure_inputs(x, y, 5)
+    assert shown["labels"] == [mem.classes[int(v)] for v in x[:5]] and shown["signal"] is None
+    assert (shown["targets"] == y.numpy()).all() and mem.target(y) is y and not mem.generates
+    lm = lab.build_task("charlm", steps=10, source="hello world, hello rnn. " * 60)
+    x, y = lab.example(lm, 0)
+    assert lm.generates and lm.step_labels(x, 3) == [lm.extras["vocab"].chars[int(v)] for v in x[:3]]
+    ts = lab.build_task("timeseries", steps=10)
+    x, y = lab.example(ts, 1)
+    shown = ts.figure_inputs(x, y, x.shape[0])
+    assert shown["targets"] is None and shown["labels"][:2] == ["1", "2"] and len(shown["signal"]) == x.shape[0]
+    model = ts.make_model("gru")
+    f = ts.forecasts({"gru": model})
+    norm, xv = ts.extras["norm"], ts.val[0]
+    with torch.no_grad():
+        want = model(xv).numpy()[:, 0] * norm.std + norm.mean
+    np.testing.assert_allclose(f["gru"], want, rtol=1e-6)
+    np.testing.assert_allclose(f["naive"], xv[:, -1, 0].numpy() * norm.std + norm.mean, rtol=1e-6)
+    with pytest.raises(ValueError, match="only a regression task"):
+        mem.forecasts({})
