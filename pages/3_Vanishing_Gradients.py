@@ -1,6 +1,5 @@
 """Vanishing and exploding gradients, BPTT and truncated BPTT: cause them, see them across time,
 see what cures them, on real models."""
-import dataclasses
 import math
 
 import numpy as np
@@ -9,9 +8,9 @@ import streamlit as st
 
 import ui
 from rnnviz import figures_grad as FG
-from rnnviz.gradients import GradConfig, compare_cells, grad_heatmap_during_training, scalar_toy
+from rnnviz.gradients import GradConfig, compare_cells, exploding_runs, scalar_toy, training_heatmaps
 from rnnviz.i18n import t
-from rnnviz.longrange import TaskConfig, baseline, run_task, sweep
+from rnnviz.longrange import TASK_HIDDEN, SweepResult, TaskConfig, baseline, run_task, sweep
 
 lang = ui.setup_page("grad.title", ":material/trending_down:")
 ss = st.session_state
@@ -101,21 +100,18 @@ def training_tab(cfg: GradConfig) -> None:
     key = (cfg, steps)
     if go:
         c3.button(t("grad.train.stop", lang), key="vg.train_stop", width="stretch")
-        heat = ss["vg.heat"] = {"key": key, "cells": {}}
+        heat = ss["vg.heat"] = {"key": key, "cells": {c: {"steps": [], "rows": [], "status": "stopped", "message": ""}
+                                                      for c in CELLS}}
         bar = st.progress(0.0)
-        for i, cell in enumerate(CELLS):
-            rec = heat["cells"][cell] = {"steps": [], "rows": [], "status": "stopped", "message": ""}
 
-            def on_progress(step, total, loss, row, i=i, rec=rec, cell=cell):
-                rec["steps"].append(step)
-                rec["rows"].append(row)
-                bar.progress((i + step / total) / len(CELLS),
-                             text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
+        def on_progress(cell, step, total, loss, row):           # kept as it comes: a Stop loses nothing
+            rec = heat["cells"][cell]
+            rec["steps"].append(step)
+            rec["rows"].append(row)
+            bar.progress((CELLS.index(cell) + step / total) / len(CELLS),
+                         text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
 
-            res = grad_heatmap_during_training(dataclasses.replace(cfg, cell=cell), steps=steps,
-                                               every=max(1, steps // 25), on_progress=on_progress, deadline_s=20.0)
-            heat["cells"][cell] = {"steps": list(res["train_steps"]), "rows": list(res["grad"]),
-                                   "status": res["status"], "message": res["message"]}
+        heat["cells"].update(training_heatmaps(cfg, steps, CELLS, on_progress))
         bar.empty()
     heat = ss.get("vg.heat")
     if not heat:
@@ -141,12 +137,7 @@ def training_tab(cfg: GradConfig) -> None:
 def exploding_tab() -> None:
     st.caption(t("grad.explode.howto", lang))
     if st.button(t("grad.explode.run", lang), key="vg.explode_go", type="primary"):
-        cfg = GradConfig(cell="rnn", nonlinearity="relu", weight_scale=3.0, init="orthogonal", hidden=32, T=50, seed=1)
-        runs = {}
-        for name, clip in (("no_clip", None), ("clip", 1.0)):
-            runs[name] = grad_heatmap_during_training(cfg, steps=100, every=10, lr=1.0, optimizer="sgd", clip=clip,
-                                                      deadline_s=20.0)
-        ss["vg.explode"] = runs
+        ss["vg.explode"] = exploding_runs()
     runs = ss.get("vg.explode")
     if not runs:
         return
@@ -191,7 +182,7 @@ def tasks_tab() -> None:
         ss["vg.tasks"] = (task, T, base, results)
         for i, cell in enumerate(CELLS):
             cfg = TaskConfig(task=task, cell=cell, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05,
-                             hidden=32 if task == "adding" else 128)    # copy needs more units to hold 10 symbols
+                             hidden=TASK_HIDDEN[task])
             rec = results[cell] = {"losses": [], "beat_step": None, "beat_seconds": None, "final": float("nan"),
                                    "status": "stopped", "seconds": 0.0}
 
@@ -229,11 +220,10 @@ def tasks_tab() -> None:
             rows.append(row)
             bar.progress(len(rows) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
 
-        sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=32 if task_ == "adding" else 128)
+        sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=TASK_HIDDEN[task_])
         bar.empty()
-    if ss.get("vg.sweep"):
-        ratios = {c: [next((r.ratio for r in ss["vg.sweep"] if r.cell == c and r.T == T), float("nan")) for T in lengths]
-                  for c in CELLS}
+    if ss.get("vg.sweep"):                                      # the rows finished so far, even after a Stop
+        ratios = SweepResult(task_, CELLS, lengths, rows=list(ss["vg.sweep"])).ratios()
         st.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")
 
 

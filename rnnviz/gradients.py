@@ -332,6 +332,36 @@ def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int =
             "status": res.status, "message": res.message, "seconds": res.seconds, "model": model, "x": x, "y": y}
 
 
+def training_heatmaps(cfg: GradConfig, steps: int = 100, cells: tuple[str, ...] = CELLS,
+                      on_progress: Callable[[str, int, int, float, np.ndarray], "bool | None"] | None = None,
+                      deadline_s: float = 20.0) -> dict[str, dict]:
+    """The "during training" view: `grad_heatmap_during_training` for each cell of `cfg` in turn (same data
+    and seed), recording about 25 rows each. on_progress(cell, step, steps, loss, row). Returns
+    {cell: {"steps": [...], "rows": [(T,) ...], "status", "message"}}."""
+    out = {}
+    for cell in cells:
+        cb = None if on_progress is None else (lambda step, total, loss, row, _c=cell: on_progress(_c, step, total, loss, row))
+        res = grad_heatmap_during_training(replace(cfg, cell=cell), steps=steps, every=max(1, steps // 25),
+                                           on_progress=cb, deadline_s=deadline_s)
+        out[cell] = {"steps": list(res["train_steps"]), "rows": list(res["grad"]), "status": res["status"],
+                     "message": res["message"]}
+    return out
+
+
+# The exploding-gradient demo: a ReLU RNN with orthogonal W_hh scaled by 3 (spectral radius 3), trained by plain
+# SGD at lr 1, once without and once with clipping to 1: the first overflows, the second trains.
+EXPLODING = GradConfig(cell="rnn", nonlinearity="relu", weight_scale=3.0, init="orthogonal", hidden=32, T=50, seed=1)
+EXPLODING_CLIP = 1.0
+
+
+def exploding_runs(steps: int = 100, deadline_s: float = 20.0) -> dict[str, dict]:
+    """{"no_clip": ..., "clip": ...}: the EXPLODING model trained without and with clipping at
+    EXPLODING_CLIP (each a `grad_heatmap_during_training` result)."""
+    return {name: grad_heatmap_during_training(EXPLODING, steps=steps, every=10, lr=1.0, optimizer="sgd", clip=clip,
+                                               deadline_s=deadline_s)
+            for name, clip in (("no_clip", None), ("clip", EXPLODING_CLIP))}
+
+
 # ---- the scalar toy ----------------------------------------------------------------------------------
 
 MAX_TOY_T = 400

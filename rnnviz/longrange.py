@@ -251,6 +251,9 @@ def task_loss(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------------------- training
 
 
+TASK_HIDDEN = {"adding": 32, "copy": 128}   # units the page trains with: the copy task holds 10 symbols at once
+
+
 @dataclass(frozen=True)
 class TaskConfig:
     task: str = "adding"               # adding | copy

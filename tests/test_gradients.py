@@ -595,3 +595,17 @@ def test_scalar_toy_validation():
         args = {"a": 1.0, "b": 0.5, "c": 0.0, "x": [1.0, 2.0], **kw}
         with pytest.raises(ValueError):
             G.scalar_toy(**args)
+
+
+def test_training_heatmaps_and_the_exploding_demo_live_in_the_library():
+    seen = []
+    cfg = GradConfig(hidden=8, T=12, seed=3)
+    out = G.training_heatmaps(cfg, steps=20, on_progress=lambda cell, step, total, loss, row: seen.append((cell, step)))
+    assert list(out) == list(rnnviz.CELLS) and all(r["status"] == "done" for r in out.values())
+    for cell, rec in out.items():
+        one = G.grad_heatmap_during_training(dataclasses.replace(cfg, cell=cell), steps=20, every=1)
+        assert rec["steps"] == list(one["train_steps"]) and np.array_equal(np.stack(rec["rows"]), one["grad"])
+    assert [s for c, s in seen if c == "gru"] == list(range(1, 21))
+    runs = G.exploding_runs()
+    assert runs["no_clip"]["status"] == "diverged" and runs["clip"]["status"] == "done"
+    assert G.EXPLODING.nonlinearity == "relu" and G.EXPLODING_CLIP == 1.0
