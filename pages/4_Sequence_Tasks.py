@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from rnnviz import datasets as D
+from rnnviz import data as D
 from rnnviz import figures_lab as FL
 from rnnviz import seqtasks as S
 from rnnviz.i18n import t

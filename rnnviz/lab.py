@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import datasets as D
+from . import data as D
 from . import seqtasks as S
 from .text import Vocab, show_char
 
@@ -104,7 +104,7 @@ def _split(x, y, val_fraction=0.2, seed=0):
 def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: int = 0, source=None,
                cache_dir=None) -> LabTask:
     """The recipe for task `name`. `source`: task data chosen by the user (see each branch); None: the
-    built-in default. Raises ValueError (datasets.DataError for bad data) with a clear message."""
+    built-in default. Raises ValueError (data.DataError for bad data) with a clear message."""
     if name not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}, not {name!r}")
     if not isinstance(steps, int) or not 10 <= steps <= MAX_STEPS_PAGE:

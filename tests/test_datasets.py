@@ -1,11 +1,10 @@
-"""rnnviz.datasets: MNIST-1D (generated offline, cached), MNIST IDX files (parsing, malformed files, a
+"""rnnviz.data: MNIST-1D (generated offline, cached), MNIST IDX files (parsing, malformed files, a
 download from a local server and the offline path), character corpora and uploads, time series and CSV
 columns, labelled texts and word vocabularies, seq2seq pairs. Every file here is made by the tests."""
 from __future__ import annotations
 
 import ast
 import gzip
-import itertools
 import hashlib
 import http.server
 import io
@@ -22,8 +21,9 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import datasets as ds
-from rnnviz.datasets import DataError
+from rnnviz import data as ds
+from rnnviz.data import DataError
+from rnnviz.data import corpora as ds_corpora, labelled as ds_labelled, mnist as ds_mnist, series as ds_series
 from rnnviz.text import Vocab
 
 
@@ -37,11 +37,14 @@ def code_of(fn, *args, **kwargs) -> str:
 
 
 def test_module_is_pure():
-    """No streamlit anywhere; mnist1d imported only inside functions (it takes seconds), and never its
-    downloading get_dataset."""
-    tree = ast.parse(Path(ds.__file__).read_text(encoding="utf-8"))
-    imported = [(node in tree.body, node.module if isinstance(node, ast.ImportFrom) else a.name, a.name)
-                for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names]
+    """No streamlit anywhere in the data package; mnist1d imported only inside functions (it takes
+    seconds), and never its downloading get_dataset."""
+    imported = []
+    for f in sorted(Path(ds.__file__).parent.glob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        imported += [(node in tree.body, node.module or "" if isinstance(node, ast.ImportFrom) else a.name, a.name)
+                     for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names]
+    assert len({m for _, m, _ in imported}) > 10
     assert not [m for _, m, _ in imported if m.startswith("streamlit")]
     assert not [m for top, m, _ in imported if top and m.startswith("mnist1d")]
     assert ("mnist1d.data", "make_dataset") in {(m, n) for _, m, n in imported}
@@ -115,11 +118,11 @@ def test_mnist1d_damaged_cache_is_regenerated(tmp_path, mnist1d_cache, monkeypat
     (tmp_path / name).write_bytes(b"PK\x03\x04 not really a zip")
     d = ds.mnist1d(tmp_path)
     assert d["x_train"].shape == (4000, 40) and d["x_train"].dtype == np.float32
-    assert ds._load_mnist1d_npz(tmp_path / name) is not None
+    assert ds_mnist._load_mnist1d_npz(tmp_path / name) is not None
     # a cache with the wrong shapes is not trusted either
     np.savez(tmp_path / name, x_train=np.zeros((3, 40), np.float32), y_train=np.zeros(3, np.int64),
              x_test=np.zeros((1, 40), np.float32), y_test=np.zeros(1, np.int64))
-    assert ds._load_mnist1d_npz(tmp_path / name) is None
+    assert ds_mnist._load_mnist1d_npz(tmp_path / name) is None
     assert ds.mnist1d(tmp_path)["x_train"].shape == (4000, 40)
     # an unusable cache folder (here a file) only means no caching
     blocker = tmp_path / "file"
@@ -137,7 +140,7 @@ def test_mnist1d_without_the_package(tmp_path, mnist1d_cache, monkeypatch):
     folder, d = mnist1d_cache
     assert np.array_equal(ds.mnist1d(folder)["y_train"], d["y_train"])
     # not installed at all (no metadata): any cached copy will do
-    monkeypatch.setattr(ds, "_mnist1d_version", lambda: None)
+    monkeypatch.setattr(ds_mnist, "_mnist1d_version", lambda: None)
     assert np.array_equal(ds.mnist1d(folder)["x_test"], d["x_test"])
     assert code_of(ds.mnist1d, tmp_path) == "missing_package"
     assert code_of(ds.mnist1d, 42) == "type"
@@ -362,7 +365,7 @@ def test_english_corpus_grammar():
         assert line[0].isupper()
         assert line.endswith("?") == line.startswith(("Do ", "Does ")), line
         if line.endswith("?"):   # Does + singular, Do + plural
-            assert line.startswith("Does ") == (line.split()[2] in {one for one, _ in ds._EN_ANIMALS}), line
+            assert line.startswith("Does ") == (line.split()[2] in {one for one, _ in ds_corpora._EN_ANIMALS}), line
     text = "\n".join(lines)
     statements = "\n".join(line for line in lines if line.endswith("."))
     assert not re.search(r"\ba [aeiou]", text) and not re.search(r"\ban [^aeiou]", text)
@@ -376,7 +379,7 @@ def test_korean_particles():
     assert ds.josa("책", "을를") == "책을" and ds.josa("사과", "을를") == "사과를"
     assert ds.josa("선생님", "이가") == "선생님이" and ds.josa("친구", "은는") == "친구는"
     text = ds.korean_corpus(20000)
-    nouns = set(ds._KO_SUBJECTS) | {w for ws in ds._KO_OBJECTS.values() for w in ws}
+    nouns = set(ds_corpora._KO_SUBJECTS) | {w for ws in ds_corpora._KO_OBJECTS.values() for w in ws}
     for noun in nouns:
         for pair in ("이가", "을를", "은는", "과와"):
             wrong = noun + (pair[1] if ds.has_final_consonant(noun) else pair[0]) + " "
@@ -428,9 +431,10 @@ def test_char_windows():
 
 
 def test_window_and_batch_sizes_are_bounded(monkeypatch):
-    monkeypatch.setattr(ds, "MAX_WINDOWS", 5)
+    monkeypatch.setattr(ds_corpora, "MAX_WINDOWS", 5)
     assert code_of(ds.char_windows, torch.arange(10), 1, stride=1) == "too_many_windows"
-    monkeypatch.setattr(ds, "MAX_ELEMENTS", 20)
+    for module in (ds_series, ds_labelled):
+        monkeypatch.setattr(module, "MAX_ELEMENTS", 20)
     assert ds.windows(np.arange(12.0), 2)[0].shape == (10, 2, 1)
     assert code_of(ds.windows, np.arange(13.0), 2) == "too_many_windows"
     vocab = ds.build_word_vocab(["a b c"])
@@ -559,13 +563,13 @@ def test_sentiment_texts(lang):
 
 
 def test_sentiment_labels_follow_the_rules():
-    pol = {w: p for p, ws in ds._SEN_EN_ADJS.items() for w in ws}
+    pol = {w: p for p, ws in ds_labelled._SEN_EN_ADJS.items() for w in ws}
     for text, label in zip(*(lambda d: (d.texts, d.labels))(ds.sentiment_texts("en", n=1000))):
         words = text.split()
         last = [w for w in words if w in pol][-1]
         negated = any(w in ("not", "never") for w in words) and " but " not in text
         assert label == (1 - pol[last] if negated else pol[last]), text
-    pol_ko = {a[0][:-1]: p for p, ws in ds._SEN_KO_ADJS.items() for a in ws}
+    pol_ko = {a[0][:-1]: p for p, ws in ds_labelled._SEN_KO_ADJS.items() for a in ws}
     for text, label in zip(*(lambda d: (d.texts, d.labels))(ds.sentiment_texts("ko", n=1000))):
         if text.endswith("지 않았다"):
             continue
@@ -629,44 +633,3 @@ def test_tokenize_and_word_vocab():
     assert code_of(ds.encode_texts, ["a"], vocab, max_len=0) == "range"
 
 
-def test_shuffle_split():
-    tr, va = ds.shuffle_split(100, 0.2, seed=1)
-    assert len(va) == 20 and sorted(np.concatenate([tr, va]).tolist()) == list(range(100))
-    assert np.array_equal(tr, ds.shuffle_split(100, 0.2, seed=1)[0])
-    assert not np.array_equal(va, ds.shuffle_split(100, 0.2, seed=2)[1])
-    assert [len(p) for p in ds.shuffle_split(2, 0.5)] == [1, 1]
-    assert code_of(ds.shuffle_split, 1) == "range"
-
-
-# ------------------------------------------------------------------------------ sequence to sequence
-
-
-@pytest.mark.parametrize("make, rule", [(ds.reverse_task, lambda s: s[::-1]), (ds.copy_strings, lambda s: s)])
-def test_seq2seq_pairs(make, rule):
-    pairs = make(200, 2, 6, seed=5)
-    assert len(pairs) == 200 and pairs == make(200, 2, 6, seed=5) and pairs != make(200, 2, 6, seed=6)
-    assert all(t == rule(s) and 2 <= len(s) <= 6 and set(s) <= set("abcdefgh") for s, t in pairs)
-    assert {len(s) for s, _ in pairs} == set(range(2, 7))
-    assert make(3, 4, 4, alphabet="xy")[0][0] in {"".join(p) for p in itertools.product("xy", repeat=4)}
-    assert code_of(make, 0) == "range"
-    assert code_of(make, 5, 4, 3) == "range"
-    assert code_of(make, 5, 1, ds.MAX_PAIR_LEN + 1) == "range"
-    assert code_of(make, 5, alphabet="aa") == "alphabet"
-    assert code_of(make, 5, alphabet="a") == "alphabet"
-
-
-def test_encode_seq2seq():
-    out = ds.encode_seq2seq([("abc", "cba"), ("h", "h")])
-    assert out["src"].tolist() == [[3, 4, 5], [10, 0, 0]] and out["src_len"].tolist() == [3, 1]
-    assert out["tgt_in"].tolist() == [[1, 5, 4, 3], [1, 10, 0, 0]]
-    assert out["tgt_out"].tolist() == [[5, 4, 3, 2], [10, 2, 0, 0]] and out["tgt_len"].tolist() == [4, 2]
-    pairs = ds.reverse_task(50, seed=1)
-    enc = ds.encode_seq2seq(pairs)
-    tokens = ds.SEQ2SEQ_SPECIALS + tuple(ds.DEFAULT_ALPHABET)
-    for k, (s, t) in enumerate(pairs):
-        assert "".join(tokens[i] for i in enc["src"][k, :enc["src_len"][k]]) == s
-        assert "".join(tokens[i] for i in enc["tgt_out"][k, :enc["tgt_len"][k] - 1]) == t
-    assert code_of(ds.encode_seq2seq, [("abz", "zba")]) == "alphabet"
-    assert code_of(ds.encode_seq2seq, [("", "")]) == "alphabet"
-    assert code_of(ds.encode_seq2seq, []) == "type"
-    assert code_of(ds.encode_seq2seq, [("ab",)]) == "type"

@@ -11,7 +11,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import datasets as D
+from rnnviz import data as D
 from rnnviz import lab
 from rnnviz import seqtasks as S
 from tests.apptest import open_page

@@ -122,7 +122,7 @@ def test_every_input_error_of_the_library_is_one_rnnviz_error():
     """One error base: TextError, DataError, CheckpointError and UnknownCharsError are RnnvizErrors (so
     ValueErrors) with a code, parameters and a translation key; the UI words each through one function."""
     from rnnviz.checkpoint import CheckpointError
-    from rnnviz.datasets import DataError
+    from rnnviz.data import DataError
     from rnnviz.errors import RnnvizError
     from rnnviz.i18n import TEXT
     from rnnviz.stepthrough import UnknownCharsError
@@ -143,7 +143,7 @@ def test_every_input_error_of_the_library_is_one_rnnviz_error():
 
 def test_the_ui_words_every_library_error_through_one_function():
     import ui
-    from rnnviz.datasets import DataError
+    from rnnviz.data import DataError
     from rnnviz.stepthrough import UnknownCharsError
     from rnnviz.text import TextError
     long = TextError("the training text has 9 characters; the limit is 2", code="long", n=9, limit=2)
