@@ -52,7 +52,7 @@ from .model import CELLS, MAX_EMBED, MAX_HIDDEN, set_memory_gate_bias
 from .optim import Adam
 from .predict import MAX_GENERATE
 from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, run_steps
-from .tracing import GATES, IGNORE, backward_through_time, cross_entropy_grad, forward_steps, to_numpy
+from .tracing import GATES, IGNORE, Trace, backward_through_time, cross_entropy_grad, forward_steps, to_numpy
 from .checks import check_int as _check_int, check_num as _check_num
 
 KINDS = ("many_to_one", "many_to_many", "regression")
@@ -259,36 +259,8 @@ class MemorylessModel(_Shaped):
 # ------------------------------------------------------------------------- one example, step by step
 
 
-@dataclass
-class StepOutputs:
-    """One example replayed step by step. Arrays are numpy float32 (float64 for a float64 model).
-
-    `outputs[t]` is the head applied to h_{t+1}: for many_to_one the class logits "if the sequence
-    ended here" (its last row equals the model's output), for many_to_many the output at that step,
-    for regression the value predicted after that step."""
-    kind: str                               # many_to_one | many_to_many | regression: the task's shape
-    cell_type: str                          # rnn | lstm | gru | mlp (`cell_state`: the LSTM c_t)
-    hidden: np.ndarray                      # (T, H) h_1 .. h_T
-    cell_state: np.ndarray | None           # (T, H) LSTM c_t, else None
-    gates: dict[str, np.ndarray]            # name -> (T, H), see rnnviz.tracing.GATES
-    outputs: np.ndarray                     # (T, C) head(h_t)
-    probs: np.ndarray | None                # (T, C) softmax(outputs) for classification kinds, else None
-    loss: float | None = None               # with a target: the model's loss on this example
-    grad_hidden: np.ndarray | None = None   # (T,) ||dL/dh_t|| (total derivative, through all later steps)
-    grad_hidden_vec: np.ndarray | None = field(default=None, repr=False)  # (T, H)
-
-    @property
-    def T(self) -> int:
-        return int(self.hidden.shape[0])
-
-    @property
-    def predictions(self) -> np.ndarray | None:
-        """(T,) argmax class after each step (classification kinds)."""
-        return None if self.probs is None else self.probs.argmax(axis=1)
-
-
 def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
-                     target: torch.Tensor | int | float | None = None) -> StepOutputs:
+                     target: torch.Tensor | int | float | None = None) -> Trace:
     """Replay one sequence (token ids (T,) or floats (T, F)) through `model` one step at a time with its
     own weights (`rnnviz.trace`'s step functions): h_t, LSTM c_t, every gate, and the head applied to
     every h_t. With pad_id, trailing padding is dropped first.
@@ -327,10 +299,9 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
             fw = forward_steps(cfg.cell, model.rnn, e, cfg.nonlinearity)
         h = fw["h"]
         outputs = head(h)                                        # (T, C)
-        cls = cfg.kind != "regression"
-        res = StepOutputs(kind=cfg.kind, cell_type=cfg.cell, hidden=to_numpy(h), cell_state=to_numpy(fw["c"]) if "c" in fw else None,
-                          gates={g: to_numpy(fw[g]) for g in GATES.get(cfg.cell, ())}, outputs=to_numpy(outputs),
-                          probs=to_numpy(torch.softmax(outputs, dim=1)) if cls else None)
+        res = Trace(cell_type=cfg.cell, x=to_numpy(x) if not cfg.tokens else x.cpu().numpy(), hidden=to_numpy(h),
+                    cell=to_numpy(fw["c"]) if "c" in fw else None,
+                    gates={g: to_numpy(fw[g]) for g in GATES.get(cfg.cell, ())}, logits=to_numpy(outputs), kind=cfg.kind)
         if target is None:
             return res
         dout = torch.zeros_like(outputs)                         # dL/d outputs, (T, C)

@@ -25,40 +25,50 @@ GATES = {
 
 @dataclass
 class Trace:
-    """Everything one sequence made the model compute. Arrays are float32 (float64 for a float64 model)."""
-    cell_type: str                         # rnn | lstm | gru (`cell` is the LSTM's cell state)
-    x: np.ndarray                          # (T,) input ids
+    """Everything one sequence made a model compute, step by step: the one per-step record of rnnviz (the
+    Hello model's `trace`, the lab's `seqtasks.per_step_outputs`). Arrays are float32 (float64 for a
+    float64 model).
+
+    `logits[t]` is the output layer applied to h_{t+1}: the next-symbol logits of a character model; for
+    the lab's many-to-one tasks the class logits "if the sequence ended here" (the last row is the
+    model's answer); for regression the value predicted after that step (no `probs` then)."""
+    cell_type: str                         # rnn | lstm | gru (| mlp, the memoryless baseline); `cell`: the LSTM c_t
+    x: np.ndarray                          # (T,) input ids, or (T, F) float inputs
     hidden: np.ndarray                     # (T, H) h_1 .. h_T
     cell: np.ndarray | None                # (T, H) c_1 .. c_T for LSTM, else None
     gates: dict[str, np.ndarray]           # name -> (T, H), see GATES
-    logits: np.ndarray                     # (T, V)
-    targets: np.ndarray | None = None      # (T,) target ids when given
-    loss: float | None = None              # mean cross-entropy over the T steps
+    logits: np.ndarray                     # (T, V): the output layer at every step
+    targets: np.ndarray | None = None      # (T,) target ids when given (character model)
+    loss: float | None = None              # with targets: the loss (mean cross-entropy over the T steps)
     grad_hidden: np.ndarray | None = None  # (T,) ||dL/dh_t||
     grad_cell: np.ndarray | None = None    # (T,) ||dL/dc_t|| (LSTM)
     grad_hidden_vec: np.ndarray | None = field(default=None, repr=False)  # (T, H) dL/dh_t
+    kind: str = "many_to_many"             # the task's shape: many_to_many | many_to_one | regression
 
     @property
     def T(self) -> int:
         return int(self.hidden.shape[0])
 
     @property
-    def probs(self) -> np.ndarray:
-        """(T, V) softmax of the logits: the predicted distribution of the next symbol."""
+    def probs(self) -> np.ndarray | None:
+        """(T, V) softmax of the logits: the predicted distribution (None for regression)."""
+        if self.kind == "regression":
+            return None
         z = self.logits - self.logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
     @property
-    def predictions(self) -> np.ndarray:
-        return self.logits.argmax(axis=1)
+    def predictions(self) -> np.ndarray | None:
+        """(T,) the most likely symbol or class after each step (None for regression)."""
+        return None if self.kind == "regression" else self.logits.argmax(axis=1)
 
     def at(self, t: int) -> dict[str, np.ndarray]:
         """Every per-unit vector at time step t (1-based): "h", then the gates in GATES order, then "c"."""
         if not 1 <= t <= self.T:
             raise ValueError(f"time step must be between 1 and {self.T}, not {t}")
         out = {"h": self.hidden[t - 1]}
-        out.update({g: self.gates[g][t - 1] for g in GATES[self.cell_type]})
+        out.update({g: self.gates[g][t - 1] for g in GATES.get(self.cell_type, ())})
         if self.cell is not None:
             out["c"] = self.cell[t - 1]
         return out

@@ -40,7 +40,7 @@ def test_every_recipe_trains_and_replays_one_example(name):
     out = S.per_step_outputs(model, x, y if task.kind != "many_to_one" else int(y))
     with torch.no_grad():
         full = model(x.unsqueeze(0))[0]
-    last = out.outputs[-1] if task.kind != "many_to_many" else out.outputs
+    last = out.logits[-1] if task.kind != "many_to_many" else out.logits
     np.testing.assert_allclose(last, full.numpy() if task.kind == "many_to_many" else full.numpy().reshape(-1),
                                atol=1e-5)
 

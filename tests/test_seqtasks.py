@@ -14,7 +14,7 @@ from rnnviz.predict import sample_steps
 from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, FitConfig, MemorylessModel, Seq2Seq,
                              SeqModel, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
                              per_step_outputs, recipe, seq2seq_task, sequence_accuracy)
-from rnnviz.tracing import forward_steps
+from rnnviz.tracing import Trace, forward_steps
 from tests.references import same, weights
 
 TOL = 1e-5
@@ -171,15 +171,16 @@ def test_per_step_outputs_equal_the_fused_module(kind, cell):
         tgt = _target(kind, T, out)
         w0 = weights(m)
         so = per_step_outputs(m, x, tgt)
+        assert isinstance(so, Trace) and so.kind == kind and so.cell_type == cell   # the one per-step record
         assert same(weights(m), w0) and all(p.grad is None for p in m.parameters())   # weights untouched
         loss, dh, y = _autograd(m, x, tgt)
         fused = m(x).detach()
-        assert so.hidden.shape == (T, 6) and so.outputs.shape == (T, out)
+        assert so.hidden.shape == (T, 6) and so.logits.shape == (T, out)
         if kind == "many_to_many":
-            assert torch.allclose(torch.from_numpy(so.outputs), fused, atol=TOL)
+            assert torch.allclose(torch.from_numpy(so.logits), fused, atol=TOL)
         else:
-            assert torch.allclose(torch.from_numpy(so.outputs[-1]), fused, atol=TOL)   # last step = the model's answer
-        assert torch.allclose(torch.from_numpy(so.outputs), y, atol=TOL)                # every h_t through the head
+            assert torch.allclose(torch.from_numpy(so.logits[-1]), fused, atol=TOL)   # last step = the model's answer
+        assert torch.allclose(torch.from_numpy(so.logits), y, atol=TOL)                # every h_t through the head
         if kind == "regression":
             assert so.probs is None
         else:
@@ -189,7 +190,7 @@ def test_per_step_outputs_equal_the_fused_module(kind, cell):
         assert torch.allclose(torch.from_numpy(so.grad_hidden_vec), dh, atol=TOL)
         assert set(so.gates) == set({"rnn": (), "mlp": (), "lstm": ("input", "forget", "candidate", "output"),
                                      "gru": ("reset", "update", "candidate")}[cell])
-        assert (so.cell_state is not None) == (cell == "lstm")
+        assert (so.cell is not None) == (cell == "lstm")
         if cell == "mlp" and kind != "many_to_many":
             assert (so.grad_hidden[:-1] == 0).all()                 # no memory: no gradient reaches earlier steps
 
@@ -198,7 +199,7 @@ def test_per_step_outputs_relu_rnn_and_padding_and_errors():
     m = SeqModel("many_to_one", "rnn", vocab=6, hidden=5, out=3, seed=0, nonlinearity="relu", pad_id=0)
     so = per_step_outputs(m, torch.tensor([4, 2, 5, 0, 0]), 2)
     assert so.T == 3
-    assert torch.allclose(torch.from_numpy(so.outputs[-1]), m(torch.tensor([4, 2, 5])).detach(), atol=TOL)
+    assert torch.allclose(torch.from_numpy(so.logits[-1]), m(torch.tensor([4, 2, 5])).detach(), atol=TOL)
     with pytest.raises(ValueError):
         per_step_outputs(m, torch.tensor([0, 0]))
     with pytest.raises(ValueError):
@@ -352,7 +353,7 @@ def test_fit_on_cuda():
     r = fit(m, (x, y), (x, y), FitConfig(steps=20, eval_every=10))
     assert r.status == "done" and next(m.parameters()).is_cuda
     so = per_step_outputs(m, x[0].cuda(), y[0])
-    assert torch.allclose(torch.from_numpy(so.outputs).cuda(), m(x[0].cuda()).detach(), atol=1e-4)
+    assert torch.allclose(torch.from_numpy(so.logits).cuda(), m(x[0].cuda()).detach(), atol=1e-4)
 
 
 # ------------------------------------------------------------------------ memoryless vs memory
