@@ -40,7 +40,7 @@ import torch.nn.functional as F  # noqa: E402
 from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
 
 from rnnviz.optim import Adam  # noqa: E402
-from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, SeqModel, fit, recipe  # noqa: E402
+from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, seq_model, fit, recipe  # noqa: E402
 
 PUBLISHED_MNIST1D = {"logistic": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91, "human": 0.96}
 PUBLISHED_LM = {"uniform": 4.174, "unigram": 3.347, "bigram (add-one)": 2.482}
@@ -90,7 +90,7 @@ def bench_mnist1d(lines: list[str], cells: list[str]) -> None:
         if cfg != rec["fit"] or kw != rec["model"]:          # also the shared settings, as compare_cells uses them
             runs.append((", shared GRU settings", rec["model"], rec["fit"]))
         for note, kw, cfg in runs:
-            m = SeqModel("many_to_one", cell, in_features=1, out=10, seed=0, **kw)
+            m = seq_model("many_to_one", cell, in_features=1, out=10, seed=0, **kw)
             r, cpu = _timed_fit(m, (x, y), (xt, yt), cfg)
             pub = f"{PUBLISHED_MNIST1D['GRU']:.0%}" if cell == "gru" else "—"
             row = (f"| {cell.upper()}-{kw['hidden']} (this app{note}) | {r.steps} ({r.status}) | {r.seconds:.1f} | "
@@ -155,7 +155,7 @@ def bench_lm(lines: list[str], text_path: str) -> None:
     text, V, ids, n_train, train, val = _lm_data(text_path, L)
     uni, big = _ngram_losses(ids[:n_train].numpy(), ids[n_train:].numpy(), V)
     kw, cfg0 = recipe("charlm", "lstm")
-    m = SeqModel("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
+    m = seq_model("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
     r, cpu = _timed_fit(m, train, val, cfg0)
     H = rec["model"]["hidden"]
     lines += [f"## Character language model: {Path(text_path).name}", "",
@@ -209,7 +209,7 @@ def bench_throughput(lines: list[str], text_path: str, tp_steps: int) -> None:
         bare_t.append(bare.step(step - 1))
         last[0] = time.perf_counter()
 
-    mm = SeqModel("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
+    mm = seq_model("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)
     fit(mm, train, None, cfg, on_step=interleave)
     bare_t = bare_t[1:]                                        # same count, first step of each left out
     med_b, med_f = float(np.median(bare_t)), float(np.median(fit_t))
@@ -252,7 +252,7 @@ def bench_rows(lines: list[str], folder: str) -> None:
     train, test = (x[:8000], y[:8000]), (x[8000:], y[8000:])
     rec = RECIPES["mnist_rows"]
     kw, cfg = recipe("mnist_rows", "lstm")
-    m = SeqModel("many_to_one", "lstm", in_features=28, out=10, seed=0, **kw)
+    m = seq_model("many_to_one", "lstm", in_features=28, out=10, seed=0, **kw)
     r, cpu = _timed_fit(m, train, test, cfg)
     lines += ["## MNIST read row by row (28 steps of 28 pixels), many-to-one", "",
               f"`{folder}/t10k-*-ubyte.gz` (the 10,000 MNIST test images), read as IDX with numpy + gzip; first 8000 "

@@ -16,7 +16,6 @@ The frozen one-hot input layer of a one-hot model is not stored: it is rebuilt (
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -36,7 +35,9 @@ FORMAT_VERSION = "1"
 MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024   # refuse larger files (the biggest allowed model is far smaller)
 MAX_HEADER_BYTES = 1024 * 1024
 KEY_FORMAT, KEY_CONFIG, KEY_VOCAB, KEY_META = "rnnviz.format", "rnnviz.config", "rnnviz.vocab", "rnnviz.meta"
-_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
+# A checkpoint holds a character model: these ModelConfig fields (the others keep their defaults). The schema
+# of the shipped presets: do not change it.
+_CONFIG_FIELDS = ("cell", "vocab_size", "hidden_size", "embed_size", "nonlinearity", "seed")
 
 
 class CheckpointError(RnnvizError):
@@ -57,6 +58,10 @@ def save_checkpoint(path: str | os.PathLike | None, model: CharRNN, vocab: Vocab
     cfg = getattr(model, "cfg", None)
     if not isinstance(cfg, ModelConfig):
         raise CheckpointError("save_checkpoint takes a rnnviz CharRNN (a model with a ModelConfig .cfg)")
+    char_model = ModelConfig(**{f: getattr(cfg, f) for f in _CONFIG_FIELDS})
+    if cfg != char_model:
+        raise CheckpointError("save_checkpoint takes a character model (token ids in, next-id logits at every step, "
+                              "as build_model makes), not a lab or long-range model")
     chars = list(vocab.chars if isinstance(vocab, Vocab) else vocab)
     _check_vocab(chars, cfg.validate().vocab_size)
     try:
@@ -72,7 +77,7 @@ def save_checkpoint(path: str | os.PathLike | None, model: CharRNN, vocab: Vocab
     metadata = {
         "format": "pt",
         KEY_FORMAT: FORMAT_VERSION,
-        KEY_CONFIG: json.dumps(dataclasses.asdict(cfg), sort_keys=True),
+        KEY_CONFIG: json.dumps({f: getattr(cfg, f) for f in _CONFIG_FIELDS}, sort_keys=True),
         KEY_VOCAB: json.dumps(chars, ensure_ascii=False),
         KEY_META: meta_json,
     }

@@ -15,6 +15,7 @@ import torch
 
 from . import data as D
 from . import seqtasks as S
+from .model import MAX_ONE_HOT
 from .text import Vocab, show_char
 
 TASKS = ("mnist1d", "mnist_rows", "charlm", "seq2seq", "timeseries", "textclf", "memory")
@@ -115,7 +116,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         d = D.mnist1d(cache_dir)
         xtr, xte = torch.from_numpy(d["x_train"])[..., None], torch.from_numpy(d["x_test"])[..., None]   # (N, 40, 1)
         kw, fit, fits = _recipe("mnist1d", steps, seed)
-        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=1, out=10, seed=seed,
+        mk = lambda cell: S.seq_model("many_to_one", cell, in_features=1, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", (xtr, torch.from_numpy(d["y_train"])), (xte, torch.from_numpy(d["y_test"])),
                        mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1}, cell_fit=fits, inputs="signal")
@@ -126,16 +127,16 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         x, y = torch.as_tensor(images), torch.as_tensor(labels).long()
         train, val = _split(x, y, 0.2, seed)
         kw, fit, fits = _recipe("mnist_rows", steps, seed)
-        mk = lambda cell: S.SeqModel("many_to_one", cell, in_features=28, out=10, seed=seed,
+        mk = lambda cell: S.seq_model("many_to_one", cell, in_features=28, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1},
                        cell_fit=fits, inputs="image")
     if name == "charlm":
         text = source or D.english_corpus(5000, seed)
         vocab = Vocab.from_text(text)
-        if vocab.size > S.MAX_ONE_HOT:
-            raise D.DataError(code="vocab", message=f"the text has {vocab.size} distinct characters; the limit is {S.MAX_ONE_HOT}",
-                              n=vocab.size, limit=S.MAX_ONE_HOT)
+        if vocab.size > MAX_ONE_HOT:
+            raise D.DataError(code="vocab", message=f"the text has {vocab.size} distinct characters; the limit is {MAX_ONE_HOT}",
+                              n=vocab.size, limit=MAX_ONE_HOT)
         tr_text, va_text = D.split_text(text, 0.1)
         T = S.RECIPES["charlm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...
         kw, fit, fits = _recipe("charlm", steps, seed)     # ... LSTM forget bias 1, clipping, cosine schedule
@@ -144,7 +145,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         counts = np.bincount(vocab.encode(tr_text).numpy(), minlength=vocab.size) + 1
         p = counts / counts.sum()
         unigram = float(-(np.log(p[vocab.encode(va_text).numpy()])).mean())
-        mk = lambda cell: S.SeqModel("many_to_many", cell, vocab=vocab.size, out=vocab.size, seed=seed,
+        mk = lambda cell: S.seq_model("many_to_many", cell, vocab=vocab.size, out=vocab.size, seed=seed,
                                      **dict(kw[cell], hidden=H))
         return LabTask(name, "many_to_many", (xtr.clone(), ytr.clone()), (xva.clone(), yva.clone()), mk, fit,
                        list(vocab.chars), {"uniform": float(np.log(vocab.size)), "unigram": unigram},
@@ -163,7 +164,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         T = 20
         xtr, ytr, norm = D.windows(tr, T)
         xva, yva, _ = D.windows(series[len(tr) - T:], T, norm)
-        mk = lambda cell: S.SeqModel("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
+        mk = lambda cell: S.seq_model("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
         return LabTask(name, "regression", (xtr, ytr[:, None]), (xva, yva[:, None]), mk, fit, None,
                        {"last value (naive)": D.naive_last_value_mse(xva, yva)},
                        {"norm": norm, "series": series, "n_train": len(tr), "T": T}, inputs="signal")
@@ -174,7 +175,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         y = torch.as_tensor(data.labels).long()
         train, val = _split(ids, y, 0.2, seed)
         C = len(data.classes)
-        mk = lambda cell: S.SeqModel("many_to_one", cell, vocab=vocab.size, embed_size=32, hidden=H, out=C, seed=seed,
+        mk = lambda cell: S.seq_model("many_to_one", cell, vocab=vocab.size, embed_size=32, hidden=H, out=C, seed=seed,
                                      pad_id=0)
         return LabTask(name, "many_to_one", train, val, mk, fit, list(data.classes),
                        {"chance accuracy": float(np.bincount(data.labels).max() / len(data.labels))},
@@ -186,7 +187,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
     def mk(cell):
         if cell == "mlp":
             return S.MemorylessModel("many_to_many", vocab=4, hidden=H, out=4, seed=seed)
-        return S.SeqModel("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
+        return S.seq_model("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
     return LabTask(name, "many_to_many", train, val, mk, fit, ["A", "B", "C", "D"],
                    {"memoryless (chance)": float(np.log(4))}, inputs="symbols")
 

@@ -76,7 +76,7 @@ class Generation:
 def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0, seed: int = 0,
                  greedy: bool = False) -> Generation:
     """One-to-many generation from a CharRNN-like model (token embed -> rnn -> head at every step, e.g.
-    `rnnviz.model.CharRNN` or a token `SeqModel("many_to_many")`): feed the start symbol (or a list of
+    `rnnviz.build_model` or a token `seq_model("many_to_many")`): feed the start symbol (or a list of
     ids, a prime), then n times read softmax(logits / temperature), draw the next id (argmax when
     greedy) and feed it back. Same arguments and weights: same ids."""
     if not all(hasattr(model, a) for a in ("embed", "rnn", "head")) or not isinstance(model.embed, nn.Embedding):

@@ -1,6 +1,6 @@
 """Models and training for the sequence tasks lab: every input/output shape of the lecture notes.
 
-Shapes (`SeqModel(kind=...)`, all `embed -> rnn -> head`, one recurrent layer of rnn / lstm / gru):
+Shapes (`seq_model(kind=...)`, the one `rnnviz.model.RecurrentModel`, all `embed -> rnn -> head`, one recurrent layer of rnn / lstm / gru):
 
 * ``"many_to_one"``: a class from the last hidden state h_T (MNIST-1D, MNIST read row by row, text
   classification). Output (B, C) logits.
@@ -48,21 +48,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import CELLS, MAX_EMBED, MAX_HIDDEN, set_memory_gate_bias
+from .model import (CELLS, KINDS, MAX_VOCAB_SIZE, ModelConfig, Readout, RecurrentModel, make_input_layer,  # noqa: F401
+                    make_recurrent_layer)
 from .optim import Adam
 from .predict import MAX_GENERATE
 from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, run_steps
 from .tracing import GATES, IGNORE, Trace, backward_through_time, cross_entropy_grad, forward_steps, to_numpy
 from .checks import check_int as _check_int, check_num as _check_num
 
-KINDS = ("many_to_one", "many_to_many", "regression")
 PAD, BOS, EOS = 0, 1, 2            # Seq2Seq special ids; symbols are N_SPECIAL .. vocab - 1
 N_SPECIAL = 3
 
-MAX_FEATURES = 1024                # float input features per step
-MAX_VOCAB = 50_000                 # token vocabulary (needs a learned embedding above MAX_ONE_HOT)
-MAX_ONE_HOT = 512                  # largest vocabulary fed as one-hot vectors
-MAX_OUT = 4096                     # classes / regression outputs
 MAX_EPOCHS = 500
 MAX_BATCH = 4096
 MAX_ELEMENTS = 50_000_000          # numbers in a training or validation set: bounded memory on a shared server
@@ -76,190 +72,52 @@ LR_SCHEDULES = ("constant", "cosine")
 # ------------------------------------------------------------------------------------------ models
 
 
-@dataclass(frozen=True)
-class SeqConfig:
-    """What a `SeqModel` / `MemorylessModel` is; `.cell` and `.nonlinearity` are what `rnnviz.trace` reads."""
-    kind: str = "many_to_one"        # many_to_one | many_to_many | regression
-    cell: str = "gru"                # rnn | lstm | gru (MemorylessModel: "mlp")
-    in_features: int | None = None   # float inputs (B, T, F) ...
-    vocab: int | None = None         # ... or token ids (B, T) in [0, vocab)
-    hidden: int = 64
-    out: int = 10                    # classes (many_to_one / many_to_many) or outputs (regression)
-    seed: int = 0                    # initial weights depend on this alone
-    embed_size: int | None = None    # None: floats read directly / tokens one-hot; else Linear / Embedding to this size
-    nonlinearity: str = "tanh"       # vanilla RNN only
-    pad_id: int | None = None        # token inputs: right padding; the last state is taken at the last non-pad token
-    forget_bias: float | None = None # LSTM forget gate / GRU update gate total bias; None: torch's init; rnn: ignored
-
-    def validate(self, memoryless: bool = False) -> "SeqConfig":
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-        if not memoryless and self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        if (self.in_features is None) == (self.vocab is None):
-            raise ValueError("give exactly one of in_features (float inputs) and vocab (token inputs)")
-        if self.in_features is not None:
-            _check_int("in_features", self.in_features, 1, MAX_FEATURES)
-            if self.pad_id is not None:
-                raise ValueError("pad_id applies to token inputs only")
-        else:
-            _check_int("vocab", self.vocab, 1, MAX_VOCAB)
-            if self.embed_size is None and self.vocab > MAX_ONE_HOT:
-                raise ValueError(f"a vocabulary of more than {MAX_ONE_HOT} tokens needs a learned embedding: "
-                                 "give embed_size")
-            if self.pad_id is not None:
-                _check_int("pad_id", self.pad_id, 0, self.vocab - 1)
-        _check_int("hidden", self.hidden, 1, MAX_HIDDEN)
-        _check_int("out", self.out, 1, MAX_OUT)
-        if self.kind == "many_to_one" and self.out < 2:
-            raise ValueError("a classifier needs at least 2 classes")
-        if self.embed_size is not None:
-            _check_int("embed_size", self.embed_size, 1, MAX_EMBED)
-        if self.nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        if self.forget_bias is not None:
-            _check_num("forget bias", self.forget_bias, -10, 10, lo_open=False)
-        return self
-
-    @property
-    def tokens(self) -> bool:
-        return self.vocab is not None
-
-
-def _make_embed(cfg: SeqConfig) -> nn.Module:
-    if cfg.tokens:
-        if cfg.embed_size is None:   # one-hot: a frozen identity embedding, so W_ih's columns are per-token
-            emb = nn.Embedding(cfg.vocab, cfg.vocab)
-            with torch.no_grad():
-                emb.weight.copy_(torch.eye(cfg.vocab))
-            emb.weight.requires_grad_(False)
-            return emb
-        return nn.Embedding(cfg.vocab, cfg.embed_size)
-    return nn.Identity() if cfg.embed_size is None else nn.Linear(cfg.in_features, cfg.embed_size)
-
-
-def _embed_dim(cfg: SeqConfig) -> int:
-    if cfg.embed_size is not None:
-        return cfg.embed_size
-    return cfg.vocab if cfg.tokens else cfg.in_features
-
-
-def _make_rnn(cell: str, E: int, H: int, nonlinearity: str, forget_bias: float | None = None) -> nn.Module:
-    if cell == "rnn":
-        return nn.RNN(E, H, batch_first=True, nonlinearity=nonlinearity)
-    rnn = getattr(nn, cell.upper())(E, H, batch_first=True)
-    if forget_bias is not None:
-        set_memory_gate_bias(rnn, forget_bias)
-    return rnn
-
-
-class _Shaped(nn.Module):
-    """Input checks and the choice of the output position(s), shared by SeqModel and MemorylessModel."""
-    cfg: SeqConfig
-
-    @property
-    def kind(self) -> str:
-        return self.cfg.kind
-
-    @property
-    def cell(self) -> str:
-        return self.cfg.cell
-
-    @property
-    def loss_kind(self) -> str:
-        return "mse" if self.cfg.kind == "regression" else "ce"
-
-    def _batch(self, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
-        if self.cfg.tokens:
-            if x.dtype != torch.long:
-                raise ValueError(f"token inputs must be a LongTensor of ids, not {x.dtype}")
-            if x.dim() not in (1, 2):
-                raise ValueError(f"token inputs must have shape (T,) or (B, T), not {tuple(x.shape)}")
-            unbatched = x.dim() == 1
-        else:
-            if not x.is_floating_point():
-                raise ValueError(f"float inputs must be a floating-point tensor, not {x.dtype}")
-            if x.dim() not in (2, 3) or x.shape[-1] != self.cfg.in_features:
-                raise ValueError(f"float inputs must have shape (T, {self.cfg.in_features}) or "
-                                 f"(B, T, {self.cfg.in_features}), not {tuple(x.shape)}")
-            unbatched = x.dim() == 2
-        if x.shape[-1 if self.cfg.tokens else -2] == 0:
-            raise ValueError("sequences must have at least one step")
-        return (x.unsqueeze(0) if unbatched else x), unbatched
-
-    def _last(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """(B, T, H) -> (B, H): the state after the last input (the last non-pad token with pad_id)."""
-        if self.cfg.pad_id is None:
-            return out[:, -1]
-        last = ((x != self.cfg.pad_id).sum(1) - 1).clamp(min=0)   # right padding
-        return out[torch.arange(out.shape[0], device=out.device), last]
-
-    def _shape(self, x, out, unbatched):
-        y = self.head(out) if self.cfg.kind == "many_to_many" else self.head(self._last(x, out))
-        return y[0] if unbatched else y
-
-
-class SeqModel(_Shaped):
-    """One recurrent layer between an input layer and an output layer, for every task shape.
-
-    x: float (B, T, F) / token ids (B, T) (or one unbatched sequence) -> many_to_one: (B, C) logits;
-    many_to_many: (B, T, C) logits; regression: (B, out) values.
+def seq_model(kind: str = "many_to_one", cell: str = "gru", in_features: int | None = None,
+              vocab: int | None = None, hidden: int = 64, out: int = 10, seed: int = 0,
+              embed_size: int | None = None, nonlinearity: str = "tanh", pad_id: int | None = None,
+              forget_bias: float | None = None) -> RecurrentModel:
+    """The one recurrent model (`rnnviz.model.RecurrentModel`) for a task shape: float inputs
+    (in_features) or token ids (vocab), `out` classes or outputs.
 
     forget_bias b: the LSTM forget gate's total bias (bias_ih + bias_hh) is set to b (1.0 is the usual
     choice and what `RECIPES` use: an LSTM starts by keeping its cell state), for a GRU the update gate's;
-    a plain RNN has no gate and ignores it. Same arguments: same weights.
-    """
-
-    def __init__(self, kind: str = "many_to_one", cell: str = "gru", in_features: int | None = None,
-                 vocab: int | None = None, hidden: int = 64, out: int = 10, seed: int = 0,
-                 embed_size: int | None = None, nonlinearity: str = "tanh", pad_id: int | None = None,
-                 forget_bias: float | None = None):
-        super().__init__()
-        self.cfg = SeqConfig(kind=kind, cell=cell, in_features=in_features, vocab=vocab, hidden=hidden, out=out,
-                             seed=seed, embed_size=embed_size, nonlinearity=nonlinearity, pad_id=pad_id,
-                             forget_bias=None if cell == "rnn" else forget_bias).validate()
-        with torch.random.fork_rng(devices=[]):     # same arguments, same weights; caller's RNG untouched
-            torch.manual_seed(seed)
-            self.embed = _make_embed(self.cfg)
-            self.rnn = _make_rnn(cell, _embed_dim(self.cfg), hidden, nonlinearity, self.cfg.forget_bias)
-            self.head = nn.Linear(hidden, out)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, unbatched = self._batch(x)
-        out, _ = self.rnn(self.embed(x))            # (B, T, H)
-        return self._shape(x, out, unbatched)
+    a plain RNN has no gate and ignores it. Same arguments: same weights."""
+    return RecurrentModel(ModelConfig(kind=kind, cell=cell, in_features=in_features, vocab_size=vocab,
+                                      hidden_size=hidden, out_features=out, seed=seed, embed_size=embed_size,
+                                      nonlinearity=nonlinearity, pad_id=pad_id,
+                                      forget_bias=None if cell == "rnn" else forget_bias))
 
 
-class MemorylessModel(_Shaped):
+class MemorylessModel(Readout):
     """The feed-forward baseline (a memoryless system): h_t = tanh(W x_t + b) at every step on its own,
-    then the same output head as `SeqModel`. For many_to_one / regression it answers from the last
-    input alone; for many_to_many the output at t sees x_t only."""
+    then the same output head as the recurrent model. For many_to_one / regression it answers from the
+    last input alone; for many_to_many the output at t sees x_t only."""
 
     def __init__(self, kind: str = "many_to_one", in_features: int | None = None, vocab: int | None = None,
                  hidden: int = 64, out: int = 10, seed: int = 0, embed_size: int | None = None,
                  pad_id: int | None = None):
         super().__init__()
-        self.cfg = SeqConfig(kind=kind, cell="mlp", in_features=in_features, vocab=vocab, hidden=hidden, out=out,
-                             seed=seed, embed_size=embed_size, pad_id=pad_id).validate(memoryless=True)
+        self.cfg = ModelConfig(kind=kind, cell="mlp", in_features=in_features, vocab_size=vocab, hidden_size=hidden,
+                               out_features=out, seed=seed, embed_size=embed_size,
+                               pad_id=pad_id).validate(memoryless=True)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.embed = _make_embed(self.cfg)
-            self.mlp = nn.Linear(_embed_dim(self.cfg), hidden)
+            self.embed = make_input_layer(self.cfg)
+            self.mlp = nn.Linear(self.cfg.input_size, hidden)
             self.head = nn.Linear(hidden, out)
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.mlp(self.embed(x)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, unbatched = self._batch(x)
-        return self._shape(x, self.hidden_states(x), unbatched)
+        x, unbatched = self.check_input(x)
+        return self._read(x, self.hidden_states(x), unbatched)
 
 
 # ------------------------------------------------------------------------- one example, step by step
 
 
-def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
+def per_step_outputs(model: RecurrentModel | MemorylessModel, x_one: torch.Tensor,
                      target: torch.Tensor | int | float | None = None) -> Trace:
     """Replay one sequence (token ids (T,) or floats (T, F)) through `model` one step at a time with its
     own weights (`rnnviz.trace`'s step functions): h_t, LSTM c_t, every gate, and the head applied to
@@ -268,10 +126,10 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
     With `target` (many_to_one: a class id; regression: a value or (out,) values; many_to_many: (T,)
     ids, IGNORE allowed) also the loss and dL/dh_t for every t from one backward pass through time (a
     memoryless model has gradient only where the loss is). Weights and .grad are left untouched."""
-    if not isinstance(model, (SeqModel, MemorylessModel)):
-        raise ValueError("per_step_outputs takes a SeqModel or a MemorylessModel")
+    if not isinstance(model, Readout):
+        raise ValueError("per_step_outputs takes a RecurrentModel or a MemorylessModel")
     cfg = model.cfg
-    x, unbatched = model._batch(x_one)
+    x, unbatched = model.check_input(x_one)
     if not unbatched:
         if x.shape[0] != 1:
             raise ValueError(f"per_step_outputs takes one sequence, not a batch of {x.shape[0]}")
@@ -286,8 +144,8 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
     T = x.shape[0]
     if T > MAX_TRACE_STEPS:
         raise ValueError(f"at most {MAX_TRACE_STEPS} steps can be replayed, not {T}")
-    if cfg.tokens and (int(x.min()) < 0 or int(x.max()) >= cfg.vocab):
-        raise ValueError(f"token ids must be in [0, {cfg.vocab})")
+    if cfg.tokens and (int(x.min()) < 0 or int(x.max()) >= cfg.vocab_size):
+        raise ValueError(f"token ids must be in [0, {cfg.vocab_size})")
     head = model.head
     dev = head.weight.device
     x = x.to(dev)
@@ -310,23 +168,23 @@ def per_step_outputs(model: SeqModel | MemorylessModel, x_one: torch.Tensor,
             if tgt.dtype != torch.long or tuple(tgt.shape) != (T,):
                 raise ValueError(f"a many_to_many target is a LongTensor of shape ({T},)")
             keep = tgt != IGNORE
-            if not bool(keep.any()) or int(tgt[keep].min()) < 0 or int(tgt[keep].max()) >= cfg.out:
-                raise ValueError(f"target ids must be in [0, {cfg.out}) (or {IGNORE}), at least one of them")
+            if not bool(keep.any()) or int(tgt[keep].min()) < 0 or int(tgt[keep].max()) >= cfg.outputs:
+                raise ValueError(f"target ids must be in [0, {cfg.outputs}) (or {IGNORE}), at least one of them")
             res.loss, dout = cross_entropy_grad(outputs, tgt)
         elif cfg.kind == "many_to_one":
             c = int(target)
-            if not 0 <= c < cfg.out:
-                raise ValueError(f"target class must be in [0, {cfg.out}), not {target!r}")
+            if not 0 <= c < cfg.outputs:
+                raise ValueError(f"target class must be in [0, {cfg.outputs}), not {target!r}")
             last_only = torch.full((T,), IGNORE, dtype=torch.long, device=dev)
             last_only[-1] = c                                    # the class is read after the last step
             res.loss, dout = cross_entropy_grad(outputs, last_only)
         else:
             tgt = torch.as_tensor(target, dtype=outputs.dtype, device=dev).reshape(-1)
-            if tgt.numel() != cfg.out:
-                raise ValueError(f"a regression target has {cfg.out} value(s)")
+            if tgt.numel() != cfg.outputs:
+                raise ValueError(f"a regression target has {cfg.outputs} value(s)")
             diff = outputs[-1] - tgt
             res.loss = float((diff * diff).mean())
-            dout[-1] = 2 * diff / cfg.out
+            dout[-1] = 2 * diff / cfg.outputs
         dh_out = dout @ head.weight                              # (T, H) through the output at t only
         if isinstance(model, MemorylessModel):
             dh = dh_out                                          # nothing flows back in time
@@ -348,7 +206,7 @@ def memory_demo_task(n: int, T: int = 10, seed: int = 0, delay: int = 2, n_symbo
 
     The output at step t needs x_{t-delay}, which a memoryless model never sees: the best it can do is
     chance, 1 / n_symbols accuracy and ln(n_symbols) cross-entropy. A model with memory (LSTM / GRU)
-    can reach 100%. Use `SeqModel("many_to_many", vocab=n_symbols, out=n_symbols)`."""
+    can reach 100%. Use `seq_model("many_to_many", vocab=n_symbols, out=n_symbols)`."""
     _check_int("n", n, 1, 1_000_000)
     _check_int("n_symbols", n_symbols, 2, 64)
     _check_int("delay", delay, 1, 100)
@@ -366,15 +224,15 @@ def memory_demo_task(n: int, T: int = 10, seed: int = 0, delay: int = 2, n_symbo
 # ------------------------------------------------------------------------------------ seq2seq
 
 
-class _Block(nn.Module):
-    """embed -> rnn (-> head): the encoder or the decoder, with a cfg `rnnviz.trace` can read."""
-
-    def __init__(self, cfg: SeqConfig, head: bool):
-        super().__init__()
-        self.cfg = cfg
-        self.embed = _make_embed(cfg)
-        self.rnn = _make_rnn(cfg.cell, _embed_dim(cfg), cfg.hidden, cfg.nonlinearity, cfg.forget_bias)
-        self.head = nn.Linear(cfg.hidden, cfg.out) if head else None
+def _block(cfg: ModelConfig, head: bool) -> nn.Module:
+    """The encoder (head=False) or the decoder: embed -> rnn (-> head) of the one recurrent model, built
+    with the RNG as it stands (Seq2Seq seeds once for both)."""
+    block = nn.Module()
+    block.cfg = cfg
+    block.embed = make_input_layer(cfg)
+    block.rnn = make_recurrent_layer(cfg)
+    block.head = nn.Linear(cfg.hidden_size, cfg.outputs) if head else None
+    return block
 
 
 class Seq2Seq(nn.Module):
@@ -390,15 +248,15 @@ class Seq2Seq(nn.Module):
     def __init__(self, cell: str = "gru", vocab: int = 7, hidden: int = 64, seed: int = 0,
                  embed_size: int | None = None, nonlinearity: str = "tanh", forget_bias: float | None = None):
         super().__init__()
-        _check_int("vocab", vocab, N_SPECIAL + 1, MAX_VOCAB)
-        cfg = SeqConfig(kind="many_to_many", cell=cell, vocab=vocab, hidden=hidden, out=vocab, seed=seed,
-                        embed_size=embed_size, nonlinearity=nonlinearity,
-                        forget_bias=None if cell == "rnn" else forget_bias).validate()
+        _check_int("vocab", vocab, N_SPECIAL + 1, MAX_VOCAB_SIZE)
+        cfg = ModelConfig(kind="many_to_many", cell=cell, vocab_size=vocab, hidden_size=hidden, out_features=vocab,
+                          seed=seed, embed_size=embed_size, nonlinearity=nonlinearity,
+                          forget_bias=None if cell == "rnn" else forget_bias).validate()
         self.cfg = cfg
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]):     # the encoder, then the decoder, from one seed
             torch.manual_seed(seed)
-            self.encoder = _Block(cfg, head=False)
-            self.decoder = _Block(cfg, head=True)
+            self.encoder = _block(cfg, head=False)
+            self.decoder = _block(cfg, head=True)
 
     @property
     def cell(self) -> str:
@@ -525,7 +383,7 @@ def decode_steps(model: Seq2Seq, src: torch.Tensor, max_len: int | None = None) 
     src = src[src != PAD]
     if src.numel() == 0:
         raise ValueError("the source holds padding only")
-    V = model.cfg.vocab
+    V = model.cfg.vocab_size
     if int(src.min()) < 0 or int(src.max()) >= V:
         raise ValueError(f"token ids must be in [0, {V})")
     max_len = 2 * src.numel() + 2 if max_len is None else max_len
@@ -665,8 +523,8 @@ def _check_data(model, data, name: str) -> Data:
         model._check_src(x)
         if y.dtype != torch.long or y.dim() != 2:
             raise ValueError(f"{name}: seq2seq targets are a LongTensor (N, L)")
-    elif isinstance(model, _Shaped):
-        model._batch(x[:1])                                    # dtype / feature checks
+    elif isinstance(model, Readout):
+        model.check_input(x[:1])                               # dtype / feature checks
         if x.dim() != (2 if model.cfg.tokens else 3):
             raise ValueError(f"{name}: inputs must be batched, not {tuple(x.shape)}")
     elif x.dtype != torch.long or x.dim() != 2:
@@ -810,7 +668,7 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
 
 
 # Default recipes for the page, tuned on one CPU thread (bench/bench_tasks.py records what they reach).
-# "model": SeqModel keyword arguments for every cell; "cell_model": extra ones for one cell; "fit": the
+# "model": seq_model keyword arguments for every cell; "cell_model": extra ones for one cell; "fit": the
 # FitConfig; "cell_fit": FitConfig fields replaced for one cell; see `recipe`. A plain tanh RNN does not
 # learn MNIST-1D at the GRU's learning rate (it stays at chance, 10%), hence its own settings there.
 RECIPES: dict[str, dict] = {
@@ -838,7 +696,7 @@ RECIPES: dict[str, dict] = {
 
 
 def recipe(name: str, cell: str) -> tuple[dict, FitConfig]:
-    """(SeqModel keyword arguments, FitConfig) of a default recipe for one cell. `compare_cells` wants one
+    """(seq_model keyword arguments, FitConfig) of a default recipe for one cell. `compare_cells` wants one
     FitConfig for all cells: use `RECIPES[name]["fit"]` there (the shared settings)."""
     if name not in RECIPES:
         raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, not {name!r}")

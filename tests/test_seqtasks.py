@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from rnnviz.model import CELLS, build_model
 from rnnviz.predict import sample_steps
 from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, FitConfig, MemorylessModel, Seq2Seq,
-                             SeqModel, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
+                             seq_model, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
                              per_step_outputs, recipe, seq2seq_task, sequence_accuracy)
 from rnnviz.tracing import Trace, forward_steps
 from tests.references import same, weights
@@ -33,18 +33,18 @@ def float_task(n=64, T=6, F_=3, C=3, seed=0):
 @pytest.mark.parametrize("kind", KINDS)
 def test_shapes_float_and_token_inputs(kind, cell):
     out = 5
-    m = SeqModel(kind, cell, in_features=3, hidden=8, out=out, seed=1)
+    m = seq_model(kind, cell, in_features=3, hidden=8, out=out, seed=1)
     x = torch.randn(4, 7, 3)
     want = (4, 7, out) if kind == "many_to_many" else (4, out)
     assert tuple(m(x).shape) == want
     assert tuple(m(x[0]).shape) == want[1:]                     # one unbatched sequence
     assert torch.allclose(m(x[:1])[0], m(x[0]))
-    mt = SeqModel(kind, cell, vocab=6, hidden=8, out=out, seed=1)
+    mt = seq_model(kind, cell, vocab=6, hidden=8, out=out, seed=1)
     xt = torch.randint(6, (4, 7))
     assert tuple(mt(xt).shape) == want
-    me = SeqModel(kind, cell, vocab=6, hidden=8, out=out, seed=1, embed_size=5)
+    me = seq_model(kind, cell, vocab=6, hidden=8, out=out, seed=1, embed_size=5)
     assert tuple(me(xt).shape) == want and me.embed.weight.requires_grad
-    ml = SeqModel(kind, cell, in_features=3, hidden=8, out=out, seed=1, embed_size=4)
+    ml = seq_model(kind, cell, in_features=3, hidden=8, out=out, seed=1, embed_size=4)
     assert isinstance(ml.embed, torch.nn.Linear) and tuple(ml(x).shape) == want
     mm = MemorylessModel(kind, in_features=3, hidden=8, out=out, seed=1)
     assert tuple(mm(x).shape) == want
@@ -55,36 +55,36 @@ def test_shapes_float_and_token_inputs(kind, cell):
 def test_same_seed_same_weights_and_global_rng_untouched():
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
-    a = SeqModel("many_to_one", "lstm", in_features=2, seed=4)
-    b = SeqModel("many_to_one", "lstm", in_features=2, seed=4)
+    a = seq_model("many_to_one", "lstm", in_features=2, seed=4)
+    b = seq_model("many_to_one", "lstm", in_features=2, seed=4)
     assert torch.equal(torch.random.get_rng_state(), before)
     assert same(weights(a), weights(b))
-    assert not same(weights(a), weights(SeqModel("many_to_one", "lstm", in_features=2, seed=5)))
+    assert not same(weights(a), weights(seq_model("many_to_one", "lstm", in_features=2, seed=5)))
 
 
 def test_forget_bias_and_recipes():
     for cell in ("lstm", "gru"):
-        m = SeqModel("many_to_one", cell, in_features=2, hidden=4, out=3, forget_bias=1.0)
+        m = seq_model("many_to_one", cell, in_features=2, hidden=4, out=3, forget_bias=1.0)
         total = (m.rnn.bias_ih_l0 + m.rnn.bias_hh_l0)[4:8]             # LSTM forget gate / GRU update gate
         assert torch.equal(total, torch.ones(4)) and m.cfg.forget_bias == 1.0
-    r = SeqModel("many_to_one", "rnn", in_features=2, hidden=4, out=3, forget_bias=1.0)
-    assert r.cfg.forget_bias is None and same(weights(r), weights(SeqModel("many_to_one", "rnn", in_features=2,
+    r = seq_model("many_to_one", "rnn", in_features=2, hidden=4, out=3, forget_bias=1.0)
+    assert r.cfg.forget_bias is None and same(weights(r), weights(seq_model("many_to_one", "rnn", in_features=2,
                                                                            hidden=4, out=3)))
     with pytest.raises(ValueError):
-        SeqModel("many_to_one", "lstm", in_features=2, forget_bias=50.0)
+        seq_model("many_to_one", "lstm", in_features=2, forget_bias=50.0)
     assert Seq2Seq("lstm", vocab=5, hidden=4, forget_bias=2.0).encoder.rnn.bias_ih_l0[4:8].eq(2).all()
     for name in RECIPES:
         for cell in CELLS:
             kw, cfg = recipe(name, cell)
             assert cfg.validate() is cfg and kw["hidden"] >= 1
-            SeqModel("many_to_one", cell, in_features=3, out=10, **kw)
+            seq_model("many_to_one", cell, in_features=3, out=10, **kw)
     assert recipe("mnist1d", "lstm")[0]["forget_bias"] == 1.0 and "forget_bias" not in recipe("mnist1d", "gru")[0]
     with pytest.raises(ValueError):
         recipe("imagenet", "gru")
 
 
 def test_pad_id_reads_the_last_real_token():
-    m = SeqModel("many_to_one", "gru", vocab=6, hidden=8, out=3, seed=0, pad_id=0)
+    m = seq_model("many_to_one", "gru", vocab=6, hidden=8, out=3, seed=0, pad_id=0)
     seq = torch.tensor([3, 1, 4, 5])
     padded = torch.tensor([[3, 1, 4, 5, 0, 0], [3, 1, 4, 5, 2, 2]])
     y = m(padded)
@@ -101,16 +101,16 @@ def test_pad_id_reads_the_last_real_token():
 ])
 def test_model_arguments_are_bounded(bad):
     with pytest.raises(ValueError):
-        SeqModel(**bad)
+        seq_model(**bad)
 
 
 def test_bad_inputs_are_refused():
-    m = SeqModel("many_to_one", "gru", in_features=3, hidden=4, out=2)
+    m = seq_model("many_to_one", "gru", in_features=3, hidden=4, out=2)
     for x in (torch.randn(2, 5, 4), torch.randint(3, (2, 5)), torch.randn(2, 0, 3)):
         with pytest.raises(ValueError):
             m(x)
     with pytest.raises(ValueError):
-        SeqModel("many_to_one", "gru", vocab=4, hidden=4, out=2)(torch.randn(2, 5))
+        seq_model("many_to_one", "gru", vocab=4, hidden=4, out=2)(torch.randn(2, 5))
 
 
 # ------------------------------------------------------------------------- step-by-step replay
@@ -166,7 +166,7 @@ def test_per_step_outputs_equal_the_fused_module(kind, cell):
         if cell == "mlp":
             m = MemorylessModel(kind, hidden=6, out=out, seed=2, **args)
         else:
-            m = SeqModel(kind, cell, hidden=6, out=out, seed=2, **args)
+            m = seq_model(kind, cell, hidden=6, out=out, seed=2, **args)
         x = torch.randint(5, (T,)) if tokens else torch.randn(T, 3)
         tgt = _target(kind, T, out)
         w0 = weights(m)
@@ -196,7 +196,7 @@ def test_per_step_outputs_equal_the_fused_module(kind, cell):
 
 
 def test_per_step_outputs_relu_rnn_and_padding_and_errors():
-    m = SeqModel("many_to_one", "rnn", vocab=6, hidden=5, out=3, seed=0, nonlinearity="relu", pad_id=0)
+    m = seq_model("many_to_one", "rnn", vocab=6, hidden=5, out=3, seed=0, nonlinearity="relu", pad_id=0)
     so = per_step_outputs(m, torch.tensor([4, 2, 5, 0, 0]), 2)
     assert so.T == 3
     assert torch.allclose(torch.from_numpy(so.logits[-1]), m(torch.tensor([4, 2, 5])).detach(), atol=TOL)
@@ -214,7 +214,7 @@ def test_per_step_outputs_relu_rnn_and_padding_and_errors():
 def small_fit(model_seed=0, cell="gru", **kw):
     x, y = float_task(seed=0)
     xv, yv = float_task(n=40, seed=1)
-    m = SeqModel("many_to_one", cell, in_features=3, hidden=8, out=3, seed=model_seed)
+    m = seq_model("many_to_one", cell, in_features=3, hidden=8, out=3, seed=model_seed)
     cfg = FitConfig(**{"steps": 30, "batch_size": 16, "lr": 1e-2, "eval_every": 10, "deadline_s": None, **kw})
     return m, fit(m, (x, y), (xv, yv), cfg)
 
@@ -239,21 +239,21 @@ def test_fit_final_validation_and_epochs():
     _, r = small_fit(epochs=2, batch_size=30)                        # 64 rows: 3 batches per epoch
     assert r.steps == 6 and r.samples == 2 * 64
     x, y = float_task()
-    m = SeqModel("many_to_one", "rnn", in_features=3, hidden=4, out=3)
+    m = seq_model("many_to_one", "rnn", in_features=3, hidden=4, out=3)
     r = fit(m, (x, y), None, FitConfig(steps=3, deadline_s=None))
     assert r.val_losses == [] and r.accuracy == r.accuracies[-1]
 
 
 def test_fit_stop_and_deadline_keep_the_result():
     seen = []
-    m_stop = SeqModel("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
+    m_stop = seq_model("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
     x, y = float_task()
     r = fit(m_stop, (x, y), float_task(n=40, seed=1),
             FitConfig(steps=50, batch_size=16, eval_every=10, deadline_s=None),
             on_step=lambda s, l: seen.append((s, l)) or s < 5)
     assert r.status == "stopped" and r.steps == 5 and [s for s, _ in seen] == [1, 2, 3, 4, 5]
     assert r.val_steps == [5]                                        # validated where it stopped
-    m_dl = SeqModel("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
+    m_dl = seq_model("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
     r = fit(m_dl, (x, y), float_task(n=40, seed=1), FitConfig(steps=50, batch_size=16, deadline_s=1e-6))
     assert r.status == "deadline" and r.steps == 1 and r.val_steps == [1] and "time limit" in r.message
 
@@ -261,7 +261,7 @@ def test_fit_stop_and_deadline_keep_the_result():
 def test_nan_guard_keeps_the_last_good_weights():
     x, y = float_task()
     m2, _ = small_fit(steps=2)
-    m = SeqModel("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
+    m = seq_model("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
 
     def poison(step, loss):
         if step == 3:
@@ -275,7 +275,7 @@ def test_nan_guard_keeps_the_last_good_weights():
     assert all(math.isfinite(v) for v in r.val_losses)
     bad = x.clone()
     bad[0, 0, 0] = float("inf")
-    m = SeqModel("many_to_one", "lstm", in_features=3, hidden=8, out=3, seed=0)
+    m = seq_model("many_to_one", "lstm", in_features=3, hidden=8, out=3, seed=0)
     w0 = weights(m)
     r = fit(m, (bad, y), None, FitConfig(steps=5, batch_size=64, deadline_s=None))
     assert r.diverged and r.steps == 0 and same(weights(m), w0)
@@ -291,7 +291,7 @@ def test_fit_config_is_bounded(bad):
 
 
 def test_fit_refuses_bad_data():
-    m = SeqModel("many_to_one", "gru", in_features=3, hidden=4, out=3)
+    m = seq_model("many_to_one", "gru", in_features=3, hidden=4, out=3)
     x, y = float_task()
     cfg = FitConfig(steps=1)
     for data in [(x, y[:10]), (x, y.float()), (x, y + 5), (x[:, :, :2], y), (x[0], y[:1]), (x, ), x]:
@@ -301,13 +301,13 @@ def test_fit_refuses_bad_data():
         fit(m, (x, y), (x, y + 5), cfg)
     with pytest.raises(ValueError):
         fit(m, (x, y), None, FitConfig(epochs=500, batch_size=1))       # more than MAX_STEPS
-    mm = SeqModel("many_to_many", "gru", vocab=4, hidden=4, out=4)
+    mm = seq_model("many_to_many", "gru", vocab=4, hidden=4, out=4)
     xt = torch.randint(4, (8, 5))
     with pytest.raises(ValueError):
         fit(mm, (xt, torch.full((8, 5), IGNORE)), None, cfg)            # nothing to learn
     with pytest.raises(ValueError):
         fit(mm, (xt, xt[:, :4]), None, cfg)
-    reg = SeqModel("regression", "gru", in_features=3, hidden=4, out=1)
+    reg = seq_model("regression", "gru", in_features=3, hidden=4, out=1)
     with pytest.raises(ValueError):
         fit(reg, (x, y), None, cfg)                                      # MSE wants float targets
 
@@ -318,7 +318,7 @@ def test_regression_and_char_model_train():
     phase = torch.rand(128, 1, generator=g) * 6
     series = torch.sin(0.5 * t + phase)                                  # (128, 12)
     x, y = series[:, :-1, None], series[:, -1]
-    m = SeqModel("regression", "lstm", in_features=1, hidden=16, out=1, seed=0)
+    m = seq_model("regression", "lstm", in_features=1, hidden=16, out=1, seed=0)
     r = fit(m, (x, y), (x, y), FitConfig(steps=150, batch_size=32, lr=2e-2, eval_every=50, deadline_s=None))
     last_value = float(((y - x[:, -1, 0]) ** 2).mean())                 # the naive baseline, ~0.11
     assert r.val_accuracies == [] and r.accuracy is None
@@ -333,7 +333,7 @@ def test_regression_and_char_model_train():
 def test_compare_cells_same_data_and_seed():
     x, y = float_task()
     calls = []
-    runs = compare_cells(lambda c: SeqModel("many_to_one", c, in_features=3, hidden=6, out=3, seed=0),
+    runs = compare_cells(lambda c: seq_model("many_to_one", c, in_features=3, hidden=6, out=3, seed=0),
                          ((x, y), float_task(n=40, seed=1)), FitConfig(steps=8, batch_size=16, eval_every=4),
                          on_step=lambda c, s, l: calls.append(c))
     assert list(runs) == list(CELLS) and calls == [c for c in CELLS for _ in range(8)]
@@ -341,7 +341,7 @@ def test_compare_cells_same_data_and_seed():
         assert run.model.cell == c and run.result.steps == 8 and run.result.val_steps == [4, 8]
     with pytest.raises(ValueError):
         compare_cells(lambda c: None, (x, y), FitConfig(), cells=("rnn", "cnn"))
-    runs = compare_cells(lambda c: SeqModel("many_to_one", c, in_features=3, hidden=6, out=3, seed=0), (x, y),
+    runs = compare_cells(lambda c: seq_model("many_to_one", c, in_features=3, hidden=6, out=3, seed=0), (x, y),
                          FitConfig(steps=8), cells=("lstm",))
     assert list(runs) == ["lstm"] and runs["lstm"].result.val_losses == []
 
@@ -349,7 +349,7 @@ def test_compare_cells_same_data_and_seed():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_fit_on_cuda():
     x, y = memory_demo_task(256, 8, seed=0)
-    m = SeqModel("many_to_many", "lstm", vocab=4, hidden=16, out=4, seed=0).cuda()
+    m = seq_model("many_to_many", "lstm", vocab=4, hidden=16, out=4, seed=0).cuda()
     r = fit(m, (x, y), (x, y), FitConfig(steps=20, eval_every=10))
     assert r.status == "done" and next(m.parameters()).is_cuda
     so = per_step_outputs(m, x[0].cuda(), y[0])
@@ -375,7 +375,7 @@ def test_memoryless_stays_at_chance_while_lstm_and_gru_remember():
     r_ff = fit(ff, train, val, cfg)
     assert abs(r_ff.val_accuracy - 0.25) < 0.04 and r_ff.val_loss > math.log(4) - 0.02
     for cell in ("lstm", "gru"):
-        r = fit(SeqModel("many_to_many", cell, vocab=4, hidden=16, out=4, seed=0), train, val, cfg)
+        r = fit(seq_model("many_to_many", cell, vocab=4, hidden=16, out=4, seed=0), train, val, cfg)
         assert r.val_accuracy > 0.97, (cell, r.val_accuracy)
 
 
@@ -446,7 +446,7 @@ def test_sample_steps_gives_each_steps_distribution():
     assert (sample_steps(m, 2, 12, seed=3).ids == g.ids).all()
     gr = sample_steps(m, [2, 3], 6, greedy=True)
     assert (gr.ids == gr.probs.argmax(1)).all() and gr.start == [2, 3]
-    sm = SeqModel("many_to_many", "gru", vocab=5, hidden=8, out=5)
+    sm = seq_model("many_to_many", "gru", vocab=5, hidden=8, out=5)
     assert sample_steps(sm, 0, 4).ids.shape == (4,)
     for bad in (dict(start=5), dict(start=[]), dict(n=0), dict(n=10_000), dict(temperature=0)):
         with pytest.raises(ValueError):
