@@ -16,8 +16,8 @@ learnt to remember; one that sits on it has not.
   model predicts the blanks perfectly and is uniform over the symbols in the last `length` steps:
   length·ln(n_symbols) / (T + 2·length), i.e. 10·ln 8 / (T + 20).
 
-`LongRangeModel` is `rnnviz.model.CharRNN`'s layout (`embed` -> `rnn` -> `head`, a `cfg` with `.cell`
-and `.nonlinearity`) so that `rnnviz.trace`'s step functions can replay it. `train_task` trains one
+`long_range_model` is the one recurrent model (`rnnviz.model.RecurrentModel`: `embed` -> `rnn` -> `head`, a
+`cfg` with `.cell` and `.nonlinearity`), so `rnnviz.trace`'s step functions replay it. `train_task` trains one
 cell on fresh seeded batches every step with `rnnviz.optim.Adam`, gradient clipping, a deadline,
 a stop callback and `rnnviz.train`'s NaN guard, and reports when the loss first beat the baseline.
 `sweep` trains every cell at several dependency lengths within one time budget.
@@ -34,10 +34,9 @@ from dataclasses import dataclass, field, fields
 from typing import Callable
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import CELLS, MAX_HIDDEN, set_memory_gate_bias
+from .model import CELLS, MAX_HIDDEN, ModelConfig, RecurrentModel
 from .optim import Adam
 from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, Steps, run_steps
 from .checks import check_int as _check_int, is_num as _is_num
@@ -145,99 +144,38 @@ def baseline(task: str, T: int, n_symbols: int = 8, length: int = 10) -> float:
 # --------------------------------------------------------------------------------------- the model
 
 
-@dataclass(frozen=True)
-class LongRangeConfig:
-    cell: str = "lstm"                 # rnn | lstm | gru
-    in_features: int = 2               # input channels (float inputs) or vocabulary size (symbol inputs)
-    hidden_size: int = 32
-    out_features: int = 1              # 1 for the adding problem's regression; the vocabulary for copy
-    seed: int = 0
-    forget_bias: float | None = None   # LSTM forget gate / GRU update gate bias; None: torch's default init
-    symbols: bool = False              # True: inputs are ids in [0, in_features), embedded one-hot
-    nonlinearity: str = "tanh"         # vanilla RNN only: tanh | relu
-
-    @property
-    def vocab_size(self) -> int | None:
-        return self.in_features if self.symbols else None
-
-    def validate(self) -> "LongRangeConfig":
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        _check_int("in_features", self.in_features, 1, 4096)
-        _check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN)
-        _check_int("out_features", self.out_features, 1, 4096)
-        _check_int("seed", self.seed, 0, 2 ** 31 - 1)
-        _check_forget_bias(self.forget_bias)
-        if self.nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', not {self.nonlinearity!r}")
-        return self
-
-
 def _check_forget_bias(fb) -> None:
     if fb is not None and (not _is_num(fb) or not math.isfinite(fb) or not -10 <= fb <= 10):
         raise ValueError(f"forget bias must be between -10 and 10 (or None: torch's default), not {fb!r}")
 
 
-class LongRangeModel(nn.Module):
-    """embed -> one recurrent layer (nn.RNN / nn.LSTM / nn.GRU, batch_first) -> head (nn.Linear).
-
-    `embed` is frozen: for float inputs an identity nn.Linear(in, in) (so W_ih's columns are per input
-    channel), for symbol inputs a one-hot nn.Embedding(V, V), as in `CharRNN`. forward(x): x (B, T, C)
-    float or (B, T) long -> (B, T, out_features); unbatched (T, C) / (T,) -> (T, out_features).
+def long_range_model(cell: str, in_features: int, hidden: int, out_features: int, seed: int = 0,
+                     forget_bias: float | None = None, *, symbols: bool = False,
+                     nonlinearity: str = "tanh") -> RecurrentModel:
+    """The one recurrent model (`rnnviz.model.RecurrentModel`) with an output at every step: float inputs
+    (B, T, in_features) read as they are, or (symbols=True) ids in [0, in_features) one-hot ->
+    (B, T, out_features); unbatched (T, C) / (T,) -> (T, out_features).
 
     forget_bias b: for an LSTM the forget gate's total bias (bias_ih + bias_hh) is set to b; for a GRU
     the update gate z's (h_t = (1 - z)·n + z·h_{t-1}, so a large z also keeps the past); a plain RNN
     has no gate and ignores it (its cfg records None). The same arguments always give the same weights.
     """
-
-    def __init__(self, cell: str, in_features: int, hidden: int, out_features: int, seed: int = 0,
-                 forget_bias: float | None = None, *, symbols: bool = False, nonlinearity: str = "tanh"):
-        super().__init__()
-        cfg = LongRangeConfig(cell=cell, in_features=in_features, hidden_size=hidden, out_features=out_features,
-                              seed=seed, forget_bias=None if cell == "rnn" else forget_bias,
-                              symbols=bool(symbols), nonlinearity=nonlinearity)
-        _check_forget_bias(forget_bias)
-        self.cfg = cfg.validate()
-        C, H = in_features, hidden
-        with torch.random.fork_rng(devices=[]):   # leave the caller's global RNG untouched
-            torch.manual_seed(seed)
-            if symbols:
-                self.embed = nn.Embedding(C, C)
-            else:
-                self.embed = nn.Linear(C, C, bias=False)
-            with torch.no_grad():
-                self.embed.weight.copy_(torch.eye(C))
-            self.embed.weight.requires_grad_(False)
-            if cell == "rnn":
-                self.rnn = nn.RNN(C, H, batch_first=True, nonlinearity=nonlinearity)
-            else:
-                self.rnn = getattr(nn, cell.upper())(C, H, batch_first=True)
-            self.head = nn.Linear(H, out_features)
-        if self.cfg.forget_bias is not None:
-            set_memory_gate_bias(self.rnn, self.cfg.forget_bias)
-
-    @property
-    def cell(self) -> str:
-        return self.cfg.cell
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        unbatched = x.dim() == (1 if self.cfg.symbols else 2)
-        if unbatched:
-            x = x.unsqueeze(0)
-        out, _ = self.rnn(self.embed(x))   # (B, T, H)
-        y = self.head(out)                 # (B, T, out)
-        return y[0] if unbatched else y
+    _check_forget_bias(forget_bias)
+    return RecurrentModel(ModelConfig(kind="many_to_many", cell=cell, vocab_size=in_features if symbols else None,
+                                      in_features=None if symbols else in_features, hidden_size=hidden,
+                                      out_features=out_features, seed=seed, nonlinearity=nonlinearity,
+                                      forget_bias=None if cell == "rnn" else forget_bias))
 
 
 def task_model(task: str = "adding", cell: str = "lstm", hidden: int = 32, seed: int = 0,
-               forget_bias: float | None = None, nonlinearity: str = "tanh", n_symbols: int = 8) -> LongRangeModel:
+               forget_bias: float | None = None, nonlinearity: str = "tanh", n_symbols: int = 8) -> RecurrentModel:
     """The model for `task`: 2 float channels -> 1 output (adding), or copy_vocab(n_symbols) one-hot -> logits."""
     if task == "adding":
-        return LongRangeModel(cell, 2, hidden, 1, seed, forget_bias, nonlinearity=nonlinearity)
+        return long_range_model(cell, 2, hidden, 1, seed, forget_bias, nonlinearity=nonlinearity)
     if task == "copy":
         _check_int("n_symbols", n_symbols, 2, MAX_SYMBOLS)
         V = copy_vocab(n_symbols)
-        return LongRangeModel(cell, V, hidden, V, seed, forget_bias, symbols=True, nonlinearity=nonlinearity)
+        return long_range_model(cell, V, hidden, V, seed, forget_bias, symbols=True, nonlinearity=nonlinearity)
     raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
 
 
@@ -266,7 +204,7 @@ class TaskConfig:
     seed: int = 0                      # weights, batches and evaluation set
     clip: float | None = 1.0           # max global gradient norm; None or 0: off
     deadline_s: float | None = 30.0    # wall-clock limit (the weights learnt so far are kept)
-    forget_bias: float | None = None   # see LongRangeModel
+    forget_bias: float | None = None   # see long_range_model
     nonlinearity: str = "tanh"         # vanilla RNN only
     n_symbols: int = 8                 # copy task
     length: int = 10                   # copy task
@@ -354,7 +292,7 @@ class TaskResult:
     beat_seconds: float | None = None  # wall-clock seconds from the start to the end of that step
     final_loss: float = math.nan       # loss on the held-out batch with the final (kept) weights
     final_accuracy: float | None = None  # copy: fraction of the recalled symbols right; adding: None
-    model: LongRangeModel | None = field(default=None, repr=False)
+    model: RecurrentModel | None = field(default=None, repr=False)
 
     @property
     def steps(self) -> int:
@@ -428,7 +366,7 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
 
 
 @torch.no_grad()
-def evaluate(model: LongRangeModel, cfg: TaskConfig) -> tuple[float, float | None]:
+def evaluate(model: RecurrentModel, cfg: TaskConfig) -> tuple[float, float | None]:
     """(loss on the held-out batch, copy: accuracy on the recall steps / adding: None)."""
     dev = next(model.parameters()).device
     x, y = eval_batch(cfg)

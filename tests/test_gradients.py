@@ -150,10 +150,10 @@ def test_forget_bias_is_ignored_by_the_plain_rnn_and_defined_once():
     with pytest.raises(ValueError, match="memory gate"):
         set_memory_gate_bias(torch.nn.RNN(2, 3), 1.0)
     # the lab, the long-range tasks and this page build their gated cells with the same bias
-    from rnnviz.longrange import LongRangeModel
+    from rnnviz.longrange import long_range_model
     from rnnviz.seqtasks import seq_model
     for cell in ("lstm", "gru"):
-        for rnn in (LongRangeModel(cell, 2, 6, 1, seed=0, forget_bias=2.0).rnn,
+        for rnn in (long_range_model(cell, 2, 6, 1, seed=0, forget_bias=2.0).rnn,
                     seq_model("many_to_one", cell, in_features=2, hidden=6, out=3, forget_bias=2.0).rnn,
                     G.make_model(GradConfig(cell=cell, hidden=6, forget_bias=2.0)).rnn):
             assert torch.equal(rnn.bias_ih_l0[6:12], torch.full((6,), 2.0))

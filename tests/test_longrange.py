@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from rnnviz import longrange as lr
-from rnnviz.longrange import (LongRangeModel, TaskConfig, adding_problem, copy_baseline, copy_task, copy_vocab,
+from rnnviz.longrange import (TaskConfig, long_range_model, adding_problem, copy_baseline, copy_task, copy_vocab,
                               moving_average, sweep, task_model, train_task)
 from rnnviz.model import CELLS
 from rnnviz.tracing import forward_steps, trace
@@ -123,16 +123,15 @@ def test_model_shapes_and_layout(cell):
     x, _ = adding_problem(5, 9)
     assert m(x).shape == (5, 9, 1) and m(x[0]).shape == (9, 1)
     torch.testing.assert_close(m(x[0]), m(x)[0])
-    assert m.cfg.cell == m.cell == cell and m.cfg.nonlinearity == "tanh" and not m.cfg.symbols
-    assert isinstance(m.embed, torch.nn.Linear) and torch.equal(m.embed.weight, torch.eye(2))
-    assert not m.embed.weight.requires_grad
+    assert m.cfg.cell == m.cell == cell and m.cfg.nonlinearity == "tanh" and not m.cfg.tokens
+    assert isinstance(m.embed, torch.nn.Identity) and m.cfg.in_features == 2    # the two channels read as they are
     assert m.rnn.batch_first and m.rnn.hidden_size == 12 and m.head.out_features == 1
 
     c = task_model("copy", cell, hidden=12, seed=1)
     xc, _ = copy_task(4, 6)
     assert c(xc).shape == (4, 26, 10) and c(xc[0]).shape == (26, 10)
     assert isinstance(c.embed, torch.nn.Embedding) and torch.equal(c.embed.weight, torch.eye(10))
-    assert not c.embed.weight.requires_grad and c.cfg.symbols and c.cfg.vocab_size == 10
+    assert not c.embed.weight.requires_grad and c.cfg.tokens and c.cfg.vocab_size == 10
 
 
 def test_model_seed_fixes_weights_and_leaves_global_rng_alone():
@@ -146,17 +145,17 @@ def test_model_seed_fixes_weights_and_leaves_global_rng_alone():
 
 def test_forget_bias():
     H = 8
-    m = LongRangeModel("lstm", 2, H, 1, seed=0, forget_bias=2.5)
+    m = long_range_model("lstm", 2, H, 1, seed=0, forget_bias=2.5)
     total = m.rnn.bias_ih_l0 + m.rnn.bias_hh_l0
     assert torch.allclose(total[H:2 * H], torch.full((H,), 2.5))
-    d = LongRangeModel("lstm", 2, H, 1, seed=0)
+    d = long_range_model("lstm", 2, H, 1, seed=0)
     torch.testing.assert_close(m.rnn.bias_ih_l0[:H], d.rnn.bias_ih_l0[:H])   # other gates untouched
     assert m.cfg.forget_bias == 2.5
-    g = LongRangeModel("gru", 2, H, 1, seed=0, forget_bias=-1.0)
+    g = long_range_model("gru", 2, H, 1, seed=0, forget_bias=-1.0)
     assert torch.allclose((g.rnn.bias_ih_l0 + g.rnn.bias_hh_l0)[H:2 * H], torch.full((H,), -1.0))
-    r = LongRangeModel("rnn", 2, H, 1, seed=0, forget_bias=3.0)                # no gate: ignored
+    r = long_range_model("rnn", 2, H, 1, seed=0, forget_bias=3.0)                # no gate: ignored
     assert r.cfg.forget_bias is None
-    assert same(weights(r), weights(LongRangeModel("rnn", 2, H, 1, seed=0)))
+    assert same(weights(r), weights(long_range_model("rnn", 2, H, 1, seed=0)))
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -363,8 +362,8 @@ def test_copy_task_T1_and_adding_T2_are_allowed():
     lambda: adding_problem(0, 10), lambda: adding_problem(10, 1), lambda: adding_problem(4096, 1000),
     lambda: adding_problem(10, 10, seed=-1), lambda: copy_task(10, 0), lambda: copy_task(10, 5, n_symbols=1),
     lambda: copy_task(10, 5, length=101), lambda: lr.baseline("sum", 5),
-    lambda: LongRangeModel("transformer", 2, 8, 1), lambda: LongRangeModel("lstm", 2, 0, 1),
-    lambda: LongRangeModel("lstm", 2, 8, 1, forget_bias=math.inf), lambda: task_model("sum"),
+    lambda: long_range_model("transformer", 2, 8, 1), lambda: long_range_model("lstm", 2, 0, 1),
+    lambda: long_range_model("lstm", 2, 8, 1, forget_bias=math.inf), lambda: task_model("sum"),
     lambda: sweep(cells=()), lambda: sweep(cells=("rnn", "rnn")), lambda: sweep(cells=("cnn",)),
     lambda: sweep(lengths=()), lambda: sweep(lengths=tuple(range(2, 13))), lambda: sweep(deadline_s=0),
     lambda: sweep(lengths=(10, 2000)),
