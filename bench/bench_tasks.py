@@ -40,7 +40,7 @@ import torch.nn.functional as F  # noqa: E402
 from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
 
 from rnnviz.optim import Adam  # noqa: E402
-from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, seq_model, fit, recipe  # noqa: E402
+from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, fit, recipe, seq_model  # noqa: E402
 
 PUBLISHED_MNIST1D = {"logistic": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91, "human": 0.96}
 PUBLISHED_LM = {"uniform": 4.174, "unigram": 3.347, "bigram (add-one)": 2.482}

@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from rnnviz import data as D
 from rnnviz import figures_lab as FL
+from rnnviz import seq2seq as Q
 from rnnviz import seqtasks as S
 from rnnviz.i18n import t
 from rnnviz.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, train_cells
@@ -164,7 +165,7 @@ def inspect_ui(run) -> None:
     model = results[cell].model
     x, y = example(task, i)
     if task.kind == "seq2seq":
-        d = S.decode_steps(model, x)
+        d = Q.decode_steps(model, x)
         sym = task.classes
         st.markdown(t("lab.s2s.line", lang, src=" ".join(sym[int(s)] for s in d.src),
                       out=" ".join(sym[int(o)] for o in d.outputs)))

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from . import data as D
+from . import seq2seq as Q
 from . import seqtasks as S
 from .model import MAX_ONE_HOT
 from .text import Vocab, show_char
@@ -152,9 +153,9 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
                        {"vocab": vocab, "val_text": va_text}, cell_fit=fits, inputs="chars", generates=True)
     if name == "seq2seq":
         mode = source or "reverse"
-        src, tgt = S.seq2seq_task(4000, 1, 6, 4, mode, seed)
+        src, tgt = Q.seq2seq_task(4000, 1, 6, 4, mode, seed)
         train, val = _split(src, tgt, 0.2, seed)
-        mk = lambda cell: S.Seq2Seq(cell, vocab=S.N_SPECIAL + 4, hidden=H, seed=seed)
+        mk = lambda cell: Q.Seq2Seq(cell, vocab=Q.N_SPECIAL + 4, hidden=H, seed=seed)
         symbols = ["<pad>", "<bos>", "<eos>", "a", "b", "c", "d"]
         return LabTask(name, "seq2seq", train, val, mk, fit, symbols, {}, {"mode": mode})
     if name == "timeseries":

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz import data as D
 from rnnviz import lab
+from rnnviz import seq2seq as Q
 from rnnviz import seqtasks as S
 from tests.apptest import open_page
 
@@ -34,7 +35,7 @@ def test_every_recipe_trains_and_replays_one_example(name):
     x, y = lab.example(task, 3)
     model = runs["gru"].model
     if task.kind == "seq2seq":
-        d = S.decode_steps(model, x)
+        d = Q.decode_steps(model, x)
         assert d.L >= 1 and d.encoder_final.shape == (model.encoder.rnn.hidden_size,)
         return
     out = S.per_step_outputs(model, x, y if task.kind != "many_to_one" else int(y))

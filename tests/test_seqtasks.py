@@ -9,11 +9,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnviz.model import CELLS, build_model
+from rnnviz.model import CELLS, KINDS, build_model
 from rnnviz.predict import sample_steps
-from rnnviz.seqtasks import (BOS, EOS, IGNORE, KINDS, N_SPECIAL, PAD, RECIPES, FitConfig, MemorylessModel, Seq2Seq,
-                             seq_model, compare_cells, decode_steps, evaluate, fit, memory_demo_task,
-                             per_step_outputs, recipe, seq2seq_task, sequence_accuracy)
+from rnnviz.seq2seq import BOS, EOS, N_SPECIAL, PAD, Seq2Seq, decode_steps, seq2seq_task, sequence_accuracy
+from rnnviz.seqtasks import (IGNORE, RECIPES, FitConfig, MemorylessModel, compare_cells, evaluate, fit,
+                             memory_demo_task, per_step_outputs, recipe, seq_model)
 from rnnviz.tracing import Trace, forward_steps
 from tests.references import same, weights
 
