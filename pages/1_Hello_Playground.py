@@ -18,7 +18,7 @@ from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
 lang = ui.setup_page("hello.title", ":material/waving_hand:", defer_device=True)
 ss = st.session_state
 DEFAULT = PlaygroundConfig()
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+CELL_NAMES = F.CELL_NAMES
 VECTOR_NAMES = {  # the symbols of the equations shown beside the figures
     "rnn": {"h": "h_t"},
     "lstm": {"h": "h_t", "input": "i_t", "forget": "f_t", "candidate": "g_t", "output": "o_t", "c": "c_t"},

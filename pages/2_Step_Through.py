@@ -8,6 +8,7 @@ import ui
 from rnnviz import analysis as A
 from rnnviz import figures_step as FS
 from rnnviz.cache import LRU
+from rnnviz.figures import CELL_NAMES
 from rnnviz.i18n import t
 from rnnviz.presets import PRESETS
 from rnnviz.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
@@ -15,7 +16,6 @@ from rnnviz.text import show_char
 
 lang = ui.setup_page("step.title", ":material/footprint:")
 ss = st.session_state
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 GATE_SYMBOLS = {"input": "i", "forget": "f", "output": "o", "reset": "r", "update": "z"}
 MAX_VIEWS = 4      # views kept per session (a view of the longest text holds about 2 MB of arrays and figures)
 STATE_NAMES = {"h": {"en": "hidden state h", "ko": "은닉 상태 h"}, "c": {"en": "cell state c", "ko": "셀 상태 c"}}

@@ -122,7 +122,7 @@ def train_ui(task_name: str, source) -> None:
             k = cells.index(cell)
             total = task.fit_for(cell).steps
             bar.progress(min(1.0, (k + step / total) / len(cells)),
-                         text=f"{FL.CELL_NAMES.get(cell, cell)}: {step}/{total}, {t('fig.loss', lang)} {loss:.4f}")
+                         text=f"{FL.cell_name(cell, lang)}: {step}/{total}, {t('fig.loss', lang)} {loss:.4f}")
 
     c2.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
     results = {}
@@ -137,19 +137,19 @@ def results_ui(run) -> None:
     rows = []
     for cell, r in results.items():
         res = r.result
-        rows.append({t("grad.col.cell", lang): FL.CELL_NAMES.get(cell, cell),
+        rows.append({t("grad.col.cell", lang): FL.cell_name(cell, lang),
                      t("lab.val_loss", lang): None if res.val_loss is None else round(res.val_loss, 4),
                      t("fig.accuracy", lang): None if res.val_accuracy is None else f"{res.val_accuracy:.1%}",
                      t("hello.steps", lang): res.steps, t("grad.col.seconds", lang): round(res.seconds, 1),
                      t("lab.status", lang): res.status})
         if res.status in ("diverged", "deadline"):
-            st.warning(f"{FL.CELL_NAMES.get(cell, cell)}: {res.message}")
+            st.warning(f"{FL.cell_name(cell, lang)}: {res.message}")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     base = dict(task.baseline)
     st.plotly_chart(FL.curves_figure(results, base, lang, accuracy=task.kind != "regression"), key="lab.curves",
                     width="stretch")
     if base:
-        st.caption(" · ".join(f"{k}: {v:.3g}" for k, v in base.items()))
+        st.caption(" · ".join(f"{FL.baseline_name(k, lang)}: {v:.3g}" for k, v in base.items()))
 
 
 def inspect_ui(run) -> None:
@@ -159,7 +159,7 @@ def inspect_ui(run) -> None:
     c1, c2 = st.columns([1, 3])
     best = min(results, key=lambda c: results[c].result.val_loss if results[c].result.val_loss is not None else np.inf)
     cell = c1.radio(t("hello.cell", lang), list(results), index=list(results).index(best),
-                    format_func=lambda c: FL.CELL_NAMES.get(c, c), key="lab.cell")
+                    format_func=lambda c: FL.cell_name(c, lang), key="lab.cell")
     n_val = task.val[0].shape[0]
     i = c2.slider(t("lab.example", lang), 0, n_val - 1, 0, key="lab.example")
     model = results[cell].model

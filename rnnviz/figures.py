@@ -21,6 +21,9 @@ from .text import show_char
 if TYPE_CHECKING:
     from .tracing import Trace
 
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}           # every figure and page names the cells so
+CELL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}  # and draws them in these colours
+
 STYLE = {
     "font_size": 15,                # readable on a projector
     "signed": "RdBu_r",             # values in [-1, 1]: blue negative, red positive

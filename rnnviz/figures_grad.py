@@ -5,11 +5,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import STYLE, _TEMPLATE, _f32
+from .figures import CELL_COLORS, CELL_NAMES, STYLE, _TEMPLATE, _f32  # noqa: F401 (CELL_NAMES: the pages' too)
 from .i18n import t as tr_
 
-CELL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def _positive(v) -> np.ndarray:

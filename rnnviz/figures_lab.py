@@ -5,12 +5,20 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import STYLE, _TEMPLATE, _f32
-from .figures_grad import CELL_COLORS, CELL_NAMES
+from .figures import CELL_COLORS, CELL_NAMES, STYLE, _TEMPLATE, _f32
 from .i18n import t as tr_
 
 CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
-CELL_NAMES = dict(CELL_NAMES, mlp="MLP (memoryless)")
+ACCURACY_BASELINES = {"chance"}          # baseline ids that are accuracies (drawn on the accuracy panel)
+
+
+def cell_name(cell: str, lang: str = "en") -> str:
+    """RNN, LSTM, GRU, or the memoryless baseline's name in `lang`."""
+    return tr_("lab.cell.mlp", lang) if cell == "mlp" else CELL_NAMES.get(cell, cell)
+
+
+def baseline_name(key: str, lang: str = "en") -> str:
+    return tr_(f"lab.baseline.{key}", lang)
 
 
 def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", accuracy: bool = True) -> go.Figure:
@@ -20,7 +28,7 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
                         row_heights=[0.65, 0.35] if accuracy else [1.0])
     for cell, r in results.items():
         res = r.result
-        c, name = CELL_COLORS.get(cell), CELL_NAMES.get(cell, cell)
+        c, name = CELL_COLORS.get(cell), cell_name(cell, lang)
         fig.add_trace(go.Scatter(x=np.arange(1, res.steps + 1), y=_f32(res.losses), mode="lines", name=name,
                                  line=dict(color=c, width=1), opacity=0.45, legendgroup=cell, showlegend=False),
                       row=1, col=1)
@@ -29,11 +37,12 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
         if accuracy and res.val_accuracies:
             fig.add_trace(go.Scatter(x=res.val_steps, y=_f32(res.val_accuracies), mode="lines+markers", name=name,
                                      line=dict(color=c, width=3), legendgroup=cell, showlegend=False), row=2, col=1)
-    for name, v in baselines.items():
-        row = 2 if (accuracy and "accuracy" in name) else 1
-        if row == 2 or "accuracy" not in name:
-            fig.add_hline(y=v, line=dict(color="gray", dash="dash"), annotation_text=f"{name} {v:.3g}",
-                          annotation_position="top right", row=row, col=1)
+    for key, v in baselines.items():
+        is_acc = key in ACCURACY_BASELINES
+        if is_acc and not accuracy:
+            continue
+        fig.add_hline(y=v, line=dict(color="gray", dash="dash"), annotation_text=f"{baseline_name(key, lang)} {v:.3g}",
+                      annotation_position="top right", row=2 if is_acc else 1, col=1)
     fig.update_yaxes(title_text=tr_("lab.val_loss", lang), type="log", exponentformat="e", row=1, col=1)
     if accuracy:
         fig.update_yaxes(title_text=tr_("fig.accuracy", lang), range=[0, 1.02], tickformat=".0%", row=2, col=1)
@@ -95,7 +104,7 @@ def series_figure(series: np.ndarray, n_train: int, preds: dict[str, np.ndarray]
                                line=dict(color="black", width=1.5)))
     fig.add_vline(x=n_train - 0.5, line=dict(color="gray", dash="dot"))
     for cell, p in preds.items():
-        fig.add_trace(go.Scatter(x=np.arange(start, start + len(p)), y=_f32(p), mode="lines", name=CELL_NAMES.get(cell, cell),
+        fig.add_trace(go.Scatter(x=np.arange(start, start + len(p)), y=_f32(p), mode="lines", name=cell_name(cell, lang),
                                  line=dict(color=CELL_COLORS.get(cell, "#9467bd"), width=2)))
     fig.update_xaxes(title_text=tr_("grad.time_step", lang))
     fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=60, r=20, t=30, b=50),

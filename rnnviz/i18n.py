@@ -572,6 +572,12 @@ TEXT: dict[str, dict[str, str]] = {
                                  "distribution the next character was drawn from (circles: the character drawn).",
                            "ko": "각 열이 생성의 한 시점입니다: 입력된 글자, 은닉 상태, 그리고 다음 글자를 뽑은 분포입니다 "
                                  "(동그라미: 뽑힌 글자)."},
+    "lab.cell.mlp": {"en": "MLP (memoryless)", "ko": "MLP (무기억)"},
+    "lab.baseline.chance": {"en": "chance accuracy", "ko": "우연 수준 정확도"},
+    "lab.baseline.uniform": {"en": "uniform", "ko": "균등 분포"},
+    "lab.baseline.unigram": {"en": "unigram", "ko": "유니그램"},
+    "lab.baseline.naive": {"en": "last value (naive)", "ko": "마지막 값 (단순 예측)"},
+    "lab.baseline.memoryless": {"en": "memoryless (chance)", "ko": "무기억 (우연 수준)"},
     "err.data.too_large": {"en": "the file is too large for this page.", "ko": "이 페이지에서 쓰기에는 파일이 너무 큽니다."},
     "err.data.too_many_rows": {"en": "the file has too many rows.", "ko": "파일의 행이 너무 많습니다."},
     "err.data.too_few_rows": {"en": "the file has too few rows.", "ko": "파일의 행이 너무 적습니다."},

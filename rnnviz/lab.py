@@ -38,7 +38,8 @@ class LabTask:
     make_model: Callable[[str], torch.nn.Module]
     fit: S.FitConfig
     classes: list[str] | None = None            # class names (many_to_one), or the vocabulary (char LM)
-    baseline: dict = field(default_factory=dict)  # name -> value, in the units of the validation loss
+    baseline: dict = field(default_factory=dict)  # id -> value (translation "lab.baseline.<id>"): a loss, or
+                                                  # an accuracy for the ids in figures_lab.ACCURACY_BASELINES
     extras: dict = field(default_factory=dict)    # task-specific (vocab, normalisation, series, ...)
     cell_fit: dict = field(default_factory=dict)  # cell -> FitConfig where a cell trains differently
     inputs: str = "steps"                         # what one input step is: chars | words | symbols | signal |
@@ -120,7 +121,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         mk = lambda cell: S.seq_model("many_to_one", cell, in_features=1, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", (xtr, torch.from_numpy(d["y_train"])), (xte, torch.from_numpy(d["y_test"])),
-                       mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1}, cell_fit=fits, inputs="signal")
+                       mk, fit, [str(i) for i in range(10)], {"chance": 0.1}, cell_fit=fits, inputs="signal")
     if name == "mnist_rows":
         if source is None:
             raise D.DataError(code="mnist_missing", message="load MNIST IDX files first (a folder, an upload or a download)")
@@ -130,7 +131,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         kw, fit, fits = _recipe("mnist_rows", steps, seed)
         mk = lambda cell: S.seq_model("many_to_one", cell, in_features=28, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
-        return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance accuracy": 0.1},
+        return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance": 0.1},
                        cell_fit=fits, inputs="image")
     if name == "charlm":
         text = source or D.english_corpus(5000, seed)
@@ -167,7 +168,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         xva, yva, _ = D.windows(series[len(tr) - T:], T, norm)
         mk = lambda cell: S.seq_model("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
         return LabTask(name, "regression", (xtr, ytr[:, None]), (xva, yva[:, None]), mk, fit, None,
-                       {"last value (naive)": D.naive_last_value_mse(xva, yva)},
+                       {"naive": D.naive_last_value_mse(xva, yva)},
                        {"norm": norm, "series": series, "n_train": len(tr), "T": T}, inputs="signal")
     if name == "textclf":
         data = source or D.sentiment_texts("en", 400, seed)
@@ -179,7 +180,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         mk = lambda cell: S.seq_model("many_to_one", cell, vocab=vocab.size, embed_size=32, hidden=H, out=C, seed=seed,
                                      pad_id=0)
         return LabTask(name, "many_to_one", train, val, mk, fit, list(data.classes),
-                       {"chance accuracy": float(np.bincount(data.labels).max() / len(data.labels))},
+                       {"chance": float(np.bincount(data.labels).max() / len(data.labels))},
                        {"vocab": vocab, "texts": data.texts}, inputs="words")
     # memory vs memoryless: recall the symbol seen 2 steps ago
     x, y = S.memory_demo_task(3000, T=12, seed=seed, delay=2, n_symbols=4)
@@ -190,7 +191,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
             return S.MemorylessModel("many_to_many", vocab=4, hidden=H, out=4, seed=seed)
         return S.seq_model("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
     return LabTask(name, "many_to_many", train, val, mk, fit, ["A", "B", "C", "D"],
-                   {"memoryless (chance)": float(np.log(4))}, inputs="symbols")
+                   {"memoryless": float(np.log(4))}, inputs="symbols")
 
 
 def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, device: str = "cpu") -> dict:

@@ -153,3 +153,16 @@ def test_tasks_say_how_they_are_shown():
     np.testing.assert_allclose(f["naive"], xv[:, -1, 0].numpy() * norm.std + norm.mean, rtol=1e-6)
     with pytest.raises(ValueError, match="only a regression task"):
         mem.forecasts({})
+
+
+def test_korean_page_names_baselines_and_the_memoryless_cell_in_korean():
+    at = _page(task="memory", steps="100", lang="ko")
+    at.button(key="lab.go").click().run()
+    assert not at.exception and not at.error
+    assert "무기억 (우연 수준): 1.39" in " ".join(c.value for c in at.caption)
+    curves = json.loads([c for c in at.get("plotly_chart") if "lab.curves" in c.proto.id][0].proto.spec)
+    names = {d.get("name") for d in curves["data"]}
+    assert "MLP (무기억)" in names and "MLP (memoryless)" not in names
+    notes = [a["text"] for a in curves["layout"].get("annotations", [])]
+    assert any(n.startswith("무기억 (우연 수준)") for n in notes), notes
+    assert at.radio(key="lab.cell").options[0] == "MLP (무기억)"
