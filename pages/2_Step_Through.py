@@ -31,7 +31,7 @@ def source_ui() -> StepSource:
     label = lambda k: t(f"step.source.{k}", lang)
     src = st.radio(t("step.source", lang), options, format_func=label, key="step.src", horizontal=True)
     if src in PRESETS:
-        st.caption(PRESETS[src][lang])
+        st.caption(t(f"preset.{src}", lang))
     if "hello.run" not in ss:
         st.caption(t("step.source.none_hello", lang))
     if src == "hello":

@@ -572,6 +572,20 @@ TEXT: dict[str, dict[str, str]] = {
                                  "distribution the next character was drawn from (circles: the character drawn).",
                            "ko": "각 열이 생성의 한 시점입니다: 입력된 글자, 은닉 상태, 그리고 다음 글자를 뽑은 분포입니다 "
                                  "(동그라미: 뽑힌 글자)."},
+    "preset.brackets_lstm": {
+        "en": "LSTM (64 units) trained on lines of words with nested (round) and [square] brackets and "
+              "\"quoted phrases\". To predict the next character it must remember how deep in brackets it is "
+              "and whether a quote is open: some units do exactly that.",
+        "ko": "중첩된 (둥근) 괄호와 [대괄호], \"따옴표 구절\"이 들어간 문장으로 학습한 LSTM(유닛 64개). 다음 글자를 "
+              "맞히려면 괄호가 몇 겹 열려 있는지, 따옴표 안인지 기억해야 하며, 실제로 그 일을 하는 유닛이 있습니다.",
+    },
+    "preset.korean_gru": {
+        "en": "GRU (32 units) trained on simple Korean sentences such as \"오늘 주가가 어때?\" "
+              "(How is the stock price today?) and \"어제 주가가 어때?\".",
+        "ko": "\"오늘 주가가 어때?\", \"어제 주가가 어때?\" 같은 간단한 한국어 문장으로 학습한 GRU(유닛 32개).",
+    },
+    "preset.tracks.inside_quotes": {"en": "inside \"quotes\"", "ko": "따옴표 안"},
+    "preset.tracks.bracket_depth": {"en": "bracket depth", "ko": "괄호 깊이"},
     "lab.cell.mlp": {"en": "MLP (memoryless)", "ko": "MLP (무기억)"},
     "lab.baseline.chance": {"en": "chance accuracy", "ko": "우연 수준 정확도"},
     "lab.baseline.uniform": {"en": "uniform", "ko": "균등 분포"},

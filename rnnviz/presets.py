@@ -15,26 +15,14 @@ from pathlib import Path
 import torch
 
 from .checkpoint import CheckpointError, load_checkpoint
+from .i18n import t
 from .model import CharRNN
 from .text import Vocab
 
 PRESET_DIR = Path(__file__).resolve().parents[1] / "assets" / "presets"
 
-# name -> description, in every language of the app (kept here, not in the i18n table)
-PRESETS: dict[str, dict[str, str]] = {
-    "brackets_lstm": {
-        "en": "LSTM (64 units) trained on lines of words with nested (round) and [square] brackets and "
-              "\"quoted phrases\". To predict the next character it must remember how deep in brackets it is "
-              "and whether a quote is open: some units do exactly that.",
-        "ko": "중첩된 (둥근) 괄호와 [대괄호], \"따옴표 구절\"이 들어간 문장으로 학습한 LSTM(유닛 64개). 다음 글자를 "
-              "맞히려면 괄호가 몇 겹 열려 있는지, 따옴표 안인지 기억해야 하며, 실제로 그 일을 하는 유닛이 있습니다.",
-    },
-    "korean_gru": {
-        "en": "GRU (32 units) trained on simple Korean sentences such as \"오늘 주가가 어때?\" "
-              "(How is the stock price today?) and \"어제 주가가 어때?\".",
-        "ko": "\"오늘 주가가 어때?\", \"어제 주가가 어때?\" 같은 간단한 한국어 문장으로 학습한 GRU(유닛 32개).",
-    },
-}
+# the shipped presets; each one's description is the translation "preset.<name>"
+PRESETS: tuple[str, ...] = ("brackets_lstm", "korean_gru")
 
 # the text each preset shows first: in its training distribution, every character in its vocabulary
 SAMPLE_TEXTS: dict[str, str] = {
@@ -42,11 +30,9 @@ SAMPLE_TEXTS: dict[str, str] = {
     "korean_gru": "오늘 주가가 어때?\n어제 주가가 어때?",
 }
 
-# what a noted unit tracks, per language
-TRACKS: dict[str, dict[str, str]] = {
-    "inside_quotes": {"en": "inside \"quotes\"", "ko": "따옴표 안"},
-    "bracket_depth": {"en": "bracket depth", "ko": "괄호 깊이"},
-}
+# what a noted unit can track (the name of its ground-truth function in rnnviz.corpus); each one's label
+# is the translation "preset.tracks.<key>"
+TRACKS: tuple[str, ...] = ("inside_quotes", "bracket_depth")
 
 
 @dataclass(frozen=True)
@@ -57,7 +43,7 @@ class UnitNote:
     r: float           # Pearson correlation on a held-out generated text, measured at training time
 
     def label(self, lang: str = "en") -> str:
-        return TRACKS.get(self.tracks, {}).get(lang) or TRACKS.get(self.tracks, {}).get("en") or self.tracks
+        return t(f"preset.tracks.{self.tracks}", lang) if self.tracks in TRACKS else self.tracks
 
 
 @dataclass
@@ -75,8 +61,7 @@ class Preset:
         return self.vocab.encode(self.text)
 
     def description(self, lang: str = "en") -> str:
-        d = PRESETS[self.name]
-        return d.get(lang) or d["en"]
+        return t(f"preset.{self.name}", lang)
 
 
 def load_preset(name: str, device: str | torch.device = "cpu") -> Preset:

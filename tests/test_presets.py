@@ -277,8 +277,9 @@ def test_loader_never_unpickles(monkeypatch):
 def test_presets_load_and_are_fresh(name):
     p = load_preset(name)                                 # its load time is measured by bench/bench_step.py
     assert isinstance(p, Preset) and p.name == name
-    assert set(PRESETS[name]) == {"en", "ko"} and all(PRESETS[name].values())
-    assert p.description("ko") == PRESETS[name]["ko"] and p.description("fr") == PRESETS[name]["en"]
+    from rnnviz.i18n import TEXT
+    assert set(TEXT[f"preset.{name}"]) == {"en", "ko"} and all(TEXT[f"preset.{name}"].values())
+    assert p.description("ko") == TEXT[f"preset.{name}"]["ko"] and p.description("fr") == TEXT[f"preset.{name}"]["en"]
     assert p.text == SAMPLE_TEXTS[name]
     assert set(p.text) <= set(p.vocab.chars)
     ids = p.ids
