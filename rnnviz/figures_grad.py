@@ -47,7 +47,8 @@ def training_heatmap_figure(train_steps, grad: np.ndarray, lang: str = "en") -> 
     z = np.log10(np.where(g > 0, g, np.nan))
     fig = go.Figure(go.Heatmap(z=_f32(z), x=np.arange(1, g.shape[1] + 1), y=np.asarray(train_steps),
                                colorscale="Viridis", colorbar=dict(title="log₁₀", thickness=14),
-                               hovertemplate="t = %{x}<br>step %{y}<br>log₁₀ = %{z:.2f}<extra></extra>"))
+                               hovertemplate=f"t = %{{x}}<br>{tr_('fig.train_step', lang)} %{{y}}<br>"
+                                             "log₁₀ = %{z:.2f}<extra></extra>"))
     fig.update_xaxes(title_text=tr_("grad.time_step", lang))
     fig.update_yaxes(title_text=tr_("fig.train_step", lang))
     fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=70, r=20, t=20, b=50))

@@ -67,7 +67,8 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
     for r, p in enumerate(panels, start=1):
         if p == "input" and image is not None:
             fig.add_trace(go.Heatmap(z=_f32(image.T), x=steps, y=np.arange(image.shape[1]), colorscale="Greys",
-                                     showscale=False, hovertemplate="row %{x}, col %{y}: %{z:.2f}<extra></extra>"),
+                                     showscale=False, hovertemplate=f"{tr_('lab.row', lang)} %{{x}}, {tr_('lab.pixel', lang)} "
+                                                                   "%{y}: %{z:.2f}<extra></extra>"),
                           row=r, col=1)
             fig.update_yaxes(autorange="reversed", title_text=tr_("lab.pixel", lang), row=r, col=1)
         elif p == "input":
@@ -75,7 +76,8 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
                           row=r, col=1)
         elif p == "hidden":
             fig.add_trace(go.Heatmap(z=_f32(hidden.T), x=steps, y=np.arange(H), colorscale=STYLE["signed"], zmin=-1,
-                                     zmax=1, showscale=False, hovertemplate="unit %{y}, t = %{x}: %{z:.3f}<extra></extra>"),
+                                     zmax=1, showscale=False,
+                                     hovertemplate=f"{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}: %{{z:.3f}}<extra></extra>"),
                           row=r, col=1)
             fig.update_yaxes(autorange="reversed", title_text=tr_("fig.unit", lang), row=r, col=1)
         else:

@@ -586,6 +586,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "preset.tracks.inside_quotes": {"en": "inside \"quotes\"", "ko": "따옴표 안"},
     "preset.tracks.bracket_depth": {"en": "bracket depth", "ko": "괄호 깊이"},
+    "lab.row": {"en": "row", "ko": "행"},
     "lab.cell.mlp": {"en": "MLP (memoryless)", "ko": "MLP (무기억)"},
     "lab.baseline.chance": {"en": "chance accuracy", "ko": "우연 수준 정확도"},
     "lab.baseline.uniform": {"en": "uniform", "ko": "균등 분포"},
