@@ -40,8 +40,6 @@ TEXT: dict[str, dict[str, str]] = {
               "- **GRU 게이트**: reset 게이트는 새 후보를 만들기 전에 과거를 지우고, update 게이트는 이전 상태와 후보를 "
               "섞습니다.\n"
               "- **시간을 통한 역전파(BPTT)**: ||dL/dh_t||는 각 시점의 상태가 손실에 얼마나 중요한지 보여줍니다."},
-    "app.start": {"en": "Start with the Hello playground in the sidebar.", "ko": "사이드바의 Hello 놀이터에서 시작하세요."},
-    "app.open_page": {"en": "Open the Hello playground", "ko": "Hello 놀이터 열기"},
     "sidebar.language": {"en": "Language / 언어", "ko": "Language / 언어"},
     "sidebar.device": {"en": "Compute device", "ko": "연산 장치"},
     "sidebar.device.help": {
@@ -75,10 +73,6 @@ TEXT: dict[str, dict[str, str]] = {
               "next-character accuracy {acc:.0%}.",
         "ko": "{cell} · 유닛 {hidden}개 · {steps} 스텝을 {device}에서 {ms:.0f} ms 동안 학습: 손실 {loss:.4f}, "
               "다음 글자 정확도 {acc:.0%}."},
-    "hello.stale": {
-        "en": "The settings above differ from the trained model's; press Train to train with them. "
-              "The figures below show the trained model.",
-        "ko": "위 설정이 학습된 모델과 다릅니다. 새 설정으로 학습하려면 학습 버튼을 누르세요. 아래 그림은 학습된 모델입니다."},
     "hello.not_perfect": {
         "en": "Not every next character is predicted yet: try more steps, more hidden units or another seed.",
         "ko": "아직 모든 다음 글자를 맞히지 못합니다. 스텝이나 은닉 유닛을 늘리거나 다른 시드를 써 보세요."},
@@ -157,7 +151,6 @@ TEXT: dict[str, dict[str, str]] = {
               "next character: a dark cell under the circle means a confident right answer.",
         "ko": "모든 글자(행)에 대한 시점별(열) 소프트맥스 확률입니다. 동그라미는 실제 다음 글자를 표시합니다. 동그라미 아래 "
               "칸이 진하면 자신 있게 맞힌 것입니다."},
-    "hello.grad": {"en": "Gradient through time", "ko": "시간에 따른 기울기"},
     "hello.grad.howto": {
         "en": "||dL/dh_t||: how strongly the loss (mean cross-entropy over all steps) responds to the hidden state "
               "at step t, through its own prediction and every later step (backpropagation through time). "
@@ -642,7 +635,6 @@ TEXT: dict[str, dict[str, str]] = {
     "fig.grad_h": {"en": "||dL/dh_t||", "ko": "||dL/dh_t||"},
     "fig.grad_c": {"en": "||dL/dc_t|| (cell)", "ko": "||dL/dc_t|| (셀)"},
     "fig.next_char": {"en": "next character", "ko": "다음 글자"},
-    "fig.prob": {"en": "probability", "ko": "확률"},
     "fig.target": {"en": "true next character", "ko": "실제 다음 글자"},
     "fig.step_caption": {"en": "t = {t}: read <b>{x}</b> → predicted <b>{p}</b> ({prob:.0%})",
                          "ko": "t = {t}: <b>{x}</b> 읽음 → 예측 <b>{p}</b> ({prob:.0%})"},

@@ -146,3 +146,30 @@ def test_long_sequences_drop_per_character_ticks():
     fig = F.timeline_figure(tr, list(vocab.decode(x)), list(vocab.chars), "en")
     assert fig.layout.xaxis.ticktext is None
     assert re.match(r"^\d+$", str(int(fig.layout.height)))
+
+
+def _code_strings():
+    """String constants and f-string patterns of the app, the pages and the library (not the table)."""
+    files = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").rglob("*.py")),
+             *[f for f in sorted((ROOT / "rnnviz").rglob("*.py")) if f.name != "i18n.py"]]
+    consts, patterns = set(), []
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                consts.add(node.value)
+            elif isinstance(node, ast.JoinedStr):
+                parts = [re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values]
+                literal = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                if sum(c.isalpha() for c in literal) >= 3:      # f"{key}.{i}" would match anything
+                    patterns.append(re.compile("".join(parts)))
+    return consts, patterns
+
+
+def test_every_key_of_the_table_is_used():
+    """No dead entries: every key appears in the code as a literal, matches an f-string such as
+    f"lab.baseline.{key}" or f"{key}.desc", or sits under a prefix passed as a literal ("step.tab")."""
+    consts, patterns = _code_strings()
+    prefixes = {c + "." for c in consts if "." in c and not c.endswith(".")}
+    unused = [k for k in TEXT if k not in consts and not any(p.fullmatch(k) for p in patterns)
+              and not any(k.startswith(p) for p in prefixes)]
+    assert not unused, f"translation keys nothing uses: {unused}"
