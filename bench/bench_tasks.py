@@ -202,11 +202,11 @@ def bench_throughput(lines: list[str], text_path: str, tp_steps: int) -> None:
     bare = BareLoop(x, y, V, H, B, 0, cfg0.lr)
     fit_t, bare_t, last = [], [], [None]
 
-    def interleave(step, loss):
+    def interleave(p):
         t = time.perf_counter()
         if last[0] is not None:
             fit_t.append(t - last[0])
-        bare_t.append(bare.step(step - 1))
+        bare_t.append(bare.step(p.step - 1))
         last[0] = time.perf_counter()
 
     mm = seq_model("many_to_many", "lstm", vocab=V, out=V, seed=0, **kw)

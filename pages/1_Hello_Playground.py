@@ -80,10 +80,10 @@ def train_ui(cfg: PlaygroundConfig):
     bar = st.empty()
     shown = [time.perf_counter()]
 
-    def on_step(step, loss, acc):
+    def on_step(p):
         # Streamlit messages cost time: nothing for short runs, then at most 2 updates a second
         if time.perf_counter() - shown[0] > 0.5:
-            bar.progress(step / cfg.steps, text=t("hello.training", lang, step=step, steps=cfg.steps, loss=loss))
+            bar.progress(p.step / p.steps, text=t("hello.training", lang, step=p.step, steps=p.steps, loss=p.loss))
             shown[0] = time.perf_counter()
 
     try:

@@ -186,10 +186,10 @@ def tasks_tab() -> None:
             rec = results[cell] = {"losses": [], "beat_step": None, "beat_seconds": None, "final": float("nan"),
                                    "status": "stopped", "seconds": 0.0}
 
-            def on_step(step, loss, avg, i=i, rec=rec, cell=cell):
-                rec["losses"].append(loss)
-                if step % 25 == 0:
-                    bar.progress((i + step / steps) / len(CELLS), text=f"{NAMES[cell]}: {step}/{steps}, {loss:.4f}")
+            def on_step(p, i=i, rec=rec, cell=cell):
+                rec["losses"].append(p.loss)
+                if p.step % 25 == 0:
+                    bar.progress((i + p.step / p.steps) / len(CELLS), text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
 
             r = run_task(cfg, on_step=on_step)
             results[cell] = {"losses": r.losses, "beat_step": r.beat_step, "beat_seconds": r.beat_seconds,

@@ -117,12 +117,10 @@ def train_ui(task_name: str, source) -> None:
     cells = CELLS_OF[task_name]
     bar = st.progress(0.0)
 
-    def on_step(cell, step, loss):
-        if step % 50 == 0:
-            k = cells.index(cell)
-            total = task.fit_for(cell).steps
-            bar.progress(min(1.0, (k + step / total) / len(cells)),
-                         text=f"{FL.cell_name(cell, lang)}: {step}/{total}, {t('fig.loss', lang)} {loss:.4f}")
+    def on_step(cell, p):
+        if p.step % 50 == 0:
+            bar.progress(min(1.0, (cells.index(cell) + p.step / p.steps) / len(cells)),
+                         text=f"{FL.cell_name(cell, lang)}: {p.step}/{p.steps}, {t('fig.loss', lang)} {p.loss:.4f}")
 
     c2.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
     results = {}

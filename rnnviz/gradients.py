@@ -27,7 +27,7 @@ import torch
 
 from .model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
 from .tracing import GATES, IGNORE, backward_through_time, cross_entropy_grad, forward_steps
-from .training import TrainConfig, train
+from .training import Progress, TrainConfig, train
 from .checks import is_int as _is_int, is_num as _is_num
 
 MAX_GRAD_HIDDEN = 256          # units in the gradient views (their Jacobians cost H backward passes); the models allow more (model.MAX_HIDDEN)
@@ -318,9 +318,9 @@ def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int =
             return on_progress(step, steps, loss, rows[-1])
         return None
 
-    def on_step(step: int, loss: float, _acc: float):
-        if step % every == 0 or step == steps:
-            return record(step, loss)
+    def on_step(p: Progress):
+        if p.step % every == 0 or p.step == steps:
+            return record(p.step, p.loss)
         return None
 
     res = train(model, x, y, tcfg, on_step=on_step)

@@ -196,7 +196,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
 
 def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, device: str = "cpu") -> dict:
     """Train one model per cell on the task's data with the same seed and batches, each with its recipe's
-    settings (`seqtasks.compare_cells`). `on_step(cell, step, loss)` may return False to stop (the models
+    settings (`seqtasks.compare_cells`). `on_step(cell, Progress)` may return False to stop (the models
     trained so far are kept). Cells: rnn | lstm | gru (| mlp for the memory task). Returns
     {cell: seqtasks.CellRun(model, result)}."""
     return S.compare_cells(lambda cell: task.make_model(cell).to(device), (task.train, task.val),

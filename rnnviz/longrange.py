@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 from .model import CELLS, MAX_HIDDEN, ModelConfig, RecurrentModel
 from .optim import Adam
-from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, Steps, run_steps
+from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, run_steps
 from .checks import check_int as _check_int, is_num as _is_num
 
 TASKS = ("adding", "copy")
@@ -279,24 +279,16 @@ def moving_average(values: list[float], window: int = BEAT_WINDOW) -> list[float
 
 
 @dataclass
-class TaskResult:
-    config: TaskConfig
-    baseline: float                                         # the memoryless baseline loss
-    losses: list[float] = field(default_factory=list)       # training loss at each step (before its update)
-    times: list[float] = field(default_factory=list)        # seconds since the start at the end of each step
-    grad_norms: list[float] = field(default_factory=list)   # global gradient norm before clipping
-    status: str = "done"                                     # done | target | deadline | stopped | diverged
-    message: str = ""
-    seconds: float = 0.0
+class TaskResult(TrainResult):
+    """`training.TrainResult` (losses, gradient norms, times, status, ...) plus the task: its config, the
+    memoryless baseline, the first step that beat it, and the held-out loss at the end."""
+    config: TaskConfig | None = None
+    baseline: float = math.nan                              # the memoryless baseline loss
     beat_step: int | None = None       # first step whose moving average < beat_fraction × baseline
     beat_seconds: float | None = None  # wall-clock seconds from the start to the end of that step
     final_loss: float = math.nan       # loss on the held-out batch with the final (kept) weights
     final_accuracy: float | None = None  # copy: fraction of the recalled symbols right; adding: None
     model: RecurrentModel | None = field(default=None, repr=False)
-
-    @property
-    def steps(self) -> int:
-        return len(self.losses)
 
     @property
     def smoothed(self) -> list[float]:
@@ -310,13 +302,6 @@ class TaskResult:
     @property
     def beaten(self) -> bool:
         return self.beat_step is not None
-
-    @property
-    def diverged(self) -> bool:
-        return self.status == "diverged"
-
-
-OnStep = Callable[[int, float, float], "bool | None"]  # (step, loss, moving average) -> False to stop
 
 
 def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
@@ -349,18 +334,15 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
             run_sum -= recent[step - 1 - W]
         avg = run_sum / min(step, W)
         if res.beat_step is None and step >= W and avg < beat_level:
-            res.beat_step, res.beat_seconds = step, run.times[-1]
-        if on_step is not None and on_step(step, loss_v, avg) is False:
+            res.beat_step, res.beat_seconds = step, res.times[-1]
+        if on_step is not None and on_step(Progress(step, cfg.steps, loss_v, average=avg)) is False:
             return "stopped", f"stopped by the user after {step} steps"
         if cfg.target_ratio is not None and step >= W and avg < cfg.target_ratio * base:
             return "target", f"the moving average reached {avg / base:.2f} × the baseline at step {step}"
         return None
 
-    run = Steps()
     run_steps(model, params, opt, cfg.steps, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
-              after_update=after_update, record=run)
-    res.losses, res.grad_norms, res.times = run.losses, run.grad_norms, run.times
-    res.status, res.message, res.seconds = run.status, run.message, run.seconds
+              after_update=after_update, record=res)
     res.final_loss, res.final_accuracy = evaluate(model, cfg)
     return res
 
@@ -390,7 +372,7 @@ def train_task(task: str = "adding", cell: str = "lstm", T: int = 50, hidden: in
     Every step draws a fresh batch from a seeded generator, computes the task loss (adding: MSE at the
     last step; copy: cross-entropy over every step), backpropagates through all T steps, clips the
     global gradient norm to `clip` (None/0: off), and takes an `rnnviz.optim.Adam` step. After each
-    step `on_step(step, loss, moving_average)` is called (step counts from 1); returning False stops
+    step `on_step(Progress)` is called (with the moving average of the loss); returning False stops
     training ("stopped", weights kept). Past `deadline_s` seconds: "deadline", weights kept. A NaN/inf
     loss or gradient restores the weights of the last finite step: "diverged" (as `rnnviz.train`).
 
@@ -472,7 +454,7 @@ def sweep(task: str = "adding", cells: tuple[str, ...] = CELLS, lengths: tuple[i
           steps: int = 600, deadline_s: float = 60.0, hidden: int = 32, batch: int = 32, lr: float = 1e-2,
           seed: int = 0, clip: float | None = 1.0, *, forget_bias: float | None = None,
           nonlinearity: str = "tanh", n_symbols: int = 8, length: int = 10, target_ratio: float | None = 0.05,
-          on_run: OnRun | None = None, on_step: Callable[[str, int, int, float, float], "bool | None"] | None = None,
+          on_run: OnRun | None = None, on_step: Callable[[str, int, Progress], "bool | None"] | None = None,
           device: str | torch.device = "cpu") -> SweepResult:
     """Train every cell at every dependency length (same seed, so the same data) and tabulate
     final loss / baseline: where a cell's ratio climbs back to about 1 is where it stops learning.
@@ -480,8 +462,8 @@ def sweep(task: str = "adding", cells: tuple[str, ...] = CELLS, lengths: tuple[i
     Bounded: at most MAX_SWEEP_RUNS runs, each at most `steps` steps, all within `deadline_s` seconds
     in total (each run gets the time left divided by the runs left; runs the budget cannot reach are
     "skipped"). A run stops early once its moving average is below target_ratio × baseline (solved).
-    Runs go length by length, cells in order. on_run(row) after each run and on_step(cell, T, step,
-    loss, moving_average) after each step may return False to stop the whole sweep (status "stopped").
+    Runs go length by length, cells in order. on_run(row) after each run and on_step(cell, T,
+    Progress) after each step may return False to stop the whole sweep (status "stopped").
     """
     cells, lengths = tuple(cells), tuple(lengths)
     if not cells or any(c not in CELLS for c in cells) or len(set(cells)) != len(cells):
@@ -506,8 +488,8 @@ def sweep(task: str = "adding", cells: tuple[str, ...] = CELLS, lengths: tuple[i
             continue
         share = min(MAX_DEADLINE_S, left / (len(configs) - i))
 
-        def step_cb(step, loss, avg, _c=cfg):
-            if on_step is not None and on_step(_c.cell, _c.T, step, loss, avg) is False:
+        def step_cb(p, _c=cfg):
+            if on_step is not None and on_step(_c.cell, _c.T, p) is False:
                 return False
             return None
 

@@ -49,7 +49,7 @@ from .model import CELLS, ModelConfig, Readout, RecurrentModel, make_input_layer
 from .optim import Adam
 from .seq2seq import PAD
 from .tracing import GATES, IGNORE, Trace, backward_through_time, cross_entropy_grad, forward_steps, to_numpy
-from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, run_steps
+from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, run_steps
 
 
 MAX_EPOCHS = 500
@@ -258,25 +258,14 @@ class FitConfig:
 
 
 @dataclass
-class FitResult:
-    losses: list[float] = field(default_factory=list)          # training loss of each step's batch (before its update)
-    accuracies: list[float] = field(default_factory=list)      # training accuracy of each step's batch (classification)
+class FitResult(TrainResult):
+    """`training.TrainResult` (losses, accuracies, gradient norms, status, ...) plus validation. `seconds`
+    is the wall clock of the whole fit, validation included."""
     val_steps: list[int] = field(default_factory=list)         # steps after which validation ran
     val_losses: list[float] = field(default_factory=list)
     val_accuracies: list[float] = field(default_factory=list)  # classification kinds only
-    status: str = "done"       # done | deadline | stopped | diverged
-    message: str = ""
-    seconds: float = 0.0       # wall clock of the whole fit, validation included
     planned_steps: int = 0
     samples: int = 0           # training sequences seen
-
-    @property
-    def steps(self) -> int:
-        return len(self.losses)
-
-    @property
-    def diverged(self) -> bool:
-        return self.status == "diverged"
 
     @property
     def val_loss(self) -> float | None:
@@ -294,7 +283,6 @@ class FitResult:
         return self.accuracies[-1] if self.accuracies else None
 
 
-OnStep = Callable[[int, float], "bool | None"]           # (step, training loss) -> False to stop
 OnEval = Callable[[int, float, "float | None"], None]    # (step, val loss, val accuracy)
 Data = tuple[torch.Tensor, torch.Tensor]
 
@@ -388,8 +376,8 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
 
     Loss by kind: cross-entropy (many_to_one, many_to_many, seq2seq; IGNORE / PAD targets skipped) or
     MSE (regression). Each step: one mini-batch of a seeded per-epoch shuffle, forward through the
-    fused module, backward, clipping, an Adam step (`rnnviz.optim`). `on_step(step, loss)` after every
-    step (from 1); returning False stops ("stopped"). Past `cfg.deadline_s` it stops ("deadline").
+    fused module, backward, clipping, an Adam step (`rnnviz.optim`). `on_step(Progress)` after every
+    step; returning False stops ("stopped"). Past `cfg.deadline_s` it stops ("deadline").
     A NaN/inf loss or gradient restores the weights of the last finite step ("diverged"). With
     val_data, validation runs every `eval_every` steps and after the last step (`on_eval(step, loss,
     acc)`). Trains where the model is (CUDA if it is there). Same model seed and config: same result.
@@ -443,20 +431,20 @@ def fit(model: nn.Module, train_data: Data, val_data: Data | None = None, cfg: F
     def after_update(step, loss_v, extra, b):
         cnt, correct = extra
         res.samples += b[0].shape[0]
-        if correct is not None:
-            res.accuracies.append(float(correct) / max(float(cnt), 1.0))
+        acc = None if correct is None else float(correct) / max(float(cnt), 1.0)
+        if acc is not None:
+            res.accuracies.append(acc)
         if step % cfg.eval_every == 0:
             validate(step)
-        if on_step is not None and on_step(step, loss_v) is False:
+        if on_step is not None and on_step(Progress(step, total, loss_v, accuracy=acc)) is False:
             return "stopped", f"stopped by the user after {step} steps"
         return None
 
     cosine = cfg.lr_schedule == "cosine"
     t0 = time.perf_counter()
-    run = run_steps(model, params, opt, total, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
-                    lr_at=(lambda step: cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / total))) if cosine
-                    else None, after_update=after_update)
-    res.losses, res.status, res.message = run.losses, run.status, run.message
+    run_steps(model, params, opt, total, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
+              lr_at=(lambda step: cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / total))) if cosine else None,
+              after_update=after_update, record=res)
     if res.steps and last_eval != res.steps or (val_data is not None and not res.val_steps):
         validate(res.steps)
     model.eval()
@@ -514,13 +502,13 @@ class CellRun:
 
 def compare_cells(make_model_fn: Callable[[str], nn.Module], data,
                   cfg: FitConfig | Callable[[str], FitConfig] = FitConfig(), cells: tuple[str, ...] = CELLS,
-                  on_step: Callable[[str, int, float], "bool | None"] | None = None) -> dict[str, CellRun]:
+                  on_step: Callable[[str, Progress], "bool | None"] | None = None) -> dict[str, CellRun]:
     """Train one model per cell, `make_model_fn(cell)` (give it the same seed for each), on the same data
     (so the same batches in the same order): the lab's and the benchmarks' one way to put cells side by
     side. cfg: one FitConfig for every cell, or `cfg(cell)` -> that cell's FitConfig. data: (train, val)
     pairs of (inputs, targets), or one (inputs, targets) pair without validation. cells: distinct names
-    `make_model_fn` knows (rnn / lstm / gru, and mlp for a memoryless baseline). `on_step(cell, step,
-    loss)`; returning False stops that cell and the ones after it. Returns {cell: CellRun(model, result)}."""
+    `make_model_fn` knows (rnn / lstm / gru, and mlp for a memoryless baseline). `on_step(cell,
+    Progress)`; returning False stops that cell and the ones after it. Returns {cell: CellRun(model, result)}."""
     if not cells or len(set(cells)) != len(cells) or any(c not in (*CELLS, "mlp") for c in cells):
         raise ValueError(f"cells must be distinct names from {', '.join(CELLS)} (or mlp)")
     if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (tuple, list)):
@@ -531,7 +519,7 @@ def compare_cells(make_model_fn: Callable[[str], nn.Module], data,
     runs: dict[str, CellRun] = {}
     for cell in cells:
         model = make_model_fn(cell)
-        cb = None if on_step is None else (lambda s, l, _c=cell: on_step(_c, s, l))
+        cb = None if on_step is None else (lambda p, _c=cell: on_step(_c, p))
         res = fit(model, train_data, val_data, cfg_for(cell), on_step=cb)
         runs[cell] = CellRun(model, res)
         if res.status == "stopped":

@@ -1,6 +1,8 @@
-"""Training loop: full-batch or mini-batch, Adam or SGD, gradient clipping, a wall-clock deadline,
-progress through a callback (the trainer knows nothing about the UI), and a guard that stops on a
-NaN/inf loss and keeps the last good weights. Same model seed and same config: same result.
+"""The one training loop of rnnviz (`run_steps`): gradient clipping, a wall-clock deadline, progress
+through one callback signature (`on_step(Progress)`; the trainer knows nothing about the UI), and a guard
+that stops on a NaN/inf loss or gradient and keeps the last good weights; one result record
+(`TrainResult`, which the lab's and the long-range tasks' results extend). `train` is the Hello model's
+use of it: full-batch or mini-batch, Adam or SGD. Same model seed and same config: same result.
 """
 from __future__ import annotations
 
@@ -56,8 +58,13 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
+    """What a training run did: the one result record of rnnviz's training loop (`run_steps`). The lab's
+    `seqtasks.FitResult` (validation) and the long-range tasks' `longrange.TaskResult` (baseline, first
+    step that beat it) extend it."""
     losses: list[float] = field(default_factory=list)      # training loss at each step (before its update)
-    accuracies: list[float] = field(default_factory=list)  # training accuracy at each step
+    accuracies: list[float] = field(default_factory=list)  # training accuracy at each step (classification)
+    grad_norms: list[float] = field(default_factory=list)  # global gradient norm before clipping, per update
+    times: list[float] = field(default_factory=list)       # seconds since the start at the end of each update
     status: str = "done"       # done | target | deadline | stopped | diverged
     message: str = ""
     seconds: float = 0.0
@@ -71,21 +78,19 @@ class TrainResult:
         return self.status == "diverged"
 
 
-OnStep = Callable[[int, float, float], "bool | None"]  # (step, loss, accuracy) -> False to stop
+@dataclass(frozen=True)
+class Progress:
+    """What every training loop tells its `on_step` callback after each step."""
+    step: int                          # counts from 1
+    steps: int                         # planned steps
+    loss: float                        # this step's training loss (before its update)
+    accuracy: float | None = None      # this step's training accuracy (classification)
+    average: float | None = None       # the moving average of the loss (long-range tasks)
+
+
+OnStep = Callable[[Progress], "bool | None"]     # return False to stop ("stopped", weights kept)
 
 Stop = "tuple[str, str] | None"                           # (status, message) to end the loop, or None
-
-
-@dataclass
-class Steps:
-    """What `run_steps` recorded: per optimisation step the loss (before its update), the global gradient
-    norm (before clipping) and the seconds since the start; how and when it ended."""
-    losses: list[float] = field(default_factory=list)
-    grad_norms: list[float] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    status: str = "done"       # done | deadline | diverged, or what a hook returned (stopped, target, ...)
-    message: str = ""
-    seconds: float = 0.0
 
 
 def run_steps(model, params: list, opt, steps: int, batch: Callable[[int], tuple],
@@ -93,7 +98,7 @@ def run_steps(model, params: list, opt, steps: int, batch: Callable[[int], tuple
               lr_at: Callable[[int], float] | None = None,
               before_update: Callable[[int, float, object], Stop] | None = None,
               after_update: Callable[[int, float, object, tuple], Stop] | None = None,
-              grad_hint: str | None = None, record: Steps | None = None) -> Steps:
+              grad_hint: str | None = None, record: TrainResult | None = None) -> TrainResult:
     """The one training loop of rnnviz (the Hello playground's `train`, the lab's `seqtasks.fit`, the
     long-range tasks' `longrange.run_task`): for step = 1 .. `steps`,
 
@@ -108,10 +113,10 @@ def run_steps(model, params: list, opt, steps: int, batch: Callable[[int], tuple
 
     The model is in train mode during the loop and in eval mode after it. The caller builds the
     optimizer (so it can read its state) and owns everything task-specific: batches, loss, metrics,
-    validation, progress callbacks, early stopping. Pass `record` (a fresh `Steps`) to read the record
-    from the hooks while it grows; it is also what is returned."""
+    validation, progress callbacks, early stopping. Pass `record` (a fresh `TrainResult`, or a subclass
+    with the task's own fields) to read it from the hooks while it grows; it is also what is returned."""
     guard = DivergenceGuard(params)
-    res = Steps() if record is None else record
+    res = TrainResult() if record is None else record
     t0 = time.perf_counter()
     model.train()
     for step in range(1, steps + 1):
@@ -154,7 +159,7 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     """Train `model` in place on inputs x and targets y, LongTensors (T,) or (N, T).
 
     Each step (`run_steps`): forward through the fused module, mean cross-entropy over all positions,
-    backward, optional clipping, optimizer step. `on_step(step, loss, acc)` is called after every step
+    backward, optional clipping, optimizer step. `on_step(Progress)` is called after every step
     (step counts from 1); returning False stops training. With `target_accuracy`, training stops at the
     first step whose accuracy reaches it, with the weights that scored it. On a NaN/inf loss or gradient
     the weights of the last finite step are restored and the result says "diverged".
@@ -176,7 +181,7 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     opt = Adam(params, lr=cfg.lr) if cfg.optimizer == "adam" else SGD(params, lr=cfg.lr)
     gen = torch.Generator().manual_seed(cfg.seed)
     mini = cfg.batch_size is not None and cfg.batch_size < N
-    accuracies: list[float] = []
+    res = TrainResult()
 
     def batch(step):
         if not mini:
@@ -193,19 +198,17 @@ def train(model, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig = TrainConfi
     def before_update(step, loss_v, acc):
         if cfg.target_accuracy is None or acc < cfg.target_accuracy:
             return None
-        accuracies.append(acc)                                   # stop with the weights that scored it
+        res.accuracies.append(acc)                               # stop with the weights that scored it
         if on_step is not None:
-            on_step(step, loss_v, acc)
+            on_step(Progress(step, cfg.steps, loss_v, accuracy=acc))
         return "target", f"reached {acc:.0%} training accuracy at step {step}"
 
     def after_update(step, loss_v, acc, b):
-        accuracies.append(acc)
-        if on_step is not None and on_step(step, loss_v, acc) is False:
+        res.accuracies.append(acc)
+        if on_step is not None and on_step(Progress(step, cfg.steps, loss_v, accuracy=acc)) is False:
             return "stopped", f"stopped by the user after {step} steps"
         return None
 
-    run = run_steps(model, params, opt, cfg.steps, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
-                    before_update=before_update, after_update=after_update,
-                    grad_hint="Try a smaller learning rate." if cfg.clip else None)
-    return TrainResult(losses=run.losses, accuracies=accuracies, status=run.status, message=run.message,
-                       seconds=run.seconds)
+    return run_steps(model, params, opt, cfg.steps, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
+                     before_update=before_update, after_update=after_update,
+                     grad_hint="Try a smaller learning rate." if cfg.clip else None, record=res)

@@ -242,7 +242,8 @@ def test_tanh_rnn_stays_at_the_adding_baseline_at_long_T():
 def test_on_step_stop_keeps_weights_and_deadline():
     seen = []
 
-    def on_step(step, loss, avg):
+    def on_step(p):
+        step, loss, avg = p.step, p.loss, p.average
         seen.append((step, loss, avg))
         return step < 3
 
@@ -329,7 +330,7 @@ def test_sweep_stops_and_budget():
     s = sweep("copy", cells=("lstm",), lengths=(2, 3, 4), steps=10, hidden=8, on_run=lambda r: False)
     assert s.status == "stopped" and [r.status for r in s.rows] == ["done", "skipped", "skipped"]
     stopped = sweep("adding", cells=("rnn", "lstm"), lengths=(5,), steps=50, hidden=8,
-                    on_step=lambda cell, T, step, loss, avg: step < 4)
+                    on_step=lambda cell, T, p: p.step < 4)
     assert stopped.status == "stopped" and stopped.rows[0].steps == 4 and stopped.rows[1].status == "skipped"
     tiny = sweep("adding", cells=("rnn",), lengths=(5, 6), steps=20_000, hidden=8, deadline_s=0.3)
     assert tiny.status == "deadline" and tiny.seconds >= 0.3      # cut by the clock, never before it

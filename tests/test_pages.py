@@ -155,10 +155,10 @@ def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
     real_train = training.train
 
     def poisoned(model, x, y, cfg, on_step=None):
-        def hook(step, loss, acc):
-            if step == 5:                                    # blow the weights up mid-training
+        def hook(p):
+            if p.step == 5:                                  # blow the weights up mid-training
                 model.head.weight.data.fill_(float("inf"))
-            return on_step(step, loss, acc) if on_step else None
+            return on_step(p) if on_step else None
         return real_train(model, x, y, cfg, on_step=hook)
 
     monkeypatch.setattr(training, "train", poisoned)   # run_playground imports it when it runs

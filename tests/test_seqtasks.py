@@ -250,7 +250,7 @@ def test_fit_stop_and_deadline_keep_the_result():
     x, y = float_task()
     r = fit(m_stop, (x, y), float_task(n=40, seed=1),
             FitConfig(steps=50, batch_size=16, eval_every=10, deadline_s=None),
-            on_step=lambda s, l: seen.append((s, l)) or s < 5)
+            on_step=lambda p: seen.append((p.step, p.loss)) or p.step < 5)
     assert r.status == "stopped" and r.steps == 5 and [s for s, _ in seen] == [1, 2, 3, 4, 5]
     assert r.val_steps == [5]                                        # validated where it stopped
     m_dl = seq_model("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
@@ -263,8 +263,8 @@ def test_nan_guard_keeps_the_last_good_weights():
     m2, _ = small_fit(steps=2)
     m = seq_model("many_to_one", "gru", in_features=3, hidden=8, out=3, seed=0)
 
-    def poison(step, loss):
-        if step == 3:
+    def poison(p):
+        if p.step == 3:
             with torch.no_grad():
                 m.head.weight.fill_(float("nan"))
     xv, yv = float_task(n=40, seed=1)
@@ -335,7 +335,7 @@ def test_compare_cells_same_data_and_seed():
     calls = []
     runs = compare_cells(lambda c: seq_model("many_to_one", c, in_features=3, hidden=6, out=3, seed=0),
                          ((x, y), float_task(n=40, seed=1)), FitConfig(steps=8, batch_size=16, eval_every=4),
-                         on_step=lambda c, s, l: calls.append(c))
+                         on_step=lambda c, p: calls.append(c))
     assert list(runs) == list(CELLS) and calls == [c for c in CELLS for _ in range(8)]
     for c, run in runs.items():
         assert run.model.cell == c and run.result.steps == 8 and run.result.val_steps == [4, 8]

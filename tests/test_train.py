@@ -100,7 +100,7 @@ def test_on_step_called_every_step():
     model = rnnviz.build_model("gru", vocab_size=vocab.size, hidden_size=8, seed=0)
     calls = []
     res = rnnviz.train(model, x, y, TrainConfig(steps=12, deadline_s=None),
-                       on_step=lambda s, loss, acc: calls.append((s, loss, acc)))
+                       on_step=lambda p: calls.append((p.step, p.loss, p.accuracy)))
     assert res.status == "done"
     assert [c[0] for c in calls] == list(range(1, 13))
     assert [c[1] for c in calls] == res.losses and [c[2] for c in calls] == res.accuracies
@@ -113,7 +113,9 @@ def test_on_step_false_stops_and_keeps_model():
     w0 = params(model)
     seen = {}
 
-    def on_step(step, loss, acc):
+    def on_step(p):
+
+        step = p.step
         seen[step] = params(model)
         return False if step == 3 else None             # None (and True) mean "go on"
 
@@ -142,7 +144,7 @@ def test_natural_divergence_keeps_last_good_weights():
             p.mul_(5.0)
     snaps = {0: params(model)}
     res = rnnviz.train(model, x, y, TrainConfig(optimizer="sgd", lr=10.0, clip=None, deadline_s=None),
-                       on_step=lambda s, loss, acc: snaps.__setitem__(s, params(model)))
+                       on_step=lambda p: snaps.__setitem__(p.step, params(model)))
     assert res.status == "diverged" and res.diverged and "diverged" in res.message
     assert 1 <= res.steps < 20
     assert all(math.isfinite(v) for v in res.losses)
@@ -158,7 +160,9 @@ def test_forced_divergence_via_on_step():
     model = rnnviz.build_model("lstm", vocab_size=vocab.size, hidden_size=8, seed=0)
     snaps = {}
 
-    def on_step(step, loss, acc):
+    def on_step(p):
+
+        step = p.step
         snaps[step] = params(model)
         if step == 5:
             with torch.no_grad():
@@ -181,7 +185,9 @@ def test_gradient_divergence_with_clipping_keeps_last_good_weights():
     model = rnnviz.build_model("lstm", vocab_size=vocab.size, hidden_size=8, seed=0)
     snaps = {}
 
-    def on_step(step, loss, acc):
+    def on_step(p):
+
+        step = p.step
         snaps[step] = params(model)
         if step == 3:
             with torch.no_grad():
@@ -310,3 +316,26 @@ def test_one_training_loop_in_the_library():
                     and node.func.attr in ("backward", "step") and not node.args:
                 calls.setdefault(f.relative_to(root).as_posix(), []).append(node.func.attr)
     assert calls == {"training.py": ["backward", "step"]}, calls
+
+
+def test_every_training_loop_reports_progress_and_results_alike():
+    """One on_step signature (a training.Progress) and one result family (training.TrainResult) for the
+    Hello model's train, the lab's fit and the long-range tasks' run_task."""
+    from rnnviz.longrange import TaskConfig, TaskResult, run_task
+    from rnnviz.seqtasks import FitConfig, FitResult, fit, seq_model
+    from rnnviz.training import Progress, TrainResult
+    seen = {"train": [], "fit": [], "task": []}
+    vocab, x, y = hello()
+    r1 = rnnviz.train(rnnviz.build_model("gru", vocab.size, 6), x, y, TrainConfig(steps=4, deadline_s=None),
+                      on_step=seen["train"].append)
+    xs = torch.randn(16, 5, 2, generator=torch.Generator().manual_seed(0))
+    r2 = fit(seq_model("many_to_one", "gru", in_features=2, hidden=4, out=3), (xs, torch.arange(16) % 3), None,
+             FitConfig(steps=4, batch_size=8, deadline_s=None), on_step=seen["fit"].append)
+    r3 = run_task(TaskConfig(T=6, hidden=4, steps=4, deadline_s=None), on_step=seen["task"].append)
+    for (name, ps), r, kind in zip(seen.items(), (r1, r2, r3), (TrainResult, FitResult, TaskResult)):
+        assert isinstance(r, TrainResult) and type(r) is kind and r.steps == 4 and len(r.grad_norms) == 4
+        assert all(isinstance(p, Progress) for p in ps), name
+        assert [(p.step, p.steps) for p in ps] == [(s, 4) for s in range(1, 5)], name
+        assert [p.loss for p in ps] == r.losses, name
+    assert all(p.accuracy is not None for p in seen["train"] + seen["fit"])
+    assert all(p.average is not None and p.accuracy is None for p in seen["task"])
