@@ -30,7 +30,8 @@ import torch  # noqa: E402
 
 from benchlib import cpu_name, load1 as load_average  # noqa: E402
 
-from rnnviz.longrange import ADDING_BASELINE, BEAT_FRACTION, BEAT_WINDOW, TaskConfig, sweep, train_task  # noqa: E402
+from rnnviz.longrange import ADDING_BASELINE, BEAT_FRACTION, BEAT_WINDOW, TaskConfig, train_task  # noqa: E402
+from rnnviz.sweep import sweep  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
 

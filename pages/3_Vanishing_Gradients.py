@@ -10,7 +10,8 @@ import ui
 from rnnviz import figures_grad as FG
 from rnnviz.gradients import GradConfig, compare_cells, exploding_runs, scalar_toy, training_heatmaps
 from rnnviz.i18n import t
-from rnnviz.longrange import TASK_HIDDEN, SweepResult, TaskConfig, baseline, run_task, sweep
+from rnnviz.longrange import TASK_HIDDEN, TaskConfig, baseline, run_task
+from rnnviz.sweep import SweepResult, sweep
 
 lang = ui.setup_page("grad.title", ":material/trending_down:")
 ss = st.session_state

@@ -166,17 +166,17 @@ def test_above_128_units_the_jacobian_is_estimated_and_says_so():
 
 
 def test_sweep_shows_the_rows_finished_so_far(monkeypatch):
-    import rnnviz.longrange as LR
+    import rnnviz.sweep as SW
 
     def two_rows(task, cells, lengths, on_run=None, **kw):          # as if stopped after two runs
         for cell, ratio in (("rnn", 1.0), ("lstm", 0.1)):
-            on_run(LR.SweepRow(cell=cell, T=10, status="done", ratio=ratio))
+            on_run(SW.SweepRow(cell=cell, T=10, status="done", ratio=ratio))
 
     at = _app(T="20", hidden="16")
     at.select_slider(key="vg.task_T").set_value(10)
     at.select_slider(key="vg.task_steps").set_value(200)
     at.button(key="vg.task_go").click().run()
-    monkeypatch.setattr(LR, "sweep", two_rows)
+    monkeypatch.setattr(SW, "sweep", two_rows)
     at.button(key="vg.sweep_go").click().run()
     assert not at.exception
     assert [(r.cell, r.T) for r in at.session_state["vg.sweep"]] == [("rnn", 10), ("lstm", 10)]

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 
 from rnnviz import longrange as lr
 from rnnviz.longrange import (TaskConfig, long_range_model, adding_problem, copy_baseline, copy_task, copy_vocab,
-                              moving_average, sweep, task_model, train_task)
+                              moving_average, task_model, train_task)
+from rnnviz.sweep import sweep
 from rnnviz.model import CELLS
 from rnnviz.tracing import forward_steps, trace
 from tests.references import same, weights
