@@ -207,7 +207,7 @@ def tasks_tab() -> None:
         t("grad.col.beat", lang): ["—" if r["beat_step"] is None else f"{r['beat_step']} ({r['beat_seconds']:.1f} s)"
                                     for r in results.values()],
             t("grad.col.seconds", lang): [f"{r['seconds']:.1f}" for r in results.values()],
-        t("lab.status", lang): [r["status"] for r in results.values()],
+        t("lab.status", lang): [t(f"train.status.{r['status']}", lang) for r in results.values()],
     }), hide_index=True)
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))

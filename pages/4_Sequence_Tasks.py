@@ -139,7 +139,7 @@ def results_ui(run) -> None:
                      t("lab.val_loss", lang): None if res.val_loss is None else round(res.val_loss, 4),
                      t("fig.accuracy", lang): None if res.val_accuracy is None else f"{res.val_accuracy:.1%}",
                      t("hello.steps", lang): res.steps, t("grad.col.seconds", lang): round(res.seconds, 1),
-                     t("lab.status", lang): res.status})
+                     t("lab.status", lang): t(f"train.status.{res.status}", lang)})
         if res.status in ("diverged", "deadline"):
             st.warning(f"{FL.cell_name(cell, lang)}: {res.message}")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

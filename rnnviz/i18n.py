@@ -349,7 +349,7 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.init.default": {"en": "PyTorch default", "ko": "PyTorch 기본"},
     "grad.init.orthogonal": {"en": "orthogonal", "ko": "직교"},
     "grad.act": {"en": "RNN activation", "ko": "RNN 활성 함수"},
-    "grad.forget_bias": {"en": "forget bias (LSTM f, GRU z)", "ko": "forget 편향 (LSTM f, GRU z)"},
+    "grad.forget_bias": {"en": "forget bias (f, z)", "ko": "forget 편향 (f, z)"},
     "grad.forget_bias.help": {
         "en": "The total bias of the gate that keeps the past: the LSTM's forget gate f and the GRU's update gate z "
               "(h_t = (1 − z)·n + z·h_(t−1)). The plain RNN has no gate and ignores it.",
@@ -579,6 +579,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "preset.tracks.inside_quotes": {"en": "inside \"quotes\"", "ko": "따옴표 안"},
     "preset.tracks.bracket_depth": {"en": "bracket depth", "ko": "괄호 깊이"},
+    "train.status.done": {"en": "done", "ko": "완료"},
+    "train.status.target": {"en": "target reached", "ko": "목표 도달"},
+    "train.status.deadline": {"en": "time limit", "ko": "시간 제한"},
+    "train.status.stopped": {"en": "stopped", "ko": "중지됨"},
+    "train.status.diverged": {"en": "diverged", "ko": "발산"},
     "lab.row": {"en": "row", "ko": "행"},
     "lab.cell.mlp": {"en": "MLP (memoryless)", "ko": "MLP (무기억)"},
     "lab.baseline.chance": {"en": "chance accuracy", "ko": "우연 수준 정확도"},

@@ -166,3 +166,5 @@ def test_korean_page_names_baselines_and_the_memoryless_cell_in_korean():
     notes = [a["text"] for a in curves["layout"].get("annotations", [])]
     assert any(n.startswith("무기억 (우연 수준)") for n in notes), notes
     assert at.radio(key="lab.cell").options[0] == "MLP (무기억)"
+    table = at.dataframe[0].value
+    assert list(table["셀"]) == ["MLP (무기억)", "RNN", "LSTM", "GRU"] and set(table["상태"]) == {"완료"}
