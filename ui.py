@@ -10,7 +10,6 @@ import streamlit as st
 
 from rnnviz.i18n import LANG_NAMES, LANGS, t
 
-
 PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's language
     ("app.py", "app.page.home", ":material/home:"),
     ("pages/1_Hello_Playground.py", "app.page.hello", ":material/waving_hand:"),

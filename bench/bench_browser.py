@@ -33,7 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_text as load, pct  # noqa: E402
+from benchlib import load_text as load  # noqa: E402
+from benchlib import pct
+
 from tests.e2e import harness as H  # noqa: E402
 
 PAGE_READY_TARGET_S = 6.0
@@ -185,9 +187,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "browser.md")
     args = ap.parse_args(argv)
 
-    from playwright.sync_api import sync_playwright
     import importlib.metadata as _md
+
     import streamlit as _st
+    from playwright.sync_api import sync_playwright
 
     load_start, t_start = load(), time.perf_counter()
     with sync_playwright() as p:

@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from benchlib import bare_lstm, cpu_info, load_text, markdown_table  # noqa: E402
 
 import rnnviz  # noqa: E402
-from benchlib import bare_lstm, cpu_info, load_text, markdown_table  # noqa: E402
-from rnnviz.playground import PlaygroundConfig, run_playground  # noqa: E402
+from rnnviz.app.playground import PlaygroundConfig, run_playground  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
 ROWS: list[dict] = []      # target, measured, status, notes
@@ -138,7 +138,7 @@ def bench_hello(args) -> None:
             f"{run.result.steps} steps ({run.result.status}), trace accuracy {run.trace.accuracy:.0%}; "
             f"max wall {ms(max(walls))}; {other}; "
             f"of which build+trace ≈ {ms(statistics.median(trace_s))}", reproduce=lambda c=cfg: run_playground(c))
-    from rnnviz.playground import clear_shared_runs, shared_run
+    from rnnviz.app.playground import clear_shared_runs, shared_run
     clear_shared_runs()
     cfg = PlaygroundConfig()
     shared_run(cfg)                                   # the first session trains ...
@@ -306,7 +306,7 @@ def bench_train(args) -> None:
     row("train throughput, bare fused loop", "(report)", f"{bare_rate:.1f} seq/s", None,
         f"{sum(c.wall for c in Bs) / (S * args.rounds) * 1e3:.1f} ms/step; by CPU time {bare_cpu:.1f} seq/s; "
         "same batches, same initial weights; torch.optim.Adam(foreach=True) and clip_grad_norm_ "
-        "(rnnviz.train uses its own fused rnnviz.optim)")
+        "(rnnviz.train uses its own fused rnnviz.training.optim)")
     row("train throughput ratio app/bare", f"median {'CPU-time' if JUDGE == 'cpu' else 'wall'} ratio ≥ 0.90",
         f"{ratio:.3f}", ratio >= 0.90,
         f"median of per-round wall ratios (min {min(ratios):.3f}, max {max(ratios):.3f}); ratio of wall totals "

@@ -1,4 +1,4 @@
-"""Benchmarks of rnnviz.gradients (CPU, one torch thread).
+"""Benchmarks of rnnviz.tracing.gradients and rnnviz.app.vanishing (CPU, one torch thread).
 
     python bench/bench_gradients.py                  # writes bench/results/gradients.md
     python bench/bench_gradients.py --judge cpu      # pass/fail by this thread's CPU time (busy machine)
@@ -30,10 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-
 from benchlib import cpu_info, load_text, markdown_table  # noqa: E402
-from rnnviz import gradients as G  # noqa: E402
-from rnnviz.gradients import GradConfig  # noqa: E402
+
+from rnnviz.app.vanishing import GradConfig  # noqa: E402
+from rnnviz.app.vanishing import grad_heatmap_during_training, make_model, task_for  # noqa: E402
+from rnnviz.data.synthetic import memory_task  # noqa: E402
+from rnnviz.tracing.gradients import grad_across_time, jacobian_norms  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
 ROWS: list[dict] = []
@@ -71,39 +73,39 @@ def bench_figure(args) -> None:
     T, H = 200, 128
     print(f"\n[1] gradient-across-time figure, three cells, T = {T}, H = {H}")
     cfgs = [GradConfig(cell=c, hidden=H, T=T, seed=0, loss_on="last") for c in CELLS]
-    x, y = G.task_for(cfgs[0])
+    x, y = task_for(cfgs[0])
 
     def figure():
-        return [G.grad_across_time(G.make_model(c), x, y, c.loss_on, c.window) for c in cfgs]
+        return [grad_across_time(make_model(c), x, y, c.loss_on, c.window) for c in cfgs]
 
     wall, cpu, wmin = measure(figure, args.repeats)
     row(f"grad across time, rnn+lstm+gru, T{T} H{H} (make_model + grad_across_time)", "≤ 150 ms total",
         wall, cpu, 0.150, f"min wall {ms(wmin)}; {args.repeats} repeats")
-    models = [G.make_model(c) for c in cfgs]
+    models = [make_model(c) for c in cfgs]
     for cfg, m in zip(cfgs, models):
-        w, c, wm = measure(lambda m=m: G.grad_across_time(m, x, y, "last"), args.repeats)
+        w, c, wm = measure(lambda m=m: grad_across_time(m, x, y, "last"), args.repeats)
         row(f"  grad_across_time {cfg.cell} T{T} H{H}", "(report)", w, c, None, f"min wall {ms(wm)}")
-    w, c, wm = measure(lambda: [G.make_model(cf) for cf in cfgs], args.repeats)
+    w, c, wm = measure(lambda: [make_model(cf) for cf in cfgs], args.repeats)
     row("  make_model × 3 (H128)", "(report)", w, c, None, f"min wall {ms(wm)}")
     for label, kw in (("loss on every step", {"loss_on": "all"}), ("truncated, window 20", {"loss_on": "last", "window": 20})):
-        w, c, wm = measure(lambda kw=kw: [G.grad_across_time(m, x, y, **kw) for m in models], args.repeats)
+        w, c, wm = measure(lambda kw=kw: [grad_across_time(m, x, y, **kw) for m in models], args.repeats)
         row(f"  grad_across_time ×3, {label}", "(report)", w, c, None, f"min wall {ms(wm)}")
 
 
 def bench_jacobian(args) -> None:
     T, H = 100, 128
     print(f"\n[2] Jacobian norms, T = {T}, H = {H}")
-    x, _ = G.memory_task(T, 8, 0)
+    x, _ = memory_task(T, 8, 0)
     for cell in CELLS:
-        m = G.make_model(GradConfig(cell=cell, hidden=H, T=T, seed=0))
-        res = G.jacobian_norms(m, x)
+        m = make_model(GradConfig(cell=cell, hidden=H, T=T, seed=0))
+        res = jacobian_norms(m, x)
         assert res["exact"]
-        w, c, wm = measure(lambda m=m: G.jacobian_norms(m, x), args.repeats)
+        w, c, wm = measure(lambda m=m: jacobian_norms(m, x), args.repeats)
         row(f"exact jacobian_norms {cell} T{T} H{H}", "≤ 200 ms", w, c, 0.200,
             f"min wall {ms(wm)}; B = {H} identity seeds, one BPTT pass")
     for cell in CELLS:
-        m = G.make_model(GradConfig(cell=cell, hidden=256, T=T, seed=0))
-        w, c, wm = measure(lambda m=m: G.jacobian_norms(m, x, probes=64), args.repeats)
+        m = make_model(GradConfig(cell=cell, hidden=256, T=T, seed=0))
+        w, c, wm = measure(lambda m=m: jacobian_norms(m, x, probes=64), args.repeats)
         row(f"  64-probe jacobian_norms {cell} T{T} H256", "(report)", w, c, None, f"min wall {ms(wm)}")
 
 
@@ -112,9 +114,9 @@ def bench_training(args) -> None:
     for T, H in ((100, 64),):
         for cell in CELLS:
             cfg = GradConfig(cell=cell, hidden=H, T=T, seed=0, forget_bias=1.0 if cell == "lstm" else None)
-            G.grad_heatmap_during_training(cfg, steps=5, every=5)            # warm-up
+            grad_heatmap_during_training(cfg, steps=5, every=5)            # warm-up
             w0, c0 = time.perf_counter(), time.thread_time()
-            res = G.grad_heatmap_during_training(cfg, steps=args.train_steps, every=10)
+            res = grad_heatmap_during_training(cfg, steps=args.train_steps, every=10)
             wall, cpu = time.perf_counter() - w0, time.thread_time() - c0
             n = len(res["losses"])
             row(f"  grad_heatmap_during_training {cell} T{T} H{H}, per step", "(report)", wall / n, cpu / n, None,

@@ -4,7 +4,7 @@ in headless chromium.
     python bench/bench_step.py               # writes bench/results/step.md
     python bench/bench_step.py --moves 30    # more timed moves
 
-1. in-process: `rnnviz.presets.load_preset`, `stepthrough.source_from_preset` and `prepare_view` on the
+1. in-process: `rnnviz.app.presets.load_preset`, `stepthrough.source_from_preset` and `prepare_view` on the
    preset's sample text, and building the view's timeline figure (once per server and text: later
    sessions get a copy of it, also timed). Target: a preset is ready within a second of choosing it.
 2. page open: a fresh browser session (new context, so a new Streamlit session) on a warm server, from
@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchlib import load_text, pct  # noqa: E402
+
 from tests.e2e import harness as H  # noqa: E402
 
 PRESET_READY_S = 1.0
@@ -131,8 +132,8 @@ def _timed(fn, n):
 def measure_inprocess() -> dict:
     import torch
     torch.set_num_threads(1)                    # as the app does (ui.py)
-    from rnnviz.presets import PRESETS, load_preset
-    from rnnviz.stepthrough import clear_shared_figures, prepare_view, source_from_preset
+    from rnnviz.app.presets import PRESETS, load_preset
+    from rnnviz.app.stepthrough import clear_shared_figures, prepare_view, source_from_preset
     out = {}
     for name in PRESETS:
         first = _timed(lambda: load_preset(name), 1)[0]
@@ -171,7 +172,7 @@ def measure_open(browser, base: str, n: int) -> list[dict]:
 def measure_switch(page, n: int, on_timeline: bool = False) -> list[dict]:
     """Alternate the two presets n times by their radio buttons. On the Equations tab, ready = the new model's
     first equation; on the Gates-and-states tab (on_timeline), ready = the timeline's caption of the new text."""
-    from rnnviz.presets import SAMPLE_TEXTS
+    from rnnviz.app.presets import SAMPLE_TEXTS
     page.evaluate(SWITCH_PROBE)
     out = []
     for i in range(n):
@@ -288,9 +289,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "step.md")
     args = ap.parse_args(argv)
 
-    from playwright.sync_api import sync_playwright
     import importlib.metadata as _md
+
     import streamlit as _st
+    from playwright.sync_api import sync_playwright
 
     load_start, t_start = load_text(all_three=True), time.perf_counter()
     print("in-process …", flush=True)

@@ -36,11 +36,14 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from benchlib import bare_lstm, cpu_name
+from benchlib import load1 as load_average  # noqa: E402
 
-from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
-
-from rnnviz.optim import Adam  # noqa: E402
-from rnnviz.seqtasks import RECIPES, FitConfig, MemorylessModel, fit, recipe, seq_model  # noqa: E402
+from rnnviz.app.lab import RECIPES, recipe
+from rnnviz.nn.memoryless import MemorylessModel
+from rnnviz.nn.model import seq_model  # noqa: E402
+from rnnviz.training.fit import FitConfig, fit
+from rnnviz.training.optim import Adam  # noqa: E402
 
 PUBLISHED_MNIST1D = {"logistic": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91, "human": 0.96}
 PUBLISHED_LM = {"uniform": 4.174, "unigram": 3.347, "bigram (add-one)": 2.482}
@@ -216,14 +219,14 @@ def bench_throughput(lines: list[str], text_path: str, tp_steps: int) -> None:
     chars = B * L
     lines += ["### Throughput: `fit` vs a bare fused nn.LSTM loop", "",
               f"LSTM-{H}, batch {B} × {L} characters, the same {tp_steps} batches (fit's seeded shuffle) in both. "
-              "The bare loop is embedding -> nn.LSTM -> Linear, cross-entropy, backward, Adam (rnnviz.optim) and "
+              "The bare loop is embedding -> nn.LSTM -> Linear, cross-entropy, backward, Adam (rnnviz.training.optim) and "
               "nothing else; `fit` adds clipping, the NaN guard, per-step loss/accuracy and its callbacks. The two "
               "alternate step by step (fit's on_step runs one bare step), so load from other processes hits both "
               f"alike; {len(fit_t)} steps of each timed (first left out). Ratio of medians; ratio of the sums "
               f"{sum(bare_t) / sum(fit_t):.2f}.", "",
               "| loop | median ms / step | characters / s | ratio |", "|---|---|---|---|",
               f"| bare fused nn.LSTM | {1000 * med_b:.1f} | {chars / med_b:,.0f} | 1.00 |",
-              f"| rnnviz.seqtasks.fit | {1000 * med_f:.1f} | {chars / med_f:,.0f} | **{med_b / med_f:.2f}** |", ""]
+              f"| rnnviz.training.fit.fit | {1000 * med_f:.1f} | {chars / med_f:,.0f} | **{med_b / med_f:.2f}** |", ""]
     print("\n".join(lines[-5:]), flush=True)
 
 

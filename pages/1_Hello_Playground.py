@@ -9,16 +9,17 @@ import time
 import streamlit as st
 
 import ui
-from rnnviz import figures as F
-from rnnviz.figures_step import unrolled_figure
+from rnnviz.app.playground import HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, shared_run
+from rnnviz.data.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
+from rnnviz.figures import timeline as F
+from rnnviz.figures.step import unrolled_figure
+from rnnviz.figures.style import CELL_NAMES
 from rnnviz.i18n import t
-from rnnviz.playground import HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, shared_run
-from rnnviz.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
 
 lang = ui.setup_page("hello.title", ":material/waving_hand:", defer_device=True)
 ss = st.session_state
 DEFAULT = PlaygroundConfig()
-CELL_NAMES = F.CELL_NAMES
+CELL_NAMES = CELL_NAMES
 VECTOR_NAMES = {  # the symbols of the equations shown beside the figures
     "rnn": {"h": "h_t"},
     "lstm": {"h": "h_t", "input": "i_t", "forget": "f_t", "candidate": "g_t", "output": "o_t", "c": "c_t"},
@@ -158,7 +159,7 @@ def timeline_ui(run) -> None:
 @st.fragment
 def values_ui(run) -> None:
     """Every number at one chosen step. A fragment: choosing another step reruns only this."""
-    from rnnviz.predict import prediction_rows
+    from rnnviz.tracing.generate import prediction_rows
     tr, chars = run.trace, run.input_chars
     T = tr.T
     if ss.get("hello.t") is None or not 1 <= ss["hello.t"] <= T:
@@ -181,7 +182,7 @@ def values_ui(run) -> None:
 
 
 def predictions_ui(run) -> None:
-    from rnnviz.predict import format_top, prediction_rows
+    from rnnviz.tracing.generate import format_top, prediction_rows
     st.subheader(t("hello.predictions", lang))
     st.caption(t("hello.predictions.howto", lang))
     rows = prediction_rows(run.trace, run.vocab, k=3)
@@ -194,7 +195,7 @@ def predictions_ui(run) -> None:
 
 
 def generate_ui(run) -> None:
-    from rnnviz.predict import MAX_GENERATE, generate
+    from rnnviz.tracing.generate import MAX_GENERATE, generate
     st.subheader(t("hello.generate", lang))
     st.caption(t("hello.generate.howto", lang))
     chars = "".join(show_char(c) for c in run.vocab.chars)

@@ -5,14 +5,14 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from rnnviz import analysis as A
-from rnnviz import figures_step as FS
-from rnnviz.cache import LRU
-from rnnviz.figures import CELL_NAMES
+from rnnviz.app.cache import LRU
+from rnnviz.app.presets import PRESETS
+from rnnviz.app.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
+from rnnviz.data.text import show_char
+from rnnviz.figures import step as FS
+from rnnviz.figures.style import CELL_NAMES
 from rnnviz.i18n import t
-from rnnviz.presets import PRESETS
-from rnnviz.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
-from rnnviz.text import show_char
+from rnnviz.tracing import analysis as A
 
 lang = ui.setup_page("step.title", ":material/footprint:")
 ss = st.session_state

@@ -7,11 +7,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from rnnviz import figures_grad as FG
-from rnnviz.gradients import GradConfig, compare_cells, exploding_runs, scalar_toy, training_heatmaps
+from rnnviz.app.longrange import TASK_HIDDEN, TaskConfig, run_task
+from rnnviz.app.sweep import SweepResult, sweep
+from rnnviz.app.vanishing import GradConfig, compare_cells, exploding_runs, scalar_toy, training_heatmaps
+from rnnviz.data.synthetic import baseline
+from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
-from rnnviz.longrange import TASK_HIDDEN, TaskConfig, baseline, run_task
-from rnnviz.sweep import SweepResult, sweep
 
 lang = ui.setup_page("grad.title", ":material/trending_down:")
 ss = st.session_state

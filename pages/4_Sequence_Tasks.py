@@ -6,13 +6,12 @@ import streamlit as st
 
 import ui
 from rnnviz import data as D
-from rnnviz import figures_lab as FL
-from rnnviz import seq2seq as Q
-from rnnviz import seqtasks as S
+from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, train_cells
+from rnnviz.data.text import show_char
+from rnnviz.figures import lab as FL
 from rnnviz.i18n import t
-from rnnviz.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, train_cells
-from rnnviz.predict import sample_steps
-from rnnviz.text import show_char
+from rnnviz.tracing.generate import decode_steps, sample_steps
+from rnnviz.tracing.outputs import per_step_outputs
 
 lang = ui.setup_page("lab.title", ":material/science:")
 ss = st.session_state
@@ -163,7 +162,7 @@ def inspect_ui(run) -> None:
     model = results[cell].model
     x, y = example(task, i)
     if task.kind == "seq2seq":
-        d = Q.decode_steps(model, x)
+        d = decode_steps(model, x)
         sym = task.classes
         st.markdown(t("lab.s2s.line", lang, src=" ".join(sym[int(s)] for s in d.src),
                       out=" ".join(sym[int(o)] for o in d.outputs)))
@@ -182,7 +181,7 @@ def inspect_ui(run) -> None:
         preds[t("lab.naive", lang)] = preds.pop("naive")
         st.plotly_chart(FL.series_figure(ex["series"], ex["n_train"], preds, ex["n_train"], lang), key="lab.series_fig",
                         width="stretch")
-    out = S.per_step_outputs(model, x, task.target(y))
+    out = per_step_outputs(model, x, task.target(y))
     T = out.T
     shown = task.figure_inputs(x, y, T)
     labels = shown.pop("labels")

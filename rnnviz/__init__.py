@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "CELLS": "model", "CharRNN": "model", "ModelConfig": "model", "build_model": "model", "count_parameters": "model",
-    "Vocab": "text", "next_char_task": "text", "validate_text": "text",
-    "GATES": "tracing", "Trace": "tracing", "trace": "tracing",
-    "TrainConfig": "training", "TrainResult": "training", "train": "training",
+    "CELLS": "nn.model", "CharRNN": "nn.model", "ModelConfig": "nn.model", "build_model": "nn.model",
+    "count_parameters": "nn.model",
+    "Vocab": "data.text", "next_char_task": "data.text", "validate_text": "data.text",
+    "GATES": "tracing.engine", "Trace": "tracing.engine", "trace": "tracing.engine",
+    "TrainConfig": "training.loop", "TrainResult": "training.loop", "train": "training.loop",
 }
 __all__ = list(_EXPORTS)
 

@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 from scripts.readme_command import command  # noqa: E402
 from tests.e2e import harness as H  # noqa: E402
 
-
 # Streamlit shows a skeleton (data-testid="stSkeleton") where a widget's code is still loading
 DRAWN = """([chart, plotly]) => document.querySelector('[data-testid="stSkeleton"]') === null
     && Array.from(document.querySelectorAll(chart)).every(c => c.querySelector(plotly + ' .main-svg') !== null)"""

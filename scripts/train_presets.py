@@ -26,12 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from rnnviz import corpus  # noqa: E402
-from rnnviz.checkpoint import save_checkpoint  # noqa: E402
-from rnnviz.model import build_model  # noqa: E402
-from rnnviz.text import Vocab  # noqa: E402
-from rnnviz.tracing import trace  # noqa: E402
-from rnnviz.training import TrainConfig, train  # noqa: E402
+from rnnviz.data import preset_corpora as corpus  # noqa: E402
+from rnnviz.data.text import Vocab  # noqa: E402
+from rnnviz.nn.checkpoint import save_checkpoint  # noqa: E402
+from rnnviz.nn.model import build_model  # noqa: E402
+from rnnviz.tracing.engine import trace  # noqa: E402
+from rnnviz.training.loop import TrainConfig, train  # noqa: E402
 
 OUT = ROOT / "assets" / "presets"
 HELDOUT_SEED = 1000

@@ -44,8 +44,8 @@ def pytest_terminal_summary(terminalreporter):
 def _fresh_shared_runs():
     """Each test trains and draws for itself: no Hello-playground run and no preset figure is reused from an
     earlier test."""
-    from rnnviz.playground import clear_shared_runs
-    from rnnviz.stepthrough import clear_shared_figures
+    from rnnviz.app.playground import clear_shared_runs
+    from rnnviz.app.stepthrough import clear_shared_figures
     clear_shared_runs()
     clear_shared_figures()
     yield

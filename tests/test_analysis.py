@@ -1,4 +1,4 @@
-"""rnnviz.analysis against the trace, hand-built cases and independent computations."""
+"""rnnviz.tracing.analysis against the trace, hand-built cases and independent computations."""
 from __future__ import annotations
 
 import glob
@@ -15,8 +15,8 @@ import pytest
 import torch
 
 import rnnviz
-from rnnviz import analysis as A
-from rnnviz.tracing import Trace
+from rnnviz.tracing import analysis as A
+from rnnviz.tracing.engine import Trace
 
 VARIANTS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 VARIANT_IDS = ["rnn-tanh", "rnn-relu", "lstm", "gru"]

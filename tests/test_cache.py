@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from rnnviz.cache import LRU, SharedCache
+from rnnviz.app.cache import LRU, SharedCache
 
 
 def test_lru_keeps_the_newest_and_get_refreshes():

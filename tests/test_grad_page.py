@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import figures_grad as FG
-from rnnviz.gradients import GradConfig, compare_cells
-from tests.apptest import chart as _chart, open_page
+from rnnviz.app.vanishing import GradConfig, compare_cells
+from rnnviz.figures import gradients as FG
+from tests.apptest import chart as _chart
+from tests.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/3_Vanishing_Gradients.py"
@@ -90,7 +91,7 @@ def test_training_heatmaps_record_gradients_for_the_three_cells():
 
 
 def test_a_stopped_run_keeps_what_was_recorded(monkeypatch):
-    import rnnviz.gradients as G
+    from rnnviz.app import vanishing as G
     real = G.grad_heatmap_during_training
 
     def stop_after_two(cfg, **kw):                   # as if Stop were pressed after the second recording
@@ -166,7 +167,7 @@ def test_above_128_units_the_jacobian_is_estimated_and_says_so():
 
 
 def test_sweep_shows_the_rows_finished_so_far(monkeypatch):
-    import rnnviz.sweep as SW
+    import rnnviz.app.sweep as SW
 
     def two_rows(task, cells, lengths, on_run=None, **kw):          # as if stopped after two runs
         for cell, ratio in (("rnn", 1.0), ("lstm", 0.1)):

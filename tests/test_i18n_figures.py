@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import rnnviz
-from rnnviz import figures as F
+from rnnviz.figures import timeline as F
+from rnnviz.figures.style import STYLE
 from rnnviz.i18n import LANGS, TEXT, t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     assert (cur.x, cur.sizex, cur.xref, cur.xanchor, cur.sizing) == (1.5, 1.0, "x", "left", "stretch")
     assert cur.yref == "paper" and cur.y == 1.0 and 0.05 < 1 - cur.sizey < 0.5 and not fig.layout.shapes
     svg = base64.b64decode(cur.source.split(",", 1)[1]).decode()
-    assert "<rect" in svg and F.STYLE["cursor"] in svg and "non-scaling-stroke" in svg
+    assert "<rect" in svg and STYLE["cursor"] in svg and "non-scaling-stroke" in svg
     assert len(fig.frames) == T and [f.name for f in fig.frames] == [str(t) for t in range(1, T + 1)]
     for t, frame in enumerate(fig.frames, start=1):                           # play: the frames
         assert [im.x for im in frame.layout.images] == [t - 0.5]

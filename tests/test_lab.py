@@ -12,9 +12,10 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import data as D
-from rnnviz import lab
-from rnnviz import seq2seq as Q
-from rnnviz import seqtasks as S
+from rnnviz.app import lab as lab
+from rnnviz.app.lab import RECIPES
+from rnnviz.tracing.generate import decode_steps
+from rnnviz.tracing.outputs import per_step_outputs
 from tests.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +36,10 @@ def test_every_recipe_trains_and_replays_one_example(name):
     x, y = lab.example(task, 3)
     model = runs["gru"].model
     if task.kind == "seq2seq":
-        d = Q.decode_steps(model, x)
+        d = decode_steps(model, x)
         assert d.L >= 1 and d.encoder_final.shape == (model.encoder.rnn.hidden_size,)
         return
-    out = S.per_step_outputs(model, x, y if task.kind != "many_to_one" else int(y))
+    out = per_step_outputs(model, x, y if task.kind != "many_to_one" else int(y))
     with torch.no_grad():
         full = model(x.unsqueeze(0))[0]
     last = out.logits[-1] if task.kind != "many_to_many" else out.logits
@@ -77,7 +78,7 @@ def test_build_task_rejects_bad_requests():
 
 def test_charlm_uses_the_tuned_recipe():
     task = lab.build_task("charlm", steps=40)
-    r = S.RECIPES["charlm"]
+    r = RECIPES["charlm"]
     assert task.train[0].shape[1] == r["seq_len"] == 100
     for cell in ("rnn", "lstm", "gru"):
         f = task.fit_for(cell)
@@ -110,7 +111,7 @@ def test_page_trains_three_cells_and_inspects_an_example(task, charts):
     if task == "charlm":
         assert len(at.code[0].value) == 121                      # start symbol + 120 generated characters
         top = [d for d in at.dataframe if "top predictions" in d.value.columns][0].value
-        T = S.RECIPES["charlm"]["seq_len"]                      # the tuned recipe's windows
+        T = RECIPES["charlm"]["seq_len"]                      # the tuned recipe's windows
         assert len(top) == T and top["top predictions"].str.count("%").eq(3).all()   # top-3 at every step
 
 
@@ -130,7 +131,7 @@ def test_page_in_korean():
 
 def test_tasks_say_how_they_are_shown():
     """The page asks the task (not its name) how to label steps, what to draw and what to forecast."""
-    from rnnviz.lab import CELLS_OF, DEFAULT_STEPS, TASKS
+    from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS
     assert set(DEFAULT_STEPS) == set(CELLS_OF) == set(TASKS) and CELLS_OF["memory"][0] == "mlp"
     mem = lab.build_task("memory", steps=10)
     x, y = lab.example(mem, 0)

@@ -9,14 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnviz import longrange as lr
-from rnnviz.longrange import (TaskConfig, long_range_model, adding_problem, copy_baseline, copy_task, copy_vocab,
-                              moving_average, task_model, train_task)
-from rnnviz.sweep import sweep
-from rnnviz.model import CELLS
-from rnnviz.tracing import forward_steps, trace
+from rnnviz.app import longrange as lr
+from rnnviz.app.longrange import TaskConfig, long_range_model, moving_average, task_model, train_task
+from rnnviz.app.sweep import sweep
+from rnnviz.data.synthetic import (ADDING_BASELINE, MAX_T, adding_problem, baseline, copy_baseline, copy_task,
+                                   copy_vocab)
+from rnnviz.nn.model import CELLS
+from rnnviz.tracing.engine import forward_steps, trace
 from tests.references import same, weights
-
 
 # ------------------------------------------------------------------------------------ adding problem
 
@@ -57,7 +57,7 @@ def test_adding_baseline_is_one_sixth_empirically():
     ys = torch.cat([adding_problem(4096, 20, generator=g)[1] for _ in range(8)])   # 32768 sums
     mse_one = float(((1.0 - ys) ** 2).mean())
     assert mse_one == pytest.approx(1 / 6, abs=0.005)
-    assert lr.baseline("adding", 50) == lr.ADDING_BASELINE == pytest.approx(0.1667, abs=1e-4)
+    assert baseline("adding", 50) == ADDING_BASELINE == pytest.approx(0.1667, abs=1e-4)
     assert float(ys.mean()) == pytest.approx(1.0, abs=0.01)      # 1 is the best constant
     for c in (0.9, 1.1):
         assert float(((c - ys) ** 2).mean()) > mse_one
@@ -100,7 +100,7 @@ def test_copy_baseline_is_blanks_perfect_and_uniform_recall(T):
     logp[:, T + L:, 1:S + 1] = -math.log(S)                       # uniform over the 8 symbols
     ce = float(F.nll_loss(logp.reshape(-1, V), y.reshape(-1)))
     assert ce == pytest.approx(10 * math.log(8) / (T + 20), rel=1e-6)
-    assert copy_baseline(T) == lr.baseline("copy", T) == pytest.approx(ce, rel=1e-6)
+    assert copy_baseline(T) == baseline("copy", T) == pytest.approx(ce, rel=1e-6)
 
 
 def test_copy_baseline_is_the_best_memoryless_predictor_empirically():
@@ -289,7 +289,7 @@ def test_nan_guard_injected_loss_and_gradient(monkeypatch):
     assert same(weights(res.model), after1)
     monkeypatch.setattr(lr, "make_batch", real)
 
-    import rnnviz.training as training                      # the one training loop clips there
+    import rnnviz.training.loop as training  # the one training loop clips there
     real_clip = training.clip_grad_norm
     calls["n"] = 0
 
@@ -319,7 +319,7 @@ def test_sweep_table():
               on_run=rows.append)
     assert [(r.cell, r.T) for r in s.rows] == [("rnn", 4), ("gru", 4), ("rnn", 8), ("gru", 8)]
     assert rows == s.rows and s.status == "done"
-    assert all(r.steps == 15 and r.baseline == lr.ADDING_BASELINE for r in s.rows)
+    assert all(r.steps == 15 and r.baseline == ADDING_BASELINE for r in s.rows)
     ratios = s.ratios()
     assert set(ratios) == {"rnn", "gru"} and all(len(v) == 2 for v in ratios.values())
     assert ratios["gru"][1] == s.row("gru", 8).ratio == pytest.approx(s.row("gru", 8).final_loss / (1 / 6))
@@ -343,7 +343,7 @@ def test_sweep_stops_and_budget():
 
 
 @pytest.mark.parametrize("kw", [
-    dict(task="sum"), dict(cell="transformer"), dict(T=1), dict(T=0), dict(T=lr.MAX_T + 1), dict(T=5.0),
+    dict(task="sum"), dict(cell="transformer"), dict(T=1), dict(T=0), dict(T=MAX_T + 1), dict(T=5.0),
     dict(hidden=0), dict(hidden=10_000), dict(steps=0), dict(steps=True), dict(batch=0), dict(batch=5000),
     dict(lr=0), dict(lr=math.nan), dict(lr=11), dict(seed=-1), dict(clip=-1), dict(clip=math.inf),
     dict(deadline_s=0), dict(deadline_s=601), dict(forget_bias=math.nan), dict(forget_bias=11),
@@ -363,7 +363,7 @@ def test_copy_task_T1_and_adding_T2_are_allowed():
 @pytest.mark.parametrize("call", [
     lambda: adding_problem(0, 10), lambda: adding_problem(10, 1), lambda: adding_problem(4096, 1000),
     lambda: adding_problem(10, 10, seed=-1), lambda: copy_task(10, 0), lambda: copy_task(10, 5, n_symbols=1),
-    lambda: copy_task(10, 5, length=101), lambda: lr.baseline("sum", 5),
+    lambda: copy_task(10, 5, length=101), lambda: baseline("sum", 5),
     lambda: long_range_model("transformer", 2, 8, 1), lambda: long_range_model("lstm", 2, 0, 1),
     lambda: long_range_model("lstm", 2, 8, 1, forget_bias=math.inf), lambda: task_model("sum"),
     lambda: sweep(cells=()), lambda: sweep(cells=("rnn", "rnn")), lambda: sweep(cells=("cnn",)),

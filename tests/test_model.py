@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import rnnviz
-from rnnviz.model import MAX_HIDDEN
+from rnnviz.nn.model import MAX_HIDDEN
 
 
 def state(model):

@@ -7,10 +7,10 @@ import torch
 import torch.nn.functional as F
 
 import rnnviz
-from rnnviz.optim import SGD, Adam, DivergenceGuard, clip_grad_norm
-import rnnviz.playground as playground
-from rnnviz.playground import PlaygroundConfig, run_playground, shared_run
-from rnnviz.predict import MAX_GENERATE, format_top, generate, prediction_rows
+import rnnviz.app.playground as playground
+from rnnviz.app.playground import PlaygroundConfig, run_playground, shared_run
+from rnnviz.tracing.generate import MAX_GENERATE, format_top, generate, prediction_rows
+from rnnviz.training.optim import SGD, Adam, DivergenceGuard, clip_grad_norm
 
 
 def test_divergence_guard_keeps_the_last_committed_weights():
@@ -143,7 +143,7 @@ def test_shared_run_trains_once_per_setting_and_hands_out_private_copies(monkeyp
 
 def test_shared_runs_are_bounded_and_skip_long_texts_and_deadline_runs(monkeypatch):
     calls = _counting(monkeypatch)
-    from rnnviz.cache import SharedCache
+    from rnnviz.app.cache import SharedCache
     monkeypatch.setattr(playground, "_shared", SharedCache(2))     # a server that keeps 2 runs
     cfgs = [PlaygroundConfig(text="abcab", hidden=4, steps=10, seed=s) for s in range(3)]
     for cfg in cfgs:
@@ -192,7 +192,7 @@ def test_the_one_generator_samples_like_a_hand_written_loop():
     """generate (Hello) and the lab's one-to-many view are one generator, predict.sample_steps: its text
     equals a sampling loop written here independently (prime through the fused layer, then softmax of
     logits / temperature in float64 on the CPU, torch.multinomial with a seeded generator, fed back)."""
-    from rnnviz.predict import sample_steps
+    from rnnviz.tracing.generate import sample_steps
     vocab, x, y = rnnviz.next_char_task("hello world")
     model = rnnviz.build_model("gru", vocab.size, 12, seed=2)
     rnnviz.train(model, x, y, rnnviz.TrainConfig(steps=60, deadline_s=None))

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import rnnviz.figures as F
-import rnnviz.playground as playground
-from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
-import rnnviz.training as training
+import rnnviz.app.playground as playground
+import rnnviz.training.loop as training
+from rnnviz.figures import timeline as F
+from tests.apptest import chart as _chart
+from tests.apptest import markdown_table, open_page
+from tests.apptest import plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = str(ROOT / "pages" / "1_Hello_Playground.py")
@@ -229,8 +231,8 @@ def test_the_hello_page_draws_its_first_part_before_torch_loads():
     browser while the server still imports torch (see the page's docstring)."""
     import subprocess
     import sys
-    code = ("import sys; import ui, rnnviz, rnnviz.figures, rnnviz.figures_step, rnnviz.playground, rnnviz.text; "
-            "from rnnviz.figures_step import unrolled_figure; unrolled_figure('lstm', list('hell'), targets=list('ello')); "
+    code = ("import sys; import ui, rnnviz, rnnviz.figures.timeline, rnnviz.figures.step, rnnviz.app.playground, rnnviz.data.text; "
+            "from rnnviz.figures.step import unrolled_figure; unrolled_figure('lstm', list('hell'), targets=list('ello')); "
             "print('torch' in sys.modules); import rnnviz; rnnviz.build_model('gru', 3, 4); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]

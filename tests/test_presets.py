@@ -11,10 +11,10 @@ import torch
 from safetensors.torch import save as st_save
 
 import rnnviz
-from rnnviz import corpus
-from rnnviz.checkpoint import (KEY_CONFIG, KEY_META, KEY_VOCAB, MAX_CHECKPOINT_BYTES, CheckpointError,
-                               load_checkpoint, save_checkpoint)
-from rnnviz.presets import PRESETS, SAMPLE_TEXTS, TRACKS, Preset, load_preset
+from rnnviz.app.presets import PRESETS, SAMPLE_TEXTS, TRACKS, Preset, load_preset
+from rnnviz.data import preset_corpora as corpus
+from rnnviz.nn.checkpoint import (KEY_CONFIG, KEY_META, KEY_VOCAB, MAX_CHECKPOINT_BYTES, CheckpointError,
+                                  load_checkpoint, save_checkpoint)
 
 KOREAN_KEY = ("오늘 주가가 어때?", "어제 주가가 어때?")
 
@@ -296,7 +296,7 @@ def test_presets_load_and_are_fresh(name):
 
 
 def test_preset_files_are_small():
-    from rnnviz.presets import PRESET_DIR
+    from rnnviz.app.presets import PRESET_DIR
     for name in PRESETS:
         assert (PRESET_DIR / f"{name}.safetensors").stat().st_size < 200_000
 

@@ -9,12 +9,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnviz.model import CELLS, KINDS, build_model
-from rnnviz.predict import sample_steps
-from rnnviz.seq2seq import BOS, EOS, N_SPECIAL, PAD, Seq2Seq, decode_steps, seq2seq_task, sequence_accuracy
-from rnnviz.seqtasks import (IGNORE, RECIPES, FitConfig, MemorylessModel, compare_cells, evaluate, fit,
-                             memory_demo_task, per_step_outputs, recipe, seq_model)
-from rnnviz.tracing import Trace, forward_steps
+from rnnviz.app.lab import RECIPES, recipe
+from rnnviz.data.synthetic import memory_demo_task, seq2seq_task
+from rnnviz.nn.memoryless import MemorylessModel
+from rnnviz.nn.model import CELLS, KINDS, build_model, seq_model
+from rnnviz.nn.seq2seq import BOS, EOS, N_SPECIAL, PAD, Seq2Seq, sequence_accuracy
+from rnnviz.tracing.engine import IGNORE, Trace, forward_steps
+from rnnviz.tracing.generate import decode_steps, sample_steps
+from rnnviz.tracing.outputs import per_step_outputs
+from rnnviz.training.fit import FitConfig, compare_cells, evaluate, fit
 from tests.references import same, weights
 
 TOL = 1e-5

@@ -1,16 +1,16 @@
-"""rnnviz.stepthrough: the data behind the step-through page (no Streamlit)."""
+"""rnnviz.app.stepthrough: the data behind the step-through page (no Streamlit)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import rnnviz
-from rnnviz import analysis as A
-from rnnviz import corpus
-from rnnviz.playground import PlaygroundConfig, run_playground
-from rnnviz.presets import PRESETS, SAMPLE_TEXTS, load_preset
-from rnnviz.stepthrough import (MAX_STEP_TEXT, PAIRS, StepSource, StepView, UnknownCharsError, compare_inputs,
-                                prepare_view, source_from_preset)
+from rnnviz.app.playground import PlaygroundConfig, run_playground
+from rnnviz.app.presets import PRESETS, SAMPLE_TEXTS, load_preset
+from rnnviz.app.stepthrough import (MAX_STEP_TEXT, PAIRS, StepSource, StepView, UnknownCharsError, compare_inputs,
+                                    prepare_view, source_from_preset)
+from rnnviz.data import preset_corpora as corpus
+from rnnviz.tracing import analysis as A
 from tests.apptest import plotly_array
 
 KO_A, KO_B = PAIRS["ko"]
@@ -276,7 +276,7 @@ def test_figures_build_and_are_memoised_per_language(sources, name):
 
 
 def test_preset_figures_are_built_once_per_server_and_each_caller_gets_a_copy(sources, monkeypatch):
-    from rnnviz import stepthrough
+    from rnnviz.app import stepthrough as stepthrough
     builds = []
     real = stepthrough.timeline_figure
     monkeypatch.setattr(stepthrough, "timeline_figure", lambda *a, **k: builds.append(a[3]) or real(*a, **k))
@@ -300,8 +300,8 @@ def test_preset_figures_are_built_once_per_server_and_each_caller_gets_a_copy(so
 
 
 def test_shared_preset_figures_are_bounded(monkeypatch):
-    from rnnviz import stepthrough
-    from rnnviz.cache import SharedCache
+    from rnnviz.app import stepthrough as stepthrough
+    from rnnviz.app.cache import SharedCache
     monkeypatch.setattr(stepthrough, "_shared_figs", SharedCache(2))   # a server that keeps 2 figures
     for text in ["오늘 주가", "어제 주가", "오늘 어때"]:
         prepare_view(source_from_preset("korean_gru"), text).figure("sat", "en")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import rnnviz
-from rnnviz.text import MAX_TEXT_CHARS, MAX_VOCAB, TextError, Vocab, clean_text, validate_text
+from rnnviz.data.text import MAX_TEXT_CHARS, MAX_VOCAB, TextError, Vocab, clean_text, validate_text
 
 
 def test_vocab_is_sorted_unique_chars():
@@ -121,12 +121,12 @@ def test_next_char_task_korean():
 def test_every_input_error_of_the_library_is_one_rnnviz_error():
     """One error base: TextError, DataError, CheckpointError and UnknownCharsError are RnnvizErrors (so
     ValueErrors) with a code, parameters and a translation key; the UI words each through one function."""
-    from rnnviz.checkpoint import CheckpointError
+    from rnnviz.app.stepthrough import UnknownCharsError
     from rnnviz.data import DataError
+    from rnnviz.data.text import TextError
     from rnnviz.errors import RnnvizError
     from rnnviz.i18n import TEXT
-    from rnnviz.stepthrough import UnknownCharsError
-    from rnnviz.text import TextError
+    from rnnviz.nn.checkpoint import CheckpointError
     for cls, domain in ((TextError, "text"), (DataError, "data"), (CheckpointError, "checkpoint"),
                         (UnknownCharsError, "text")):
         assert issubclass(cls, RnnvizError) and issubclass(cls, ValueError) and cls.domain == domain
@@ -143,9 +143,9 @@ def test_every_input_error_of_the_library_is_one_rnnviz_error():
 
 def test_the_ui_words_every_library_error_through_one_function():
     import ui
+    from rnnviz.app.stepthrough import UnknownCharsError
     from rnnviz.data import DataError
-    from rnnviz.stepthrough import UnknownCharsError
-    from rnnviz.text import TextError
+    from rnnviz.data.text import TextError
     long = TextError("the training text has 9 characters; the limit is 2", code="long", n=9, limit=2)
     assert ui.error_message(long, "en") == "the text has 9 characters; the limit is 2."
     assert "9" in ui.error_message(long, "ko") and "2" in ui.error_message(long, "ko")

@@ -300,7 +300,7 @@ def test_largest_valid_id_is_accepted():
 def test_cross_entropy_grad_is_autograds_with_ignored_positions():
     """The one output-side gradient: the mean cross-entropy over the kept positions and its gradient equal
     F.cross_entropy's and autograd's (float64), with zero rows where the target is IGNORE."""
-    from rnnviz.tracing import IGNORE, cross_entropy_grad
+    from rnnviz.tracing.engine import IGNORE, cross_entropy_grad
     gen = torch.Generator().manual_seed(3)
     logits = torch.randn(7, 5, generator=gen, dtype=torch.float64, requires_grad=True)
     for tgt in (torch.tensor([0, 1, 2, 3, 4, 0, 1]), torch.tensor([IGNORE, 1, IGNORE, 3, 4, IGNORE, 1]),

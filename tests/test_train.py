@@ -9,7 +9,8 @@ import torch.nn.functional as F
 
 import rnnviz
 from rnnviz import TrainConfig
-from tests.references import same, weights as params
+from tests.references import same
+from tests.references import weights as params
 
 
 def hello():
@@ -284,7 +285,7 @@ def test_bad_shapes_raise(x, y):
 def test_an_overflowing_gradient_is_caught_with_or_without_clipping(clip, monkeypatch):
     """The NaN guard checks the gradient on every step, clipping on or off (it used to check only with
     clipping on, unlike the lab's and the long-range tasks' loops: now all three are one loop)."""
-    import rnnviz.training as training
+    import rnnviz.training.loop as training
     vocab, x, y = hello()
     cfg = TrainConfig(steps=10, clip=clip, deadline_s=None)
     ref_model = rnnviz.build_model("lstm", vocab.size, 8, seed=0)
@@ -315,15 +316,16 @@ def test_one_training_loop_in_the_library():
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in ("backward", "step") and not node.args:
                 calls.setdefault(f.relative_to(root).as_posix(), []).append(node.func.attr)
-    assert calls == {"training.py": ["backward", "step"]}, calls
+    assert calls == {"training/loop.py": ["backward", "step"]}, calls
 
 
 def test_every_training_loop_reports_progress_and_results_alike():
     """One on_step signature (a training.Progress) and one result family (training.TrainResult) for the
     Hello model's train, the lab's fit and the long-range tasks' run_task."""
-    from rnnviz.longrange import TaskConfig, TaskResult, run_task
-    from rnnviz.seqtasks import FitConfig, FitResult, fit, seq_model
-    from rnnviz.training import Progress, TrainResult
+    from rnnviz.app.longrange import TaskConfig, TaskResult, run_task
+    from rnnviz.nn.model import seq_model
+    from rnnviz.training.fit import FitConfig, FitResult, fit
+    from rnnviz.training.loop import Progress, TrainResult
     seen = {"train": [], "fit": [], "task": []}
     vocab, x, y = hello()
     r1 = rnnviz.train(rnnviz.build_model("gru", vocab.size, 6), x, y, TrainConfig(steps=4, deadline_s=None),

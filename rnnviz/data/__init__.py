@@ -21,23 +21,39 @@ same data, and the global random state is left alone. Every size is bounded (the
 and every bad input raises `DataError` (a ValueError) whose `code` and `params` let a UI show the
 message in any language (translation key "err.data.<code>").
 
-Modules: `base` (limits, DataError, checks, cache folder), `mnist`, `corpora`, `series`, `labelled`;
-every public name is also here (`from rnnviz import data as D; D.mnist1d()`).
+Modules: `base` (limits, DataError, checks, cache folder), `mnist`, `corpora`, `series`, `labelled`,
+and for the other pages `text` (the Hello page's vocabulary and next-character task), `preset_corpora`
+(the presets" training texts) and `synthetic` (memory, adding, copy and seq2seq tasks, their baselines).
+The lab's public names are also here (`from rnnviz import data as D; D.mnist1d()`), loaded on first use:
+`rnnviz.data.text` alone does not import torch.
 """
-from .base import (  # noqa: F401
-    DataError, MAX_BUILTIN_EXAMPLES, MAX_CLASSES, MAX_CORPUS_CHARS, MAX_CSV_BYTES, MAX_DOWNLOAD_BYTES,
-    MAX_ELEMENTS, MAX_IDX_BYTES, MAX_LABELLED_ROWS, MAX_MNIST_ROWS, MAX_SERIES_LEN, MAX_TEXT_UPLOAD_BYTES,
-    MAX_TOKENS, MAX_UPLOAD_VOCAB, MAX_WINDOWS, MAX_WINDOW_T, MAX_WORD_VOCAB, MIN_LABELLED_ROWS,
-    MIN_SERIES_LEN, default_cache_dir)
-from .mnist import (  # noqa: F401
-    MNIST1D_KEYS, MNIST1D_SHAPES, MNIST_FILES, MNIST_MD5, MNIST_MIRRORS, download_mnist, find_mnist,
-    load_mnist, load_mnist_rows, mnist1d, read_idx)
-from .corpora import (  # noqa: F401
-    CHAR_CORPORA, char_windows, english_corpus, has_final_consonant, josa, korean_corpus, load_text_upload,
-    split_text)
-from .series import (  # noqa: F401
-    Normalisation, SERIES, csv_columns, naive_last_value_mse, noisy_sine, parse_csv_column, random_walk_stock,
-    split_series, trend_seasonal, windows)
-from .labelled import (  # noqa: F401
-    LabelledTexts, PAD, SENTIMENT_CLASSES, SENTIMENT_LANGS, UNK, WordVocab, build_word_vocab, encode_texts,
-    parse_labelled_csv, sentiment_texts, tokenize)
+from __future__ import annotations
+
+import importlib
+
+_MODULES = {
+    "base": ("DataError", "MAX_BUILTIN_EXAMPLES", "MAX_CLASSES", "MAX_CORPUS_CHARS", "MAX_CSV_BYTES",
+        "MAX_DOWNLOAD_BYTES", "MAX_ELEMENTS", "MAX_IDX_BYTES", "MAX_LABELLED_ROWS", "MAX_MNIST_ROWS",
+        "MAX_SERIES_LEN", "MAX_TEXT_UPLOAD_BYTES", "MAX_TOKENS", "MAX_UPLOAD_VOCAB", "MAX_WINDOWS",
+        "MAX_WINDOW_T", "MAX_WORD_VOCAB", "MIN_LABELLED_ROWS", "MIN_SERIES_LEN", "default_cache_dir"),
+    "mnist": ("MNIST1D_KEYS", "MNIST1D_SHAPES", "MNIST_FILES", "MNIST_MD5", "MNIST_MIRRORS", "download_mnist",
+        "find_mnist", "load_mnist", "load_mnist_rows", "mnist1d", "read_idx"),
+    "corpora": ("CHAR_CORPORA", "char_windows", "english_corpus", "has_final_consonant", "josa", "korean_corpus",
+        "load_text_upload", "split_text"),
+    "series": ("Normalisation", "SERIES", "csv_columns", "naive_last_value_mse", "noisy_sine", "parse_csv_column",
+        "random_walk_stock", "split_series", "trend_seasonal", "windows"),
+    "labelled": ("LabelledTexts", "PAD", "SENTIMENT_CLASSES", "SENTIMENT_LANGS", "UNK", "WordVocab", "build_word_vocab",
+        "encode_texts", "parse_labelled_csv", "sentiment_texts", "tokenize"),
+}
+_EXPORTS = {name: mod for mod, names in _MODULES.items() for name in names}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'rnnviz.data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

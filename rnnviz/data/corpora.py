@@ -9,9 +9,10 @@ import unicodedata
 import numpy as np
 import torch
 
-from ..corpus import lines_to_length
-from ..text import clean_text
-from .base import DataError, MAX_CORPUS_CHARS, MAX_TEXT_UPLOAD_BYTES, MAX_UPLOAD_VOCAB, MAX_WINDOWS, MAX_WINDOW_T, _bytes_of, _fraction, _int, _seed
+from .base import (MAX_CORPUS_CHARS, MAX_TEXT_UPLOAD_BYTES, MAX_UPLOAD_VOCAB, MAX_WINDOW_T, MAX_WINDOWS, DataError,
+                   _bytes_of, _fraction, _int, _seed)
+from .preset_corpora import lines_to_length
+from .text import clean_text
 
 # ---- 3. character corpora and uploaded text --------------------------------------------------------
 
@@ -153,7 +154,7 @@ def _decode_upload(data, max_bytes: int, what: str) -> str:
 
 
 def load_text_upload(data, max_bytes: int = MAX_TEXT_UPLOAD_BYTES, max_vocab: int = MAX_UPLOAD_VOCAB) -> str:
-    """An uploaded text file (bytes or an upload object) -> str, cleaned as `text.clean_text` does (NFC,
+    """An uploaded text file (bytes or an upload object) -> str, cleaned as `rnnviz.data.text.clean_text` does (NFC,
     \\n newlines, control characters other than \\n and \\t dropped); a UTF-8 byte-order mark is dropped.
     Raises DataError: "too_large" (over max_bytes), "empty", "encoding" (not UTF-8), "binary" (NUL
     bytes or many control characters), "too_short" (under 2 characters), "vocab" (over max_vocab

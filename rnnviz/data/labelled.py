@@ -11,10 +11,11 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..text import clean_text
-from .base import DataError, MAX_BUILTIN_EXAMPLES, MAX_CLASSES, MAX_CSV_BYTES, MAX_ELEMENTS, MAX_LABELLED_ROWS, MAX_TOKENS, MAX_WORD_VOCAB, MIN_LABELLED_ROWS, _int, _seed
+from .base import (MAX_BUILTIN_EXAMPLES, MAX_CLASSES, MAX_CSV_BYTES, MAX_ELEMENTS, MAX_LABELLED_ROWS, MAX_TOKENS,
+                   MAX_WORD_VOCAB, MIN_LABELLED_ROWS, DataError, _int, _seed)
 from .corpora import josa
 from .series import _column_index, _read_csv
+from .text import clean_text
 
 # ---- 5. text classification ------------------------------------------------------------------------
 

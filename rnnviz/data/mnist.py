@@ -19,7 +19,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .base import DataError, MAX_DOWNLOAD_BYTES, MAX_IDX_BYTES, MAX_MNIST_ROWS, _atomic_write, _bytes_of, _cache_dir, _int, _positive
+from .base import (MAX_DOWNLOAD_BYTES, MAX_IDX_BYTES, MAX_MNIST_ROWS, DataError, _atomic_write, _bytes_of, _cache_dir,
+                   _int, _positive)
 
 # ---- 1. MNIST-1D -----------------------------------------------------------------------------------
 

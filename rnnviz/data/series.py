@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .base import DataError, MAX_CSV_BYTES, MAX_ELEMENTS, MAX_SERIES_LEN, MAX_WINDOW_T, MIN_SERIES_LEN, _fraction, _int, _positive, _seed
+from .base import (MAX_CSV_BYTES, MAX_ELEMENTS, MAX_SERIES_LEN, MAX_WINDOW_T, MIN_SERIES_LEN, DataError, _fraction,
+                   _int, _positive, _seed)
 from .corpora import _decode_upload
 
 # ---- 4. time series --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.e2e import harness as H
 
 @pytest.fixture(scope="module")
 def brackets_view():
-    from rnnviz.stepthrough import prepare_view, source_from_preset
+    from rnnviz.app.stepthrough import prepare_view, source_from_preset
     src = source_from_preset("brackets_lstm")
     return prepare_view(src, src.text)
 

@@ -1,20 +1,15 @@
-"""Vanishing and exploding gradients, BPTT and truncated BPTT, as numbers a page can draw.
-
-Pure functions over a `CharRNN` (one-hot inputs, one recurrent layer):
+"""The Vanishing Gradients page's service: models built to show vanishing and exploding gradients.
 
 - `GradConfig` / `make_model`: a model whose recurrent weights W_hh are changed on purpose (scaled,
-  orthogonal, LSTM forget-gate bias), `spectral_radius` of W_hh.
-- `memory_task`: the synthetic long-range task (remember the first symbol).
-- `grad_across_time`: ||dL/dh_t|| for every t, full or truncated BPTT (one hand-written backward pass,
-  `rnnviz.tracing.backward_through_time`).
-- `jacobian_norms`: ||dh_T/dh_t||_F for every t from ONE batched backward pass (B = H identity seeds,
-  or random probes for large H).
-- `grad_heatmap_during_training`: ||dL/dh_t|| recorded while `rnnviz.train` trains (training step x
-  time step).
+  orthogonal, the forget-gate bias of the LSTM and the GRU's update gate) on `memory_task` (remember the
+  first symbol, `rnnviz.data.synthetic`); `task_for` gives its data.
+- `compare_cells`: the gradient views of RNN, LSTM and GRU on the same data and seed.
+- `grad_heatmap_during_training` / `training_heatmaps`: ||dL/dh_t|| recorded while `rnnviz.train`
+  trains (training step x time step), for every cell.
+- `EXPLODING` / `exploding_runs`: the exploding-gradient demo, trained with and without clipping.
 - `scalar_toy`: h_t = a x_t + b h_{t-1} + c (and its tanh version) with dh_T/dh_t = prod of b * f'.
 
-Time steps are 1-based in the text (h_1 .. h_T) and 0-based in arrays (index t - 1). Nothing here
-touches a model's .grad or the global RNG.
+The gradient computations themselves are in `rnnviz.tracing.gradients`.
 """
 from __future__ import annotations
 
@@ -25,21 +20,19 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
-from .tracing import GATES, IGNORE, backward_through_time, cross_entropy_grad, forward_steps
-from .training import Progress, TrainConfig, train
-from .checks import is_int as _is_int, is_num as _is_num
+from ..checks import is_int as _is_int
+from ..checks import is_num as _is_num
+from ..data.synthetic import memory_task
+from ..nn.model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
+from ..tracing.gradients import (LOSS_ON, MAX_GRAD_HIDDEN, check_window, grad_across_time, jacobian_norms,
+                                 spectral_radius, truncation_start)
+from ..training.loop import Progress, TrainConfig, train
 
-MAX_GRAD_HIDDEN = 256          # units in the gradient views (their Jacobians cost H backward passes); the models allow more (model.MAX_HIDDEN)
 MIN_T, MAX_T = 2, 400
 MIN_VOCAB, MAX_VOCAB = 2, 64
 MIN_SCALE, MAX_SCALE = 0.1, 5.0
 MAX_FORGET_BIAS = 10.0
-MAX_PROBES = 1024
 INITS = ("default", "orthogonal")
-LOSS_ON = ("last", "all")
-
-
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ class GradConfig:
 
     Inputs are one-hot random symbols (`vocab` of them, 8 by default) from `memory_task`.
     `nonlinearity` applies to the vanilla RNN only and `forget_bias` to the gated cells only (the LSTM's
-    forget gate, the GRU's update gate: `model.MEMORY_GATE`); both are ignored for the other cells, so one config can be shown for RNN, LSTM and GRU side by side
+    forget gate, the GRU's update gate: `rnnviz.nn.model.MEMORY_GATE`); both are ignored for the other cells, so one config can be shown for RNN, LSTM and GRU side by side
     (`dataclasses.replace(cfg, cell=...)`).
     """
     cell: str = "rnn"                  # rnn | lstm | gru
@@ -87,17 +80,9 @@ class GradConfig:
                              f"(or None for torch's default), not {self.forget_bias!r}")
         if self.loss_on not in LOSS_ON:
             raise ValueError(f"loss_on must be 'last' or 'all', not {self.loss_on!r}")
-        _check_window(self.window)
+        check_window(self.window)
         return self
 
-
-def _check_window(window) -> None:
-    if window is not None and (not _is_int(window) or not 1 <= window <= MAX_T):
-        raise ValueError(f"truncation window must be an integer between 1 and {MAX_T} (None: full BPTT), "
-                         f"not {window!r}")
-
-
-# ---- model and task --------------------------------------------------------------------------------
 
 def make_model(cfg: GradConfig) -> CharRNN:
     """cfg -> a fresh `CharRNN` (one-hot input of cfg.vocab symbols, cfg.hidden units), float32, eval mode.
@@ -107,7 +92,7 @@ def make_model(cfg: GradConfig) -> CharRNN:
        by an independent random orthogonal matrix (seeded by cfg.seed);
     2. W_hh *= weight_scale (all blocks);
     3. forget_bias = b (LSTM and GRU): the total bias b_ih + b_hh of the memory gate, the LSTM's forget gate
-       or the GRU's update gate z, is set to b (`model.set_memory_gate_bias`, as for every other model).
+       or the GRU's update gate z, is set to b (`rnnviz.nn.model.set_memory_gate_bias`, as for every other model).
     The global RNG is left untouched; the same cfg always gives the same weights.
     """
     cfg.validate()
@@ -128,155 +113,10 @@ def make_model(cfg: GradConfig) -> CharRNN:
     return model
 
 
-def spectral_radius(W_hh: torch.Tensor, cell: str | None = None) -> float | dict[str, float]:
-    """max |eigenvalue| of the recurrent weights.
-
-    W_hh: (G*H, H), torch's weight_hh_l0 (G = 1 RNN, 4 LSTM, 3 GRU; inferred from the shape unless
-    `cell` is given). RNN -> float; LSTM / GRU -> {gate name: radius of that gate's H x H block}, gate
-    names as in `rnnviz.tracing.GATES` (LSTM input forget candidate output, GRU reset update candidate).
-    """
-    W = W_hh.detach().cpu().double()
-    H = W.shape[1]
-    if W.dim() != 2 or H == 0 or W.shape[0] % H:
-        raise ValueError(f"W_hh must have shape (G*H, H), got {tuple(W.shape)}")
-    G = W.shape[0] // H
-    if cell is None:
-        cell = {1: "rnn", 4: "lstm", 3: "gru"}.get(G)
-    if cell not in CELLS or G != max(1, len(GATES[cell])):
-        raise ValueError(f"W_hh of shape {tuple(W.shape)} does not fit cell {cell!r}")
-    radii = torch.linalg.eigvals(W.view(G, H, H)).abs().amax(dim=1)  # (G,)
-    if cell == "rnn":
-        return float(radii[0])
-    return {g: float(r) for g, r in zip(GATES[cell], radii)}
-
-
-def memory_task(T: int, vocab: int = 8, seed: int = 0, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The long-range memory task: remember the FIRST symbol.
-
-    x: uniformly random symbols in [0, vocab) (one-hot inputs to the model). y_t = x_1 for EVERY t:
-    the target at the last step is the first input, T - 1 steps back (long-range credit assignment;
-    what `loss_on="last"` measures). The same target at every step makes `loss_on="all"` (and training,
-    whose loss is the mean over all steps) the same task with dependencies of every length 0 .. T - 1,
-    so a model can learn it step by step. A memoryless model scores ln(vocab) per step after step 1.
-
-    Returns LongTensors (T,), (T,), or (n, T), (n, T) with `n` sequences; row 0 of the batch is the
-    single sequence of the same seed. Deterministic in (T, vocab, seed); the global RNG is untouched.
-    """
-    if not _is_int(T) or not MIN_T <= T <= MAX_T:
-        raise ValueError(f"sequence length T must be an integer between {MIN_T} and {MAX_T}, not {T!r}")
-    if not _is_int(vocab) or not MIN_VOCAB <= vocab <= MAX_VOCAB:
-        raise ValueError(f"vocab must be an integer between {MIN_VOCAB} and {MAX_VOCAB}, not {vocab!r}")
-    if n is not None and (not _is_int(n) or not 1 <= n <= 1024):
-        raise ValueError(f"n must be an integer between 1 and 1024 (or None), not {n!r}")
-    gen = torch.Generator().manual_seed(int(seed))
-    x = torch.randint(vocab, (n or 1, T), generator=gen)       # (N, T)
-    y = x[:, :1].expand(-1, T).clone()                          # (N, T): y_t = x_1
-    return (x, y) if n is not None else (x[0], y[0])
-
-
 def task_for(cfg: GradConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """cfg -> (x, y), LongTensors (T,): the memory_task sequence the gradient views use."""
     return memory_task(cfg.T, cfg.vocab, cfg.seed)
 
-
-# ---- gradients across time ---------------------------------------------------------------------------
-
-def _check_seq(model, x: torch.Tensor, y: torch.Tensor | None = None) -> None:
-    if x.dim() != 1 or x.numel() < 1 or x.dtype != torch.long:
-        raise ValueError(f"x must be one LongTensor sequence of shape (T,), got {tuple(x.shape)} {x.dtype}")
-    if y is not None and (y.shape != x.shape or y.dtype != torch.long):
-        raise ValueError(f"y must be a LongTensor of the shape of x {tuple(x.shape)}, got {tuple(y.shape)}")
-    V = model.head.out_features
-    if int(x.min()) < 0 or int(x.max()) >= V or (y is not None and (int(y.min()) < 0 or int(y.max()) >= V)):
-        raise ValueError(f"ids must be in [0, {V})")
-
-
-def _forward(model, x: torch.Tensor) -> dict:
-    """x (T,) -> the per-step forward record of `forward_steps` (all (T, H)); no autograd graph."""
-    dev = model.rnn.weight_hh_l0.device
-    return forward_steps(model.cfg.cell, model.rnn, model.embed(x.to(dev)), model.cfg.nonlinearity)
-
-
-@torch.no_grad()
-def grad_across_time(model, x: torch.Tensor, y: torch.Tensor, loss_on: str = "all",
-                     window: int | None = None) -> np.ndarray:
-    """||dL/dh_t|| for t = 1..T: how much the loss depends on each hidden state.
-
-    model: a `CharRNN`; x, y: LongTensors (T,) of input and target ids. L is the mean cross-entropy over
-    all T steps (loss_on="all") or the cross-entropy of the last step alone (loss_on="last"). dL/dh_t is
-    the total derivative: through the output at t and through every later step, computed by ONE
-    hand-written BPTT pass (`backward_through_time`, B = 1). window = k: truncated BPTT, time cut into
-    chunks t = 1..k, k+1..2k, ... (aligned from t = 1) and no gradient crossing a chunk border, so a
-    loss at step s only reaches the steps of s's own chunk. Returns a float ndarray (T,) (index t - 1).
-    For an LSTM this is the gradient w.r.t. h_t with c_t held; it reaches h_t through the cell state too.
-    """
-    if loss_on not in LOSS_ON:
-        raise ValueError(f"loss_on must be 'last' or 'all', not {loss_on!r}")
-    _check_window(window)
-    _check_seq(model, x, y)
-    return _grad_vec(model, x, y, loss_on, window).norm(dim=1).cpu().double().numpy()
-
-
-def _grad_vec(model, x, y, loss_on, window) -> torch.Tensor:
-    """-> dL/dh_t, (T, H)."""
-    fw = _forward(model, x)
-    h = fw["h"]                                                 # (T, H)
-    y = y.to(h.device)
-    if loss_on == "last":                                       # only the last step has a loss
-        y = torch.cat([torch.full_like(y[:-1], IGNORE), y[-1:]])
-    _, dlogits = cross_entropy_grad(model.head(h), y)           # (T, V)
-    dh_out = dlogits @ model.head.weight                        # (T, H): via the output at t only
-    dh, _ = backward_through_time(model.cfg.cell, model.rnn, fw, dh_out.unsqueeze(1), window)  # (T, 1, H)
-    return dh[:, 0]
-
-
-def truncation_start(T: int, window: int | None) -> int:
-    """1-based first step of the chunk holding step T (chunks aligned from t = 1): with the loss on the
-    last step, truncated BPTT gives dL/dh_t = 0 exactly for t < truncation_start(T, k). 1 when window is None."""
-    return 1 if not window else (T - 1) // window * window + 1
-
-
-@torch.no_grad()
-def jacobian_norms(model, x: torch.Tensor, exact_max_hidden: int = 128, probes: int = 64,
-                   seed: int = 0) -> dict:
-    """||dh_T/dh_t||_F (Frobenius norm of the H x H Jacobian) for t = 1..T, from one batched BPTT pass.
-
-    model: a `CharRNN`; x: LongTensor (T,) of input ids. Exact when H <= exact_max_hidden: the backward
-    pass is seeded at step T with the B = H rows of the identity, so row b of the result at step t is
-    e_b^T dh_T/dh_t (H vector-Jacobian products at once, no loop over units). Above that it is
-    estimated from `probes` Gaussian seeds v ~ N(0, I): E ||v^T J||^2 = ||J||_F^2, so the estimate is
-    sqrt(mean over probes of ||v^T J||^2) (relative error about sqrt(1 / (2 probes)) or less).
-    For an LSTM, h_t is perturbed with c_t held; "norms_c" gives ||dh_T/dc_t||_F (the cell-state path).
-
-    Returns {"norms": ndarray (T,), "norms_c": ndarray (T,) or None, "exact": bool, "probes": int (0 if exact)}.
-    """
-    _check_seq(model, x)
-    if not _is_int(exact_max_hidden) or not 0 <= exact_max_hidden <= MAX_GRAD_HIDDEN:
-        raise ValueError(f"exact_max_hidden must be between 0 and {MAX_GRAD_HIDDEN}, not {exact_max_hidden!r}")
-    if not _is_int(probes) or not 1 <= probes <= MAX_PROBES:
-        raise ValueError(f"probes must be an integer between 1 and {MAX_PROBES}, not {probes!r}")
-    fw = _forward(model, x)
-    h = fw["h"]                                                 # (T, H)
-    T, H = h.shape
-    exact = H <= exact_max_hidden
-    if exact:
-        seeds = torch.eye(H, dtype=h.dtype, device=h.device)   # (B = H, H)
-    else:
-        gen = torch.Generator().manual_seed(int(seed))
-        seeds = torch.randn(probes, H, generator=gen, dtype=torch.float64).to(h)  # (B = probes, H)
-    dh_out = h.new_zeros(T, seeds.shape[0], H)                  # (T, B, H): only step T is seeded
-    dh_out[-1] = seeds
-    dh, dc = backward_through_time(model.cfg.cell, model.rnn, fw, dh_out)  # (T, B, H): v^T dh_T/dh_t
-
-    def frob(g):                                                # (T, B, H) -> (T,)
-        sq = g.double().square().sum(dim=(1, 2))
-        return (sq if exact else sq / g.shape[1]).sqrt().cpu().numpy()
-
-    return {"norms": frob(dh), "norms_c": None if dc is None else frob(dc), "exact": exact,
-            "probes": 0 if exact else probes}
-
-
-# ---- during training ---------------------------------------------------------------------------------
 
 OnProgress = Callable[[int, int, float, np.ndarray], "bool | None"]  # (step, steps, loss, grad row) -> False stops
 
@@ -362,8 +202,6 @@ def exploding_runs(steps: int = 100, deadline_s: float = 20.0) -> dict[str, dict
             for name, clip in (("no_clip", None), ("clip", EXPLODING_CLIP))}
 
 
-# ---- the scalar toy ----------------------------------------------------------------------------------
-
 MAX_TOY_T = 400
 MAX_TOY_ABS = 100.0
 MAX_TOY_B = 5.0
@@ -408,8 +246,6 @@ def scalar_toy(a: float, b: float, c: float, x, h0: float = 0.0, tanh: bool = Fa
         dhT_dh0 = float(b ** T)
     return {"h": h, "factor": factor, "dhT_dh": dhT_dh, "dhT_dh0": dhT_dh0}
 
-
-# ---- the page's first view: three cells side by side -------------------------------------------------
 
 def compare_cells(cfg: GradConfig, cells=CELLS) -> dict:
     """The same data, seed and knobs for every cell (RNN, LSTM, GRU) at initialisation.

@@ -8,9 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import STYLE, _TEMPLATE, _f32
-from .i18n import t as tr_
-from .text import show_char
+from ..data.text import show_char
+from ..i18n import t as tr_
+from .style import STYLE, TEMPLATE, f32
 
 
 def saturation_figure(sat: dict[str, tuple[np.ndarray, np.ndarray]], lang: str = "en") -> go.Figure:
@@ -18,7 +18,7 @@ def saturation_figure(sat: dict[str, tuple[np.ndarray, np.ndarray]], lang: str =
     is left-saturated (< 0.1), y = fraction right-saturated (> 0.9)."""
     fig = go.Figure()
     for i, (gate, (left, right)) in enumerate(sat.items()):
-        fig.add_trace(go.Scatter(x=_f32(left), y=_f32(right), mode="markers", name=tr_(f"fig.gate.{gate}", lang),
+        fig.add_trace(go.Scatter(x=f32(left), y=f32(right), mode="markers", name=tr_(f"fig.gate.{gate}", lang),
                                  marker=dict(size=10, opacity=0.75, color=STYLE["line"][i % len(STYLE["line"])]),
                                  customdata=np.arange(len(left)),
                                  hovertemplate=f"{tr_('fig.unit', lang)} %{{customdata}}<br>"
@@ -26,7 +26,7 @@ def saturation_figure(sat: dict[str, tuple[np.ndarray, np.ndarray]], lang: str =
     fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(color="lightgray", dash="dot"))
     fig.update_xaxes(range=[-0.03, 1.03], tickformat=".0%", title_text=tr_("step.sat.left", lang))
     fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", title_text=tr_("step.sat.right", lang))
-    fig.update_layout(template=_TEMPLATE, height=420, margin=dict(l=70, r=20, t=20, b=60),
+    fig.update_layout(template=TEMPLATE, height=420, margin=dict(l=70, r=20, t=20, b=60),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 
@@ -36,7 +36,7 @@ def trajectory_figure(coords: np.ndarray, chars: list[str], t: int, explained=No
     read; step t highlighted."""
     T = len(chars)
     labels = [show_char(c) for c in chars]
-    fig = go.Figure(go.Scatter(x=_f32(coords[:, 0]), y=_f32(coords[:, 1]), mode="lines+markers+text",
+    fig = go.Figure(go.Scatter(x=f32(coords[:, 0]), y=f32(coords[:, 1]), mode="lines+markers+text",
                                text=labels, textposition="top center",
                                line=dict(color="lightgray", width=2), marker=dict(size=9, color=np.arange(1, T + 1),
                                                                                   colorscale="Viridis", showscale=False),
@@ -48,7 +48,7 @@ def trajectory_figure(coords: np.ndarray, chars: list[str], t: int, explained=No
     ex = [0.0, 0.0] if explained is None else list(explained)
     fig.update_xaxes(title_text=f"PC1 ({ex[0]:.0%})", zeroline=False)
     fig.update_yaxes(title_text=f"PC2 ({ex[1]:.0%})", zeroline=False)
-    fig.update_layout(template=_TEMPLATE, height=460, margin=dict(l=60, r=20, t=20, b=50), showlegend=False)
+    fig.update_layout(template=TEMPLATE, height=460, margin=dict(l=60, r=20, t=20, b=50), showlegend=False)
     return fig
 
 
@@ -60,12 +60,12 @@ def difference_figure(diff_start: np.ndarray, diff_end: np.ndarray, chars_a: lis
     for r, (d, a, b) in enumerate([(diff_start, chars_a[:len(diff_start)], chars_b[:len(diff_start)]),
                                    (diff_end, chars_a[-len(diff_end):], chars_b[-len(diff_end):])], start=1):
         x = np.arange(1, len(d) + 1)
-        fig.add_trace(go.Bar(x=x, y=_f32(d), marker_color=STYLE["line"][r - 1],
+        fig.add_trace(go.Bar(x=x, y=f32(d), marker_color=STYLE["line"][r - 1],
                              hovertemplate="%{y:.3f}<extra></extra>"), row=r, col=1)
         fig.update_xaxes(tickmode="array", tickvals=list(x),
                          ticktext=[f"{show_char(p)}<br>{show_char(q)}" for p, q in zip(a, b)], row=r, col=1)
         fig.update_yaxes(title_text="‖hᴬ−hᴮ‖", row=r, col=1, rangemode="tozero")
-    fig.update_layout(template=_TEMPLATE, height=480, margin=dict(l=60, r=20, t=40, b=40), showlegend=False)
+    fig.update_layout(template=TEMPLATE, height=480, margin=dict(l=60, r=20, t=40, b=40), showlegend=False)
     return fig
 
 
@@ -117,7 +117,7 @@ def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None,
     if T > len(shown):
         ann.append(dict(x=2.2 * len(shown) - 0.9, y=0, text=f"… {tr_('step.unrolled.more', lang, n=T - len(shown))}",
                         showarrow=False, xanchor="left", font=dict(size=15)))
-    fig.update_layout(template=_TEMPLATE, annotations=ann, height=330, margin=dict(l=10, r=10, t=10, b=10),
+    fig.update_layout(template=TEMPLATE, annotations=ann, height=330, margin=dict(l=10, r=10, t=10, b=10),
                       xaxis=dict(visible=False, range=[-1.7, 2.2 * len(shown) + (1.4 if T > len(shown) else -0.9)]),
                       yaxis=dict(visible=False, range=[-2.55 if one_hot else -2.1, 2.1]), showlegend=False)
     if one_hot:

@@ -5,8 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import CELL_COLORS, CELL_NAMES, STYLE, _TEMPLATE, _f32
-from .i18n import t as tr_
+from ..i18n import t as tr_
+from .style import CELL_COLORS, CELL_NAMES, STYLE, TEMPLATE, f32
 
 CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
 ACCURACY_BASELINES = {"chance"}          # baseline ids that are accuracies (drawn on the accuracy panel)
@@ -29,13 +29,13 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
     for cell, r in results.items():
         res = r.result
         c, name = CELL_COLORS.get(cell), cell_name(cell, lang)
-        fig.add_trace(go.Scatter(x=np.arange(1, res.steps + 1), y=_f32(res.losses), mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=np.arange(1, res.steps + 1), y=f32(res.losses), mode="lines", name=name,
                                  line=dict(color=c, width=1), opacity=0.45, legendgroup=cell, showlegend=False),
                       row=1, col=1)
-        fig.add_trace(go.Scatter(x=res.val_steps, y=_f32(res.val_losses), mode="lines+markers", name=name,
+        fig.add_trace(go.Scatter(x=res.val_steps, y=f32(res.val_losses), mode="lines+markers", name=name,
                                  line=dict(color=c, width=3), legendgroup=cell), row=1, col=1)
         if accuracy and res.val_accuracies:
-            fig.add_trace(go.Scatter(x=res.val_steps, y=_f32(res.val_accuracies), mode="lines+markers", name=name,
+            fig.add_trace(go.Scatter(x=res.val_steps, y=f32(res.val_accuracies), mode="lines+markers", name=name,
                                      line=dict(color=c, width=3), legendgroup=cell, showlegend=False), row=2, col=1)
     for key, v in baselines.items():
         is_acc = key in ACCURACY_BASELINES
@@ -47,7 +47,7 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
     if accuracy:
         fig.update_yaxes(title_text=tr_("fig.accuracy", lang), range=[0, 1.02], tickformat=".0%", row=2, col=1)
     fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=rows, col=1)
-    fig.update_layout(template=_TEMPLATE, height=460 if accuracy else 340, margin=dict(l=70, r=20, t=30, b=50),
+    fig.update_layout(template=TEMPLATE, height=460 if accuracy else 340, margin=dict(l=70, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 
@@ -66,27 +66,27 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
     steps = np.arange(1, T + 1)
     for r, p in enumerate(panels, start=1):
         if p == "input" and image is not None:
-            fig.add_trace(go.Heatmap(z=_f32(image.T), x=steps, y=np.arange(image.shape[1]), colorscale="Greys",
+            fig.add_trace(go.Heatmap(z=f32(image.T), x=steps, y=np.arange(image.shape[1]), colorscale="Greys",
                                      showscale=False, hovertemplate=f"{tr_('lab.row', lang)} %{{x}}, {tr_('lab.pixel', lang)} "
                                                                    "%{y}: %{z:.2f}<extra></extra>"),
                           row=r, col=1)
             fig.update_yaxes(autorange="reversed", title_text=tr_("lab.pixel", lang), row=r, col=1)
         elif p == "input":
-            fig.add_trace(go.Scatter(x=steps, y=_f32(signal), mode="lines+markers", line=dict(color=STYLE["line"][0])),
+            fig.add_trace(go.Scatter(x=steps, y=f32(signal), mode="lines+markers", line=dict(color=STYLE["line"][0])),
                           row=r, col=1)
         elif p == "hidden":
-            fig.add_trace(go.Heatmap(z=_f32(hidden.T), x=steps, y=np.arange(H), colorscale=STYLE["signed"], zmin=-1,
+            fig.add_trace(go.Heatmap(z=f32(hidden.T), x=steps, y=np.arange(H), colorscale=STYLE["signed"], zmin=-1,
                                      zmax=1, showscale=False,
                                      hovertemplate=f"{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}: %{{z:.3f}}<extra></extra>"),
                           row=r, col=1)
             fig.update_yaxes(autorange="reversed", title_text=tr_("fig.unit", lang), row=r, col=1)
         else:
             C = probs.shape[1]
-            fig.add_trace(go.Heatmap(z=_f32(probs.T), x=steps, y=np.arange(C), colorscale=STYLE["prob"], zmin=0, zmax=1,
+            fig.add_trace(go.Heatmap(z=f32(probs.T), x=steps, y=np.arange(C), colorscale=STYLE["prob"], zmin=0, zmax=1,
                                      showscale=False, hovertemplate="t = %{x}: P = %{z:.3f}<extra></extra>"), row=r, col=1)
             if targets is not None:
                 ok = targets >= 0
-                fig.add_trace(go.Scatter(x=steps[ok], y=_f32(targets[ok]), mode="markers",
+                fig.add_trace(go.Scatter(x=steps[ok], y=f32(targets[ok]), mode="markers",
                                          marker=dict(symbol="circle-open", size=12, color="#d62728", line=dict(width=2))),
                               row=r, col=1)
             ticks = dict(tickmode="array", tickvals=list(range(C)), ticktext=list(classes)) if classes and C <= 40 else {}
@@ -94,7 +94,7 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
         ax = dict(tickmode="array", tickvals=list(steps), ticktext=step_labels) if T <= 60 else {}
         fig.update_xaxes(range=[0.5, T + 0.5], row=r, col=1, **ax)
     fig.update_xaxes(title_text=tr_("grad.time_step", lang), row=len(panels), col=1)
-    fig.update_layout(template=_TEMPLATE, height=220 * len(panels) + 120, margin=dict(l=70, r=20, t=40, b=50),
+    fig.update_layout(template=TEMPLATE, height=220 * len(panels) + 120, margin=dict(l=70, r=20, t=40, b=50),
                       showlegend=False)
     return fig
 
@@ -102,13 +102,13 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
 def series_figure(series: np.ndarray, n_train: int, preds: dict[str, np.ndarray], start: int, lang: str = "en") -> go.Figure:
     """The series, and each cell's one-step-ahead predictions on the validation part, plus the naive
     'next = last' prediction."""
-    fig = go.Figure(go.Scatter(x=np.arange(len(series)), y=_f32(series), mode="lines", name=tr_("lab.truth", lang),
+    fig = go.Figure(go.Scatter(x=np.arange(len(series)), y=f32(series), mode="lines", name=tr_("lab.truth", lang),
                                line=dict(color="black", width=1.5)))
     fig.add_vline(x=n_train - 0.5, line=dict(color="gray", dash="dot"))
     for cell, p in preds.items():
-        fig.add_trace(go.Scatter(x=np.arange(start, start + len(p)), y=_f32(p), mode="lines", name=cell_name(cell, lang),
+        fig.add_trace(go.Scatter(x=np.arange(start, start + len(p)), y=f32(p), mode="lines", name=cell_name(cell, lang),
                                  line=dict(color=CELL_COLORS.get(cell, "#9467bd"), width=2)))
     fig.update_xaxes(title_text=tr_("grad.time_step", lang))
-    fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=60, r=20, t=30, b=50),
+    fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=60, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig

@@ -11,15 +11,15 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..data.text import Vocab, next_char_task
 from .cache import SharedCache
-from .text import Vocab, next_char_task
 
 if TYPE_CHECKING:
     import torch
 
-    from .model import CharRNN
-    from .tracing import Trace
-    from .training import OnStep, TrainResult
+    from ..nn.model import CharRNN
+    from ..tracing.engine import Trace
+    from ..training.loop import OnStep, TrainResult
 
 HIDDEN_CHOICES = (1, 128)        # bounds of the page's hidden-size slider
 LR_CHOICES = [0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3]
@@ -73,9 +73,9 @@ class PlaygroundRun:
 def run_playground(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
                    deadline_s: float = DEADLINE_S) -> PlaygroundRun:
     """Train a fresh model on cfg.text and trace it. Raises ValueError (TextError for the text) on bad input."""
-    from .model import build_model
-    from .tracing import trace
-    from .training import TrainConfig, train
+    from ..nn.model import build_model
+    from ..tracing.engine import trace
+    from ..training.loop import TrainConfig, train
     cfg.validate()
     vocab, x, y = next_char_task(cfg.text)
     t0 = time.perf_counter()

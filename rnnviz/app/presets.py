@@ -14,12 +14,12 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import CheckpointError, load_checkpoint
-from .i18n import t
-from .model import CharRNN
-from .text import Vocab
+from ..data.text import Vocab
+from ..i18n import t
+from ..nn.checkpoint import CheckpointError, load_checkpoint
+from ..nn.model import CharRNN
 
-PRESET_DIR = Path(__file__).resolve().parents[1] / "assets" / "presets"
+PRESET_DIR = Path(__file__).resolve().parents[2] / "assets" / "presets"
 
 # the shipped presets; each one's description is the translation "preset.<name>"
 PRESETS: tuple[str, ...] = ("brackets_lstm", "korean_gru")
@@ -30,7 +30,7 @@ SAMPLE_TEXTS: dict[str, str] = {
     "korean_gru": "오늘 주가가 어때?\n어제 주가가 어때?",
 }
 
-# what a noted unit can track (the name of its ground-truth function in rnnviz.corpus); each one's label
+# what a noted unit can track (the name of its ground-truth function in rnnviz.data.preset_corpora); each one's label
 # is the translation "preset.tracks.<key>"
 TRACKS: tuple[str, ...] = ("inside_quotes", "bracket_depth")
 
@@ -39,7 +39,7 @@ TRACKS: tuple[str, ...] = ("inside_quotes", "bracket_depth")
 class UnitNote:
     unit: int          # index into the hidden layer (0-based)
     state: str         # "h" (hidden state) or "c" (LSTM cell state)
-    tracks: str        # a key of TRACKS, also the name of the ground-truth function in rnnviz.corpus
+    tracks: str        # a key of TRACKS, also the name of the ground-truth function in rnnviz.data.preset_corpora
     r: float           # Pearson correlation on a held-out generated text, measured at training time
 
     def label(self, lang: str = "en") -> str:

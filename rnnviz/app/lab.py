@@ -7,17 +7,20 @@ character model), sequence-to-sequence (reverse a string), regression (time seri
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 import torch
 
-from . import data as D
-from . import seq2seq as Q
-from . import seqtasks as S
-from .model import MAX_ONE_HOT
-from .text import Vocab, show_char
+from .. import data as D
+from ..data.synthetic import N_SPECIAL, memory_demo_task, seq2seq_task
+from ..data.text import Vocab, show_char
+from ..nn.memoryless import MemorylessModel
+from ..nn.model import CELLS, MAX_ONE_HOT, seq_model
+from ..nn.seq2seq import Seq2Seq
+from ..training.fit import FitConfig, compare_cells
 
 TASKS = ("mnist1d", "mnist_rows", "charlm", "seq2seq", "timeseries", "textclf", "memory")
 KIND = {"mnist1d": "many_to_one", "mnist_rows": "many_to_one", "charlm": "many_to_many", "seq2seq": "seq2seq",
@@ -36,21 +39,21 @@ class LabTask:
     train: tuple[torch.Tensor, torch.Tensor]
     val: tuple[torch.Tensor, torch.Tensor]
     make_model: Callable[[str], torch.nn.Module]
-    fit: S.FitConfig
+    fit: FitConfig
     classes: list[str] | None = None            # class names (many_to_one), or the vocabulary (char LM)
     baseline: dict = field(default_factory=dict)  # id -> value (translation "lab.baseline.<id>"): a loss, or
-                                                  # an accuracy for the ids in figures_lab.ACCURACY_BASELINES
+                                                  # an accuracy for the ids in rnnviz.figures.lab.ACCURACY_BASELINES
     extras: dict = field(default_factory=dict)    # task-specific (vocab, normalisation, series, ...)
     cell_fit: dict = field(default_factory=dict)  # cell -> FitConfig where a cell trains differently
     inputs: str = "steps"                         # what one input step is: chars | words | symbols | signal |
                                                   # image (a row of pixels) | steps (just its number)
     generates: bool = False                       # one-to-many generation from a start symbol (the char LM)
 
-    def fit_for(self, cell: str) -> S.FitConfig:
+    def fit_for(self, cell: str) -> FitConfig:
         return self.cell_fit.get(cell, self.fit)
 
     def target(self, y: torch.Tensor):
-        """One example's target as `seqtasks.per_step_outputs` takes it (a class id for many-to-one)."""
+        """One example's target as `rnnviz.tracing.outputs.per_step_outputs` takes it (a class id for many-to-one)."""
         return int(y) if self.kind == "many_to_one" else y
 
     def step_labels(self, x: torch.Tensor, T: int) -> list[str]:
@@ -64,7 +67,7 @@ class LabTask:
         return [str(k) for k in range(1, T + 1)]
 
     def figure_inputs(self, x: torch.Tensor, y: torch.Tensor, T: int) -> dict:
-        """Keyword arguments of `figures_lab.inspect_figure` for one example replayed over T steps: the
+        """Keyword arguments of `rnnviz.figures.lab.inspect_figure` for one example replayed over T steps: the
         step labels, the input drawn as a signal or an image where it is one, the target at each step."""
         targets = (y.numpy() if self.kind == "many_to_many"
                    else np.full(T, int(y)) if self.kind == "many_to_one" else None)
@@ -86,12 +89,12 @@ class LabTask:
 
 
 def _recipe(name: str, steps: int, seed: int, cells=("rnn", "lstm", "gru")):
-    """The tuned recipe of seqtasks.RECIPES with the page's step budget: (model kwargs per cell, shared
+    """The tuned recipe of RECIPES with the page's step budget: (model kwargs per cell, shared
     FitConfig, FitConfig per cell). Cells that train for longer in the recipe keep that ratio."""
-    base = S.RECIPES[name]["fit"]
+    base = RECIPES[name]["fit"]
     kw, fits = {}, {}
     for cell in cells:
-        kw[cell], f = S.recipe(name, cell)
+        kw[cell], f = recipe(name, cell)
         fits[cell] = replace(f, steps=min(MAX_STEPS_PAGE, max(10, round(steps * f.steps / base.steps))), seed=seed,
                              deadline_s=MAX_SECONDS_PAGE)
     return kw, replace(base, steps=steps, seed=seed, deadline_s=MAX_SECONDS_PAGE), fits
@@ -113,12 +116,12 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
     if not isinstance(steps, int) or not 10 <= steps <= MAX_STEPS_PAGE:
         raise ValueError(f"steps must be between 10 and {MAX_STEPS_PAGE}, not {steps!r}")
     H = hidden or HIDDEN[name]
-    fit = S.FitConfig(lr=1e-2, steps=steps, batch_size=64, seed=seed, deadline_s=MAX_SECONDS_PAGE, eval_every=100)
+    fit = FitConfig(lr=1e-2, steps=steps, batch_size=64, seed=seed, deadline_s=MAX_SECONDS_PAGE, eval_every=100)
     if name == "mnist1d":
         d = D.mnist1d(cache_dir)
         xtr, xte = torch.from_numpy(d["x_train"])[..., None], torch.from_numpy(d["x_test"])[..., None]   # (N, 40, 1)
         kw, fit, fits = _recipe("mnist1d", steps, seed)
-        mk = lambda cell: S.seq_model("many_to_one", cell, in_features=1, out=10, seed=seed,
+        mk = lambda cell: seq_model("many_to_one", cell, in_features=1, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", (xtr, torch.from_numpy(d["y_train"])), (xte, torch.from_numpy(d["y_test"])),
                        mk, fit, [str(i) for i in range(10)], {"chance": 0.1}, cell_fit=fits, inputs="signal")
@@ -129,7 +132,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         x, y = torch.as_tensor(images), torch.as_tensor(labels).long()
         train, val = _split(x, y, 0.2, seed)
         kw, fit, fits = _recipe("mnist_rows", steps, seed)
-        mk = lambda cell: S.seq_model("many_to_one", cell, in_features=28, out=10, seed=seed,
+        mk = lambda cell: seq_model("many_to_one", cell, in_features=28, out=10, seed=seed,
                                      **dict(kw[cell], **({"hidden": hidden} if hidden else {})))
         return LabTask(name, "many_to_one", train, val, mk, fit, [str(i) for i in range(10)], {"chance": 0.1},
                        cell_fit=fits, inputs="image")
@@ -140,23 +143,23 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
             raise D.DataError(code="vocab", message=f"the text has {vocab.size} distinct characters; the limit is {MAX_ONE_HOT}",
                               n=vocab.size, limit=MAX_ONE_HOT)
         tr_text, va_text = D.split_text(text, 0.1)
-        T = S.RECIPES["charlm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...
+        T = RECIPES["charlm"]["seq_len"]                 # the tuned recipe: 100-character windows, ...
         kw, fit, fits = _recipe("charlm", steps, seed)     # ... LSTM forget bias 1, clipping, cosine schedule
         xtr, ytr = D.char_windows(vocab.encode(tr_text), T, stride=T // 2)
         xva, yva = D.char_windows(vocab.encode(va_text), T, stride=T)
         counts = np.bincount(vocab.encode(tr_text).numpy(), minlength=vocab.size) + 1
         p = counts / counts.sum()
         unigram = float(-(np.log(p[vocab.encode(va_text).numpy()])).mean())
-        mk = lambda cell: S.seq_model("many_to_many", cell, vocab=vocab.size, out=vocab.size, seed=seed,
+        mk = lambda cell: seq_model("many_to_many", cell, vocab=vocab.size, out=vocab.size, seed=seed,
                                      **dict(kw[cell], hidden=H))
         return LabTask(name, "many_to_many", (xtr.clone(), ytr.clone()), (xva.clone(), yva.clone()), mk, fit,
                        list(vocab.chars), {"uniform": float(np.log(vocab.size)), "unigram": unigram},
                        {"vocab": vocab, "val_text": va_text}, cell_fit=fits, inputs="chars", generates=True)
     if name == "seq2seq":
         mode = source or "reverse"
-        src, tgt = Q.seq2seq_task(4000, 1, 6, 4, mode, seed)
+        src, tgt = seq2seq_task(4000, 1, 6, 4, mode, seed)
         train, val = _split(src, tgt, 0.2, seed)
-        mk = lambda cell: Q.Seq2Seq(cell, vocab=Q.N_SPECIAL + 4, hidden=H, seed=seed)
+        mk = lambda cell: Seq2Seq(cell, vocab=N_SPECIAL + 4, hidden=H, seed=seed)
         symbols = ["<pad>", "<bos>", "<eos>", "a", "b", "c", "d"]
         return LabTask(name, "seq2seq", train, val, mk, fit, symbols, {}, {"mode": mode})
     if name == "timeseries":
@@ -166,7 +169,7 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         T = 20
         xtr, ytr, norm = D.windows(tr, T)
         xva, yva, _ = D.windows(series[len(tr) - T:], T, norm)
-        mk = lambda cell: S.seq_model("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
+        mk = lambda cell: seq_model("regression", cell, in_features=1, hidden=H, out=1, seed=seed)
         return LabTask(name, "regression", (xtr, ytr[:, None]), (xva, yva[:, None]), mk, fit, None,
                        {"naive": D.naive_last_value_mse(xva, yva)},
                        {"norm": norm, "series": series, "n_train": len(tr), "T": T}, inputs="signal")
@@ -177,29 +180,29 @@ def build_task(name: str, *, steps: int = 600, hidden: int | None = None, seed: 
         y = torch.as_tensor(data.labels).long()
         train, val = _split(ids, y, 0.2, seed)
         C = len(data.classes)
-        mk = lambda cell: S.seq_model("many_to_one", cell, vocab=vocab.size, embed_size=32, hidden=H, out=C, seed=seed,
+        mk = lambda cell: seq_model("many_to_one", cell, vocab=vocab.size, embed_size=32, hidden=H, out=C, seed=seed,
                                      pad_id=0)
         return LabTask(name, "many_to_one", train, val, mk, fit, list(data.classes),
                        {"chance": float(np.bincount(data.labels).max() / len(data.labels))},
                        {"vocab": vocab, "texts": data.texts}, inputs="words")
     # memory vs memoryless: recall the symbol seen 2 steps ago
-    x, y = S.memory_demo_task(3000, T=12, seed=seed, delay=2, n_symbols=4)
+    x, y = memory_demo_task(3000, T=12, seed=seed, delay=2, n_symbols=4)
     train, val = _split(x, y, 0.2, seed)
 
     def mk(cell):
         if cell == "mlp":
-            return S.MemorylessModel("many_to_many", vocab=4, hidden=H, out=4, seed=seed)
-        return S.seq_model("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
+            return MemorylessModel("many_to_many", vocab=4, hidden=H, out=4, seed=seed)
+        return seq_model("many_to_many", cell, vocab=4, hidden=H, out=4, seed=seed)
     return LabTask(name, "many_to_many", train, val, mk, fit, ["A", "B", "C", "D"],
                    {"memoryless": float(np.log(4))}, inputs="symbols")
 
 
 def train_cells(task: LabTask, cells=("rnn", "lstm", "gru"), on_step=None, device: str = "cpu") -> dict:
     """Train one model per cell on the task's data with the same seed and batches, each with its recipe's
-    settings (`seqtasks.compare_cells`). `on_step(cell, Progress)` may return False to stop (the models
+    settings (`rnnviz.training.fit.compare_cells`). `on_step(cell, Progress)` may return False to stop (the models
     trained so far are kept). Cells: rnn | lstm | gru (| mlp for the memory task). Returns
-    {cell: seqtasks.CellRun(model, result)}."""
-    return S.compare_cells(lambda cell: task.make_model(cell).to(device), (task.train, task.val),
+    {cell: rnnviz.training.fit.CellRun(model, result)}."""
+    return compare_cells(lambda cell: task.make_model(cell).to(device), (task.train, task.val),
                            task.fit_for, tuple(cells), on_step=on_step)
 
 
@@ -208,3 +211,42 @@ def example(task: LabTask, i: int = 0):
     x, y = task.val
     i = int(np.clip(i, 0, x.shape[0] - 1))
     return x[i], y[i]
+
+# Default recipes for the page, tuned on one CPU thread (bench/bench_tasks.py records what they reach).
+# "model": seq_model keyword arguments for every cell; "cell_model": extra ones for one cell; "fit": the
+# FitConfig; "cell_fit": FitConfig fields replaced for one cell; see `recipe`. A plain tanh RNN does not
+# learn MNIST-1D at the GRU's learning rate (it stays at chance, 10%), hence its own settings there.
+RECIPES: dict[str, dict] = {
+    "mnist1d": {      # many_to_one, in_features=1, out=10: 40 steps of one value
+        "model": {"hidden": 64},
+        "cell_model": {"lstm": {"forget_bias": 1.0}, "rnn": {"hidden": 128}},
+        "fit": FitConfig(lr=1e-2, steps=1500, batch_size=64, clip=1.0, deadline_s=60.0, eval_every=250,
+                         lr_schedule="cosine"),
+        "cell_fit": {"rnn": {"lr": 1e-3, "steps": 3000, "batch_size": 32}},
+    },
+    "charlm": {      # many_to_many, one-hot characters, windows of seq_len
+        "model": {"hidden": 128},
+        "cell_model": {"lstm": {"forget_bias": 1.0}},
+        "seq_len": 100,
+        "fit": FitConfig(lr=1e-2, steps=1000, batch_size=32, clip=1.0, deadline_s=120.0, eval_every=250,
+                         lr_schedule="cosine"),
+    },
+    "mnist_rows": {   # many_to_one, in_features=28, out=10: 28 rows of 28 pixels / 255
+        "model": {"hidden": 128},
+        "cell_model": {"lstm": {"forget_bias": 1.0}},
+        "fit": FitConfig(lr=1e-2, steps=1500, batch_size=64, clip=1.0, deadline_s=60.0, eval_every=250,
+                         lr_schedule="cosine"),
+    },
+}
+
+
+def recipe(name: str, cell: str) -> tuple[dict, FitConfig]:
+    """(seq_model keyword arguments, FitConfig) of a default recipe for one cell. `compare_cells` wants one
+    FitConfig for all cells: use `RECIPES[name]["fit"]` there (the shared settings)."""
+    if name not in RECIPES:
+        raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, not {name!r}")
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {cell!r}")
+    r = RECIPES[name]
+    cfg = dataclasses.replace(r["fit"], **r.get("cell_fit", {}).get(cell, {})).validate()
+    return {**r["model"], **r.get("cell_model", {}).get(cell, {})}, cfg

@@ -1,26 +1,14 @@
-"""Long-range tasks where the choice of cell decides: the adding problem and the copy task.
+"""Long-range tasks where the choice of cell decides: the adding problem and the copy task, trained.
 
-Both come in the form of Arjovsky, Shah & Bengio (2016), "Unitary evolution recurrent neural
-networks", and each has a *memoryless baseline*: the best loss a model can reach without carrying
-information across the dependency length T. A model whose loss goes clearly below the baseline has
-learnt to remember; one that sits on it has not.
+The tasks and their memoryless baselines are in `rnnviz.data.synthetic` (`adding_problem`,
+`copy_task`, `baseline`): a model whose loss goes clearly below the baseline has learnt to remember;
+one that sits on it has not.
 
-* **Adding problem** (`adding_problem`): T steps of two channels. Channel 0 holds U[0, 1] values,
-  channel 1 marks exactly two steps, one in the first half [0, T//2) and one in the second half
-  [T//2, T). The target is the sum of the two marked values, read from the output at the last step
-  (MSE). Predicting 1 always (the mean of the sum) gives MSE = Var(U1 + U2) = 2/12 = 1/6 ≈ 0.167.
-* **Copy task** (`copy_task`): `length` (10) symbols drawn from `n_symbols` (8), then T - 1 blanks
-  and a delimiter (so T steps separate the last symbol from the cue), then `length` more blanks
-  during which the model must output the symbols in order; total T + 2·length steps, with a blank
-  target everywhere else. Per-step cross-entropy averaged over all T + 2·length steps. A memoryless
-  model predicts the blanks perfectly and is uniform over the symbols in the last `length` steps:
-  length·ln(n_symbols) / (T + 2·length), i.e. 10·ln 8 / (T + 20).
-
-`long_range_model` is the one recurrent model (`rnnviz.model.RecurrentModel`: `embed` -> `rnn` -> `head`, a
-`cfg` with `.cell` and `.nonlinearity`), so `rnnviz.trace`'s step functions replay it. `train_task` trains one
-cell on fresh seeded batches every step with `rnnviz.optim.Adam`, gradient clipping, a deadline,
-a stop callback and `rnnviz.train`'s NaN guard, and reports when the loss first beat the baseline.
-`rnnviz.sweep.sweep` trains every cell at several dependency lengths within one time budget.
+`long_range_model` is the one recurrent model (`rnnviz.nn.model.RecurrentModel`), so `rnnviz.trace`'s
+step functions replay it. `train_task` trains one cell on fresh seeded batches every step through the
+one loop (`rnnviz.training.loop.run_steps`: Adam, gradient clipping, a deadline, a stop callback, the
+NaN guard) and reports when the loss first beat the baseline (`BEAT_FRACTION` over `BEAT_WINDOW` steps).
+`rnnviz.app.sweep.sweep` trains every cell at several dependency lengths within one time budget.
 
 Seeds: one integer `seed` fixes the initial weights (as in `rnnviz.build_model`), the training
 batches (a generator seeded with seed + 2**32) and the held-out evaluation batch (seed + 2**33).
@@ -29,118 +17,26 @@ Cells trained with the same seed therefore see exactly the same data.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from .model import CELLS, MAX_HIDDEN, ModelConfig, RecurrentModel
-from .optim import Adam
-from .training import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, run_steps
-from .checks import check_int as _check_int, is_num as _is_num
+from ..checks import check_int as _check_int
+from ..checks import is_num as _is_num
+from ..data.synthetic import (MAX_ELEMENTS, MAX_LENGTH, MAX_SYMBOLS, MAX_T, TASKS, adding_problem, baseline,
+                              copy_task, copy_vocab)
+from ..nn.model import CELLS, MAX_HIDDEN, ModelConfig, RecurrentModel
+from ..training.loop import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, run_steps
+from ..training.optim import Adam
 
-TASKS = ("adding", "copy")
-MAX_T = 1000                  # dependency length
-MAX_BATCH = 4096              # sequences per generated batch / call
-MAX_ELEMENTS = 4_000_000      # n · (sequence length) per generated batch: bounded memory on a shared server
-MAX_SYMBOLS = 64
-MAX_LENGTH = 100
 MAX_SWEEP_RUNS = 30           # cells × lengths in one sweep
-
 BEAT_FRACTION = 0.8           # "beats the baseline": moving average below this fraction of the baseline ...
 BEAT_WINDOW = 50              # ... over the last this many steps (and at least this many steps taken)
 EVAL_SIZE = 256               # held-out sequences for the final loss
 
 _DATA_SEED_OFFSET = 2 ** 32   # training batches: torch.Generator seeded with seed + this
 _EVAL_SEED_OFFSET = 2 ** 33   # evaluation batch: seed + this
-
-
-# --------------------------------------------------------------------------------------- the tasks
-
-
-
-
-def _generator(seed, generator: torch.Generator | None) -> torch.Generator:
-    if generator is not None:
-        return generator
-    _check_int("seed", seed, 0, 2 ** 63 - 1)
-    return torch.Generator().manual_seed(seed)
-
-
-def adding_problem(n: int, T: int, seed: int = 0, *, generator: torch.Generator | None = None
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """n adding-problem sequences of length T -> (x (n, T, 2) float32, y (n,) float32).
-
-    x[..., 0] ~ U[0, 1]; x[..., 1] is 1 at exactly two steps, one uniform in [0, T//2) and one
-    uniform in [T//2, T), else 0; y = the sum of the two marked values. The same (n, T, seed) always
-    gives the same data; with `generator` the draws come from it instead (seed is then ignored).
-    """
-    _check_int("n", n, 1, MAX_BATCH)
-    _check_int("T", T, 2, MAX_T)
-    if n * T > MAX_ELEMENTS:
-        raise ValueError(f"n·T must be at most {MAX_ELEMENTS}, not {n * T}")
-    g = _generator(seed, generator)
-    values = torch.rand(n, T, generator=g)
-    half = T // 2
-    first = torch.randint(0, half, (n,), generator=g)
-    second = torch.randint(half, T, (n,), generator=g)
-    rows = torch.arange(n)
-    marks = torch.zeros(n, T)
-    marks[rows, first] = 1.0
-    marks[rows, second] = 1.0
-    return torch.stack([values, marks], dim=-1), values[rows, first] + values[rows, second]
-
-
-ADDING_BASELINE = 1.0 / 6.0   # MSE of always predicting 1 = Var(U1 + U2)
-
-
-def copy_vocab(n_symbols: int = 8) -> int:
-    """Ids of the copy task: 0 blank, 1..n_symbols the symbols, n_symbols + 1 the delimiter."""
-    return n_symbols + 2
-
-
-def copy_task(n: int, T: int, seed: int = 0, n_symbols: int = 8, length: int = 10, *,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """n copy-task sequences -> (x (n, T + 2·length) long, y (n, T + 2·length) long).
-
-    Inputs: `length` symbols in 1..n_symbols, T - 1 blanks (0), the delimiter (n_symbols + 1), then
-    `length` blanks. Targets: blank (0) for the first T + length steps, then the `length` symbols in
-    their original order. Deterministic for (n, T, seed, n_symbols, length) unless `generator` is given.
-    """
-    _check_int("n", n, 1, MAX_BATCH)
-    _check_int("T", T, 1, MAX_T)
-    _check_int("n_symbols", n_symbols, 2, MAX_SYMBOLS)
-    _check_int("length", length, 1, MAX_LENGTH)
-    L = T + 2 * length
-    if n * L > MAX_ELEMENTS:
-        raise ValueError(f"n·(T + 2·length) must be at most {MAX_ELEMENTS}, not {n * L}")
-    g = _generator(seed, generator)
-    symbols = torch.randint(1, n_symbols + 1, (n, length), generator=g)
-    x = torch.zeros(n, L, dtype=torch.long)
-    y = torch.zeros(n, L, dtype=torch.long)
-    x[:, :length] = symbols
-    x[:, length + T - 1] = n_symbols + 1
-    y[:, T + length:] = symbols
-    return x, y
-
-
-def copy_baseline(T: int, n_symbols: int = 8, length: int = 10) -> float:
-    """Memoryless cross-entropy of the copy task: blanks predicted perfectly, the `length` recall steps
-    uniform over the symbols, averaged over all T + 2·length steps: length·ln(n_symbols)/(T + 2·length)."""
-    return length * math.log(n_symbols) / (T + 2 * length)
-
-
-def baseline(task: str, T: int, n_symbols: int = 8, length: int = 10) -> float:
-    """The memoryless baseline loss of `task` at dependency length T (see the module docstring)."""
-    if task == "adding":
-        return ADDING_BASELINE
-    if task == "copy":
-        return copy_baseline(T, n_symbols, length)
-    raise ValueError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
-
-
-# --------------------------------------------------------------------------------------- the model
 
 
 def _check_forget_bias(fb) -> None:
@@ -151,7 +47,7 @@ def _check_forget_bias(fb) -> None:
 def long_range_model(cell: str, in_features: int, hidden: int, out_features: int, seed: int = 0,
                      forget_bias: float | None = None, *, symbols: bool = False,
                      nonlinearity: str = "tanh") -> RecurrentModel:
-    """The one recurrent model (`rnnviz.model.RecurrentModel`) with an output at every step: float inputs
+    """The one recurrent model (`rnnviz.nn.model.RecurrentModel`) with an output at every step: float inputs
     (B, T, in_features) read as they are, or (symbols=True) ids in [0, in_features) one-hot ->
     (B, T, out_features); unbatched (T, C) / (T,) -> (T, out_features).
 
@@ -183,9 +79,6 @@ def task_loss(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if task == "adding":
         return F.mse_loss(out[:, -1, 0], y)
     return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-
-
-# --------------------------------------------------------------------------------------- training
 
 
 TASK_HIDDEN = {"adding": 32, "copy": 128}   # units the page trains with: the copy task holds 10 symbols at once
@@ -279,7 +172,7 @@ def moving_average(values: list[float], window: int = BEAT_WINDOW) -> list[float
 
 @dataclass
 class TaskResult(TrainResult):
-    """`training.TrainResult` (losses, gradient norms, times, status, ...) plus the task: its config, the
+    """`rnnviz.training.loop.TrainResult` (losses, gradient norms, times, status, ...) plus the task: its config, the
     memoryless baseline, the first step that beat it, and the held-out loss at the end."""
     config: TaskConfig | None = None
     baseline: float = math.nan                              # the memoryless baseline loss
@@ -370,7 +263,7 @@ def train_task(task: str = "adding", cell: str = "lstm", T: int = 50, hidden: in
 
     Every step draws a fresh batch from a seeded generator, computes the task loss (adding: MSE at the
     last step; copy: cross-entropy over every step), backpropagates through all T steps, clips the
-    global gradient norm to `clip` (None/0: off), and takes an `rnnviz.optim.Adam` step. After each
+    global gradient norm to `clip` (None/0: off), and takes an `rnnviz.training.optim.Adam` step. After each
     step `on_step(Progress)` is called (with the moving average of the loss); returning False stops
     training ("stopped", weights kept). Past `deadline_s` seconds: "deadline", weights kept. A NaN/inf
     loss or gradient restores the weights of the last finite step: "diverged" (as `rnnviz.train`).

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import analysis as A
-from . import figures_step as FS
+from ..data.text import Vocab, clean_text
+from ..errors import RnnvizError
+from ..figures import step as FS
+from ..figures.timeline import timeline_figure
+from ..nn.model import CharRNN
+from ..tracing import analysis as A
+from ..tracing.engine import Trace, trace
 from .cache import SharedCache
-from .errors import RnnvizError
-from .figures import timeline_figure
-from .model import CharRNN
-from .text import Vocab, clean_text
-from .tracing import Trace, trace
 
 MAX_STEP_TEXT = 300    # characters traced on the page (bounded: figures and frames grow with T)
 

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
-from .checks import check_int as _check_int, check_num as _check_num
+
+from ..checks import check_int as _check_int
+from ..checks import check_num as _check_num
 
 CELLS = ("rnn", "lstm", "gru")
 KINDS = ("many_to_one", "many_to_many", "regression")
 MAX_HIDDEN = 512        # bounded: one session must not exhaust a shared server
+MAX_GENERATE = 500          # symbols per generation or greedy decoding (bounded: the server is shared)
 MAX_VOCAB_SIZE = 50_000 # token vocabulary (a learned embedding above MAX_ONE_HOT)
 MAX_ONE_HOT = 512       # largest vocabulary fed as one-hot vectors
 MAX_FEATURES = 1024     # float input features per step
@@ -223,3 +226,19 @@ def build_model(cell: str = "lstm", vocab_size: int = 4, hidden_size: int = 16, 
 def count_parameters(model: nn.Module) -> dict[str, int]:
     """Trainable parameter count per named tensor (the frozen one-hot input layer is not counted)."""
     return {n: p.numel() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def seq_model(kind: str = "many_to_one", cell: str = "gru", in_features: int | None = None,
+              vocab: int | None = None, hidden: int = 64, out: int = 10, seed: int = 0,
+              embed_size: int | None = None, nonlinearity: str = "tanh", pad_id: int | None = None,
+              forget_bias: float | None = None) -> RecurrentModel:
+    """The one recurrent model (`rnnviz.nn.model.RecurrentModel`) for a task shape: float inputs
+    (in_features) or token ids (vocab), `out` classes or outputs.
+
+    forget_bias b: the LSTM forget gate's total bias (bias_ih + bias_hh) is set to b (1.0 is the usual
+    choice and what `RECIPES` use: an LSTM starts by keeping its cell state), for a GRU the update gate's;
+    a plain RNN has no gate and ignores it. Same arguments: same weights."""
+    return RecurrentModel(ModelConfig(kind=kind, cell=cell, in_features=in_features, vocab_size=vocab,
+                                      hidden_size=hidden, out_features=out, seed=seed, embed_size=embed_size,
+                                      nonlinearity=nonlinearity, pad_id=pad_id,
+                                      forget_bias=None if cell == "rnn" else forget_bias))

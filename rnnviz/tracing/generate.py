@@ -9,11 +9,14 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .checks import check_int as _check_int, check_num as _check_num
-from .text import Vocab, show_char
-from .tracing import Trace, to_numpy
+from ..checks import check_int as _check_int
+from ..checks import check_num as _check_num
+from ..data.synthetic import BOS, EOS, PAD
+from ..data.text import Vocab, show_char
+from ..nn.model import MAX_GENERATE
+from ..nn.seq2seq import Seq2Seq
+from .engine import Trace, to_numpy
 
-MAX_GENERATE = 500          # characters per generation (bounded: the server is shared)
 TEMPERATURE_RANGE = (0.05, 5.0)
 
 
@@ -100,3 +103,60 @@ def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0
         ids.append(nxt); probs.append(p.float()); hs.append(h)
         out, state = model.rnn(model.embed(torch.tensor([[nxt]], device=dev)), state)
     return Generation(start=start, ids=np.array(ids), probs=torch.stack(probs).numpy(), hidden=to_numpy(torch.stack(hs)))
+
+
+@dataclass
+class DecodeSteps:
+    """`decode_steps`: the encoder's reading of the source and every greedy decoder step."""
+    src: np.ndarray                         # (S,) source ids (padding removed)
+    encoder_hidden: np.ndarray              # (S, H) encoder h_1 .. h_S
+    encoder_final: np.ndarray               # (H,) the encoder's final h: the decoder's h_0
+    encoder_final_cell: np.ndarray | None   # (H,) LSTM: the final c, the decoder's c_0
+    inputs: np.ndarray                      # (L,) the decoder's input at each step (BOS, then its own outputs)
+    hidden: np.ndarray                      # (L, H) decoder h_t
+    cell_state: np.ndarray | None           # (L, H) LSTM decoder c_t
+    probs: np.ndarray                       # (L, V) output distribution at each step
+    outputs: np.ndarray                     # (L,) greedy choice at each step (ends with EOS unless cut at max_len)
+
+    @property
+    def L(self) -> int:
+        return int(self.outputs.shape[0])
+
+
+@torch.no_grad()
+def decode_steps(model: Seq2Seq, src: torch.Tensor, max_len: int | None = None) -> DecodeSteps:
+    """Greedy decoding of one source (S,) step by step, keeping the encoder's states and final state,
+    and each decoder step's input, hidden state and output distribution (the same numbers as
+    `Seq2Seq.greedy`)."""
+    if src.dim() != 1:
+        raise ValueError(f"decode_steps takes one source sequence (S,), not {tuple(src.shape)}")
+    src = src[src != PAD]
+    if src.numel() == 0:
+        raise ValueError("the source holds padding only")
+    V = model.cfg.vocab_size
+    if int(src.min()) < 0 or int(src.max()) >= V:
+        raise ValueError(f"token ids must be in [0, {V})")
+    max_len = 2 * src.numel() + 2 if max_len is None else max_len
+    _check_int("max_len", max_len, 1, MAX_GENERATE)
+    dev = model.head.weight.device
+    src = src.to(dev)
+    enc, dec = model.encoder, model.decoder
+    enc_out, state = enc.rnn(enc.embed(src[None]))               # (1, S, H)
+    lstm = model.cfg.cell == "lstm"
+    h0 = state[0] if lstm else state
+    res_enc = (to_numpy(enc_out[0]), to_numpy(h0[0, 0]), to_numpy(state[1][0, 0]) if lstm else None)
+    inp, inputs, hs, cs, ps, outs = BOS, [], [], [], [], []
+    for _ in range(max_len):
+        out, state = dec.rnn(dec.embed(torch.tensor([[inp]], device=dev)), state)
+        p = torch.softmax(dec.head(out[0, 0]), dim=0)
+        nxt = int(p.argmax())
+        inputs.append(inp); hs.append(out[0, 0]); ps.append(p); outs.append(nxt)
+        if lstm:
+            cs.append(state[1][0, 0])
+        if nxt == EOS:
+            break
+        inp = nxt
+    return DecodeSteps(src=src.cpu().numpy(), encoder_hidden=res_enc[0], encoder_final=res_enc[1],
+                       encoder_final_cell=res_enc[2], inputs=np.array(inputs), hidden=to_numpy(torch.stack(hs)),
+                       cell_state=to_numpy(torch.stack(cs)) if lstm else None, probs=to_numpy(torch.stack(ps)),
+                       outputs=np.array(outs))

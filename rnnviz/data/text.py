@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import RnnvizError
+from ..errors import RnnvizError
 
 if TYPE_CHECKING:
     import torch
@@ -37,7 +37,7 @@ class Vocab:
         missing = sorted({c for c in text if c not in index})
         if missing:
             raise ValueError(f"characters not in the vocabulary: {''.join(missing)!r}")
-        import torch       # here, not at the top: pages use this module before torch is loaded
+        import torch  # here, not at the top: pages use this module before torch is loaded
         return torch.tensor([index[c] for c in text], dtype=torch.long)
 
     def decode(self, ids) -> str:

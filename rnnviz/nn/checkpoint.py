@@ -26,10 +26,10 @@ import torch
 from safetensors.torch import load as _st_load
 from safetensors.torch import save as _st_save
 
-from .errors import RnnvizError
+from ..checks import is_int as _is_int
+from ..data.text import Vocab
+from ..errors import RnnvizError
 from .model import CharRNN, ModelConfig, build_model
-from .text import Vocab
-from .checks import is_int as _is_int
 
 FORMAT_VERSION = "1"
 MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024   # refuse larger files (the biggest allowed model is far smaller)

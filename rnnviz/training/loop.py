@@ -14,8 +14,9 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from ..checks import is_int as _is_int
+from ..checks import is_num as _is_num
 from .optim import SGD, Adam, DivergenceGuard, clip_grad_norm
-from .checks import is_int as _is_int, is_num as _is_num
 
 MAX_STEPS = 20_000
 MAX_LR = 10.0
@@ -59,7 +60,7 @@ class TrainConfig:
 @dataclass
 class TrainResult:
     """What a training run did: the one result record of rnnviz's training loop (`run_steps`). The lab's
-    `seqtasks.FitResult` (validation) and the long-range tasks' `longrange.TaskResult` (baseline, first
+    `rnnviz.training.fit.FitResult` (validation) and the long-range tasks' `rnnviz.app.longrange.TaskResult` (baseline, first
     step that beat it) extend it."""
     losses: list[float] = field(default_factory=list)      # training loss at each step (before its update)
     accuracies: list[float] = field(default_factory=list)  # training accuracy at each step (classification)
@@ -99,8 +100,8 @@ def run_steps(model, params: list, opt, steps: int, batch: Callable[[int], tuple
               before_update: Callable[[int, float, object], Stop] | None = None,
               after_update: Callable[[int, float, object, tuple], Stop] | None = None,
               grad_hint: str | None = None, record: TrainResult | None = None) -> TrainResult:
-    """The one training loop of rnnviz (the Hello playground's `train`, the lab's `seqtasks.fit`, the
-    long-range tasks' `longrange.run_task`): for step = 1 .. `steps`,
+    """The one training loop of rnnviz (the Hello playground's `train`, the lab's `rnnviz.training.fit.fit`, the
+    long-range tasks' `rnnviz.app.longrange.run_task`): for step = 1 .. `steps`,
 
         b = batch(step); opt.lr = lr_at(step) (if given); loss, extra = loss_of(b)
         a non-finite loss: restore the last good weights, "diverged"

@@ -1,83 +1,36 @@
-"""Plotly figure builders: pure functions, data in, `go.Figure` out. Colours and sizes live in STYLE.
+"""The states-through-time figure of the Hello and Step pages, its caption, and the loss curve.
 
-Arrays go to Plotly as float32 (Plotly sends them as typed arrays), and figures use a minimal
-template, so the payload a browser receives stays small. The time-step cursor of `timeline_figure`
-moves inside the browser (Plotly slider steps and frames), never through a script rerun.
+`timeline_figure` stacks h_t, every gate and the LSTM's c_t (and the gradient ||dL/dh_t||) as heatmaps on
+one time axis, and the predicted distribution under them. The time-step cursor moves inside the browser
+(Plotly slider steps and frames), never through a script rerun.
 """
 from __future__ import annotations
 
-import base64
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from typing import TYPE_CHECKING
-
-from .i18n import t as tr_
-from .text import show_char
+from ..data.text import show_char
+from ..i18n import t as tr_
+from .style import STYLE, TEMPLATE, cursor, f32, time_axis
 
 if TYPE_CHECKING:
-    from .tracing import Trace
-
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}           # every figure and page names the cells so
-CELL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}  # and draws them in these colours
-
-STYLE = {
-    "font_size": 15,                # readable on a projector
-    "signed": "RdBu_r",             # values in [-1, 1]: blue negative, red positive
-    "gate": "Blues",                # gate values in [0, 1]
-    "prob": "Greens",
-    "cursor": "rgba(255, 170, 0, 0.9)",
-    "line": ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"],
-    "max_tick_labels": 60,          # above this many steps, the time axis shows numbers only
-}
-_TEMPLATE = go.layout.Template(layout=dict(font=dict(size=STYLE["font_size"])))
-
-
-def _f32(a) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.float32)
-
-
-def time_axis(chars: list[str]) -> dict:
-    """x-axis settings for steps 1..T labelled with the character read at each step."""
-    T = len(chars)
-    ax = dict(range=[0.5, T + 0.5])
-    if T <= STYLE["max_tick_labels"]:
-        ax.update(tickmode="array", tickvals=list(range(1, T + 1)), ticktext=[show_char(c) for c in chars])
-    return ax
+    from ..tracing.engine import Trace
 
 
 def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     """(title key, (T, H) values, colour axis) for every panel of the states figure, top to bottom."""
     rows = [("fig.hidden", tr.hidden, "coloraxis")]
-    from .tracing import GATES   # loaded by now (a Trace exists); not at the top, which must not import torch
+    from ..tracing.engine import GATES  # loaded by now (a Trace exists); not at the top, which must not import torch
     for g in GATES[tr.cell_type]:
         key = f"fig.gate.candidate.{tr.cell_type}" if g == "candidate" else f"fig.gate.{g}"
         rows.append((key, tr.gates[g], "coloraxis" if g == "candidate" else "coloraxis2"))
     if tr.cell is not None:
         rows.append(("fig.cell", tr.cell, "coloraxis3"))
     return rows
-
-
-def _cursor_source(color: str) -> str:
-    """The cursor's picture: a rectangle outline, 3 px wide whatever size Plotly stretches it to."""
-    svg = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10' preserveAspectRatio='none'>"
-           f"<rect x='0' y='0' width='10' height='10' fill='none' stroke='{color}' stroke-width='6' "
-           "vector-effect='non-scaling-stroke'/></svg>")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-
-
-def _cursor(t: int, y0: float = 0.0) -> dict:
-    """The time-step cursor as a layout *image* over step t, from the paper height y0 to the top.
-
-    Why an image and not a shape: moving an image (`images[0].x`) only redraws that image, while moving a
-    shape makes Plotly recompute every trace (a shape can change the autorange), and toggling one shape per
-    step costs a redraw per shape. Measured in Chromium on the Step page's figure (T = 90, six 64-unit
-    heatmaps): 12 ms per move against 35 ms (opacities of 90 shapes) and 105 ms (moving one shape)."""
-    return dict(source=_cursor_source(STYLE["cursor"]), xref="x", yref="paper", x=t - 0.5, y=1.0, sizex=1.0,
-                sizey=1.0 - y0, sizing="stretch", xanchor="left", yanchor="top", layer="above", name="cursor")
 
 
 def step_caption(tr: Trace, chars: list[str], vocab: list[str], t: int, lang: str = "en") -> str:
@@ -126,16 +79,16 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     for r, (title, kind, extra) in enumerate(spec, start=1):
         if kind == "state":
             vals, cax = extra
-            fig.add_trace(go.Heatmap(z=_f32(vals.T), x=steps, y=np.arange(H), coloraxis=cax, meta=title,
+            fig.add_trace(go.Heatmap(z=f32(vals.T), x=steps, y=np.arange(H), coloraxis=cax, meta=title,
                                      hovertemplate=hover, xgap=1 if T <= 60 else 0, ygap=1 if H <= 32 else 0), row=r, col=1)
             fig.update_yaxes(title_text=tr_("fig.unit", lang), autorange="reversed", dtick=1 if H <= 8 else None,
                              title_standoff=2, row=r, col=1)
         elif kind == "probs":
-            fig.add_trace(go.Heatmap(z=_f32(tr.probs.T), x=steps, y=np.arange(V), coloraxis="coloraxis4",
+            fig.add_trace(go.Heatmap(z=f32(tr.probs.T), x=steps, y=np.arange(V), coloraxis="coloraxis4",
                                      xgap=1 if T <= 60 else 0, ygap=1 if V <= 40 else 0,
                                      hovertemplate="t = %{x}<br>P = %{z:.3f}<extra></extra>"), row=r, col=1)
             if tr.targets is not None:
-                fig.add_trace(go.Scatter(x=steps, y=_f32(tr.targets), mode="markers", name=tr_("fig.target", lang),
+                fig.add_trace(go.Scatter(x=steps, y=f32(tr.targets), mode="markers", name=tr_("fig.target", lang),
                                          marker=dict(symbol="circle-open", size=14 if T <= 60 else 6, color="#d62728",
                                                      line=dict(width=2.5)),
                                          hovertemplate=tr_("fig.target", lang) + "<extra></extra>"), row=r, col=1)
@@ -144,7 +97,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         elif kind == "grad":
             series = [("fig.grad_h", tr.grad_hidden)] + ([("fig.grad_c", tr.grad_cell)] if tr.grad_cell is not None else [])
             for i, (key, g) in enumerate(series):
-                fig.add_trace(go.Scatter(x=steps, y=_f32(np.maximum(g, 1e-30)), mode="lines+markers", name=tr_(key, lang),
+                fig.add_trace(go.Scatter(x=steps, y=f32(np.maximum(g, 1e-30)), mode="lines+markers", name=tr_(key, lang),
                                          line=dict(color=STYLE["line"][i], width=3), marker=dict(size=7),
                                          hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
                               row=r, col=1)
@@ -154,7 +107,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
             for i, (name, vals) in enumerate(vecs):
                 bar_traces.append(len(fig.data))
                 bar_vals.append(vals)
-                fig.add_trace(go.Bar(x=np.arange(H), y=_f32(vals[start - 1]), name=f"{name}_t",
+                fig.add_trace(go.Bar(x=np.arange(H), y=f32(vals[start - 1]), name=f"{name}_t",
                                      marker_color=STYLE["line"][i], hovertemplate=f"{name}_t[%{{x}}] = %{{y:.3f}}<extra></extra>"),
                               row=r, col=1)
             lim = float(min(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0), 3.0))  # h stays visible
@@ -169,15 +122,15 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     cursor_y0 = float(fig.layout[y_name].domain[0])      # the cursor spans the time-axis panels only
     caption = lambda t: step_caption(tr, chars, vocab, t, lang)
 
-    # Cursor: one layout image moved by its x (see _cursor). A slider step changes that x and the caption,
+    # Cursor: one layout image moved by its x (see cursor). A slider step changes that x and the caption,
     # which Plotly redraws in place without touching the heatmaps; the bars need a data update (slower).
     def _step_args(t: int) -> list:
         lay = {"images[0].x": t - 0.5, "title.text": caption(t)}
         if not bar_traces:
             return [lay]
-        return [{"y": [_f32(v[t - 1]) for v in bar_vals]}, lay, bar_traces]
+        return [{"y": [f32(v[t - 1]) for v in bar_vals]}, lay, bar_traces]
 
-    fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=_f32(v[t - 1])) for v in bar_vals],
+    fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=f32(v[t - 1])) for v in bar_vals],
                            layout=dict(images=[dict(x=t - 0.5)],   # partial: Plotly merges it into the cursor
                                        title=dict(text=caption(t)), sliders=[dict(active=t - 1)]),
                            _validate=False)        # T frames: plotly's validation alone would take most of the build
@@ -188,8 +141,8 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
     play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
     fig.update_layout(
-        template=_TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=70, b=200),
-        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), images=[_cursor(start, cursor_y0)],
+        template=TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=70, b=200),
+        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), images=[cursor(start, cursor_y0)],
         barmode="group", showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
                        colorbar=dict(title="h", y=1, yanchor="top", len=bar_len, thickness=12)),
@@ -222,9 +175,9 @@ def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Fig
     """Training loss (log axis, with the uniform-guess loss ln V) above training accuracy, per training step."""
     steps = np.arange(1, len(losses) + 1)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
-    fig.add_trace(go.Scatter(x=steps, y=_f32(losses), name=tr_("fig.loss", lang),
+    fig.add_trace(go.Scatter(x=steps, y=f32(losses), name=tr_("fig.loss", lang),
                              line=dict(color=STYLE["line"][0], width=3)), row=1, col=1)
-    fig.add_trace(go.Scatter(x=steps, y=_f32(accuracies), name=tr_("fig.accuracy", lang),
+    fig.add_trace(go.Scatter(x=steps, y=f32(accuracies), name=tr_("fig.accuracy", lang),
                              line=dict(color=STYLE["line"][2], width=3)), row=2, col=1)
     if vocab_size > 1:
         fig.add_hline(y=math.log(vocab_size), line=dict(color="gray", dash="dash"), row=1, col=1,
@@ -233,5 +186,5 @@ def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Fig
     fig.update_yaxes(range=[-0.05, 1.05], title_text=tr_("fig.accuracy", lang), tickformat=".0%", row=2, col=1,
                      tickmode="array", tickvals=[0, 0.5, 1.0])
     fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=2, col=1)
-    fig.update_layout(template=_TEMPLATE, height=340, margin=dict(l=70, r=20, t=20, b=50), showlegend=False)
+    fig.update_layout(template=TEMPLATE, height=340, margin=dict(l=70, r=20, t=20, b=50), showlegend=False)
     return fig

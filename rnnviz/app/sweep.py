@@ -1,6 +1,6 @@
 """The length sweep of the long-range tasks: every cell trained at several dependency lengths within one
 time budget, final loss / baseline tabulated. Where a cell's ratio climbs back to about 1 is where it
-stops learning the long-range dependency (`rnnviz.longrange` has the tasks and one run)."""
+stops learning the long-range dependency (`rnnviz.app.longrange` has the tasks and one run)."""
 from __future__ import annotations
 
 import math
@@ -10,10 +10,10 @@ from typing import Callable
 
 import torch
 
-from .checks import is_num as _is_num
-from .longrange import BEAT_FRACTION, MAX_SWEEP_RUNS, TaskConfig, baseline, run_task
-from .model import CELLS
-from .training import MAX_DEADLINE_S, Progress
+from ..checks import is_num as _is_num
+from ..nn.model import CELLS
+from ..training.loop import MAX_DEADLINE_S, Progress
+from .longrange import BEAT_FRACTION, MAX_SWEEP_RUNS, TaskConfig, run_task
 
 
 @dataclass

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..data.synthetic import IGNORE
+
 GATES = {
     "rnn": (),
     "lstm": ("input", "forget", "candidate", "output"),
@@ -26,7 +28,7 @@ GATES = {
 @dataclass
 class Trace:
     """Everything one sequence made a model compute, step by step: the one per-step record of rnnviz (the
-    Hello model's `trace`, the lab's `seqtasks.per_step_outputs`). Arrays are float32 (float64 for a
+    Hello model's `trace`, the lab's `rnnviz.tracing.outputs.per_step_outputs`). Arrays are float32 (float64 for a
     float64 model).
 
     `logits[t]` is the output layer applied to h_{t+1}: the next-symbol logits of a character model; for
@@ -80,7 +82,6 @@ class Trace:
         return float((self.predictions == self.targets).mean())
 
 
-IGNORE = -100          # a target id without a loss (F.cross_entropy's default ignore_index)
 
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:

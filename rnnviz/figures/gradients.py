@@ -5,15 +5,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import CELL_COLORS, CELL_NAMES, STYLE, _TEMPLATE, _f32  # noqa: F401 (CELL_NAMES: the pages' too)
-from .i18n import t as tr_
-
+from ..i18n import t as tr_
+from .style import CELL_COLORS, CELL_NAMES, STYLE, TEMPLATE, f32  # noqa: F401 (CELL_NAMES: the pages' too)
 
 
 def _positive(v) -> np.ndarray:
     """Log axes cannot show 0: exact zeros (e.g. cut by truncated BPTT) are drawn as gaps."""
     v = np.asarray(v, dtype=np.float64)
-    return _f32(np.where(v > 0, v, np.nan))
+    return f32(np.where(v > 0, v, np.nan))
 
 
 def grad_time_figure(series: dict[str, np.ndarray], lang: str = "en", window: int | None = None,
@@ -36,7 +35,7 @@ def grad_time_figure(series: dict[str, np.ndarray], lang: str = "en", window: in
                            text=note, font=dict(size=13, color="gray"))
     fig.update_yaxes(type="log", title_text=ytitle, exponentformat="e")
     fig.update_xaxes(title_text=tr_("grad.time_step", lang), range=[0.5, T + 0.5])
-    fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=70, r=20, t=40, b=50),
+    fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=70, r=20, t=40, b=50),
                       legend=dict(orientation="h", y=1.08, yanchor="bottom", x=0.3))
     return fig
 
@@ -45,13 +44,13 @@ def training_heatmap_figure(train_steps, grad: np.ndarray, lang: str = "en") -> 
     """log10 ||∂L/∂h_t|| as training proceeds: rows are training steps, columns time steps."""
     g = np.asarray(grad, dtype=np.float64)
     z = np.log10(np.where(g > 0, g, np.nan))
-    fig = go.Figure(go.Heatmap(z=_f32(z), x=np.arange(1, g.shape[1] + 1), y=np.asarray(train_steps),
+    fig = go.Figure(go.Heatmap(z=f32(z), x=np.arange(1, g.shape[1] + 1), y=np.asarray(train_steps),
                                colorscale="Viridis", colorbar=dict(title="log₁₀", thickness=14),
                                hovertemplate=f"t = %{{x}}<br>{tr_('fig.train_step', lang)} %{{y}}<br>"
                                              "log₁₀ = %{z:.2f}<extra></extra>"))
     fig.update_xaxes(title_text=tr_("grad.time_step", lang))
     fig.update_yaxes(title_text=tr_("fig.train_step", lang))
-    fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=70, r=20, t=20, b=50))
+    fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=70, r=20, t=20, b=50))
     return fig
 
 
@@ -61,14 +60,14 @@ def scalar_toy_figure(h: np.ndarray, factor: np.ndarray, lang: str = "en") -> go
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         subplot_titles=["h_t", tr_("grad.toy.factor", lang)])
     x = np.arange(1, T + 1)
-    fig.add_trace(go.Scatter(x=x, y=_f32(h), mode="lines+markers", line=dict(color=STYLE["line"][0], width=3)),
+    fig.add_trace(go.Scatter(x=x, y=f32(h), mode="lines+markers", line=dict(color=STYLE["line"][0], width=3)),
                   row=1, col=1)
     f = np.abs(np.asarray(factor, dtype=np.float64))
     fig.add_trace(go.Scatter(x=x, y=_positive(f), mode="lines+markers", line=dict(color=STYLE["line"][1], width=3),
                              hovertemplate="t = %{x}<br>|∂h_T/∂h_t| = %{y:.3e}<extra></extra>"), row=2, col=1)
     fig.update_yaxes(type="log", exponentformat="e", row=2, col=1)
     fig.update_xaxes(title_text=tr_("grad.time_step", lang), row=2, col=1)
-    fig.update_layout(template=_TEMPLATE, height=480, margin=dict(l=70, r=20, t=40, b=50), showlegend=False)
+    fig.update_layout(template=TEMPLATE, height=480, margin=dict(l=70, r=20, t=40, b=50), showlegend=False)
     return fig
 
 
@@ -77,13 +76,13 @@ def task_loss_figure(curves: dict[str, list[float]], baseline: float, lang: str 
     """Training loss of each cell on a long-range task, with the memoryless baseline."""
     fig = go.Figure()
     for name, losses in curves.items():
-        fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=_f32(losses), mode="lines",
+        fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=f32(losses), mode="lines",
                                  name=CELL_NAMES.get(name, name), line=dict(color=CELL_COLORS.get(name), width=2.5)))
     fig.add_hline(y=baseline, line=dict(color="gray", dash="dash", width=2),
                   annotation_text=tr_("grad.baseline", lang, v=baseline), annotation_position="top right")
     fig.update_yaxes(type="log", title_text=ytitle or tr_("fig.loss", lang), exponentformat="e")
     fig.update_xaxes(title_text=tr_("fig.train_step", lang))
-    fig.update_layout(template=_TEMPLATE, height=380, margin=dict(l=70, r=20, t=30, b=50),
+    fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=70, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 
@@ -92,12 +91,12 @@ def sweep_figure(lengths, ratios: dict[str, list[float]], lang: str = "en") -> g
     """Final loss / baseline against the dependency length: below 1 the cell learned the dependency."""
     fig = go.Figure()
     for name, r in ratios.items():
-        fig.add_trace(go.Scatter(x=list(lengths), y=_f32(r), mode="lines+markers", name=CELL_NAMES.get(name, name),
+        fig.add_trace(go.Scatter(x=list(lengths), y=f32(r), mode="lines+markers", name=CELL_NAMES.get(name, name),
                                  line=dict(color=CELL_COLORS.get(name), width=3), marker=dict(size=9)))
     fig.add_hline(y=1.0, line=dict(color="gray", dash="dash"), annotation_text=tr_("grad.sweep.baseline", lang),
                   annotation_position="bottom right")
     fig.update_yaxes(type="log", title_text=tr_("grad.sweep.ratio", lang), exponentformat="e")
     fig.update_xaxes(title_text=tr_("grad.sweep.length", lang))
-    fig.update_layout(template=_TEMPLATE, height=360, margin=dict(l=70, r=20, t=30, b=50),
+    fig.update_layout(template=TEMPLATE, height=360, margin=dict(l=70, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
