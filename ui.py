@@ -128,6 +128,14 @@ def init_state(values: dict) -> None:
             st.session_state[k] = v
 
 
+def url_state(spec: dict[str, tuple[str, object]]) -> None:
+    """Widget keys that live in the URL: spec is {widget key: (query parameter, first value)}, the first value
+    usually read from the URL with qp_int / qp_choice / ... . It is given once per session; from then on the
+    widgets own their keys and the URL follows them, so a link reproduces the view."""
+    init_state({k: v for k, (_, v) in spec.items()})
+    set_query_params({p: st.session_state[k] for k, (p, _) in spec.items()})
+
+
 def lazy_tabs(key: str, ids: tuple[str, ...], lang: str, default: str | None = None) -> tuple[str, dict]:
     """Tabs that run only the open tab's content, with the open tab in the URL as ?tab=<id>.
 

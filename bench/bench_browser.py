@@ -33,8 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_text as load  # noqa: E402
-from benchlib import pct
+from benchlib import load_text as load, pct  # noqa: E402
 
 from tests.e2e import harness as H  # noqa: E402
 

@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from benchlib import cpu_name
-from benchlib import load1 as load_average  # noqa: E402
+from benchlib import cpu_name, load1 as load_average  # noqa: E402
 
 from rnnviz.app.longrange import BEAT_FRACTION, BEAT_WINDOW, TaskConfig, train_task  # noqa: E402
 from rnnviz.app.sweep import sweep  # noqa: E402

@@ -133,7 +133,8 @@ def measure_inprocess() -> dict:
     import torch
     torch.set_num_threads(1)                    # as the app does (ui.py)
     from rnnviz.app.presets import PRESETS, load_preset
-    from rnnviz.app.stepthrough import clear_shared_figures, prepare_view, source_from_preset
+    from rnnviz.app.cache import clear_shared_figures
+    from rnnviz.app.stepthrough import prepare_view, source_from_preset
     out = {}
     for name in PRESETS:
         first = _timed(lambda: load_preset(name), 1)[0]

@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from benchlib import bare_lstm, cpu_name
-from benchlib import load1 as load_average  # noqa: E402
+from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
 
 from rnnviz.app.lab import RECIPES, recipe
 from rnnviz.nn.memoryless import MemorylessModel

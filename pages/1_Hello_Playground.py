@@ -9,22 +9,17 @@ import time
 import streamlit as st
 
 import ui
-from rnnviz.app.playground import HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, shared_run
+from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, run_figures,
+                                   shared_run)
 from rnnviz.data.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
-from rnnviz.figures import timeline as F
 from rnnviz.figures.step import unrolled_figure
-from rnnviz.figures.style import CELL_NAMES
+from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
 from rnnviz.i18n import t
 
 lang = ui.setup_page("hello.title", ":material/waving_hand:", defer_device=True)
 ss = st.session_state
 DEFAULT = PlaygroundConfig()
 CELL_NAMES = CELL_NAMES
-VECTOR_NAMES = {  # the symbols of the equations shown beside the figures
-    "rnn": {"h": "h_t"},
-    "lstm": {"h": "h_t", "input": "i_t", "forget": "f_t", "candidate": "g_t", "output": "o_t", "c": "c_t"},
-    "gru": {"h": "h_t", "reset": "r_t", "update": "z_t", "candidate": "n_t"},
-}
 
 
 def settings_ui() -> tuple[PlaygroundConfig, bool]:
@@ -105,28 +100,6 @@ def train_ui(cfg: PlaygroundConfig):
     return run
 
 
-def figures(run) -> dict:
-    """The run's figures in this language, built once and kept with the run (never rebuilt on a rerun).
-    A shared run's figures are built once per server: building the timeline takes 0.1-0.3 s, which a class
-    of 100 opening the page would otherwise spend 100 times."""
-    key = ("figs", lang)
-    if key not in run.extras:
-        run.extras[key] = _shared_figures(run.shared_id, lang, run) if run.shared_id else _build_figures(run, lang)
-    return run.extras[key]
-
-
-def _build_figures(run, lang: str) -> dict:
-    return {"timeline": F.timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), lang),
-            "loss": F.loss_figure(run.result.losses, run.result.accuracies, run.vocab.size, lang)}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _shared_figures(shared_id: int, lang: str, _run) -> dict:
-    """The figures of the shared run number shared_id (`playground.shared_run`): the same for every session
-    that gets a copy of that run. st.cache_data hands each session its own copy of them."""
-    return _build_figures(_run, lang)
-
-
 def summary_ui(run) -> None:
     res, tr = run.result, run.trace
     st.success(t("hello.trained", lang, cell=CELL_NAMES[run.cfg.cell], hidden=run.cfg.hidden, steps=res.steps,
@@ -139,7 +112,7 @@ def summary_ui(run) -> None:
     if tr.accuracy < 1.0:
         st.info(t("hello.not_perfect", lang))
     c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(figures(run)["loss"], key="hello.loss_fig", width="stretch")
+    c1.plotly_chart(run_figures(run, lang)["loss"], key="hello.loss_fig", width="stretch")
     c2.markdown(f"#### {t('hello.loss', lang)}")
     c2.caption(t("hello.loss.howto", lang))
 
@@ -149,7 +122,7 @@ def timeline_ui(run) -> None:
     the figure), so moving it never reruns the script, let alone retrains."""
     st.subheader(t("hello.states", lang))
     c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(figures(run)["timeline"], key="hello.timeline_fig", width="stretch")
+    c1.plotly_chart(run_figures(run, lang)["timeline"], key="hello.timeline_fig", width="stretch")
     c2.caption(t("hello.cursor.howto", lang))
     c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
     c2.caption(t("hello.probs.howto", lang))
@@ -174,7 +147,7 @@ def values_ui(run) -> None:
                   p=show_char(c), prob=p, mark=":green[**✓**]" if row["correct"] else ":red[**✗**]"))
     vals = tr.at(step)                      # {vector: (H,)}: one row per unit, one column per vector
     st.caption(t("hello.values_at", lang, t=step))
-    names = [VECTOR_NAMES[tr.cell_type][k] for k in vals]
+    names = [f"{VECTOR_SYMBOLS[tr.cell_type][k]}_t" for k in vals]
     H = tr.hidden.shape[1]
     ui.scroll_box(H).markdown(ui.markdown_table(
         [t("hello.col.unit", lang)] + [f"**{ui.md_literal(n)}**" for n in names],

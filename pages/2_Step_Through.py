@@ -10,15 +10,13 @@ from rnnviz.app.presets import PRESETS
 from rnnviz.app.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
 from rnnviz.data.text import show_char
 from rnnviz.figures import step as FS
-from rnnviz.figures.style import CELL_NAMES
+from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
 from rnnviz.i18n import t
 from rnnviz.tracing import analysis as A
 
 lang = ui.setup_page("step.title", ":material/footprint:")
 ss = st.session_state
-GATE_SYMBOLS = {"input": "i", "forget": "f", "output": "o", "reset": "r", "update": "z"}
 MAX_VIEWS = 4      # views kept per session (a view of the longest text holds about 2 MB of arrays and figures)
-STATE_NAMES = {"h": {"en": "hidden state h", "ko": "은닉 상태 h"}, "c": {"en": "cell state c", "ko": "셀 상태 c"}}
 
 
 def source_ui() -> StepSource:
@@ -103,7 +101,7 @@ def states_tab(view) -> None:
     # three rows: a Markdown table (an st.dataframe would load its grid's JavaScript on the tab's first visit)
     # gates as columns (by their symbol, as in the legend), so the narrow column needs no wrapping
     gates = list(view.saturation)
-    head = [t("step.sat.col.gate", lang)] + [f"**{GATE_SYMBOLS[g]}**" for g in gates]
+    head = [t("step.sat.col.gate", lang)] + [f"**{VECTOR_SYMBOLS[view.trace.cell_type][g]}**" for g in gates]
     rows = [[t(f"step.sat.col.{side}", lang)] + [f"{view.saturation[g][f'{side}_share']:.0%}" for g in gates]
             for side in ("left", "right")]
     c2.markdown(ui.markdown_table(head, rows, align="l" + "r" * len(gates)))
@@ -128,7 +126,7 @@ def units_tab(view) -> None:
     tr, chars = view.trace, view.chars
     H = tr.hidden.shape[1]
     for note in view.unit_notes:
-        st.info(t("step.units.noted", lang, unit=note.unit, state=STATE_NAMES[note.state][lang], what=note.label(lang),
+        st.info(t("step.units.noted", lang, unit=note.unit, state=t(f"step.state.{note.state}", lang), what=note.label(lang),
                   r=note.r))
     ui.init_state({"step.unit": view.noted_units[0] if view.noted_units else 0,
                    "step.state": view.unit_notes[0].state if view.unit_notes else "h"})
@@ -139,7 +137,7 @@ def units_tab(view) -> None:
         ss["step.state"] = "h"
     c1, c2 = st.columns([1, 2])
     unit = c1.selectbox(t("step.units.pick", lang), list(range(H)), key="step.unit")
-    state = c2.radio(t("step.units.state", lang), states, format_func=lambda s: STATE_NAMES[s][lang], key="step.state",
+    state = c2.radio(t("step.units.state", lang), states, format_func=lambda s: t(f"step.state.{s}", lang), key="step.state",
                      horizontal=True)
     vals = (tr.cell if state == "c" else tr.hidden)[:, unit]
     st.caption(t("step.units.howto", lang))

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from rnnviz.app.longrange import TASK_HIDDEN, TaskConfig, run_task
+from rnnviz.app.longrange import TASK_HIDDEN, TaskConfig, TaskResult, compare_cells as compare_task_cells
 from rnnviz.app.sweep import SweepResult, sweep
-from rnnviz.app.vanishing import GradConfig, compare_cells, exploding_runs, scalar_toy, training_heatmaps
+from rnnviz.app.vanishing import INITS, LOSS_ON, GradConfig, exploding_runs, gradient_summary, gradient_views, scalar_toy, training_heatmaps
 from rnnviz.data.synthetic import baseline
 from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
@@ -18,39 +18,36 @@ lang = ui.setup_page("grad.title", ":material/trending_down:")
 ss = st.session_state
 CELLS = ("rnn", "lstm", "gru")
 NAMES = FG.CELL_NAMES
-HIDDEN = [16, 32, 64, 128, 256]   # above 128 the Jacobian norms are estimated with random probes
+HIDDEN = ["16", "32", "64", "128", "256"]   # above 128 the Jacobian norms are estimated with random probes
 FORGET = ["torch", "0", "1", "2", "3"]
 WINDOWS = ["off", "5", "10", "20", "50"]
 
 
 def knobs_ui() -> GradConfig:
     """The knobs that cause and cure vanishing/exploding gradients; every one lives in the URL."""
-    ui.init_state({
-        "vg.T": ui.qp_int("T", 100, 10, 400), "vg.hidden": ui.qp_choice("hidden", "64", [str(h) for h in HIDDEN]),
-        "vg.seed": ui.qp_int("seed", 0, 0, 9999), "vg.loss": ui.qp_choice("loss", "last", ["last", "all"]),
-        "vg.scale": ui.qp_int("scale", 100, 10, 300), "vg.init": ui.qp_choice("init", "default", ["default", "orthogonal"]),
-        "vg.act": ui.qp_choice("act", "tanh", ["tanh", "relu"]), "vg.fb": ui.qp_choice("fb", "torch", FORGET),
-        "vg.window": ui.qp_choice("k", "off", WINDOWS),
+    ui.url_state({
+        "vg.T": ("T", ui.qp_int("T", 100, 10, 400)), "vg.hidden": ("hidden", ui.qp_choice("hidden", "64", HIDDEN)),
+        "vg.seed": ("seed", ui.qp_int("seed", 0, 0, 9999)), "vg.loss": ("loss", ui.qp_choice("loss", "last", LOSS_ON)),
+        "vg.scale": ("scale", ui.qp_int("scale", 100, 10, 300)), "vg.init": ("init", ui.qp_choice("init", "default", INITS)),
+        "vg.act": ("act", ui.qp_choice("act", "tanh", ["tanh", "relu"])), "vg.fb": ("fb", ui.qp_choice("fb", "torch", FORGET)),
+        "vg.window": ("k", ui.qp_choice("k", "off", WINDOWS)),
     })
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns(4)
         c1.slider(t("grad.T", lang), 10, 400, key="vg.T", step=10, help=t("grad.T.help", lang))
-        c2.select_slider(t("grad.hidden", lang), [str(h) for h in HIDDEN], key="vg.hidden")
-        c3.radio(t("grad.loss_on", lang), ["last", "all"], key="vg.loss", horizontal=True,
+        c2.select_slider(t("grad.hidden", lang), HIDDEN, key="vg.hidden")
+        c3.radio(t("grad.loss_on", lang), LOSS_ON, key="vg.loss", horizontal=True,
                  format_func=lambda v: t(f"grad.loss_on.{v}", lang))
         c4.number_input(t("hello.seed", lang), 0, 9999, key="vg.seed")
         c1, c2, c3, c4, c5 = st.columns(5)
         c1.slider(t("grad.scale", lang), 10, 300, key="vg.scale", step=5, format="%d%%", help=t("grad.scale.help", lang))
-        c2.radio(t("grad.init", lang), ["default", "orthogonal"], key="vg.init",
+        c2.radio(t("grad.init", lang), INITS, key="vg.init",
                  format_func=lambda v: t(f"grad.init.{v}", lang))
         c3.radio(t("grad.act", lang), ["tanh", "relu"], key="vg.act", horizontal=True)
         c4.select_slider(t("grad.forget_bias", lang), FORGET, key="vg.fb", help=t("grad.forget_bias.help", lang),
                          format_func=lambda v: t("grad.fb.torch", lang) if v == "torch" else v)
         c5.select_slider(t("grad.window", lang), WINDOWS, key="vg.window",
                          format_func=lambda v: t("grad.window.off", lang) if v == "off" else f"k = {v}")
-    ui.set_query_params({"T": ss["vg.T"], "hidden": ss["vg.hidden"], "seed": ss["vg.seed"], "loss": ss["vg.loss"],
-                         "scale": ss["vg.scale"], "init": ss["vg.init"], "act": ss["vg.act"], "fb": ss["vg.fb"],
-                         "k": ss["vg.window"]})
     return GradConfig(T=int(ss["vg.T"]), hidden=int(ss["vg.hidden"]), seed=int(ss["vg.seed"]), loss_on=ss["vg.loss"],
                       weight_scale=ss["vg.scale"] / 100, init=ss["vg.init"], nonlinearity=ss["vg.act"],
                       forget_bias=None if ss["vg.fb"] == "torch" else float(ss["vg.fb"]),
@@ -59,11 +56,7 @@ def knobs_ui() -> GradConfig:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _compare(cfg: GradConfig) -> dict:
-    return compare_cells(cfg)
-
-
-def _radius_text(r) -> str:
-    return f"{r:.2f}" if isinstance(r, float) else ", ".join(f"{k[0]} {v:.2f}" for k, v in r.items())
+    return gradient_views(cfg)
 
 
 def across_time_tab(cfg: GradConfig) -> None:
@@ -72,13 +65,9 @@ def across_time_tab(cfg: GradConfig) -> None:
     note = t("grad.cut_note", lang, t=res["cut"]) if res["cut"] > 1 else None
     st.plotly_chart(FG.grad_time_figure({c: res[c]["grad"] for c in CELLS}, lang, window=cfg.window, note=note),
                     key="vg.grad_fig", width="stretch")
-    st.dataframe(pd.DataFrame({
-        t("grad.col.cell", lang): [NAMES[c] for c in CELLS],
-        t("grad.col.first", lang): [f"{res[c]['grad'][0]:.2e}" for c in CELLS],
-        t("grad.col.last", lang): [f"{res[c]['grad'][-1]:.2e}" for c in CELLS],
-        t("grad.col.ratio", lang): [_ratio(res[c]["grad"]) for c in CELLS],
-        t("grad.col.radius", lang): [_radius_text(res[c]["radius"]) for c in CELLS],
-    }), hide_index=True)
+    rows = gradient_summary(res, CELLS)
+    st.dataframe(pd.DataFrame({t(f"grad.col.{k}", lang): [NAMES[r["cell"]] if k == "cell" else r[k] for r in rows]
+                               for k in ("cell", "first", "last", "ratio", "radius")}), hide_index=True)
     st.info(t("grad.forget.explain", lang))
     exact = all(res[c]["jac_exact"] for c in CELLS)
     st.markdown(f"#### {t('grad.jac.title', lang)}")
@@ -86,10 +75,6 @@ def across_time_tab(cfg: GradConfig) -> None:
     st.plotly_chart(FG.grad_time_figure({c: res[c]["jac"] for c in CELLS}, lang, ytitle="‖∂h_T/∂h_t‖_F",
                                         note=t("grad.jac.exact" if exact else "grad.jac.estimated", lang)),
                     key="vg.jac_fig", width="stretch")
-
-
-def _ratio(g) -> str:
-    return f"{g[-1] / g[0]:.1e}" if g[0] > 0 else "∞"
 
 
 def training_tab(cfg: GradConfig) -> None:
@@ -179,36 +164,31 @@ def tasks_tab() -> None:
     st.caption(t(f"grad.baseline.{task}", lang, v=base, T=T))
     if go:
         bar = st.progress(0.0)
-        results = {}
         st.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
-        ss["vg.tasks"] = (task, T, base, results)
-        for i, cell in enumerate(CELLS):
-            cfg = TaskConfig(task=task, cell=cell, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05,
-                             hidden=TASK_HIDDEN[task])
-            rec = results[cell] = {"losses": [], "beat_step": None, "beat_seconds": None, "final": float("nan"),
-                                   "status": "stopped", "seconds": 0.0}
+        cfg = TaskConfig(task=task, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05, hidden=TASK_HIDDEN[task])
+        results = {}                                            # as they come: a Stop keeps the losses so far
+        ss["vg.tasks"] = (task, base, results)
 
-            def on_step(p, i=i, rec=rec, cell=cell):
-                rec["losses"].append(p.loss)
-                if p.step % 25 == 0:
-                    bar.progress((i + p.step / p.steps) / len(CELLS), text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
+        def on_step(cell, p):
+            results.setdefault(cell, TaskResult(config=cfg, baseline=base, status="stopped")).losses.append(p.loss)
+            if p.step % 25 == 0:
+                bar.progress((CELLS.index(cell) + p.step / p.steps) / len(CELLS),
+                             text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
 
-            r = run_task(cfg, on_step=on_step)
-            results[cell] = {"losses": r.losses, "beat_step": r.beat_step, "beat_seconds": r.beat_seconds,
-                             "final": r.final_loss, "status": r.status, "seconds": r.seconds}
+        results.update(compare_task_cells(cfg, CELLS, on_step))
         bar.empty()
     if "vg.tasks" not in ss:
         return
-    task_, T_, base_, results = ss["vg.tasks"]
-    st.plotly_chart(FG.task_loss_figure({c: r["losses"] for c, r in results.items()}, base_, lang),
+    task_, base_, results = ss["vg.tasks"]
+    st.plotly_chart(FG.task_loss_figure({c: r.losses for c, r in results.items()}, base_, lang),
                     key="vg.task_fig", width="stretch")
     st.dataframe(pd.DataFrame({
         t("grad.col.cell", lang): [NAMES[c] for c in results],
-        t("grad.col.final", lang): [f"{r['final']:.4f}" for r in results.values()],
-        t("grad.col.beat", lang): ["—" if r["beat_step"] is None else f"{r['beat_step']} ({r['beat_seconds']:.1f} s)"
+        t("grad.col.final", lang): [f"{r.final_loss:.4f}" for r in results.values()],
+        t("grad.col.beat", lang): ["—" if r.beat_step is None else f"{r.beat_step} ({r.beat_seconds:.1f} s)"
                                     for r in results.values()],
-            t("grad.col.seconds", lang): [f"{r['seconds']:.1f}" for r in results.values()],
-        t("lab.status", lang): [t(f"train.status.{r['status']}", lang) for r in results.values()],
+        t("grad.col.seconds", lang): [f"{r.seconds:.1f}" for r in results.values()],
+        t("lab.status", lang): [t(f"train.status.{r.status}", lang) for r in results.values()],
     }), hide_index=True)
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))
@@ -232,14 +212,8 @@ def tasks_tab() -> None:
 st.title(t("grad.title", lang))
 st.markdown(t("grad.intro", lang))
 cfg = knobs_ui()
-tabs = st.tabs([t(f"grad.tab.{k}", lang) for k in ("across", "training", "exploding", "toy", "tasks")])
-with tabs[0]:
-    across_time_tab(cfg)
-with tabs[1]:
-    training_tab(cfg)
-with tabs[2]:
-    exploding_tab()
-with tabs[3]:
-    toy_tab()
-with tabs[4]:
-    tasks_tab()
+TABS = {"across": lambda: across_time_tab(cfg), "training": lambda: training_tab(cfg), "exploding": exploding_tab,
+        "toy": toy_tab, "tasks": tasks_tab}
+active, tabs = ui.lazy_tabs("grad.tab", tuple(TABS), lang)    # the open tab is in the URL (?tab=) and survives a language switch
+with tabs[active]:
+    TABS[active]()

@@ -23,6 +23,19 @@ def _mnist1d():
     return D.mnist1d()
 
 
+def _upload(label_key: str, types: list[str], key: str, parse):
+    """A file uploader whose file goes through `parse(bytes)`; "" (nothing to train on yet) until a file
+    parses, with the library's reason shown when one does not."""
+    up = st.file_uploader(t(label_key, lang), type=types, key=key)
+    if up is None:
+        return ""
+    try:
+        return parse(up.getvalue())
+    except ValueError as e:
+        st.error(ui.error_message(e, lang))
+        return ""
+
+
 def source_ui(task: str):
     """Task-specific data choice. Returns the `source` for build_task (None: built-in default)."""
     if task == "mnist1d":
@@ -53,14 +66,7 @@ def source_ui(task: str):
         choice = st.radio(t("lab.corpus", lang), ["english", "korean", "upload"], horizontal=True, key="lab.corpus",
                           format_func=lambda v: t(f"lab.corpus.{v}", lang))
         if choice == "upload":
-            up = st.file_uploader(t("lab.upload_text", lang), type=["txt"], key="lab.text_up")
-            if up is None:
-                return ""
-            try:
-                return D.load_text_upload(up.getvalue())[:200_000]
-            except ValueError as e:
-                st.error(ui.error_message(e, lang))
-                return ""
+            return _upload("lab.upload_text", ["txt"], "lab.text_up", lambda b: D.load_text_upload(b)[:200_000])
         return D.CHAR_CORPORA[choice](5000 if choice == "english" else 3000, 0)
     if task == "seq2seq":
         return st.radio(t("lab.seq2seq.mode", lang), ["reverse", "copy"], horizontal=True, key="lab.s2s_mode",
@@ -70,31 +76,17 @@ def source_ui(task: str):
                           horizontal=True, key="lab.series", format_func=lambda v: t(f"lab.series.{v}", lang))
         if choice != "upload":
             return getattr(D, choice)(1200, 0)
-        up = st.file_uploader(t("lab.upload_csv", lang), type=["csv", "txt"], key="lab.csv_up")
         col = st.text_input(t("lab.csv_column", lang), "close", key="lab.csv_col", max_chars=100)
-        if up is None:
-            return ""
-        try:
-            return D.parse_csv_column(up.getvalue(), col)
-        except ValueError as e:
-            st.error(ui.error_message(e, lang))
-            return ""
+        return _upload("lab.upload_csv", ["csv", "txt"], "lab.csv_up", lambda b: D.parse_csv_column(b, col))
     if task == "textclf":
         choice = st.radio(t("lab.textset", lang), ["en", "ko", "upload"], horizontal=True, key="lab.textset",
                           format_func=lambda v: t(f"lab.textset.{v}", lang))
         if choice != "upload":
             return D.sentiment_texts(choice, 400, 0)
-        up = st.file_uploader(t("lab.upload_csv", lang), type=["csv", "txt"], key="lab.clf_up")
         c1, c2 = st.columns(2)
         tc = c1.text_input(t("lab.text_col", lang), "text", key="lab.text_col", max_chars=100)
         lc = c2.text_input(t("lab.label_col", lang), "label", key="lab.label_col", max_chars=100)
-        if up is None:
-            return ""
-        try:
-            return D.parse_labelled_csv(up.getvalue(), tc, lc)
-        except ValueError as e:
-            st.error(ui.error_message(e, lang))
-            return ""
+        return _upload("lab.upload_csv", ["csv", "txt"], "lab.clf_up", lambda b: D.parse_labelled_csv(b, tc, lc))
     st.caption(t("lab.memory.about", lang))
     return None
 

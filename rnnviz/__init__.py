@@ -6,7 +6,7 @@ and the rest import their module on first use.
 """
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy_exports
 
 _EXPORTS = {
     "CELLS": "nn.model", "CharRNN": "nn.model", "ModelConfig": "nn.model", "build_model": "nn.model",
@@ -17,12 +17,4 @@ _EXPORTS = {
 }
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(f"module 'rnnviz' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -283,6 +283,8 @@ TEXT: dict[str, dict[str, str]] = {
                          "ko": "유닛 **{unit}** ({state})을 보세요: **{what}**을(를) 따라갑니다 (모델이 본 적 없는 생성 "
                                "텍스트에서 상관계수 {r:+.2f})."},
     "step.units.state": {"en": "State", "ko": "상태"},
+    "step.state.h": {"en": "hidden state h", "ko": "은닉 상태 h"},
+    "step.state.c": {"en": "cell state c", "ko": "셀 상태 c"},
     "step.source.brackets_lstm": {"en": "Brackets & quotes LSTM (preset)", "ko": "괄호·따옴표 LSTM (프리셋)"},
     "step.source.korean_gru": {"en": "Korean sentences GRU (preset)", "ko": "한국어 문장 GRU (프리셋)"},
     "step.search": {"en": "Find units by pattern", "ko": "패턴으로 유닛 찾기"},

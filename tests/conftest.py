@@ -45,7 +45,7 @@ def _fresh_shared_runs():
     """Each test trains and draws for itself: no Hello-playground run and no preset figure is reused from an
     earlier test."""
     from rnnviz.app.playground import clear_shared_runs
-    from rnnviz.app.stepthrough import clear_shared_figures
+    from rnnviz.app.cache import clear_shared_figures
     clear_shared_runs()
     clear_shared_figures()
     yield

@@ -22,11 +22,8 @@ import pytest
 import torch
 
 from rnnviz import data as ds
-from rnnviz.data import DataError
-from rnnviz.data import corpora as ds_corpora
-from rnnviz.data import labelled as ds_labelled
-from rnnviz.data import mnist as ds_mnist
-from rnnviz.data import series as ds_series
+from rnnviz.data import (DataError, corpora as ds_corpora, labelled as ds_labelled, mnist as ds_mnist,
+                         series as ds_series)
 from rnnviz.data.text import Vocab
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.app.vanishing import GradConfig, compare_cells
+from rnnviz.app.vanishing import GradConfig, gradient_views
 from rnnviz.figures import gradients as FG
-from tests.apptest import chart as _chart
-from tests.apptest import open_page
+from tests.apptest import chart as _chart, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/3_Vanishing_Gradients.py"
@@ -36,7 +35,7 @@ def test_page_shows_three_cells_across_time_with_the_knobs_from_the_url():
     assert not at.exception
     spec = _chart(at, "vg.grad_fig")
     assert [d["name"] for d in spec["data"]] == ["RNN", "LSTM", "GRU"]
-    want = compare_cells(GradConfig(T=60, hidden=32, forget_bias=3.0, loss_on="last", seed=2))
+    want = gradient_views(GradConfig(T=60, hidden=32, forget_bias=3.0, loss_on="last", seed=2))
     for y, cell in zip(_ys(spec), ("rnn", "lstm", "gru")):
         np.testing.assert_allclose(y, want[cell]["grad"].astype(np.float32), rtol=1e-6)
     rnn, lstm, gru = want["rnn"]["grad"], want["lstm"]["grad"], want["gru"]["grad"]
@@ -67,7 +66,7 @@ def test_moving_a_knob_changes_the_figure_and_the_url():
 
 
 def test_exploding_without_clipping_diverges_and_clipping_trains():
-    at = _app(T="20", hidden="16")
+    at = _app(T="20", hidden="16", tab="exploding")
     at.button(key="vg.explode_go").click().run()
     assert not at.exception
     assert any("diverged" in e.value for e in at.error)
@@ -78,7 +77,7 @@ def test_exploding_without_clipping_diverges_and_clipping_trains():
 
 
 def test_training_heatmaps_record_gradients_for_the_three_cells():
-    at = _app(T="30", hidden="16")
+    at = _app(T="30", hidden="16", tab="training")
     at.select_slider(key="vg.train_steps").set_value(50)
     at.button(key="vg.train_go").click().run()
     assert not at.exception
@@ -103,7 +102,7 @@ def test_a_stopped_run_keeps_what_was_recorded(monkeypatch):
             return False if len(seen) >= 2 else None
         return real(cfg, **dict(kw, on_progress=on_progress))
 
-    at = _app(T="30", hidden="16")
+    at = _app(T="30", hidden="16", tab="training")
     at.select_slider(key="vg.train_steps").set_value(100)
     monkeypatch.setattr(G, "grad_heatmap_during_training", stop_after_two)
     at.button(key="vg.train_go").click().run()
@@ -114,7 +113,7 @@ def test_a_stopped_run_keeps_what_was_recorded(monkeypatch):
 
 
 def test_scalar_toy_is_b_to_the_k():
-    at = _app()
+    at = _app(tab="toy")
     at.slider(key="vg.toy_b").set_value(0.5)
     at.slider(key="vg.toy_T").set_value(11).run()
     assert not at.exception
@@ -146,14 +145,15 @@ def test_figure_builders():
 
 
 def test_long_range_task_trains_three_cells_against_the_baseline():
-    at = _app(T="20", hidden="16")
+    at = _app(T="20", hidden="16", tab="tasks")
     at.select_slider(key="vg.task_T").set_value(10)
     at.select_slider(key="vg.task_steps").set_value(200)
     at.button(key="vg.task_go").click().run()
     assert not at.exception
-    task, T, base, results = at.session_state["vg.tasks"]
-    assert (task, T) == ("adding", 10) and abs(base - 1 / 6) < 1e-12
-    assert list(results) == ["rnn", "lstm", "gru"] and all(len(r["losses"]) > 0 for r in results.values())
+    task, base, results = at.session_state["vg.tasks"]
+    assert task == "adding" and abs(base - 1 / 6) < 1e-12
+    assert list(results) == ["rnn", "lstm", "gru"] and all(len(r.losses) > 0 for r in results.values())
+    assert all(r.config.T == 10 and r.config.cell == c for c, r in results.items())
     spec = _chart(at, "vg.task_fig")
     assert [d["name"] for d in spec["data"]] == ["RNN", "LSTM", "GRU"]
     assert any(abs(s["y0"] - 1 / 6) < 1e-9 for s in spec["layout"]["shapes"])
@@ -173,7 +173,7 @@ def test_sweep_shows_the_rows_finished_so_far(monkeypatch):
         for cell, ratio in (("rnn", 1.0), ("lstm", 0.1)):
             on_run(SW.SweepRow(cell=cell, T=10, status="done", ratio=ratio))
 
-    at = _app(T="20", hidden="16")
+    at = _app(T="20", hidden="16", tab="tasks")
     at.select_slider(key="vg.task_T").set_value(10)
     at.select_slider(key="vg.task_steps").set_value(200)
     at.button(key="vg.task_go").click().run()
@@ -183,3 +183,14 @@ def test_sweep_shows_the_rows_finished_so_far(monkeypatch):
     assert [(r.cell, r.T) for r in at.session_state["vg.sweep"]] == [("rnn", 10), ("lstm", 10)]
     ys = _ys(_chart(at, "vg.sweep_fig"))
     assert ys[0][0] == 1.0 and ys[1][0] == np.float32(0.1) and np.isnan(ys[2]).all()
+
+
+def test_the_open_tab_is_in_the_url_and_survives_a_language_switch():
+    at = _app(tab="toy")
+    assert at.session_state["grad.tab_id"] == "toy" and at.query_params["tab"] in ("toy", ["toy"])
+    assert at.slider(key="vg.toy_b")                                   # only the open tab ran
+    assert not [b for b in at.button if b.key == "vg.explode_go"]
+    at.sidebar.radio(key="lang_widget").set_value("ko").run()
+    assert not at.exception
+    assert at.session_state["grad.tab_id"] == "toy" and at.slider(key="vg.toy_b")
+    assert at.title[0].value == "기울기 소실과 폭발"

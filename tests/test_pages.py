@@ -10,9 +10,7 @@ from streamlit.testing.v1 import AppTest
 import rnnviz.app.playground as playground
 import rnnviz.training.loop as training
 from rnnviz.figures import timeline as F
-from tests.apptest import chart as _chart
-from tests.apptest import markdown_table, open_page
-from tests.apptest import plotly_array as _array
+from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = str(ROOT / "pages" / "1_Hello_Playground.py")

@@ -15,9 +15,7 @@ import rnnviz.app.stepthrough as stepthrough
 from rnnviz.app.presets import SAMPLE_TEXTS
 from rnnviz.app.stepthrough import prepare_view, source_from_preset
 from rnnviz.tracing import analysis as A
-from tests.apptest import chart as _chart
-from tests.apptest import markdown_table, open_page
-from tests.apptest import plotly_array as _array
+from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = str(ROOT / "app.py")

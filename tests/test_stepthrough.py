@@ -300,13 +300,13 @@ def test_preset_figures_are_built_once_per_server_and_each_caller_gets_a_copy(so
 
 
 def test_shared_preset_figures_are_bounded(monkeypatch):
-    from rnnviz.app import stepthrough as stepthrough
+    from rnnviz.app import cache
     from rnnviz.app.cache import SharedCache
-    monkeypatch.setattr(stepthrough, "_shared_figs", SharedCache(2))   # a server that keeps 2 figures
+    monkeypatch.setattr(cache, "_shared_figs", SharedCache(2))   # a server that keeps 2 figures
     for text in ["오늘 주가", "어제 주가", "오늘 어때"]:
         prepare_view(source_from_preset("korean_gru"), text).figure("sat", "en")
-    assert len(stepthrough._shared_figs) == 2
-    assert ("korean_gru", "오늘 주가", "sat", "en") not in stepthrough._shared_figs   # the oldest was dropped
+    assert len(cache._shared_figs) == 2
+    assert ("korean_gru", "오늘 주가", "sat", "en") not in cache._shared_figs   # the oldest was dropped
 
 
 def test_rnn_view_has_no_saturation():

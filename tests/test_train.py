@@ -9,8 +9,7 @@ import torch.nn.functional as F
 
 import rnnviz
 from rnnviz import TrainConfig
-from tests.references import same
-from tests.references import weights as params
+from tests.references import same, weights as params
 
 
 def hello():

@@ -102,3 +102,21 @@ class SharedCache:
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._items
+
+
+# ---- figures built once per server ------------------------------------------------------------------------
+# A preset is the same model for everyone, and so is a shared Hello run (`playground.shared_run`), so the
+# figures of their views are too: when a lecturer sends a class a link, the server builds a timeline
+# (0.1-0.3 s) once, not once per student. Each caller gets its own deep copy.
+SHARED_FIGURES = 24        # kept figures or figure sets (the largest, T = 299 × 64 units, about 1 MB), LRU
+_shared_figs = SharedCache(SHARED_FIGURES)
+
+
+def shared_figure(key: tuple, build):
+    """A private copy of the figure (or dict of figures) kept under `key`, built with `build()` the first
+    time (sessions asking while it is built wait for it)."""
+    return _shared_figs.get_or_build(key, build)[0]
+
+
+def clear_shared_figures() -> None:
+    _shared_figs.clear()

@@ -17,17 +17,17 @@ Cells trained with the same seed therefore see exactly the same data.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-from ..checks import check_int as _check_int
-from ..checks import is_num as _is_num
+from ..checks import check_int as _check_int, is_num as _is_num
 from ..data.synthetic import (MAX_ELEMENTS, MAX_LENGTH, MAX_SYMBOLS, MAX_T, TASKS, adding_problem, baseline,
                               copy_task, copy_vocab)
 from ..nn.model import CELLS, MAX_HIDDEN, ModelConfig, RecurrentModel
-from ..training.loop import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, run_steps
+from ..training.loop import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, for_each_cell, run_steps
 from ..training.optim import Adam
 
 MAX_SWEEP_RUNS = 30           # cells × lengths in one sweep
@@ -237,6 +237,14 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
               after_update=after_update, record=res)
     res.final_loss, res.final_accuracy = evaluate(model, cfg)
     return res
+
+
+def compare_cells(cfg: TaskConfig, cells: tuple[str, ...] = CELLS,
+                  on_step: Callable[[str, Progress], "bool | None"] | None = None,
+                  device: str | torch.device = "cpu") -> dict[str, TaskResult]:
+    """cfg's task trained once per cell with cfg's seed, so on the same batches (`for_each_cell`):
+    {cell: TaskResult}. `on_step(cell, Progress)`; returning False stops that cell and the ones after it."""
+    return for_each_cell(cells, lambda cell, cb: run_task(replace(cfg, cell=cell), cb, device), on_step)
 
 
 @torch.no_grad()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..data.text import Vocab, next_char_task
-from .cache import SharedCache
+from .cache import SharedCache, shared_figure
 
 if TYPE_CHECKING:
     import torch
@@ -116,6 +116,23 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
     return _shared.get_or_build((cfg, str(device)),
                                 lambda: run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s),
                                 keep=keep, wait_s=deadline_s + 10)
+
+
+def run_figures(run: PlaygroundRun, lang: str) -> dict:
+    """The run's figures in this language ("timeline", "loss"), built once per run (kept in run.extras, never
+    rebuilt on a rerun) and, for a shared run, once per server: a class of 100 opening the page would
+    otherwise build the same timeline (0.1-0.3 s) 100 times. Each session gets its own copy."""
+    key = ("figs", lang)
+    if key not in run.extras:
+        build = lambda: _build_figures(run, lang)            # noqa: E731
+        run.extras[key] = shared_figure(("hello", run.shared_id, lang), build) if run.shared_id else build()
+    return run.extras[key]
+
+
+def _build_figures(run: PlaygroundRun, lang: str) -> dict:
+    from ..figures import timeline as F                     # looked up when called (tests count the builds)
+    return {"timeline": F.timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), lang),
+            "loss": F.loss_figure(run.result.losses, run.result.accuracies, run.vocab.size, lang)}
 
 
 def clear_shared_runs() -> None:

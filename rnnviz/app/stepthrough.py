@@ -13,7 +13,7 @@ from ..figures.timeline import timeline_figure
 from ..nn.model import CharRNN
 from ..tracing import analysis as A
 from ..tracing.engine import Trace, trace
-from .cache import SharedCache
+from . import cache
 
 MAX_STEP_TEXT = 300    # characters traced on the page (bounded: figures and frames grow with T)
 
@@ -77,7 +77,7 @@ class StepView:
         (`shared_figure`)."""
         key = (name, lang)
         if key not in self._figs:
-            self._figs[key] = (shared_figure(self.shared_key + key, lambda: self._build(name, lang))
+            self._figs[key] = (cache.shared_figure(self.shared_key + key, lambda: self._build(name, lang))
                                if self.shared_key else self._build(name, lang))
         return self._figs[key]
 
@@ -93,24 +93,6 @@ class StepView:
         raise KeyError(name)
 
     _vocab_chars: tuple = ()
-
-
-# ---- a preset's figures, built once per server ------------------------------------------------------------
-# A preset is the same model for everyone, so the view of a text is too: when a lecturer sends a class the
-# link to a preset's Gates-and-states tab, the server builds its timeline (0.1-0.3 s) once, not once per
-# student. Each caller gets its own deep copy.
-SHARED_FIGURES = 24        # kept figures (the largest, T = 299 × 64 units, holds about 1 MB), LRU
-_shared_figs = SharedCache(SHARED_FIGURES)
-
-
-def shared_figure(key: tuple, build):
-    """A private copy of the figure kept under `key`, built with `build()` the first time (sessions asking
-    while it is built wait for it)."""
-    return _shared_figs.get_or_build(key, build)[0]
-
-
-def clear_shared_figures() -> None:
-    _shared_figs.clear()
 
 
 def source_from_preset(name: str) -> StepSource:

@@ -3,7 +3,7 @@
 - `GradConfig` / `make_model`: a model whose recurrent weights W_hh are changed on purpose (scaled,
   orthogonal, the forget-gate bias of the LSTM and the GRU's update gate) on `memory_task` (remember the
   first symbol, `rnnviz.data.synthetic`); `task_for` gives its data.
-- `compare_cells`: the gradient views of RNN, LSTM and GRU on the same data and seed.
+- `gradient_views`: the gradient views of RNN, LSTM and GRU on the same data and seed.
 - `grad_heatmap_during_training` / `training_heatmaps`: ||dL/dh_t|| recorded while `rnnviz.train`
   trains (training step x time step), for every cell.
 - `EXPLODING` / `exploding_runs`: the exploding-gradient demo, trained with and without clipping.
@@ -20,8 +20,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..checks import is_int as _is_int
-from ..checks import is_num as _is_num
+from ..checks import is_int as _is_int, is_num as _is_num
 from ..data.synthetic import memory_task
 from ..nn.model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
 from ..tracing.gradients import (LOSS_ON, MAX_GRAD_HIDDEN, check_window, grad_across_time, jacobian_norms,
@@ -247,7 +246,19 @@ def scalar_toy(a: float, b: float, c: float, x, h0: float = 0.0, tanh: bool = Fa
     return {"h": h, "factor": factor, "dhT_dh": dhT_dh, "dhT_dh0": dhT_dh0}
 
 
-def compare_cells(cfg: GradConfig, cells=CELLS) -> dict:
+def gradient_summary(views: dict, cells=CELLS) -> list[dict]:
+    """The table under `gradient_views`: per cell ||dL/dh_1||, ||dL/dh_T||, their ratio (how much of the
+    gradient survives T - 1 steps back) and the spectral radius of W_hh (per gate block), as text."""
+    rows = []
+    for cell in cells:
+        g, r = views[cell]["grad"], views[cell]["radius"]
+        rows.append({"cell": cell, "first": f"{g[0]:.2e}", "last": f"{g[-1]:.2e}",
+                     "ratio": f"{g[-1] / g[0]:.1e}" if g[0] > 0 else "∞",
+                     "radius": f"{r:.2f}" if isinstance(r, float) else ", ".join(f"{k[0]} {v:.2f}" for k, v in r.items())})
+    return rows
+
+
+def gradient_views(cfg: GradConfig, cells=CELLS) -> dict:
     """The same data, seed and knobs for every cell (RNN, LSTM, GRU) at initialisation.
 
     Computed in float64 so that the tiny gradients of early steps do not underflow to 0.

@@ -29,7 +29,7 @@ The lab's public names are also here (`from rnnviz import data as D; D.mnist1d()
 """
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _MODULES = {
     "base": ("DataError", "MAX_BUILTIN_EXAMPLES", "MAX_CLASSES", "MAX_CORPUS_CHARS", "MAX_CSV_BYTES",
@@ -48,12 +48,4 @@ _MODULES = {
 _EXPORTS = {name: mod for mod, names in _MODULES.items() for name in names}
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(f"module 'rnnviz.data' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

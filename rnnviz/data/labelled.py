@@ -14,7 +14,7 @@ import torch
 from .base import (MAX_BUILTIN_EXAMPLES, MAX_CLASSES, MAX_CSV_BYTES, MAX_ELEMENTS, MAX_LABELLED_ROWS, MAX_TOKENS,
                    MAX_WORD_VOCAB, MIN_LABELLED_ROWS, DataError, _int, _seed)
 from .corpora import josa
-from .series import _column_index, _read_csv
+from .series import _column_index, _read_csv, check_row_count
 from .text import clean_text
 
 # ---- 5. text classification ------------------------------------------------------------------------
@@ -139,12 +139,7 @@ def parse_labelled_csv(data, text_col, label_col, max_bytes: int = MAX_CSV_BYTES
     if i == j:
         raise DataError(code="same_column", message=f"the text and the label must be different columns, not both {header[i]!r}",
                         column=header[i])
-    if n_rows > max_rows:
-        raise DataError(code="too_many_rows", message=f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
-                        n=n_rows, limit=max_rows)
-    if len(rows) < MIN_LABELLED_ROWS:
-        raise DataError(code="too_few_rows", message=f"the CSV file has {len(rows)} rows; at least {MIN_LABELLED_ROWS} are needed",
-                        n=len(rows), need=MIN_LABELLED_ROWS)
+    check_row_count(n_rows, len(rows), max_rows, MIN_LABELLED_ROWS)
     texts, labels = [], []
     for line, cells in rows:
         for k in (i, j):

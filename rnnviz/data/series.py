@@ -91,6 +91,16 @@ def _read_csv(data, max_bytes: int, max_rows: int,
     return header, rows, n, delim
 
 
+def check_row_count(n_rows: int, n_kept: int, max_rows: int, min_rows: int) -> None:
+    """DataError unless a CSV file's `n_rows` rows are at most `max_rows` and the `n_kept` usable ones at least `min_rows`."""
+    if n_rows > max_rows:
+        raise DataError(code="too_many_rows", message=f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
+                        n=n_rows, limit=max_rows)
+    if n_kept < min_rows:
+        raise DataError(code="too_few_rows", message=f"the CSV file has {n_kept} rows; at least {min_rows} are needed",
+                        n=n_kept, need=min_rows)
+
+
 def csv_columns(data, max_bytes: int = MAX_CSV_BYTES) -> list[str]:
     """The header of an uploaded CSV file (for a column picker)."""
     return _read_csv(data, max_bytes, 0)[0]
@@ -130,12 +140,7 @@ def parse_csv_column(data, column, max_bytes: int = MAX_CSV_BYTES, max_rows: int
     header, rows, n_rows, delim = _read_csv(data, max_bytes, max_rows)
     j = _column_index(header, column, "column")
     name = header[j]
-    if n_rows > max_rows:
-        raise DataError(code="too_many_rows", message=f"the CSV file has {n_rows:,} rows; the limit is {max_rows:,}",
-                        n=n_rows, limit=max_rows)
-    if len(rows) < min_rows:
-        raise DataError(code="too_few_rows", message=f"the CSV file has {len(rows)} rows; at least {min_rows} are needed",
-                        n=len(rows), need=min_rows)
+    check_row_count(n_rows, len(rows), max_rows, min_rows)
     out = np.empty(len(rows), dtype=np.float64)
     for i, (line, cells) in enumerate(rows):
         if j >= len(cells):

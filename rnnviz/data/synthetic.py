@@ -19,8 +19,7 @@ import math
 
 import torch
 
-from ..checks import check_int as _check_int
-from ..checks import is_int as _is_int
+from ..checks import check_int as _check_int, is_int as _is_int
 
 IGNORE = -100                      # a target id without a loss
 PAD, BOS, EOS = 0, 1, 2            # seq2seq special ids; symbols are N_SPECIAL .. vocab - 1

@@ -15,6 +15,11 @@ import plotly.graph_objects as go
 from ..data.text import show_char
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}           # every figure and page names the cells so
+VECTOR_SYMBOLS = {   # each per-unit vector's letter in the lecture notes' equations (h_t, f_t, ...), per cell
+    "rnn": {"h": "h"},
+    "lstm": {"h": "h", "input": "i", "forget": "f", "candidate": "g", "output": "o", "c": "c"},
+    "gru": {"h": "h", "reset": "r", "update": "z", "candidate": "n"},
+}
 CELL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}  # and draws them in these colours
 STYLE = {
     "font_size": 15,                # readable on a projector

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-from safetensors.torch import load as _st_load
-from safetensors.torch import save as _st_save
+from safetensors.torch import load as _st_load, save as _st_save
 
 from ..checks import is_int as _is_int
 from ..data.text import Vocab

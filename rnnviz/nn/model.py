@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ..checks import check_int as _check_int
-from ..checks import check_num as _check_num
+from ..checks import check_int as _check_int, check_num as _check_num
 
 CELLS = ("rnn", "lstm", "gru")
 KINDS = ("many_to_one", "many_to_many", "regression")

@@ -9,8 +9,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..checks import check_int as _check_int
-from ..checks import check_num as _check_num
+from ..checks import check_int as _check_int, check_num as _check_num
 from ..data.synthetic import BOS, EOS, PAD
 from ..data.text import Vocab, show_char
 from ..nn.model import MAX_GENERATE

@@ -22,12 +22,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..checks import check_int as _check_int
-from ..checks import check_num as _check_num
+from ..checks import check_int as _check_int, check_num as _check_num
 from ..nn.model import CELLS, Readout
 from ..nn.seq2seq import PAD
 from ..tracing.engine import IGNORE
-from .loop import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, run_steps
+from .loop import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, for_each_cell, run_steps
 from .optim import Adam
 
 MAX_EPOCHS = 500
@@ -295,12 +294,8 @@ def compare_cells(make_model_fn: Callable[[str], nn.Module], data,
     else:
         train_data, val_data = data, None
     cfg_for = cfg if callable(cfg) else (lambda cell: cfg)
-    runs: dict[str, CellRun] = {}
-    for cell in cells:
+
+    def run(cell, cb):
         model = make_model_fn(cell)
-        cb = None if on_step is None else (lambda p, _c=cell: on_step(_c, p))
-        res = fit(model, train_data, val_data, cfg_for(cell), on_step=cb)
-        runs[cell] = CellRun(model, res)
-        if res.status == "stopped":
-            break
-    return runs
+        return CellRun(model, fit(model, train_data, val_data, cfg_for(cell), on_step=cb))
+    return for_each_cell(cells, run, on_step)

@@ -14,8 +14,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from ..checks import is_int as _is_int
-from ..checks import is_num as _is_num
+from ..checks import is_int as _is_int, is_num as _is_num
 from .optim import SGD, Adam, DivergenceGuard, clip_grad_norm
 
 MAX_STEPS = 20_000
@@ -92,6 +91,25 @@ class Progress:
 OnStep = Callable[[Progress], "bool | None"]     # return False to stop ("stopped", weights kept)
 
 Stop = "tuple[str, str] | None"                           # (status, message) to end the loop, or None
+
+
+def for_each_cell(cells, run: Callable[[str, OnStep | None], object],
+                  on_step: Callable[[str, Progress], "bool | None"] | None = None) -> dict:
+    """The one way cells are trained side by side: `run(cell, on_step_of_that_cell)` for each cell in order
+    (give every run the same seed, so the same batches). `on_step(cell, Progress)`; returning False stops
+    that cell and skips the ones after it. Returns {cell: what run returned} for the cells that ran."""
+    out: dict = {}
+    stopped = False
+    for cell in cells:
+        def cb(p: Progress, _cell=cell):
+            nonlocal stopped
+            answer = on_step(_cell, p)
+            stopped = stopped or answer is False
+            return answer
+        out[cell] = run(cell, None if on_step is None else cb)
+        if stopped:
+            break
+    return out
 
 
 def run_steps(model, params: list, opt, steps: int, batch: Callable[[int], tuple],
