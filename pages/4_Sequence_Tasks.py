@@ -6,7 +6,8 @@ import streamlit as st
 
 import ui
 from rnnviz import data as D
-from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, train_cells
+from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example
+from rnnviz.app.lab_runs import BUILTIN, LabSetting, build, lab_run, train_lab_run, train_run
 from rnnviz.data.text import show_char
 from rnnviz.figures import lab as FL
 from rnnviz.i18n import t
@@ -37,103 +38,124 @@ def _upload(label_key: str, types: list[str], key: str, parse):
 
 
 def source_ui(task: str):
-    """Task-specific data choice. Returns the `source` for build_task (None: built-in default)."""
+    """Task-specific data choice. Returns (the built-in data's id, or None for the user's own data; the
+    `source` for build_task when it is the user's, "" while there is none yet)."""
     if task == "mnist1d":
         with st.spinner(t("lab.mnist1d.generating", lang)):
             _mnist1d()
         st.caption(t("lab.mnist1d.about", lang))
-        return None
+        return "mnist1d", None
     if task == "mnist_rows":
-        st.caption(t("lab.mnist_rows.about", lang))
-        c1, c2 = st.columns(2)
-        img = c1.file_uploader(t("lab.mnist_rows.images", lang), key="lab.idx_img")
-        lab_ = c2.file_uploader(t("lab.mnist_rows.labels", lang), key="lab.idx_lab")
-        if st.button(t("lab.mnist_rows.download", lang), key="lab.download"):
-            try:
-                with st.spinner("…"):
-                    ss["lab.mnist_dir"] = str(D.download_mnist(timeout=5.0).get("test_images").parent)
-            except ValueError as e:
-                st.error(ui.error_message(e, lang))
+        return None, mnist_rows_ui()
+    if task == "memory":
+        st.caption(t("lab.memory.about", lang))
+        return "delayed_recall", None
+    label, key = {"charlm": ("lab.corpus", "lab.corpus"), "seq2seq": ("lab.seq2seq.mode", "lab.s2s_mode"),
+                  "timeseries": ("lab.series", "lab.series"), "textclf": ("lab.textset", "lab.textset")}[task]
+    prefix = "lab.seq2seq" if task == "seq2seq" else label
+    choices = list(BUILTIN[task]) + ([] if task == "seq2seq" else ["upload"])
+    ui.init_state({key: ui.qp_choice("data", choices[0], choices)})
+    choice = st.radio(t(label, lang), choices, horizontal=True, key=key, format_func=lambda v: t(f"{prefix}.{v}", lang))
+    if task == "timeseries" and choice != "upload":
+        st.caption(t(f"lab.series.about.{choice}", lang))
+    if choice != "upload":
+        return choice, None
+    if task == "charlm":
+        return None, _upload("lab.upload_text", ["txt"], "lab.text_up", lambda b: D.load_text_upload(b)[:200_000])
+    if task == "timeseries":
+        col = st.text_input(t("lab.csv_column", lang), "close", key="lab.csv_col", max_chars=100)
+        return None, _upload("lab.upload_csv", ["csv", "txt"], "lab.csv_up", lambda b: D.parse_csv_column(b, col))
+    c1, c2 = st.columns(2)
+    tc = c1.text_input(t("lab.text_col", lang), "text", key="lab.text_col", max_chars=100)
+    lc = c2.text_input(t("lab.label_col", lang), "label", key="lab.label_col", max_chars=100)
+    return None, _upload("lab.upload_csv", ["csv", "txt"], "lab.clf_up", lambda b: D.parse_labelled_csv(b, tc, lc))
+
+
+def mnist_rows_ui():
+    """MNIST read row by row: the user's IDX files, or a download. The images and labels, or "" until loaded."""
+    st.caption(t("lab.mnist_rows.about", lang))
+    c1, c2 = st.columns(2)
+    img = c1.file_uploader(t("lab.mnist_rows.images", lang), key="lab.idx_img")
+    lab_ = c2.file_uploader(t("lab.mnist_rows.labels", lang), key="lab.idx_lab")
+    if st.button(t("lab.mnist_rows.download", lang), key="lab.download"):
         try:
-            if img is not None and lab_ is not None:
-                return D.load_mnist_rows(D.read_idx(img.getvalue()), D.read_idx(lab_.getvalue()), limit=10_000)
-            if "lab.mnist_dir" in ss:
-                return D.load_mnist(ss["lab.mnist_dir"], "test", 10_000)
+            with st.spinner("…"):
+                ss["lab.mnist_dir"] = str(D.download_mnist(timeout=5.0).get("test_images").parent)
         except ValueError as e:
             st.error(ui.error_message(e, lang))
-        return None
-    if task == "charlm":
-        choice = st.radio(t("lab.corpus", lang), ["english", "korean", "upload"], horizontal=True, key="lab.corpus",
-                          format_func=lambda v: t(f"lab.corpus.{v}", lang))
-        if choice == "upload":
-            return _upload("lab.upload_text", ["txt"], "lab.text_up", lambda b: D.load_text_upload(b)[:200_000])
-        return D.CHAR_CORPORA[choice](5000 if choice == "english" else 3000, 0)
-    if task == "seq2seq":
-        return st.radio(t("lab.seq2seq.mode", lang), ["reverse", "copy"], horizontal=True, key="lab.s2s_mode",
-                        format_func=lambda v: t(f"lab.seq2seq.{v}", lang))
-    if task == "timeseries":
-        choice = st.radio(t("lab.series", lang), ["random_walk_stock", "noisy_sine", "trend_seasonal", "upload"],
-                          horizontal=True, key="lab.series", format_func=lambda v: t(f"lab.series.{v}", lang))
-        if choice != "upload":
-            return getattr(D, choice)(1200, 0)
-        col = st.text_input(t("lab.csv_column", lang), "close", key="lab.csv_col", max_chars=100)
-        return _upload("lab.upload_csv", ["csv", "txt"], "lab.csv_up", lambda b: D.parse_csv_column(b, col))
-    if task == "textclf":
-        choice = st.radio(t("lab.textset", lang), ["en", "ko", "upload"], horizontal=True, key="lab.textset",
-                          format_func=lambda v: t(f"lab.textset.{v}", lang))
-        if choice != "upload":
-            return D.sentiment_texts(choice, 400, 0)
-        c1, c2 = st.columns(2)
-        tc = c1.text_input(t("lab.text_col", lang), "text", key="lab.text_col", max_chars=100)
-        lc = c2.text_input(t("lab.label_col", lang), "label", key="lab.label_col", max_chars=100)
-        return _upload("lab.upload_csv", ["csv", "txt"], "lab.clf_up", lambda b: D.parse_labelled_csv(b, tc, lc))
-    st.caption(t("lab.memory.about", lang))
-    return None
+    try:
+        if img is not None and lab_ is not None:
+            return D.load_mnist_rows(D.read_idx(img.getvalue()), D.read_idx(lab_.getvalue()), limit=10_000)
+        if "lab.mnist_dir" in ss:
+            return D.load_mnist(ss["lab.mnist_dir"], "test", 10_000)
+    except ValueError as e:
+        st.error(ui.error_message(e, lang))
+    return ""
 
 
-def train_ui(task_name: str, source) -> None:
+def train_ui(task_name: str, data: str | None, source):
+    """The training budget and the Train button. Returns the run to show: trained now (live), else the
+    session's own run of this task, else a run ready for these settings (shipped, or trained by another
+    session with the same settings), else None."""
     steps = ui.qp_int("steps", DEFAULT_STEPS[task_name], 100, 3000)
     ui.init_state({"lab.steps": min(STEPS, key=lambda s: abs(s - steps))})
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     steps = c1.select_slider(t("hello.steps", lang), STEPS, key="lab.steps")
     go = c2.button(t("lab.train", lang), type="primary", key="lab.go", width="stretch")
-    ui.set_query_params({"task": task_name, "steps": steps})
+    ui.set_query_params({"task": task_name, "steps": steps, **({"data": data} if data else {})})
+    setting = LabSetting(task_name, data, int(steps)) if data else None
+    own = ss.get("lab.run")
+    own = own if own is not None and own["name"] == task_name and own["results"] else None
     if not go:
-        return
-    try:
-        task = build_task(task_name, steps=int(steps), source=source)
-    except ValueError as e:
-        st.error(ui.error_message(e, lang))
-        return
+        if own is not None and own["setting"] == setting:
+            return own
+        ready = lab_run(setting) if setting else None
+        if ready is not None:
+            return dict(ready, name=task_name, setting=setting)
+        return None if own is None else dict(own, source="stale")     # said on the page: not these settings
     cells = CELLS_OF[task_name]
-    bar = st.progress(0.0)
+    bar, stop = st.progress(0.0), c2.empty()
+    stop.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
 
     def on_step(cell, p):
         if p.step % 50 == 0:
             bar.progress(min(1.0, (cells.index(cell) + p.step / p.steps) / len(cells)),
                          text=f"{FL.cell_name(cell, lang)}: {p.step}/{p.steps}, {t('fig.loss', lang)} {p.loss:.4f}")
 
-    c2.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
-    results = {}
-    ss["lab.run"] = {"name": task_name, "task": task, "results": results}
-    for cell in cells:                                        # one cell at a time: each finished model is kept
-        results.update(train_cells(task, (cell,), on_step=on_step, device=ui.device()))
+    ss["lab.run"] = run = {"name": task_name, "setting": setting, "results": {}, "source": "trained", "task": None}
+    try:
+        task = build_task(task_name, steps=int(steps), source=source) if setting is None else build(setting)
+    except ValueError as e:
+        st.error(ui.error_message(e, lang))
+        return None
+    run["task"] = task
+    out = (train_lab_run(setting, on_step, ui.device(), into=run["results"]) if setting
+           else train_run(task, on_step, ui.device(), into=run["results"]))
+    run["task"] = out["task"]
     bar.empty()
+    stop.empty()
+    return run
 
 
 def results_ui(run) -> None:
     task, results = run["task"], run["results"]
-    rows = []
+    rows, longer = [], []
     for cell, r in results.items():
         res = r.result
-        rows.append({t("grad.col.cell", lang): FL.cell_name(cell, lang),
-                     t("lab.val_loss", lang): None if res.val_loss is None else round(res.val_loss, 4),
-                     t("fig.accuracy", lang): None if res.val_accuracy is None else f"{res.val_accuracy:.1%}",
-                     t("hello.steps", lang): res.steps, t("grad.col.seconds", lang): round(res.seconds, 1),
+        row = {t("grad.col.cell", lang): FL.cell_name(cell, lang),
+               t("lab.val_loss", lang): "—" if res.val_loss is None else f"{res.val_loss:.4f}"}
+        if task.kind != "regression":                        # a forecast has a loss (MSE), not an accuracy
+            row[t("fig.accuracy", lang)] = "—" if res.val_accuracy is None else f"{res.val_accuracy:.1%}"
+        rows.append({**row, t("hello.steps", lang): f"{res.steps:,}", t("grad.col.seconds", lang): f"{res.seconds:.1f}",
                      t("lab.status", lang): t(f"train.status.{res.status}", lang)})
         if res.status in ("diverged", "deadline"):
-            st.warning(f"{FL.cell_name(cell, lang)}: {res.message}")
+            st.warning(t("lab.cell_warning", lang, cell=FL.cell_name(cell, lang), n=res.steps,
+                         status=t(f"train.status.{res.status}", lang)))
+        if res.planned_steps != task.fit.steps:
+            longer.append(t("lab.steps.own", lang, cell=FL.cell_name(cell, lang), n=res.planned_steps, m=task.fit.steps))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for note in longer:
+        st.caption(note)
     base = dict(task.baseline)
     st.plotly_chart(FL.curves_figure(results, base, lang, accuracy=task.kind != "regression"), key="lab.curves",
                     width="stretch")
@@ -213,14 +235,15 @@ st.markdown(t("lab.intro", lang))
 task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=True,
                      index=TASKS.index(ui.qp_choice("task", "mnist1d", TASKS)),
                      format_func=lambda v: t(f"lab.task.{v}", lang))
-source = source_ui(task_name)
-if isinstance(source, str) and source == "" and task_name in ("charlm", "timeseries", "textclf"):
-    st.info(t("lab.need_upload", lang))
+data, source = source_ui(task_name)
+if data is None and isinstance(source, str) and source == "":
+    st.info(t("lab.need_upload" if task_name != "mnist_rows" else "lab.mnist_rows.need", lang))
     st.stop()
-train_ui(task_name, source)
-run = ss.get("lab.run")
-if run is None or run["name"] != task_name or not run["results"]:
+run = train_ui(task_name, data, source)
+if run is None or not run["results"]:
     st.info(t("lab.press_train", lang))
     st.stop()
+if run["source"] != "trained":
+    st.caption(t(f"lab.source.{run['source']}", lang))
 results_ui(run)
 inspect_ui(run)

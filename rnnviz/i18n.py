@@ -508,6 +508,26 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.series.noisy_sine": {"en": "noisy sine", "ko": "잡음 섞인 사인파"},
     "lab.series.trend_seasonal": {"en": "trend + seasonality", "ko": "추세 + 계절성"},
     "lab.series.upload": {"en": "upload a CSV", "ko": "CSV 올리기"},
+    "lab.series.about.trend_seasonal": {
+        "en": "Monthly-like data: a trend plus a 12-step season plus noise. The 20 steps a model reads hold more "
+              "than one season, so memory pays: the cells forecast the next value far better than \"same as the last "
+              "value\". Each model predicts the change from the last value it read.",
+        "ko": "월별 자료 같은 시계열: 추세 + 12시점 계절성 + 잡음. 모델이 읽는 20시점에 계절이 한 번 이상 들어 있어 기억이 "
+              "도움이 됩니다. 세 셀 모두 \"마지막 값과 같음\"보다 다음 값을 훨씬 잘 예측합니다. 각 모델은 마지막으로 읽은 "
+              "값에서의 변화를 예측합니다."},
+    "lab.series.about.noisy_sine": {
+        "en": "A sine wave with noise: the last value carries the noise, the recent past tells the phase, so a model "
+              "with memory beats the naive forecast by about a factor of 3. Each model predicts the change from the "
+              "last value it read.",
+        "ko": "잡음이 섞인 사인파: 마지막 값에는 잡음이 들어 있고 최근 과거가 위상을 알려 주므로, 기억이 있는 모델이 단순 "
+              "예측보다 약 3배 낫습니다. 각 모델은 마지막으로 읽은 값에서의 변화를 예측합니다."},
+    "lab.series.about.random_walk_stock": {
+        "en": "A random walk, like a stock price: each step is pure noise, so on average no model can beat \"same as "
+              "the last value\". Watch the cells learn to predict almost no change and land on the naive line: "
+              "memory does not help when the past says nothing about the next step.",
+        "ko": "주가 같은 랜덤 워크: 매 시점의 변화가 순수한 잡음이라 평균적으로 어떤 모델도 \"마지막 값과 같음\"을 이길 수 "
+              "없습니다. 세 셀이 거의 변화 없음을 예측하도록 배워 단순 예측선에 닿는 것을 보세요. 과거가 다음 시점에 대해 "
+              "아무것도 말해 주지 않으면 기억은 도움이 되지 않습니다."},
     "lab.upload_csv": {"en": "CSV file (at most 5 MB)", "ko": "CSV 파일 (최대 5 MB)"},
     "lab.csv_column": {"en": "Column", "ko": "열"},
     "lab.textset": {"en": "Texts", "ko": "텍스트"},
@@ -526,6 +546,25 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.press_train": {"en": "Press the button to train the three cells on this task.",
                         "ko": "버튼을 눌러 이 과제로 세 셀을 학습하세요."},
     "lab.val_loss": {"en": "validation loss", "ko": "검증 손실"},
+    "lab.source.ready": {"en": "Ready: these models were trained at exactly these settings by `scripts/train_lab.py` "
+                                "and ship with the app, so the result shows at once. Press Train to watch them "
+                                "train live.",
+                         "ko": "준비된 결과: 바로 이 설정으로 `scripts/train_lab.py`가 학습해 앱과 함께 배포한 모델이라 "
+                               "결과가 곧바로 보입니다. 학습 버튼을 누르면 실시간 학습을 볼 수 있습니다."},
+    "lab.source.shared": {"en": "Ready: another session on this server trained these settings a moment ago; training "
+                                 "on the CPU is deterministic, so this is exactly the result Train would give. Press "
+                                 "Train to watch it train live.",
+                          "ko": "준비된 결과: 이 서버의 다른 세션이 같은 설정으로 방금 학습했습니다. CPU 학습은 "
+                                "결정적이어서 학습 버튼을 눌러도 똑같은 결과가 나옵니다. 버튼을 누르면 실시간 학습을 "
+                                "볼 수 있습니다."},
+    "lab.source.stale": {"en": "These results are from your last training, with other settings (data or steps). "
+                                "Press Train for the settings shown above.",
+                         "ko": "아래 결과는 다른 설정(데이터 또는 단계 수)으로 한 마지막 학습의 결과입니다. 위의 "
+                               "설정으로 보려면 학습 버튼을 누르세요."},
+    "lab.mnist_rows.need": {"en": "Load the MNIST IDX files (upload the two files, or use the download "
+                                   "button) to train on MNIST row by row.",
+                            "ko": "MNIST를 한 행씩 읽어 학습하려면 MNIST IDX 파일을 불러오세요 (파일 두 개를 "
+                                  "올리거나 내려받기 버튼을 누르세요)."},
     "lab.status": {"en": "status", "ko": "상태"},
     "lab.inspect": {"en": "One example, step by step", "ko": "예제 하나, 시점별로"},
     "lab.inspect.mnist1d": {"en": "The signal read one value per step, the hidden state, and the class probabilities "
@@ -581,6 +620,12 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "preset.tracks.inside_quotes": {"en": "inside \"quotes\"", "ko": "따옴표 안"},
     "preset.tracks.bracket_depth": {"en": "bracket depth", "ko": "괄호 깊이"},
+    "lab.cell_warning": {"en": "{cell}: {status} after {n} steps; the weights of the last good step are kept.",
+                         "ko": "{cell}: {n}단계 후 {status}. 마지막으로 정상이던 단계의 가중치를 씁니다."},
+    "lab.steps.own": {"en": "{cell} trains for {n:,} steps, not {m:,}: its recipe scales the budget, because it "
+                             "learns this task more slowly (a smaller learning rate).",
+                      "ko": "{cell}은(는) {m:,}단계가 아니라 {n:,}단계 학습합니다. 이 과제를 더 천천히 배우므로(더 "
+                            "작은 학습률) 레시피가 학습 예산을 늘립니다."},
     "train.status.done": {"en": "done", "ko": "완료"},
     "train.status.target": {"en": "target reached", "ko": "목표 도달"},
     "train.status.deadline": {"en": "time limit", "ko": "시간 제한"},

@@ -13,6 +13,11 @@ Metadata keys (all values are strings):
     "rnnviz.meta": JSON object     anything else (corpus, seed, steps, loss, unit notes, ...)
 
 The frozen one-hot input layer of a one-hot model is not stored: it is rebuilt (an identity matrix).
+
+`save_models` / `load_models` store several models of any shape (the lab's RNN, LSTM, GRU, MLP and seq2seq
+models) in one file of the same layout, without a config: the caller rebuilds each model from its recipe
+and the file's tensors must match that model's state dict exactly, name for name and shape for shape
+(metadata "rnnviz.models": the JSON list of the stored models' names; tensors "<name>/<state dict key>").
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ FORMAT_VERSION = "1"
 MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024   # refuse larger files (the biggest allowed model is far smaller)
 MAX_HEADER_BYTES = 1024 * 1024
 KEY_FORMAT, KEY_CONFIG, KEY_VOCAB, KEY_META = "rnnviz.format", "rnnviz.config", "rnnviz.vocab", "rnnviz.meta"
+KEY_MODELS = "rnnviz.models"
 # A checkpoint holds a character model: these ModelConfig fields (the others keep their defaults). The schema
 # of the shipped presets: do not change it.
 _CONFIG_FIELDS = ("cell", "vocab_size", "hidden_size", "embed_size", "nonlinearity", "seed")
@@ -63,10 +69,7 @@ def save_checkpoint(path: str | os.PathLike | None, model: CharRNN, vocab: Vocab
                               "as build_model makes), not a lab or long-range model")
     chars = list(vocab.chars if isinstance(vocab, Vocab) else vocab)
     _check_vocab(chars, cfg.validate().vocab_size)
-    try:
-        meta_json = json.dumps(dict(meta or {}), ensure_ascii=False, allow_nan=False, sort_keys=True)
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"meta must be a JSON-serialisable dict with finite numbers: {e}") from None
+    meta_json = _meta_json(meta)
     tensors, state = {}, model.state_dict()
     for name in _expected_tensors(model):
         t = state[name].detach().to("cpu", torch.float32).contiguous()
@@ -82,10 +85,7 @@ def save_checkpoint(path: str | os.PathLike | None, model: CharRNN, vocab: Vocab
     }
     data = _st_save(tensors, metadata=metadata)
     if path is not None:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        _write(path, data)
     return data
 
 
@@ -130,6 +130,77 @@ def load_checkpoint(source: str | os.PathLike | bytes | bytearray | memoryview, 
     model.load_state_dict(state, strict=True)
     model.eval()
     return model.to(device), Vocab(tuple(chars)), meta
+
+
+def _meta_json(meta) -> str:
+    try:
+        return json.dumps(dict(meta or {}), ensure_ascii=False, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"meta must be a JSON-serialisable dict with finite numbers: {e}") from None
+
+
+def _write(path, data: bytes) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def save_models(path: str | os.PathLike | None, models: dict[str, torch.nn.Module], meta: dict | None = None) -> bytes:
+    """Serialise every model's state dict (float32, finite) and a JSON-able `meta` into one safetensors file,
+    written atomically to `path` unless it is None. Returns the file's bytes."""
+    if not models or not all(isinstance(k, str) and k and "/" not in k for k in models):
+        raise CheckpointError("models must be a non-empty dict whose names are non-empty and hold no '/'")
+    meta_json = _meta_json(meta)
+    tensors = {}
+    for name, model in models.items():
+        for k, v in model.state_dict().items():
+            t = v.detach().to("cpu", torch.float32).contiguous()
+            if not torch.isfinite(t).all():
+                raise CheckpointError(f"weight {name}/{k} has NaN or infinite values; refusing to save it")
+            tensors[f"{name}/{k}"] = t
+    data = _st_save(tensors, metadata={"format": "pt", KEY_FORMAT: FORMAT_VERSION,
+                                       KEY_MODELS: json.dumps(list(models)), KEY_META: meta_json})
+    if path is not None:
+        _write(path, data)
+    return data
+
+
+def read_models_meta(source, max_bytes: int = MAX_CHECKPOINT_BYTES) -> tuple[list[str], dict]:
+    """(the stored models' names, meta) of a `save_models` file, checked as `load_models` checks it but
+    without loading a tensor."""
+    header, metadata = _parse_header(_read(source, max_bytes))
+    return _parse_json(metadata, KEY_MODELS, list, "a list of model names"), _parse_json(metadata, KEY_META, dict, "an object")
+
+
+def load_models(source, models: dict[str, torch.nn.Module], max_bytes: int = MAX_CHECKPOINT_BYTES) -> dict:
+    """Load a `save_models` file into `models` (built by the caller from the recipe the file was made with;
+    they are changed in place and put in eval mode). Returns the file's meta. CheckpointError unless the file
+    holds exactly these models, every tensor name, dtype and shape matching their state dicts, all finite."""
+    data = _read(source, max_bytes)
+    header, metadata = _parse_header(data)
+    names = _parse_json(metadata, KEY_MODELS, list, "a list of model names")
+    meta = _parse_json(metadata, KEY_META, dict, "an object")
+    if sorted(names) != sorted(models):
+        raise CheckpointError(f"the file holds the models {names}, not {list(models)}")
+    expected = {f"{n}/{k}": tuple(v.shape) for n, m in models.items() for k, v in m.state_dict().items()}
+    found = {k: tuple(v["shape"]) for k, v in header.items()}
+    if expected != found:
+        bad = sorted(k for k in set(expected) | set(found) if expected.get(k) != found.get(k))
+        raise CheckpointError(f"the file's tensors do not match the models: {', '.join(bad[:5])}"
+                              + (f" and {len(bad) - 5} more" if len(bad) > 5 else ""))
+    try:
+        tensors = _st_load(data)
+    except Exception as e:  # safetensors' own checks (offsets, sizes): corrupt file
+        raise CheckpointError(f"corrupt safetensors data: {e}") from None
+    for k, t in tensors.items():
+        if not torch.isfinite(t).all():
+            raise CheckpointError(f"tensor {k} has NaN or infinite values")
+    for n, m in models.items():
+        prefix = f"{n}/"
+        m.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
+        m.eval()
+    return meta
 
 
 # ---- validation helpers -----------------------------------------------------------------------------

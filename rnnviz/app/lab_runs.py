@@ -1,0 +1,186 @@
+"""The lab's trained models, ready for a lecture: shipped checkpoints for every task's default settings, and
+one training per setting for a whole class.
+
+A lab task trains three or four models for up to a minute. A scene of a lecture must show its result
+within a second, so:
+
+- `scripts/train_lab.py` trains every task with built-in data at the page's default settings and stores
+  the models and their training records in `assets/lab/<task>.safetensors` (weights only, never
+  unpickled; `rnnviz.nn.checkpoint.save_models`). The file also stores a `fingerprint` of what it was
+  trained on (the data, the recipe, the initial weights): a test checks it against the code, so a
+  change of recipe or data that makes the file stale fails the tests until the script is run again.
+- `lab_run(setting)` returns the run for a setting: the shipped one, or one trained by any session of
+  this server with the same settings (CPU training is deterministic), or None. `train_lab_run` trains
+  live and keeps the finished run for everyone. Every caller gets its own copy.
+
+A `LabSetting` is what the page's widgets choose: the task, its built-in data (`BUILTIN`) and the
+training budget. Uploaded data is never shared or shipped.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import data as D
+from ..nn.checkpoint import CheckpointError, load_models, read_models_meta, save_models
+from ..training.fit import CellRun, FitResult
+from .cache import SharedCache
+from .lab import CELLS_OF, DEFAULT_STEPS, LabTask, build_task, train_cells
+
+READY_DIR = Path(__file__).resolve().parents[2] / "assets" / "lab"
+READY_FORMAT = 1
+# The built-in data each task can train on, the page's default first. The MNIST rows need the user's files.
+BUILTIN = {"mnist1d": ("mnist1d",), "charlm": ("english", "korean"), "seq2seq": ("reverse", "copy"),
+           "timeseries": ("trend_seasonal", "noisy_sine", "random_walk_stock"), "textclf": ("en", "ko"),
+           "memory": ("delayed_recall",)}
+SHARED_LAB_RUNS = 8     # finished runs kept per server (the largest, MNIST-1D with its data, holds about 2 MB)
+
+
+@dataclass(frozen=True)
+class LabSetting:
+    task: str
+    data: str           # one of BUILTIN[task]
+    steps: int
+
+    @classmethod
+    def default(cls, task: str) -> "LabSetting":
+        return cls(task, BUILTIN[task][0], DEFAULT_STEPS[task])
+
+    def validate(self) -> "LabSetting":
+        if self.task not in BUILTIN:
+            raise ValueError(f"a lab setting's task must be one of {', '.join(BUILTIN)}, not {self.task!r}")
+        if self.data not in BUILTIN[self.task]:
+            raise ValueError(f"the {self.task} task's built-in data is one of {', '.join(BUILTIN[self.task])}, "
+                             f"not {self.data!r}")
+        return self
+
+
+def builtin_source(task: str, data: str):
+    """The `source` of `build_task` for built-in data (None: the task's own default)."""
+    LabSetting(task, data, DEFAULT_STEPS.get(task, 600)).validate()
+    if task == "charlm":
+        return D.CHAR_CORPORA[data](5000 if data == "english" else 3000, 0)
+    if task == "timeseries":
+        return getattr(D, data)(1200, 0)
+    if task == "textclf":
+        return D.sentiment_texts(data, 400, 0)
+    if task == "seq2seq":
+        return data
+    return None
+
+
+def build(setting: LabSetting) -> LabTask:
+    setting.validate()
+    return build_task(setting.task, steps=setting.steps, source=builtin_source(setting.task, setting.data))
+
+
+def fingerprint(task: LabTask) -> str:
+    """A digest of everything a task's training depends on: its data, its recipe (every FitConfig), its
+    models' shapes and initial weights. Equal digests, equal trainings (on the same machine and torch)."""
+    h = hashlib.sha256()
+    for t in (*task.train, *task.val):
+        h.update(str((t.dtype, tuple(t.shape))).encode())
+        h.update(t.contiguous().numpy().tobytes())
+    h.update(repr((task.name, task.kind, task.classes, task.fit, sorted(task.cell_fit.items()))).encode())
+    for cell in CELLS_OF[task.name]:
+        for k, v in task.make_model(cell).state_dict().items():
+            h.update(k.encode())
+            h.update(v.detach().float().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def ready_path(task: str) -> Path:
+    return READY_DIR / f"{task}.safetensors"
+
+
+def save_ready(setting: LabSetting, task: LabTask, runs: dict[str, CellRun], path: Path | None = None) -> bytes:
+    """Store a finished run (`scripts/train_lab.py`). Refuses a run that was stopped or cut short."""
+    unfinished = [c for c, r in runs.items() if r.result.status not in ("done", "target")]
+    if set(runs) != set(CELLS_OF[setting.task]) or unfinished:
+        raise CheckpointError(f"only a finished run of every cell is shipped; not finished: {unfinished or 'missing cells'}")
+    meta = {"ready_format": READY_FORMAT, "setting": dataclasses.asdict(setting), "fingerprint": fingerprint(task),
+            "torch": torch.__version__, "results": {c: dataclasses.asdict(r.result) for c, r in runs.items()}}
+    return save_models(ready_path(setting.task) if path is None else path, {c: r.model for c, r in runs.items()}, meta)
+
+
+def ready_meta(task: str) -> dict | None:
+    """The shipped file's meta for `task`, or None when there is none."""
+    path = ready_path(task)
+    return read_models_meta(path)[1] if path.exists() else None
+
+
+def load_ready(setting: LabSetting) -> dict | None:
+    """The shipped run of `setting` ({"task": LabTask, "results": {cell: CellRun}, "source": "ready"}), or None
+    when no file was shipped for exactly these settings."""
+    setting.validate()
+    meta = ready_meta(setting.task)
+    if meta is None or meta.get("setting") != dataclasses.asdict(setting):
+        return None
+    task = build(setting)
+    models = {cell: task.make_model(cell) for cell in CELLS_OF[setting.task]}
+    meta = load_models(ready_path(setting.task), models)
+    results = {}
+    for cell, model in models.items():
+        fields = {f.name for f in dataclasses.fields(FitResult)}
+        rec = meta["results"][cell]
+        if set(rec) != fields:
+            raise CheckpointError(f"the {cell} training record's fields do not match FitResult")
+        results[cell] = CellRun(model, FitResult(**rec))
+    return {"task": task, "results": results, "source": "ready"}
+
+
+# ---- one run per setting for a whole class -----------------------------------------------------------------
+_shared = SharedCache(SHARED_LAB_RUNS)
+
+
+def lab_run(setting: LabSetting) -> dict | None:
+    """A private copy of the run kept for `setting` on this server (shipped, or trained by a session), or None.
+    The first call for a shipped setting loads the file (build the task's data, load the weights); every
+    later one copies."""
+    setting.validate()
+    run = _shared.get(setting)
+    if run is not None:
+        return run
+    ready = load_ready(setting)
+    if ready is None:
+        return None
+    run, _ = _shared.get_or_build(setting, lambda: ready)
+    return run
+
+
+def train_run(task: LabTask, on_step=None, device: str = "cpu", into: dict | None = None) -> dict:
+    """Train every cell of `task` live, one after the other (`train_cells`, `on_step(cell, Progress)`). Each
+    finished cell's CellRun goes into `into` (the caller's, e.g. a session's) as soon as it is done, so a run
+    interrupted by a rerun keeps the cells it finished. Returns {"task", "results", "source": "trained"}."""
+    results = {} if into is None else into
+    for cell in CELLS_OF[task.name]:
+        results.update(train_cells(task, (cell,), on_step=on_step, device=device))
+        if results[cell].result.status == "stopped":
+            break
+    return {"task": task, "results": results, "source": "trained"}
+
+
+def train_lab_run(setting: LabSetting, on_step=None, device: str = "cpu", into: dict | None = None) -> dict:
+    """`train_run` on a setting's built-in data; a finished CPU run is kept for every session with the same
+    settings (a stopped, cut-short or CUDA run is not)."""
+    run = train_run(build(setting), on_step, device, into)
+    finished = (str(device) == "cpu" and set(run["results"]) == set(CELLS_OF[setting.task])
+                and all(r.result.status in ("done", "target", "diverged") for r in run["results"].values()))
+    if finished:       # kept as a copy: the caller's models stay its own
+        _shared.get_or_build(setting, lambda: copy.deepcopy(dict(run, source="shared")))
+    return run
+
+
+def clear_shared_lab_runs() -> None:
+    _shared.clear()
+
+
+def best_cell(results: dict[str, CellRun]) -> str:
+    """The cell with the lowest validation loss (the one the page inspects first)."""
+    return min(results, key=lambda c: results[c].result.val_loss if results[c].result.val_loss is not None else np.inf)
