@@ -35,9 +35,9 @@ TEXT: dict[str, dict[str, str]] = {
               "- **Backpropagation through time**: ||dL/dh_t|| shows how much each step's state matters to the loss.",
         "ko": "- **기억**: 기본 RNN은 은닉 상태를 다시 입력으로 받습니다. h_t = tanh(W_hh h_{t-1} + W_xh x_t + b). "
               "그래서 \"hello\"의 두 번째 *l* 다음에는 *o*, 첫 번째 *l* 다음에는 *l*이 올 수 있습니다.\n"
-              "- **LSTM 게이트**: forget, input, output 게이트(각각 [0, 1])가 셀 상태에서 무엇을 유지하고, 쓰고, "
+              "- **LSTM 게이트**: 망각 게이트 (forget gate), 입력 게이트 (input gate), 출력 게이트 (output gate)가 (각각 [0, 1]) 셀 상태에서 무엇을 유지하고, 쓰고, "
               "내보낼지 정합니다.\n"
-              "- **GRU 게이트**: reset 게이트는 새 후보를 만들기 전에 과거를 지우고, update 게이트는 이전 상태와 후보를 "
+              "- **GRU 게이트**: 리셋 게이트 (reset gate)는 새 후보를 만들기 전에 과거를 지우고, 업데이트 게이트 (update gate)는 이전 상태와 후보를 "
               "섞습니다.\n"
               "- **시간을 통한 역전파(BPTT)**: ||dL/dh_t||는 각 시점의 상태가 손실에 얼마나 중요한지 보여줍니다."},
     "sidebar.language": {"en": "Language / 언어", "ko": "Language / 언어"},
@@ -135,15 +135,15 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Rows are units, columns are time steps. Gates are sigmoids in [0, 1] (white = 0, dark = 1): the "
               "forget gate f keeps the old cell state, the input gate i admits the candidate g, the output gate o "
               "decides what of tanh(c_t) becomes h_t. c_t = f⊙c_(t-1) + i⊙g and h_t = o⊙tanh(c_t).",
-        "ko": "행은 유닛, 열은 시점입니다. 게이트는 [0, 1]의 시그모이드입니다 (흰색 = 0, 진한 색 = 1). forget 게이트 f는 "
-              "이전 셀 상태를 유지하고, input 게이트 i는 후보 g를 받아들이며, output 게이트 o는 tanh(c_t) 중 무엇을 h_t로 "
+        "ko": "행은 유닛, 열은 시점입니다. 게이트는 [0, 1]의 시그모이드입니다 (흰색 = 0, 진한 색 = 1). 망각 게이트 (forget gate) f는 "
+              "이전 셀 상태를 유지하고, 입력 게이트 (input gate) i는 후보 g를 받아들이며, 출력 게이트 (output gate) o는 tanh(c_t) 중 무엇을 h_t로 "
               "내보낼지 정합니다. c_t = f⊙c_(t-1) + i⊙g, h_t = o⊙tanh(c_t)."},
     "hello.states.howto.gru": {
         "en": "Rows are units, columns are time steps. The reset gate r (in [0, 1]) decides how much of the old "
               "state enters the candidate n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); the update gate z mixes: "
               "h_t = (1 - z)⊙n + z⊙h_(t-1) (PyTorch's convention: z near 1 keeps the old state).",
-        "ko": "행은 유닛, 열은 시점입니다. reset 게이트 r([0, 1])은 이전 상태가 후보 "
-              "n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))에 얼마나 들어갈지 정하고, update 게이트 z는 "
+        "ko": "행은 유닛, 열은 시점입니다. 리셋 게이트 (reset gate) r([0, 1])은 이전 상태가 후보 "
+              "n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))에 얼마나 들어갈지 정하고, 업데이트 게이트 (update gate) z는 "
               "h_t = (1 - z)⊙n + z⊙h_(t-1)로 섞습니다 (PyTorch 규약: z가 1에 가까우면 이전 상태를 유지)."},
     "hello.probs": {"en": "Predicted next character", "ko": "다음 글자 예측 확률"},
     "hello.probs.howto": {
@@ -328,7 +328,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Cause vanishing and exploding gradients and watch them across time: RNN vs LSTM vs GRU, spectral "
               "radius, forget-gate bias, orthogonal init, clipping, truncated BPTT, the scalar toy, and long-range "
               "tasks (adding, copy) trained live.",
-        "ko": "기울기 소실과 폭발을 직접 일으키고 시간 축에서 보세요: RNN·LSTM·GRU 비교, 스펙트럼 반경, forget 게이트 편향, "
+        "ko": "기울기 소실과 폭발을 직접 일으키고 시간 축에서 보세요: RNN·LSTM·GRU 비교, 스펙트럼 반경, 망각 게이트 (forget gate) 편향, "
               "직교 초기화, 클리핑, 잘린 BPTT, 스칼라 예제, 그리고 바로 학습하는 장기 의존 과제(덧셈, 복사)."},
     "grad.title": {"en": "Vanishing and exploding gradients", "ko": "기울기 소실과 폭발"},
     "grad.intro": {
@@ -351,11 +351,11 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.init.default": {"en": "PyTorch default", "ko": "PyTorch 기본"},
     "grad.init.orthogonal": {"en": "orthogonal", "ko": "직교"},
     "grad.act": {"en": "RNN activation", "ko": "RNN 활성 함수"},
-    "grad.forget_bias": {"en": "forget bias (f, z)", "ko": "forget 편향 (f, z)"},
+    "grad.forget_bias": {"en": "forget bias (f, z)", "ko": "망각 편향 (f, z)"},
     "grad.forget_bias.help": {
         "en": "The total bias of the gate that keeps the past: the LSTM's forget gate f and the GRU's update gate z "
               "(h_t = (1 − z)·n + z·h_(t−1)). The plain RNN has no gate and ignores it.",
-        "ko": "과거를 유지하는 게이트의 전체 편향: LSTM의 forget 게이트 f와 GRU의 update 게이트 z"
+        "ko": "과거를 유지하는 게이트의 전체 편향: LSTM의 망각 게이트 (forget gate) f와 GRU의 업데이트 게이트 (update gate) z"
               "(h_t = (1 − z)·n + z·h_(t−1))입니다. 기본 RNN에는 게이트가 없어 적용되지 않습니다."},
     "grad.fb.torch": {"en": "default", "ko": "기본"},
     "grad.window": {"en": "Truncated BPTT", "ko": "잘린 BPTT"},
@@ -391,10 +391,10 @@ TEXT: dict[str, dict[str, str]] = {
               "gradient survives 100 steps; measured here, bias 1 still loses 10⁷–10⁸ over 100 steps and bias 2 "
               "about 10²–10³. The same knob sets the GRU's update gate z, which keeps h_(t−1) in "
               "h_t = (1 − z)·n + z·h_(t−1): bias 3 loses about 50–80× over 100 steps, bias 1 10⁹–10¹⁰.",
-        "ko": "LSTM forget 편향이 중요한 이유: 셀 상태는 c_t = f⊙c_(t−1) + …를 통해 기울기를 되돌려 보내므로 시점마다 forget "
+        "ko": "LSTM 망각 편향 (forget bias)이 중요한 이유: 셀 상태는 c_t = f⊙c_(t−1) + …를 통해 기울기를 되돌려 보내므로 시점마다 망각 "
               "게이트 f가 곱해집니다. PyTorch 기본 초기화에서는 편향이 0 근처라 f ≈ 0.5이고, 시점마다 0.5를 곱하면 기본 RNN만큼 "
               "빨리 사라집니다. 편향 3이면 f ≈ 0.95가 되어 100 시점을 버팁니다. 여기서 측정하면 편향 1은 100 시점에 10⁷–10⁸배, "
-              "편향 2는 약 10²–10³배 줄어듭니다. 같은 손잡이가 GRU의 update 게이트 z도 정합니다. z는 "
+              "편향 2는 약 10²–10³배 줄어듭니다. 같은 손잡이가 GRU의 업데이트 게이트 (update gate) z도 정합니다. z는 "
               "h_t = (1 − z)·n + z·h_(t−1)에서 h_(t−1)을 유지하며, 편향 3이면 100 시점에 약 50–80배, 편향 1이면 10⁹–10¹⁰배 줄어듭니다."},
     "grad.jac.title": {"en": "How far back the state reaches: ‖∂h_T/∂h_t‖", "ko": "상태가 얼마나 멀리 닿는가: ‖∂h_T/∂h_t‖"},
     "grad.jac.howto": {
@@ -546,6 +546,8 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.press_train": {"en": "Press the button to train the three cells on this task.",
                         "ko": "버튼을 눌러 이 과제로 세 셀을 학습하세요."},
     "lab.val_loss": {"en": "validation loss", "ko": "검증 손실"},
+    "lab.class.negative": {"en": "negative", "ko": "부정"},
+    "lab.class.positive": {"en": "positive", "ko": "긍정"},
     "lab.source.ready": {"en": "Ready: these models were trained at exactly these settings by `scripts/train_lab.py` "
                                 "and ship with the app, so the result shows at once. Press Train to watch them "
                                 "train live.",

@@ -14,6 +14,7 @@ import rnnviz
 from rnnviz.figures import timeline as F
 from rnnviz.figures.style import STYLE
 from rnnviz.i18n import LANGS, TEXT, t
+from tests.korean import english_words
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,3 +175,18 @@ def test_every_key_of_the_table_is_used():
     unused = [k for k in TEXT if k not in consts and not any(p.fullmatch(k) for p in patterns)
               and not any(k.startswith(p) for p in prefixes)]
     assert not unused, f"translation keys nothing uses: {unused}"
+
+
+def test_english_words_finds_what_it_should():
+    assert english_words("학습 상태: done, 손실 0.12") == ["done"]
+    assert english_words("LSTM 망각 게이트 (forget gate), h_t, W_hh, 3.2 ms, rnnviz/app.py") == []
+    assert english_words("chance accuracy 10%") == ["accuracy", "chance"]
+    assert english_words("forget 게이트가 닫힙니다") == ["forget"]
+
+
+def test_no_english_in_the_korean_translations():
+    """Every Korean text of the table: no English word except names, symbols, units and a term's English name
+    in brackets after its Korean one (the pages themselves are read by tests/e2e/test_screens.py)."""
+    from rnnviz.i18n import TEXT
+    found = {k: english_words(v["ko"]) for k, v in TEXT.items()}
+    assert not {k: w for k, w in found.items() if w}

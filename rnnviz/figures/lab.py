@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import t as tr_
+from ..i18n import TEXT, t as tr_
 from .style import CELL_COLORS, CELL_NAMES, STYLE, TEMPLATE, f32
 
 CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
@@ -15,6 +15,12 @@ ACCURACY_BASELINES = {"chance"}          # baseline ids that are accuracies (dra
 def cell_name(cell: str, lang: str = "en") -> str:
     """RNN, LSTM, GRU, or the memoryless baseline's name in `lang`."""
     return tr_("lab.cell.mlp", lang) if cell == "mlp" else CELL_NAMES.get(cell, cell)
+
+
+def class_name(name: str, lang: str = "en") -> str:
+    """A class's name in `lang` where the table has one (the built-in sentiment classes), else as given
+    (digits, characters, the user's own labels)."""
+    return tr_(f"lab.class.{name}", lang) if f"lab.class.{name}" in TEXT else name
 
 
 def baseline_name(key: str, lang: str = "en") -> str:
@@ -61,8 +67,13 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
     panels = (["input"] if (signal is not None or image is not None) else []) + ["hidden"] + (["probs"] if probs is not None else [])
     titles = {"input": tr_("lab.input", lang), "hidden": tr_("fig.hidden", lang), "probs": tr_("lab.probs", lang)}
     heights = {"input": 0.3, "hidden": 0.4, "probs": 0.3}
-    fig = make_subplots(rows=len(panels), cols=1, vertical_spacing=0.09, subplot_titles=[titles[p] for p in panels],
-                        row_heights=[heights[p] for p in panels])
+    # one time axis: the step labels under the bottom panel only, so no panel title sits on the ticks above it
+    fig = make_subplots(rows=len(panels), cols=1, vertical_spacing=0.07, subplot_titles=[titles[p] for p in panels],
+                        row_heights=[heights[p] for p in panels], shared_xaxes=True)
+
+    def colorbar(r: int, title: str) -> dict:             # beside its own panel, as tall as it
+        lo, hi = fig.layout[f"yaxis{r if r > 1 else ''}"].domain
+        return dict(title=dict(text=title, side="right"), thickness=12, len=hi - lo, y=(lo + hi) / 2, yanchor="middle")
     steps = np.arange(1, T + 1)
     for r, p in enumerate(panels, start=1):
         if p == "input" and image is not None:
@@ -76,25 +87,26 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
                           row=r, col=1)
         elif p == "hidden":
             fig.add_trace(go.Heatmap(z=f32(hidden.T), x=steps, y=np.arange(H), colorscale=STYLE["signed"], zmin=-1,
-                                     zmax=1, showscale=False,
+                                     zmax=1, colorbar=colorbar(r, "h"),
                                      hovertemplate=f"{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}: %{{z:.3f}}<extra></extra>"),
                           row=r, col=1)
             fig.update_yaxes(autorange="reversed", title_text=tr_("fig.unit", lang), row=r, col=1)
         else:
             C = probs.shape[1]
             fig.add_trace(go.Heatmap(z=f32(probs.T), x=steps, y=np.arange(C), colorscale=STYLE["prob"], zmin=0, zmax=1,
-                                     showscale=False, hovertemplate="t = %{x}: P = %{z:.3f}<extra></extra>"), row=r, col=1)
+                                     colorbar=colorbar(r, "P"), hovertemplate="t = %{x}: P = %{z:.3f}<extra></extra>"), row=r, col=1)
             if targets is not None:
                 ok = targets >= 0
                 fig.add_trace(go.Scatter(x=steps[ok], y=f32(targets[ok]), mode="markers",
                                          marker=dict(symbol="circle-open", size=12, color="#d62728", line=dict(width=2))),
                               row=r, col=1)
-            ticks = dict(tickmode="array", tickvals=list(range(C)), ticktext=list(classes)) if classes and C <= 40 else {}
+            ticks = (dict(tickmode="array", tickvals=list(range(C)), ticktext=[class_name(c, lang) for c in classes])
+                     if classes and C <= 40 else {})
             fig.update_yaxes(autorange="reversed", row=r, col=1, **ticks)
         ax = dict(tickmode="array", tickvals=list(steps), ticktext=step_labels) if T <= 60 else {}
-        fig.update_xaxes(range=[0.5, T + 0.5], row=r, col=1, **ax)
+        fig.update_xaxes(range=[0.5, T + 0.5], row=r, col=1, showticklabels=r == len(panels), **ax)
     fig.update_xaxes(title_text=tr_("grad.time_step", lang), row=len(panels), col=1)
-    fig.update_layout(template=TEMPLATE, height=220 * len(panels) + 120, margin=dict(l=70, r=20, t=40, b=50),
+    fig.update_layout(template=TEMPLATE, height=220 * len(panels) + 120, margin=dict(l=70, r=70, t=40, b=50),
                       showlegend=False)
     return fig
 
