@@ -7,9 +7,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from rnnviz.app.longrange import TASK_HIDDEN, TaskConfig, TaskResult, compare_cells as compare_task_cells
+from rnnviz.app.longrange import (PAGE_DEFAULT, PAGE_LENGTHS, PAGE_STEPS, TASK_HIDDEN, TaskResult,
+                                  compare_cells as compare_task_cells, keep_comparison, page_config, ready_comparison)
 from rnnviz.app.sweep import SweepResult, sweep
-from rnnviz.app.vanishing import INITS, LOSS_ON, GradConfig, exploding_runs, gradient_summary, gradient_views, scalar_toy, training_heatmaps
+from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, LOSS_ON, TRAIN_STEPS, GradConfig, exploding_runs,
+                                  gradient_summary, gradient_views, keep_heatmaps, ready_heatmaps, scalar_toy,
+                                  shared_exploding_runs, training_heatmaps)
 from rnnviz.data.synthetic import baseline
 from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
@@ -82,7 +85,7 @@ def training_tab(cfg: GradConfig) -> None:
     session as it comes, so the Stop button (any click reruns the page and ends the run) loses nothing."""
     st.caption(t("grad.train.howto", lang))
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    steps = c1.select_slider(t("hello.steps", lang), [50, 100, 200, 400], value=100, key="vg.train_steps")
+    steps = c1.select_slider(t("hello.steps", lang), TRAIN_STEPS, value=DEFAULT_TRAIN_STEPS, key="vg.train_steps")
     go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
     key = (cfg, steps)
     if go:
@@ -99,13 +102,23 @@ def training_tab(cfg: GradConfig) -> None:
                          text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
 
         heat["cells"].update(training_heatmaps(cfg, steps, CELLS, on_progress))
+        keep_heatmaps(cfg, steps, heat["cells"])                # deterministic: the next session gets it at once
         bar.empty()
     heat = ss.get("vg.heat")
+    if not heat or heat["key"] != key:
+        ready = ready_heatmaps(cfg, steps)
+        if ready is not None:
+            heat = {"key": key, "cells": ready}
+            st.caption(t("grad.ready", lang))
     if not heat:
         st.info(t("grad.train.none", lang))
         return
     if heat["key"] != key:
         st.caption(t("grad.train.stale", lang))
+    rows = [np.stack(r["rows"]) for r in heat["cells"].values() if r and r["rows"]]
+    logs = np.log10(np.concatenate([r[r > 0] for r in rows])) if rows else np.zeros(1)
+    zrange = (float(logs.min()), float(logs.max())) if logs.size else (0.0, 1.0)   # one colour scale for the three
+    st.caption(t("grad.train.one_scale", lang, lo=zrange[0], hi=zrange[1]))
     cols = st.columns(len(CELLS))
     for col, cell in zip(cols, CELLS):
         rec = heat["cells"].get(cell)
@@ -117,17 +130,15 @@ def training_tab(cfg: GradConfig) -> None:
             col.caption(t("grad.train.stopped", lang, n=rec["steps"][-1]))
         elif rec["status"] in ("diverged", "deadline"):
             col.warning(rec["message"])
-        col.plotly_chart(FG.training_heatmap_figure(rec["steps"], np.stack(rec["rows"]), lang),
+        col.plotly_chart(FG.training_heatmap_figure(rec["steps"], np.stack(rec["rows"]), lang, zrange=zrange),
                          key=f"vg.heat_fig.{cell}", width="stretch")
 
 
 def exploding_tab() -> None:
     st.caption(t("grad.explode.howto", lang))
     if st.button(t("grad.explode.run", lang), key="vg.explode_go", type="primary"):
-        ss["vg.explode"] = exploding_runs()
-    runs = ss.get("vg.explode")
-    if not runs:
-        return
+        ss["vg.explode"] = exploding_runs()                     # live, in this session
+    runs = ss.get("vg.explode") or shared_exploding_runs()      # else the server's (0.6 s, once)
     for name in ("no_clip", "clip"):
         r = runs[name]
         msg = t(f"grad.explode.{name}", lang, steps=len(r["losses"]), loss=r["losses"][-1] if r["losses"] else math.nan)
@@ -156,18 +167,20 @@ def toy_tab() -> None:
 def tasks_tab() -> None:
     st.caption(t("grad.tasks.howto", lang))
     c1, c2, c3, c4 = st.columns(4)
-    task = c1.radio(t("grad.task", lang), ["adding", "copy"], key="vg.task", format_func=lambda v: t(f"grad.task.{v}", lang))
-    T = c2.select_slider(t("grad.dep_length", lang), [10, 20, 50, 100, 200], value=50, key="vg.task_T")
-    steps = c3.select_slider(t("hello.steps", lang), [200, 500, 1000, 1500, 3000], value=1500, key="vg.task_steps")
+    d_task, d_T, d_steps = PAGE_DEFAULT
+    task = c1.radio(t("grad.task", lang), ["adding", "copy"], index=["adding", "copy"].index(d_task), key="vg.task",
+                    format_func=lambda v: t(f"grad.task.{v}", lang))
+    T = c2.select_slider(t("grad.dep_length", lang), PAGE_LENGTHS, value=d_T, key="vg.task_T")
+    steps = c3.select_slider(t("hello.steps", lang), PAGE_STEPS, value=d_steps, key="vg.task_steps")
     go = c4.button(t("grad.tasks.run", lang), type="primary", key="vg.task_go")
     base = baseline(task, T)
     st.caption(t(f"grad.baseline.{task}", lang, v=base, T=T))
     if go:
         bar = st.progress(0.0)
         st.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
-        cfg = TaskConfig(task=task, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05, hidden=TASK_HIDDEN[task])
+        cfg = page_config(task, T, steps)
         results = {}                                            # as they come: a Stop keeps the losses so far
-        ss["vg.tasks"] = (task, base, results)
+        ss["vg.tasks"] = (cfg, base, results)
 
         def on_step(cell, p):
             results.setdefault(cell, TaskResult(config=cfg, baseline=base, status="stopped")).losses.append(p.loss)
@@ -176,10 +189,20 @@ def tasks_tab() -> None:
                              text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
 
         results.update(compare_task_cells(cfg, CELLS, on_step))
+        keep_comparison(cfg, results)                           # a finished run: every session gets it at once
         bar.empty()
+    cfg = page_config(task, T, steps)
+    if "vg.tasks" not in ss or ss["vg.tasks"][0] != cfg:
+        ready = ready_comparison(cfg)
+        if ready is not None:
+            ss["vg.tasks"] = (cfg, base, ready)
+            st.caption(t("grad.ready", lang))
     if "vg.tasks" not in ss:
         return
-    task_, base_, results = ss["vg.tasks"]
+    cfg_, base_, results = ss["vg.tasks"]
+    task_ = cfg_.task
+    if cfg_ != cfg:
+        st.caption(t("grad.train.stale", lang))
     st.plotly_chart(FG.task_loss_figure({c: r.losses for c, r in results.items()}, base_, lang),
                     key="vg.task_fig", width="stretch")
     st.dataframe(pd.DataFrame({

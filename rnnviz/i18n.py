@@ -415,6 +415,13 @@ TEXT: dict[str, dict[str, str]] = {
                            "ko": "{n} 스텝에서 멈췄습니다. 기록된 것은 유지됩니다."},
     "grad.train.not_run": {"en": "Not trained.", "ko": "학습하지 않음."},
     "grad.train.none": {"en": "Press the button to train with the knobs above.", "ko": "버튼을 눌러 위 설정으로 학습하세요."},
+    "grad.ready": {"en": "Ready: computed for exactly these settings before you asked (shipped with the app by "
+                          "`scripts/train_ready.py`, or by another session on this server: training on the CPU is "
+                          "deterministic). Press the button to watch it train live.",
+                   "ko": "준비된 결과: 바로 이 설정으로 미리 계산했습니다 (`scripts/train_ready.py`가 앱과 함께 배포했거나 이 "
+                         "서버의 다른 세션이 계산함. CPU 학습은 결정적입니다). 버튼을 누르면 실시간 학습을 볼 수 있습니다."},
+    "grad.train.one_scale": {"en": "One colour scale for the three heatmaps: log₁₀ ‖∂L/∂h_t‖ from {lo:.1f} to {hi:.1f}.",
+                             "ko": "세 히트맵의 색 척도는 같습니다: log₁₀ ‖∂L/∂h_t‖ = {lo:.1f} ~ {hi:.1f}."},
     "grad.train.stale": {"en": "This heatmap was recorded with other settings; press the button to redo it.",
                          "ko": "이 히트맵은 다른 설정으로 기록되었습니다. 버튼을 눌러 다시 기록하세요."},
     "grad.explode.howto": {

@@ -29,6 +29,7 @@ from ..data.synthetic import (MAX_ELEMENTS, MAX_LENGTH, MAX_SYMBOLS, MAX_T, TASK
 from ..nn.model import CELLS, MAX_HIDDEN, ModelConfig, RecurrentModel
 from ..training.loop import MAX_DEADLINE_S, MAX_LR, MAX_STEPS, OnStep, Progress, TrainResult, for_each_cell, run_steps
 from ..training.optim import Adam
+from . import ready
 
 MAX_SWEEP_RUNS = 30           # cells × lengths in one sweep
 BEAT_FRACTION = 0.8           # "beats the baseline": moving average below this fraction of the baseline ...
@@ -290,3 +291,40 @@ def train_task(task: str = "adding", cell: str = "lstm", T: int = 50, hidden: in
                      clip=clip, deadline_s=deadline_s, forget_bias=forget_bias, nonlinearity=nonlinearity,
                      n_symbols=n_symbols, length=length, target_ratio=target_ratio)
     return run_task(cfg, on_step, device)
+
+
+# ---- the page's comparison, ready for a lecture -------------------------------------------------------------
+PAGE_LENGTHS = (10, 20, 50, 100, 200)          # the page's dependency lengths and step budgets
+PAGE_STEPS = (200, 500, 1000, 1500, 3000)
+PAGE_DEFAULT = ("adding", 50, 1500)            # (task, T, steps) the page opens with
+
+
+def page_config(task: str, T: int, steps: int) -> TaskConfig:
+    """The page's task settings: the task's hidden size, seed 0, 20 s per cell, stop at 5 % of the baseline."""
+    return TaskConfig(task=task, T=T, steps=steps, deadline_s=20.0, seed=0, target_ratio=0.05, hidden=TASK_HIDDEN[task])
+
+
+_RESULT_FIELDS = ("losses", "grad_norms", "times", "status", "message", "seconds", "beat_step", "beat_seconds",
+                  "final_loss", "final_accuracy")
+
+
+def _results_from_json(cfg: TaskConfig, value: dict) -> dict[str, TaskResult]:
+    return {cell: TaskResult(config=replace(cfg, cell=cell), baseline=cfg.baseline,
+                             **{k: (math.nan if v is None and k == "final_loss" else v) for k, v in rec.items()})
+            for cell, rec in value.items()}
+
+
+def results_json(results: dict[str, TaskResult]) -> dict:
+    return {cell: {k: getattr(r, k) for k in _RESULT_FIELDS} for cell, r in results.items()}
+
+
+def ready_comparison(cfg: TaskConfig) -> dict[str, TaskResult] | None:
+    """`compare_cells(cfg)` if it is ready: shipped for the page's default (scripts/train_ready.py) or computed
+    by a session of this server (a run that finished, not one stopped or cut by its deadline). None otherwise."""
+    value = ready.get("longrange", cfg)
+    return None if value is None else _results_from_json(cfg, value)
+
+
+def keep_comparison(cfg: TaskConfig, results: dict[str, TaskResult]) -> None:
+    if set(results) == set(CELLS) and all(r.status in ("done", "target", "diverged") for r in results.values()):
+        ready.keep("longrange", cfg, results_json(results))

@@ -26,6 +26,7 @@ from ..nn.model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate
 from ..tracing.gradients import (LOSS_ON, MAX_GRAD_HIDDEN, check_window, grad_across_time, jacobian_norms,
                                  spectral_radius, truncation_start)
 from ..training.loop import Progress, TrainConfig, train
+from . import ready
 
 MIN_T, MAX_T = 2, 400
 MIN_VOCAB, MAX_VOCAB = 2, 64
@@ -277,3 +278,33 @@ def gradient_views(cfg: GradConfig, cells=CELLS) -> dict:
                      "jac_exact": jac["exact"], "radius": spectral_radius(model.rnn.weight_hh_l0.detach(), cell)}
     out["cut"] = truncation_start(cfg.T, cfg.window) if cfg.loss_on == "last" else 1
     return out
+
+
+# ---- ready for a lecture: the training views' results, shipped for the defaults, kept once computed --------
+TRAIN_STEPS = (50, 100, 200, 400)      # the page's choices of training steps for the heatmaps
+DEFAULT_TRAIN_STEPS = 100
+
+
+def _heatmaps_from_json(value: dict) -> dict:
+    return {cell: dict(rec, rows=[np.asarray(r, dtype=np.float64) for r in rec["rows"]]) for cell, rec in value.items()}
+
+
+def ready_heatmaps(cfg: GradConfig, steps: int) -> dict | None:
+    """`training_heatmaps(cfg, steps)` if it is ready: shipped for the page's defaults (scripts/train_ready.py)
+    or computed by a session of this server. None otherwise."""
+    return ready.get("vanishing_training", (cfg, steps), _heatmaps_from_json)
+
+
+def keep_heatmaps(cfg: GradConfig, steps: int, heat: dict) -> None:
+    """Keep a finished run of `training_heatmaps` for every session (not one that was stopped or cut short)."""
+    if set(heat) == set(CELLS) and all(rec["status"] in ("done", "diverged") for rec in heat.values()):
+        ready.keep("vanishing_training", (cfg, steps), heat)
+
+
+def shared_exploding_runs() -> dict:
+    """`exploding_runs()`, computed once per server (about 0.6 s): the demo has no settings."""
+    runs = ready.get("vanishing_exploding", EXPLODING)
+    if runs is None:
+        runs = exploding_runs()
+        ready.keep("vanishing_exploding", EXPLODING, runs)
+    return runs

@@ -6,13 +6,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import t as tr_
-from .style import CELL_COLORS, CELL_NAMES, STYLE, TEMPLATE, f32  # noqa: F401 (CELL_NAMES: the pages' too)
+from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32  # noqa: F401 (CELL_NAMES: the pages' too)
 
 
 def _positive(v) -> np.ndarray:
-    """Log axes cannot show 0: exact zeros (e.g. cut by truncated BPTT) are drawn as gaps."""
+    """Log axes cannot show 0: exact zeros (e.g. cut by truncated BPTT) are drawn as gaps. Kept in float64:
+    a gradient of 1e-89 is what was computed, and float32 would draw it as 0 (it stops at about 1e-45)."""
     v = np.asarray(v, dtype=np.float64)
-    return f32(np.where(v > 0, v, np.nan))
+    return np.ascontiguousarray(np.where(v > 0, v, np.nan))
 
 
 def grad_time_figure(series: dict[str, np.ndarray], lang: str = "en", window: int | None = None,
@@ -33,18 +34,21 @@ def grad_time_figure(series: dict[str, np.ndarray], lang: str = "en", window: in
     if note:
         fig.add_annotation(x=0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
                            text=note, font=dict(size=13, color="gray"))
-    fig.update_yaxes(type="log", title_text=ytitle, exponentformat="e")
+    fig.update_yaxes(**LOG_AXIS, title_text=ytitle)
     fig.update_xaxes(title_text=tr_("grad.time_step", lang), range=[0.5, T + 0.5])
     fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=70, r=20, t=40, b=50),
                       legend=dict(orientation="h", y=1.08, yanchor="bottom", x=0.3))
     return fig
 
 
-def training_heatmap_figure(train_steps, grad: np.ndarray, lang: str = "en") -> go.Figure:
-    """log10 ||∂L/∂h_t|| as training proceeds: rows are training steps, columns time steps."""
+def training_heatmap_figure(train_steps, grad: np.ndarray, lang: str = "en",
+                            zrange: tuple[float, float] | None = None) -> go.Figure:
+    """log10 ||∂L/∂h_t|| as training proceeds: rows are training steps, columns time steps. zrange: the
+    colour scale's (min, max) of log10, the same for heatmaps drawn side by side (None: this one's own)."""
     g = np.asarray(grad, dtype=np.float64)
     z = np.log10(np.where(g > 0, g, np.nan))
-    fig = go.Figure(go.Heatmap(z=f32(z), x=np.arange(1, g.shape[1] + 1), y=np.asarray(train_steps),
+    zr = dict(zmin=zrange[0], zmax=zrange[1]) if zrange else {}
+    fig = go.Figure(go.Heatmap(z=f32(z), x=np.arange(1, g.shape[1] + 1), y=np.asarray(train_steps), **zr,
                                colorscale="Viridis", colorbar=dict(title="log₁₀", thickness=14),
                                hovertemplate=f"t = %{{x}}<br>{tr_('fig.train_step', lang)} %{{y}}<br>"
                                              "log₁₀ = %{z:.2f}<extra></extra>"))
@@ -65,7 +69,7 @@ def scalar_toy_figure(h: np.ndarray, factor: np.ndarray, lang: str = "en") -> go
     f = np.abs(np.asarray(factor, dtype=np.float64))
     fig.add_trace(go.Scatter(x=x, y=_positive(f), mode="lines+markers", line=dict(color=STYLE["line"][1], width=3),
                              hovertemplate="t = %{x}<br>|∂h_T/∂h_t| = %{y:.3e}<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(type="log", exponentformat="e", row=2, col=1)
+    fig.update_yaxes(**LOG_AXIS, row=2, col=1)
     fig.update_xaxes(title_text=tr_("grad.time_step", lang), row=2, col=1)
     fig.update_layout(template=TEMPLATE, height=480, margin=dict(l=70, r=20, t=40, b=50), showlegend=False)
     return fig
@@ -76,11 +80,13 @@ def task_loss_figure(curves: dict[str, list[float]], baseline: float, lang: str 
     """Training loss of each cell on a long-range task, with the memoryless baseline."""
     fig = go.Figure()
     for name, losses in curves.items():
-        fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=f32(losses), mode="lines",
+        # a run that diverged at once is one or two points: markers, so it is seen
+        fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=_positive(losses),
+                                 mode="lines+markers" if len(losses) < 20 else "lines", marker=dict(size=10),
                                  name=CELL_NAMES.get(name, name), line=dict(color=CELL_COLORS.get(name), width=2.5)))
     fig.add_hline(y=baseline, line=dict(color="gray", dash="dash", width=2),
                   annotation_text=tr_("grad.baseline", lang, v=baseline), annotation_position="top right")
-    fig.update_yaxes(type="log", title_text=ytitle or tr_("fig.loss", lang), exponentformat="e")
+    fig.update_yaxes(**LOG_AXIS, title_text=ytitle or tr_("fig.loss", lang))
     fig.update_xaxes(title_text=tr_("fig.train_step", lang))
     fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=70, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
@@ -95,7 +101,7 @@ def sweep_figure(lengths, ratios: dict[str, list[float]], lang: str = "en") -> g
                                  line=dict(color=CELL_COLORS.get(name), width=3), marker=dict(size=9)))
     fig.add_hline(y=1.0, line=dict(color="gray", dash="dash"), annotation_text=tr_("grad.sweep.baseline", lang),
                   annotation_position="bottom right")
-    fig.update_yaxes(type="log", title_text=tr_("grad.sweep.ratio", lang), exponentformat="e")
+    fig.update_yaxes(**LOG_AXIS, title_text=tr_("grad.sweep.ratio", lang))
     fig.update_xaxes(title_text=tr_("grad.sweep.length", lang))
     fig.update_layout(template=TEMPLATE, height=360, margin=dict(l=70, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))

@@ -30,6 +30,8 @@ STYLE = {
     "line": ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"],
     "max_tick_labels": 60,          # above this many steps, the time axis shows numbers only
 }
+# Log axes: every tick labelled with its magnitude ("0.2", "1e-45"), never Plotly's bare "2, 5" between decades
+LOG_AXIS = dict(type="log", tickformat="~g")
 TEMPLATE = go.layout.Template(layout=dict(font=dict(size=STYLE["font_size"])))
 
 

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import STYLE, TEMPLATE, cursor, f32, time_axis
+from .style import LOG_AXIS, STYLE, TEMPLATE, cursor, f32, time_axis
 
 if TYPE_CHECKING:
     from ..tracing.engine import Trace
@@ -101,7 +101,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                                          line=dict(color=STYLE["line"][i], width=3), marker=dict(size=7),
                                          hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
                               row=r, col=1)
-            fig.update_yaxes(type="log", title_text="‖∂L/∂h‖", exponentformat="e", dtick=1, row=r, col=1)
+            fig.update_yaxes(**LOG_AXIS, title_text="‖∂L/∂h‖", dtick=1, row=r, col=1)
         else:  # bars
             vecs = [("h", tr.hidden)] + ([("c", tr.cell)] if tr.cell is not None else [])
             for i, (name, vals) in enumerate(vecs):
@@ -182,7 +182,7 @@ def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Fig
     if vocab_size > 1:
         fig.add_hline(y=math.log(vocab_size), line=dict(color="gray", dash="dash"), row=1, col=1,
                       annotation_text=tr_("fig.uniform", lang), annotation_position="top right")
-    fig.update_yaxes(type="log", title_text=tr_("fig.loss", lang), exponentformat="power", row=1, col=1)
+    fig.update_yaxes(**LOG_AXIS, title_text=tr_("fig.loss", lang), row=1, col=1)
     fig.update_yaxes(range=[-0.05, 1.05], title_text=tr_("fig.accuracy", lang), tickformat=".0%", row=2, col=1,
                      tickmode="array", tickvals=[0, 0.5, 1.0])
     fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=2, col=1)
