@@ -435,6 +435,10 @@ TEXT: dict[str, dict[str, str]] = {
                              "ko": "클리핑 없음: {steps} 스텝, 마지막 손실 {loss:.3g}."},
     "grad.explode.clip": {"en": "With clipping at 1: {steps} steps, last loss {loss:.3g}.",
                           "ko": "클리핑 1: {steps} 스텝, 마지막 손실 {loss:.3g}."},
+    "grad.explode.diverged": {"en": "The training diverged: after {steps} steps the loss or its gradient was no "
+                                     "longer a finite number, so the weights of the last good step are kept.",
+                              "ko": "학습이 발산했습니다: {steps} 스텝 뒤 손실이나 기울기가 더 이상 유한한 수가 아니어서 "
+                                    "마지막으로 정상이던 스텝의 가중치를 씁니다."},
     "grad.explode.no_clip.label": {"en": "no clipping", "ko": "클리핑 없음"},
     "grad.explode.clip.label": {"en": "clip 1", "ko": "클리핑 1"},
     "grad.toy.howto": {
