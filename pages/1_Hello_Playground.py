@@ -11,7 +11,7 @@ import streamlit as st
 import ui
 from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, run_figures,
                                    shared_run)
-from rnnviz.data.text import MAX_TEXT_CHARS, TextError, show_char, validate_text
+from rnnviz.data.text import MAX_TEXT_CHARS, TextError, Vocab, show_char, validate_text
 from rnnviz.figures.step import unrolled_figure
 from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
 from rnnviz.i18n import t
@@ -56,7 +56,7 @@ def task_ui(text: str, cell: str) -> None:
         text = validate_text(text)
     except TextError:
         return                                  # train_ui says what is wrong with the text
-    chars, vocab = list(text[:-1]), sorted(set(text))
+    chars, vocab = list(text[:-1]), Vocab.from_text(text).chars
     st.subheader(t("hello.task", lang))
     c1, c2 = st.columns([3, 1])
     c1.plotly_chart(_task_figure(cell, text, lang), key="hello.task_fig", width="stretch")
@@ -67,7 +67,7 @@ def task_ui(text: str, cell: str) -> None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _task_figure(cell: str, text: str, lang: str):
-    return unrolled_figure(cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=sorted(set(text)))
+    return unrolled_figure(cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=list(Vocab.from_text(text).chars))
 
 
 def train_ui(cfg: PlaygroundConfig):

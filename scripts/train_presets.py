@@ -82,7 +82,7 @@ def train_preset(name: str) -> dict:
     spec = SPECS[name]
     t0 = time.perf_counter()
     text = corpus.CORPORA[spec["corpus"]](spec["n_chars"], spec["seed"])
-    vocab = Vocab(tuple(spec["alphabet"])) if spec["alphabet"] else Vocab.from_text(text)
+    vocab = Vocab(tuple(spec["alphabet"])) if spec["alphabet"] else Vocab.from_text(text, order="sorted")
     x, y = windows(text, vocab, spec["window"])
     model = build_model(spec["cell"], vocab.size, spec["hidden"], seed=spec["model_seed"])
     tcfg = TrainConfig(optimizer="adam", lr=spec["lr"], steps=spec["steps"], clip=5.0, seed=spec["model_seed"],

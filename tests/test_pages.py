@@ -52,7 +52,7 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert "accuracy 100%" in at.success[0].value
     run = at.session_state["hello.run"]
     tr = run.trace
-    assert tr.accuracy == 1.0 and run.vocab.chars == ("e", "h", "l", "o")
+    assert tr.accuracy == 1.0 and run.vocab.chars == ("h", "e", "l", "o")
     fig = _chart(at, "hello.timeline_fig")
     z = [_array(d["z"]) for d in fig["data"] if d["type"] == "heatmap"]
     assert len(z) == 7                                   # h, i, f, g, o, c, softmax
@@ -70,7 +70,7 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     task = [a["text"] for a in _chart(at, "hello.task_fig")["layout"]["annotations"]]   # the task, unrolled
     assert [a for a in task if a.startswith("x<sub>")] == [f"x<sub>{i}</sub> = <b>{c}</b>" for i, c in enumerate("hell", 1)]
     assert [a for a in task if "next:" in a] == [f"y<sub>{i}</sub> → next: <b>{c}</b>" for i, c in enumerate("ello", 1)]
-    assert [a for a in task if a.startswith("[")] == ["[0 1 0 0]", "[1 0 0 0]", "[0 0 1 0]", "[0 0 1 0]"]  # one-hot over e h l o
+    assert [a for a in task if a.startswith("[")] == ["[1 0 0 0]", "[0 1 0 0]", "[0 0 1 0]", "[0 0 1 0]"]  # one-hot over h e l o
     assert any("next character: h→e, e→l, l→l, l→o." in c.value for c in at.caption)
     assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)
     head, *rows = markdown_table(at, "t")                # the predictions, one row per step

@@ -10,13 +10,16 @@ import rnnviz
 from rnnviz.data.text import MAX_TEXT_CHARS, MAX_VOCAB, TextError, Vocab, clean_text, validate_text
 
 
-def test_vocab_is_sorted_unique_chars():
+def test_vocab_is_unique_chars_in_order_of_first_appearance():
+    """As the lecture notes number them: "hello" gives h = [1 0 0 0], e = [0 1 0 0], l, o."""
+    assert Vocab.from_text("hello").chars == ("h", "e", "l", "o")
     v = Vocab.from_text("hello world")
-    assert v.chars == (" ", "d", "e", "h", "l", "o", "r", "w")
-    assert v.size == 8
+    assert v.chars == ("h", "e", "l", "o", " ", "w", "r", "d") and v.size == 8
     k = Vocab.from_text("오늘 주가가 어때?")
-    assert k.chars == tuple(sorted(set("오늘 주가가 어때?")))
-    assert k.chars[0] == " " and len(k.chars) == len(set(k.chars)) == 8
+    assert k.chars == ("오", "늘", " ", "주", "가", "어", "때", "?")
+    assert Vocab.from_text("hello world", order="sorted").chars == (" ", "d", "e", "h", "l", "o", "r", "w")
+    with pytest.raises(ValueError, match="order"):
+        Vocab.from_text("ab", order="random")
 
 
 @pytest.mark.parametrize("text", ["hello world", "오늘 주가가 어때?", "a\tb\nc 한글 ABC"])
@@ -30,9 +33,9 @@ def test_encode_decode_round_trip(text):
     assert [v.chars[i] for i in ids.tolist()] == list(text)
 
 
-def test_encode_ids_follow_sorted_order():
-    v = Vocab.from_text("cab")
-    assert v.encode("abcab").tolist() == [0, 1, 2, 0, 1]
+def test_encode_ids_follow_the_vocabulary_order():
+    assert Vocab.from_text("cab").encode("abcab").tolist() == [1, 2, 0, 1, 2]
+    assert Vocab.from_text("cab", order="sorted").encode("abcab").tolist() == [0, 1, 2, 0, 1]
 
 
 def test_encode_rejects_unknown_characters():
@@ -103,10 +106,10 @@ def test_long_error_carries_params():
 
 def test_next_char_task_hello():
     vocab, x, y = rnnviz.next_char_task("hello")
-    assert vocab.chars == ("e", "h", "l", "o")
+    assert vocab.chars == ("h", "e", "l", "o")                 # h = [1 0 0 0], as the lecture notes write it
     assert [vocab.chars[i] for i in x.tolist()] == ["h", "e", "l", "l"]
     assert [vocab.chars[i] for i in y.tolist()] == ["e", "l", "l", "o"]
-    assert x.tolist() == [1, 0, 2, 2] and y.tolist() == [0, 2, 2, 3]
+    assert x.tolist() == [0, 1, 2, 2] and y.tolist() == [1, 2, 2, 3]
     assert x.dtype == y.dtype == torch.long
 
 

@@ -21,11 +21,15 @@ MAX_VOCAB = 256         # most distinct characters in one vocabulary
 
 @dataclass(frozen=True)
 class Vocab:
-    chars: tuple[str, ...]  # id -> character, sorted
+    chars: tuple[str, ...]  # id -> character
 
     @classmethod
-    def from_text(cls, text: str) -> "Vocab":
-        return cls(tuple(sorted(set(text))))
+    def from_text(cls, text: str, order: str = "first") -> "Vocab":
+        """The distinct characters of `text`, in the order they first appear ("first": "hello" gives h, e, l, o,
+        so h is [1 0 0 0] as the lecture notes write it) or sorted ("sorted": easier to find one among many)."""
+        if order not in ("first", "sorted"):
+            raise ValueError(f"order must be 'first' or 'sorted', not {order!r}")
+        return cls(tuple(dict.fromkeys(text)) if order == "first" else tuple(sorted(set(text))))
 
     @property
     def size(self) -> int:
