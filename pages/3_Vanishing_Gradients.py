@@ -11,8 +11,8 @@ from rnnviz.app.longrange import (PAGE_DEFAULT, PAGE_LENGTHS, PAGE_STEPS, TASK_H
                                   compare_cells as compare_task_cells, keep_comparison, page_config, ready_comparison)
 from rnnviz.app.sweep import SweepResult, sweep
 from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, LOSS_ON, TRAIN_STEPS, GradConfig, exploding_runs,
-                                  gradient_summary, gradient_views, keep_heatmaps, ready_heatmaps, scalar_toy,
-                                  shared_exploding_runs, training_heatmaps)
+                                  gradient_summary, gradient_views, heatmap_range, keep_heatmaps, ready_heatmaps,
+                                  scalar_toy, shared_exploding_runs, training_heatmaps)
 from rnnviz.data.synthetic import baseline
 from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
@@ -89,21 +89,19 @@ def training_tab(cfg: GradConfig) -> None:
     go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
     key = (cfg, steps)
     if go:
-        c3.button(t("grad.train.stop", lang), key="vg.train_stop", width="stretch")
-        heat = ss["vg.heat"] = {"key": key, "cells": {c: {"steps": [], "rows": [], "status": "stopped", "message": ""}
-                                                      for c in CELLS}}
+        stop = c3.empty()                                       # a click ends the run (a rerun); gone when it ends
+        stop.button(t("grad.train.stop", lang), key="vg.train_stop", width="stretch")
+        heat = ss["vg.heat"] = {"key": key, "cells": {}}       # filled as recorded: a Stop loses nothing
         bar = st.progress(0.0)
 
-        def on_progress(cell, step, total, loss, row):           # kept as it comes: a Stop loses nothing
-            rec = heat["cells"][cell]
-            rec["steps"].append(step)
-            rec["rows"].append(row)
+        def on_progress(cell, step, total, loss, row):
             bar.progress((CELLS.index(cell) + step / total) / len(CELLS),
                          text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
 
-        heat["cells"].update(training_heatmaps(cfg, steps, CELLS, on_progress))
+        training_heatmaps(cfg, steps, CELLS, on_progress, into=heat["cells"])
         keep_heatmaps(cfg, steps, heat["cells"])                # deterministic: the next session gets it at once
         bar.empty()
+        stop.empty()
     heat = ss.get("vg.heat")
     if not heat or heat["key"] != key:
         ready = ready_heatmaps(cfg, steps)
@@ -115,9 +113,7 @@ def training_tab(cfg: GradConfig) -> None:
         return
     if heat["key"] != key:
         st.caption(t("grad.train.stale", lang))
-    rows = [np.stack(r["rows"]) for r in heat["cells"].values() if r and r["rows"]]
-    logs = np.log10(np.concatenate([r[r > 0] for r in rows])) if rows else np.zeros(1)
-    zrange = (float(logs.min()), float(logs.max())) if logs.size else (0.0, 1.0)   # one colour scale for the three
+    zrange = heatmap_range(heat["cells"])                       # one colour scale for the three
     st.caption(t("grad.train.one_scale", lang, lo=zrange[0], hi=zrange[1]))
     cols = st.columns(len(CELLS))
     for col, cell in zip(cols, CELLS):
@@ -129,7 +125,8 @@ def training_tab(cfg: GradConfig) -> None:
         if rec["status"] == "stopped":
             col.caption(t("grad.train.stopped", lang, n=rec["steps"][-1]))
         elif rec["status"] in ("diverged", "deadline"):
-            col.warning(rec["message"])
+            col.warning(t("lab.cell_warning", lang, cell=NAMES[cell], n=rec["steps"][-1],
+                          status=t(f"train.status.{rec['status']}", lang)))
         col.plotly_chart(FG.training_heatmap_figure(rec["steps"], np.stack(rec["rows"]), lang, zrange=zrange),
                          key=f"vg.heat_fig.{cell}", width="stretch")
 
@@ -178,8 +175,8 @@ def tasks_tab() -> None:
     base = baseline(task, T)
     st.caption(t(f"grad.baseline.{task}", lang, v=base, T=T))
     if go:
-        bar = st.progress(0.0)
-        st.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
+        bar, stop = st.progress(0.0), st.empty()
+        stop.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
         cfg = page_config(task, T, steps)
         results = {}                                            # as they come: a Stop keeps the losses so far
         ss["vg.tasks"] = (cfg, base, results)
@@ -193,6 +190,7 @@ def tasks_tab() -> None:
         results.update(compare_task_cells(cfg, CELLS, on_step))
         keep_comparison(cfg, results)                           # a finished run: every session gets it at once
         bar.empty()
+        stop.empty()
     cfg = page_config(task, T, steps)
     if "vg.tasks" not in ss or ss["vg.tasks"][0] != cfg:
         ready = ready_comparison(cfg)
@@ -219,8 +217,8 @@ def tasks_tab() -> None:
     st.caption(t("grad.sweep.howto", lang))
     lengths = (10, 25, 50, 100)
     if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
-        st.button(t("grad.train.stop", lang), key="vg.sweep_stop")   # a click ends the run; finished rows stay
-        bar = st.progress(0.0)
+        stop, bar = st.empty(), st.progress(0.0)
+        stop.button(t("grad.train.stop", lang), key="vg.sweep_stop")   # a click ends the run; finished rows stay
         rows = ss["vg.sweep"] = []
 
         def on_run(row):
@@ -229,6 +227,7 @@ def tasks_tab() -> None:
 
         sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=TASK_HIDDEN[task_])
         bar.empty()
+        stop.empty()
     if ss.get("vg.sweep"):                                      # the rows finished so far, even after a Stop
         ratios = SweepResult(task_, CELLS, lengths, rows=list(ss["vg.sweep"])).ratios()
         st.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")

@@ -1,13 +1,13 @@
 """Sequence tasks lab: every input/output shape of the lecture notes on real data, RNN / LSTM / GRU
 trained live on the same data and seed, and one example inspected step by step."""
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 import ui
 from rnnviz import data as D
 from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example
-from rnnviz.app.lab_runs import BUILTIN, LabSetting, build, lab_run, train_lab_run, train_run
+from rnnviz.app.lab_runs import (BUILTIN, LabSetting, best_cell, build, decode_rows, lab_run, result_rows,
+                                 top_rows, train_lab_run, train_run)
 from rnnviz.data.text import show_char
 from rnnviz.figures import lab as FL
 from rnnviz.i18n import t
@@ -139,23 +139,21 @@ def train_ui(task_name: str, data: str | None, source):
 
 def results_ui(run) -> None:
     task, results = run["task"], run["results"]
-    rows, longer = [], []
-    for cell, r in results.items():
-        res = r.result
-        row = {t("grad.col.cell", lang): FL.cell_name(cell, lang),
-               t("lab.val_loss", lang): "—" if res.val_loss is None else f"{res.val_loss:.4f}"}
-        if task.kind != "regression":                        # a forecast has a loss (MSE), not an accuracy
-            row[t("fig.accuracy", lang)] = "—" if res.val_accuracy is None else f"{res.val_accuracy:.1%}"
-        rows.append({**row, t("hello.steps", lang): f"{res.steps:,}", t("grad.col.seconds", lang): f"{res.seconds:.1f}",
-                     t("lab.status", lang): t(f"train.status.{res.status}", lang)})
-        if res.status in ("diverged", "deadline"):
-            st.warning(t("lab.cell_warning", lang, cell=FL.cell_name(cell, lang), n=res.steps,
-                         status=t(f"train.status.{res.status}", lang)))
-        if res.planned_steps != task.fit.steps:
-            longer.append(t("lab.steps.own", lang, cell=FL.cell_name(cell, lang), n=res.planned_steps, m=task.fit.steps))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    for note in longer:
-        st.caption(note)
+    rows = result_rows(task, results)
+    cols = {"cell": "grad.col.cell", "val_loss": "lab.val_loss", "accuracy": "fig.accuracy", "steps": "hello.steps",
+            "seconds": "grad.col.seconds", "status": "lab.status"}
+    fmt = {"cell": lambda v: FL.cell_name(v, lang), "val_loss": lambda v: "—" if v is None else f"{v:.4f}",
+           "accuracy": lambda v: "—" if v is None else f"{v:.1%}", "steps": lambda v: f"{v:,}",
+           "seconds": lambda v: f"{v:.1f}", "status": lambda v: t(f"train.status.{v}", lang)}
+    shown = [k for k in cols if k != "accuracy" or task.kind != "regression"]   # a forecast has no accuracy
+    st.dataframe(pd.DataFrame({t(cols[k], lang): [fmt[k](r[k]) for r in rows] for k in shown}), hide_index=True,
+                 width="stretch")
+    for r in rows:
+        if r["status"] in ("diverged", "deadline"):
+            st.warning(t("lab.cell_warning", lang, cell=FL.cell_name(r["cell"], lang), n=r["steps"],
+                         status=t(f"train.status.{r['status']}", lang)))
+        if r["own_budget"]:
+            st.caption(t("lab.steps.own", lang, cell=FL.cell_name(r["cell"], lang), n=r["own_budget"], m=task.fit.steps))
     base = dict(task.baseline)
     st.plotly_chart(FL.curves_figure(results, base, lang, accuracy=task.kind != "regression"), key="lab.curves",
                     width="stretch")
@@ -168,8 +166,7 @@ def inspect_ui(run) -> None:
     st.subheader(t("lab.inspect", lang))
     st.caption(t(f"lab.inspect.{run['name']}", lang))
     c1, c2 = st.columns([1, 3])
-    best = min(results, key=lambda c: results[c].result.val_loss if results[c].result.val_loss is not None else np.inf)
-    cell = c1.radio(t("hello.cell", lang), list(results), index=list(results).index(best),
+    cell = c1.radio(t("hello.cell", lang), list(results), index=list(results).index(best_cell(results)),
                     format_func=lambda c: FL.cell_name(c, lang), key="lab.cell")
     n_val = task.val[0].shape[0]
     i = c2.slider(t("lab.example", lang), 0, n_val - 1, 0, key="lab.example")
@@ -182,12 +179,9 @@ def inspect_ui(run) -> None:
                       out=" ".join(sym[int(o)] for o in d.outputs)))
         st.caption(t("lab.s2s.final", lang))
         st.bar_chart(pd.DataFrame({"h": d.encoder_final}), height=180)
-        st.dataframe(pd.DataFrame({
-            t("lab.s2s.step", lang): list(range(1, d.L + 1)),
-            t("lab.s2s.input", lang): [sym[int(v)] for v in d.inputs],
-            t("lab.s2s.output", lang): [sym[int(v)] for v in d.outputs],
-            "P": [round(float(d.probs[k, int(d.outputs[k])]), 3) for k in range(d.L)],
-        }), hide_index=True)
+        names = {"step": t("lab.s2s.step", lang), "input": t("lab.s2s.input", lang),
+                 "output": t("lab.s2s.output", lang), "p": "P"}
+        st.dataframe(pd.DataFrame(decode_rows(d, sym)).rename(columns=names).round(3), hide_index=True)
         return
     if task.kind == "regression":
         ex = task.extras
@@ -202,13 +196,9 @@ def inspect_ui(run) -> None:
     st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, **shown),
                     key="lab.inspect_fig", width="stretch")
     if task.generates:
-        top = np.argsort(-out.probs, axis=1)[:, :3]                # top-3 next characters after each step
-        st.dataframe(pd.DataFrame({
-            "t": np.arange(1, T + 1), t("hello.col.input", lang): labels,
-            t("hello.col.target", lang): [show_char(task.classes[int(v)]) for v in y[:T]],
-            t("hello.col.top", lang): [" · ".join(f"{show_char(task.classes[int(j)])} {out.probs[k, j]:.0%}" for j in top[k])
-                                       for k in range(T)],
-        }), hide_index=True, height=240, key="lab.topk")
+        names = {"input": t("hello.col.input", lang), "target": t("hello.col.target", lang), "top": t("hello.col.top", lang)}
+        st.dataframe(pd.DataFrame(top_rows(task, out, y, labels)).rename(columns=names), hide_index=True, height=240,
+                     key="lab.topk")
         generate_ui(task, model)
 
 

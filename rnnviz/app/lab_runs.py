@@ -184,3 +184,34 @@ def clear_shared_lab_runs() -> None:
 def best_cell(results: dict[str, CellRun]) -> str:
     """The cell with the lowest validation loss (the one the page inspects first)."""
     return min(results, key=lambda c: results[c].result.val_loss if results[c].result.val_loss is not None else np.inf)
+
+
+# ---- what the page tabulates ---------------------------------------------------------------------------------
+
+def result_rows(task: LabTask, results: dict[str, CellRun]) -> list[dict]:
+    """One row per trained cell: validation loss and accuracy (None for a forecast: it has a loss, MSE, and no
+    accuracy), steps taken, planned steps when the recipe gives the cell its own budget, seconds, status."""
+    rows = []
+    for cell, r in results.items():
+        res = r.result
+        rows.append({"cell": cell, "val_loss": res.val_loss,
+                     "accuracy": None if task.kind == "regression" else res.val_accuracy,
+                     "steps": res.steps, "own_budget": res.planned_steps if res.planned_steps != task.fit.steps else None,
+                     "seconds": res.seconds, "status": res.status})
+    return rows
+
+
+def decode_rows(decoded, symbols: list[str]) -> list[dict]:
+    """The seq2seq decoder's steps (`decode_steps`): its input, its greedy output and that output's probability."""
+    return [{"step": k + 1, "input": symbols[int(decoded.inputs[k])], "output": symbols[int(decoded.outputs[k])],
+             "p": float(decoded.probs[k, int(decoded.outputs[k])])} for k in range(decoded.L)]
+
+
+def top_rows(task: LabTask, out, y, labels: list[str], k: int = 3) -> list[dict]:
+    """The character LM's replay (`per_step_outputs`): per step the input, the target and the top-k next
+    characters with their probabilities."""
+    from ..data.text import show_char
+    top = np.argsort(-out.probs, axis=1)[:, :k]
+    return [{"t": i + 1, "input": labels[i], "target": show_char(task.classes[int(y[i])]),
+             "top": " · ".join(f"{show_char(task.classes[int(j)])} {out.probs[i, j]:.0%}" for j in top[i])}
+            for i in range(out.T)]

@@ -174,18 +174,32 @@ def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int =
 
 def training_heatmaps(cfg: GradConfig, steps: int = 100, cells: tuple[str, ...] = CELLS,
                       on_progress: Callable[[str, int, int, float, np.ndarray], "bool | None"] | None = None,
-                      deadline_s: float = 20.0) -> dict[str, dict]:
+                      deadline_s: float = 20.0, into: dict | None = None) -> dict[str, dict]:
     """The "during training" view: `grad_heatmap_during_training` for each cell of `cfg` in turn (same data
     and seed), recording about 25 rows each. on_progress(cell, step, steps, loss, row). Returns
-    {cell: {"steps": [...], "rows": [(T,) ...], "status", "message"}}."""
-    out = {}
+    {cell: {"steps": [...], "rows": [(T,) ...], "status", "message"}}; with `into` (a session's dict) each
+    cell's record is filled there as it is recorded, "stopped" until its training ends, so a run cut short
+    by a rerun keeps what it recorded."""
+    out = {} if into is None else into
     for cell in cells:
-        cb = None if on_progress is None else (lambda step, total, loss, row, _c=cell: on_progress(_c, step, total, loss, row))
+        rec = out[cell] = {"steps": [0], "rows": [], "status": "stopped", "message": ""}
+
+        def cb(step, total, loss, row, _c=cell, _rec=rec):
+            _rec["steps"].append(step)
+            _rec["rows"].append(row)
+            return None if on_progress is None else on_progress(_c, step, total, loss, row)
         res = grad_heatmap_during_training(replace(cfg, cell=cell), steps=steps, every=max(1, steps // 25),
                                            on_progress=cb, deadline_s=deadline_s)
         out[cell] = {"steps": list(res["train_steps"]), "rows": list(res["grad"]), "status": res["status"],
                      "message": res["message"]}
     return out
+
+
+def heatmap_range(heat: dict[str, dict]) -> tuple[float, float]:
+    """(min, max) of log10 ||dL/dh_t|| over every recorded row of every cell: one colour scale for all."""
+    vals = [np.asarray(r, dtype=np.float64) for rec in heat.values() if rec for r in rec["rows"]]
+    pos = np.concatenate([v[v > 0] for v in vals]) if vals else np.zeros(0)
+    return (float(np.log10(pos.min())), float(np.log10(pos.max()))) if pos.size else (0.0, 1.0)
 
 
 # The exploding-gradient demo: a ReLU RNN with orthogonal W_hh scaled by 3 (spectral radius 3), trained by plain
