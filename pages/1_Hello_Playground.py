@@ -197,7 +197,10 @@ with task_slot:                             # ... but needs the form's values
 ui.device_ui(lang)                          # imports torch: after the light part above is on its way
 run = ss.get("hello.run")
 if pressed or run is None:
-    run = train_ui(cfg) or run
+    new = train_ui(cfg)
+    if new is None and run is not None:              # the error above is about the new settings, not this model
+        st.info(t("hello.stale", lang, text=run.cfg.text, cell=CELL_NAMES[run.cfg.cell]))
+    run = new or run
 if run is None:
     st.stop()
 summary_ui(run)

@@ -79,6 +79,8 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.status.diverged": {"en": "Training diverged: {msg}", "ko": "학습이 발산했습니다: {msg}"},
     "hello.status.deadline": {"en": "Time limit reached: {msg}. The model trained so far is kept.",
                               "ko": "시간 제한에 도달했습니다: {msg}. 지금까지 학습된 모델은 유지됩니다."},
+    "hello.stale": {"en": "Below: the model trained before, on \"{text}\" ({cell}), not on the new settings.",
+                    "ko": "아래는 새 설정이 아니라 이전에 \"{text}\"(으)로 학습한 모델({cell})입니다."},
     "hello.bad_text": {"en": "Cannot train on this text: {msg}", "ko": "이 텍스트로는 학습할 수 없습니다: {msg}"},
     "hello.bad_setting": {"en": "Invalid setting: {msg}", "ko": "잘못된 설정입니다: {msg}"},
     "hello.cursor": {"en": "Time step", "ko": "시점"},

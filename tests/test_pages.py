@@ -149,6 +149,7 @@ def test_bad_text_gets_a_message_and_keeps_the_model(text, message):
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     assert at.session_state["hello.run"] is before          # the trained model is not lost
     assert len(at.get("plotly_chart")) == 2
+    assert any('the model trained before, on "hello" (LSTM)' in i.value for i in at.info)   # and said to be old
 
 
 def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):

@@ -81,6 +81,9 @@ def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None,
     one_hot = vocab is not None and len(vocab) <= MAX_ONE_HOT
     T = len(chars)
     shown = list(range(min(T, max_steps)))
+    compact = len(shown) > 4                     # narrow columns: short labels, one-hot vectors written upright
+    upright = one_hot and (len(vocab) > 4 or len(shown) > 4)
+    V = len(vocab) if one_hot else 0
     cell = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[kind]
     state = "h, c" if kind == "lstm" else "h"
     col = {"xh": "#2ca02c", "hh": "#d62728", "hy": "#1f77b4"}
@@ -103,25 +106,31 @@ def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None,
                         font=dict(color=col["hy"], size=15)))
         out = f"y<sub>{i + 1}</sub>" + (f" → <b>{html.escape(show_char(preds[i]))}</b>" if preds else "")
         if targets:
-            out = tr_("fig.unrolled.target", lang, t=i + 1, c=html.escape(show_char(targets[i])))
+            c = html.escape(show_char(targets[i]))
+            out = f"y<sub>{i + 1}</sub> = <b>{c}</b>" if compact else tr_("fig.unrolled.target", lang, t=i + 1, c=c)
         ann.append(dict(x=x, y=1.75, text=out, showarrow=False, font=dict(size=17)))
         if one_hot:
-            vec = " ".join("1" if c == chars[i] else "0" for c in vocab)
-            ann.append(dict(x=x, y=-2.2, text=f"[{vec}]", showarrow=False, font=dict(size=14, family="monospace")))
+            bits = ["1" if c == chars[i] else "0" for c in vocab]
+            text = "<br>".join(bits) if upright else f"[{' '.join(bits)}]"      # a column vector, as in the notes
+            ann.append(dict(x=x, y=-2.05, text=text, showarrow=False, yanchor="top",
+                            font=dict(size=13 if upright else 14, family="monospace")))
         if i > 0 or True:
             x0 = x - 2.2 + 0.6 if i > 0 else x - 1.5
             ann.append(dict(x=x - 0.62, y=0, ax=x0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
                             showarrow=True, arrowhead=3, arrowwidth=2.5, arrowcolor=col["hh"]))
             ann.append(dict(x=(x0 + x - 0.62) / 2, y=0.2, text=("W<sub>hh</sub>" if i > 0 else f"{state}<sub>0</sub>=0"),
                             showarrow=False, font=dict(color=col["hh"], size=14)))
-    if T > len(shown):
-        ann.append(dict(x=2.2 * len(shown) - 0.9, y=0, text=f"… {tr_('step.unrolled.more', lang, n=T - len(shown))}",
-                        showarrow=False, xanchor="left", font=dict(size=15)))
-    fig.update_layout(template=TEMPLATE, annotations=ann, height=330, margin=dict(l=10, r=10, t=10, b=10),
-                      xaxis=dict(visible=False, range=[-1.7, 2.2 * len(shown) + (1.4 if T > len(shown) else -0.9)]),
-                      yaxis=dict(visible=False, range=[-2.55 if one_hot else -2.1, 2.1]), showlegend=False)
-    if one_hot:
-        fig.update_layout(height=370)
+    more = T > len(shown)
+    if more:                                     # "…" on the chain; the words under the picture, full width
+        ann.append(dict(x=2.2 * len(shown) - 0.9, y=0, text="…", showarrow=False, xanchor="left", font=dict(size=20)))
+        ann.append(dict(x=0.5, y=0, xref="paper", yref="paper", yanchor="top", yshift=-6, showarrow=False, font=dict(size=14),
+                        text=tr_("step.unrolled.more", lang, n=T - len(shown))))
+    vec_h = (0.3 * V if upright else 0.45) if one_hot else 0.0      # y units the one-hot vectors take
+    bottom = -2.1 - vec_h
+    height = 330 + int(round(vec_h * 55)) + (28 if more else 0)
+    fig.update_layout(template=TEMPLATE, annotations=ann, height=height, margin=dict(l=10, r=10, t=10, b=34 if more else 10),
+                      xaxis=dict(visible=False, range=[-2.0, 2.2 * len(shown) + (0.2 if more else -0.9)]),
+                      yaxis=dict(visible=False, range=[bottom, 2.1]), showlegend=False)
     return fig
 
 

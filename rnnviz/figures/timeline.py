@@ -67,8 +67,9 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         spec.append((tr_("fig.grad_title_lstm" if tr.grad_cell is not None else "fig.grad_title", lang), "grad", None))
     if "bars" in panels:
         spec.append((tr_("step.bars", lang), "bars", None))
-    unit_px = int(min(max(90, 9 * H + 50), 300))
-    px = {"state": unit_px, "probs": int(min(max(120, 20 * V + 40), 420)), "grad": 220, "bars": max(unit_px, 180)}
+    # compact panels, so that on a 1280x720 projector the controls (at the top) and the first panels fit one screen
+    unit_px = int(min(max(70, 6 * H + 40), 240))
+    px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170, "bars": max(unit_px, 160)}
     heights = [px[kind] for _, kind, _ in spec]
     fig = make_subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
                         subplot_titles=[title for title, _, _ in spec])
@@ -97,7 +98,8 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         elif kind == "grad":
             series = [("fig.grad_h", tr.grad_hidden)] + ([("fig.grad_c", tr.grad_cell)] if tr.grad_cell is not None else [])
             for i, (key, g) in enumerate(series):
-                fig.add_trace(go.Scatter(x=steps, y=f32(np.maximum(g, 1e-30)), mode="lines+markers", name=tr_(key, lang),
+                g = np.asarray(g, dtype=np.float64)               # as computed: float32 would cut below 1e-45
+                fig.add_trace(go.Scatter(x=steps, y=np.where(g > 0, g, np.nan), mode="lines+markers", name=tr_(key, lang),
                                          line=dict(color=STYLE["line"][i], width=3), marker=dict(size=7),
                                          hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
                               row=r, col=1)
@@ -135,24 +137,32 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                                        title=dict(text=caption(t)), sliders=[dict(active=t - 1)]),
                            _validate=False)        # T frames: plotly's validation alone would take most of the build
                   for t in range(1, T + 1)]
-    n = len(spec)
-    bar_len = min(1.0, 1.3 / n)
+    def colorbar(axis: str, title: str) -> dict:
+        """Beside the first panel that uses the colour axis, as tall as that panel."""
+        rows = [r for r, (_, kind, extra) in enumerate(spec, start=1)
+                if (kind == "state" and extra[1] == axis) or (kind == "probs" and axis == "coloraxis4")]
+        if not rows:
+            return dict(title=title)
+        lo, hi = fig.layout["yaxis" if rows[0] == 1 else f"yaxis{rows[0]}"].domain
+        return dict(title=title, y=hi, yanchor="top", len=hi - lo, thickness=12)
+
     cmax = float(np.abs(tr.cell).max()) if tr.cell is not None else 1.0
     cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
     play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
     fig.update_layout(
-        template=TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=70, b=200),
-        title=dict(text=caption(start), x=0, xanchor="left", font=dict(size=18)), images=[cursor(start, cursor_y0)],
-        barmode="group", showlegend=False,
-        coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
-                       colorbar=dict(title="h", y=1, yanchor="top", len=bar_len, thickness=12)),
+        template=TEMPLATE, height=sum(heights) + 270, margin=dict(l=70, r=20, t=210, b=60),
+        title=dict(text=caption(start), x=0, xanchor="left", y=0.995, yanchor="top", yref="container",
+                   font=dict(size=18)),
+        images=[cursor(start, cursor_y0)], barmode="group", showlegend=False,
+        coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1, colorbar=colorbar("coloraxis", "h")),
         coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.cell_type != "rnn",
-                        colorbar=dict(title="σ", y=0.72, yanchor="top", len=bar_len, thickness=12)),
+                        colorbar=colorbar("coloraxis2", "σ")),
         coloraxis3=dict(colorscale=STYLE["signed"], cmin=-cmax, cmax=cmax, showscale=tr.cell is not None,
-                        colorbar=dict(title="c", y=0.44, yanchor="top", len=bar_len, thickness=12)),
+                        colorbar=colorbar("coloraxis3", "c")),
         coloraxis4=dict(colorscale=STYLE["prob"], cmin=0, cmax=1, showscale="probs" in panels,
-                        colorbar=dict(title="P", y=0.16, yanchor="top", len=bar_len, thickness=12)),
-        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=170),
+                        colorbar=colorbar("coloraxis4", "P")),
+        # the controls sit at the top, under the caption: ▶ and the first panels fit one projector screen
+        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=1, yanchor="bottom", pad=dict(b=62),
                           buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play_anim]),
                                    dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
@@ -162,7 +172,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     fig._validate = False
     try:
         fig.update_layout(sliders=[dict(
-            active=start - 1, x=0, len=1.0, y=0, yanchor="top", pad=dict(t=75),
+            active=start - 1, x=0.2, len=0.8, y=1, yanchor="bottom", pad=dict(b=40, t=0),
             currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15), xanchor="right"),
             steps=[dict(method="update" if bar_traces else "relayout", label=f"{t} · {show_char(chars[t - 1])}",
                         args=_step_args(t)) for t in range(1, T + 1)])])
