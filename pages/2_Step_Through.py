@@ -31,7 +31,10 @@ def source_ui() -> StepSource:
     if src in PRESETS:
         st.caption(t(f"preset.{src}", lang))
     if "hello.run" not in ss:
-        st.caption(t("step.source.none_hello", lang))
+        if st.query_params.get("src") == "hello":          # a link to someone else's Hello model: say why not
+            st.info(t("step.source.hello_missing", lang, preset=label(src)))
+        else:
+            st.caption(t("step.source.none_hello", lang))
     if src == "hello":
         run = ss["hello.run"]
         return StepSource("hello", run.model, run.vocab, run.cfg.text, {}, [])

@@ -287,6 +287,12 @@ TEXT: dict[str, dict[str, str]] = {
     "step.units.state": {"en": "State", "ko": "상태"},
     "step.state.h": {"en": "hidden state h", "ko": "은닉 상태 h"},
     "step.state.c": {"en": "cell state c", "ko": "셀 상태 c"},
+    "step.source.hello_missing": {
+        "en": "This link asks for the model trained in the Hello playground, but this browser session has none (a "
+              "model lives in the session that trained it). Showing the {preset} instead; train one in the Hello "
+              "playground to see it here.",
+        "ko": "이 링크는 Hello 놀이터에서 학습한 모델을 가리키지만, 이 브라우저 세션에는 그 모델이 없습니다 (모델은 "
+              "학습한 세션에만 있습니다). 대신 {preset}을(를) 보여 줍니다. Hello 놀이터에서 학습하면 여기서 볼 수 있습니다."},
     "step.source.brackets_lstm": {"en": "Brackets & quotes LSTM (preset)", "ko": "괄호·따옴표 LSTM (프리셋)"},
     "step.source.korean_gru": {"en": "Korean sentences GRU (preset)", "ko": "한국어 문장 GRU (프리셋)"},
     "step.search": {"en": "Find units by pattern", "ko": "패턴으로 유닛 찾기"},

@@ -27,6 +27,11 @@ def _app(path: str = STEP, **query) -> AppTest:
     return open_page(path, **query)
 
 
+def _lhs(e: str) -> str:
+    """An equation's left-hand side (the long ones are KaTeX aligned, one step per line)."""
+    return e.strip("$\n").replace(r"\begin{aligned}", "").split("=")[0].replace("&", "").strip()
+
+
 def _latex(at) -> list[str]:
     return [el.proto.body for el in at.get("latex")]
 
@@ -94,7 +99,7 @@ def test_default_is_the_brackets_preset_with_lstm_equations(brackets_view):
 
     eqs = _latex(at)
     assert len(eqs) == 8                                   # f, i, g, o, c, h, y, p
-    assert [e.strip("$\n").split(" =")[0] for e in eqs] == ["f_t", "i_t", "g_t", "o_t", "c_t", "h_t", "y_t", "p_t"]
+    assert [_lhs(e) for e in eqs] == ["f_t", "i_t", "g_t", "o_t", "c_t", "h_t", "y_t", "p_t"]
     units = [0, 1, 2, 44]                                  # the noted unit first, then 0, 1, 2 (shown sorted)
     assert at.multiselect(key="step.units").value == [44, 0, 1, 2]
     tr = brackets_view.trace
@@ -117,7 +122,7 @@ def test_korean_preset_shows_gru_equations(korean_view):
     assert "GRU · 32 units" in _text(at)
     assert "PyTorch's GRU convention" in _text(at)
     eqs = _latex(at)
-    assert [e.strip("$\n").split(" =")[0] for e in eqs] == ["r_t", "z_t", "n_t", "h_t", "y_t", "p_t"]
+    assert [_lhs(e) for e in eqs] == ["r_t", "z_t", "n_t", "h_t", "y_t", "p_t"]
     tr = korean_view.trace
     units = [0, 1, 2, 3]                                    # no noted units: the first four
     np.testing.assert_array_equal(_vectors(eqs[0])[-1], _r3(tr.gates["reset"][0, units]))
@@ -499,3 +504,9 @@ def test_clicking_a_tab_puts_it_in_the_url_and_survives_a_language_switch():
 def test_a_bad_tab_in_the_url_opens_the_equations(bad):
     at = _app(tab=bad)
     assert not at.exception and len(_latex(at)) == 8
+
+
+def test_a_link_to_a_hello_model_in_a_fresh_session_says_why_it_shows_a_preset():
+    at = _app(src="hello")
+    assert not at.exception and at.radio(key="step.src").value == "brackets_lstm"
+    assert any("asks for the model trained in the Hello playground" in i.value for i in at.info)

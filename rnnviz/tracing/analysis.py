@@ -122,7 +122,16 @@ def vec_latex(v: np.ndarray) -> str:
 
 
 def _eq(lhs: str, *parts: str) -> str:
-    return " = ".join((lhs,) + parts)
+    """lhs = part = part ...; with more than two parts, one part per line (KaTeX aligned), so that the widest
+    equation (the GRU's n_t with 8 units) fits a page column instead of running 1,000 px wide."""
+    if len(parts) <= 2:
+        return " = ".join((lhs,) + parts)
+    return r"\begin{aligned}" + lhs + r" &= " + r" \\ &= ".join(parts) + r"\end{aligned}"
+
+
+def _labelled(vec: str, label: str) -> str:
+    """A vector with what it is written under it (W_hh h_{t-1}, W_xh x_t, b): the sum can be read term by term."""
+    return rf"\underbrace{{{vec}}}_{{{label}}}"
 
 
 def equation_latex(terms: dict[str, np.ndarray], kind: str, units, outputs=None,
@@ -145,8 +154,8 @@ def equation_latex(terms: dict[str, np.ndarray], kind: str, units, outputs=None,
     if kind == "rnn":
         f = r"\tanh" if nonlinearity == "tanh" else r"\mathrm{relu}"
         lines = [(rf"h_t = {f}(W_{{hh}} h_{{t-1}} + W_{{xh}} x_t + b)",
-                  _eq("h_t", rf"{f}\left({v('Wh')} + {v('Wx')} + {v('b')}\right)", rf"{f}\left({v('a')}\right)",
-                      v("h")))]
+                  _eq("h_t", rf"{f}\left({_labelled(v('Wh'), 'W_{hh} h_{t-1}')} + {_labelled(v('Wx'), 'W_{xh} x_t')} + "
+                             rf"{_labelled(v('b'), 'b')}\right)", rf"{f}\left({v('a')}\right)", v("h")))]
     elif kind == "lstm":
         lines = [sig("f"), sig("i"),
                  (r"g_t = \tanh(W_{xg} x_t + b_{xg} + W_{hg} h_{t-1} + b_{hg})",
@@ -161,7 +170,8 @@ def equation_latex(terms: dict[str, np.ndarray], kind: str, units, outputs=None,
     elif kind == "gru":
         lines = [sig("r"), sig("z"),
                  (r"n_t = \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
-                  _eq("n_t", rf"\tanh\left({v('Wn_x')} + {v('r')} \odot {v('Wn_h')}\right)",
+                  _eq("n_t", rf"\tanh\left({_labelled(v('Wn_x'), 'W_{xn} x_t + b_{xn}')} + {v('r')} \odot "
+                             rf"{_labelled(v('Wn_h'), 'W_{hn} h_{t-1} + b_{hn}')}\right)",
                       rf"\tanh\left({v('Wn_x')} + {v('r*Wn_h')}\right)", rf"\tanh\left({v('a_n')}\right)",
                       v("n"))),
                  (r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
