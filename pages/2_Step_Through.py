@@ -118,7 +118,8 @@ def unrolled_tab(view) -> None:
     st.caption(t("step.params.bias_note", lang, torch=f"{rec['count']:,}", keras=f"{rec['one_bias_count']:,}"))
     rows = A.parameter_table(view.model)
     st.dataframe(pd.DataFrame({
-        t("step.params.col.name", lang): [r["name"] for r in rows],
+        t("step.params.col.name", lang): [t(f"step.params.layer.{r['name']}", lang) if r["total"] else r["name"]
+                                          for r in rows],
         t("step.params.col.shape", lang): ["×".join(map(str, r["shape"])) if r["shape"] else "" for r in rows],
         t("step.params.col.formula", lang): [r["formula"] for r in rows],
         t("step.params.col.count", lang): [f"{r['count']:,}" for r in rows],

@@ -293,6 +293,10 @@ TEXT: dict[str, dict[str, str]] = {
               "playground to see it here.",
         "ko": "이 링크는 Hello 놀이터에서 학습한 모델을 가리키지만, 이 브라우저 세션에는 그 모델이 없습니다 (모델은 "
               "학습한 세션에만 있습니다). 대신 {preset}을(를) 보여 줍니다. Hello 놀이터에서 학습하면 여기서 볼 수 있습니다."},
+    "step.params.layer.input": {"en": "input layer", "ko": "입력층"},
+    "step.params.layer.recurrent": {"en": "recurrent layer", "ko": "순환층"},
+    "step.params.layer.output": {"en": "output layer", "ko": "출력층"},
+    "step.params.layer.total": {"en": "total", "ko": "합계"},
     "step.source.brackets_lstm": {"en": "Brackets & quotes LSTM (preset)", "ko": "괄호·따옴표 LSTM (프리셋)"},
     "step.source.korean_gru": {"en": "Korean sentences GRU (preset)", "ko": "한국어 문장 GRU (프리셋)"},
     "step.search": {"en": "Find units by pattern", "ko": "패턴으로 유닛 찾기"},
