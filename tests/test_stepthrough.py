@@ -325,3 +325,17 @@ def test_saturation_shares_are_fractions(sources):
         assert 0.0 <= s["left_share"] <= 1.0 and 0.0 <= s["right_share"] <= 1.0
         assert s["left_share"] == pytest.approx(s["left"].mean())
         assert ((s["left"] + s["right"]) <= 1.0 + 1e-9).all()
+
+
+def test_trajectory_labels_do_not_pile_up():
+    """Points that fall on top of each other keep one label; the cursor step is always labelled and every
+    point names its character on hover."""
+    import numpy as np
+
+    from rnnviz.figures.step import trajectory_figure
+    coords = np.array([[0.0, 0.0], [0.001, 0.0], [0.0, 0.001], [1.0, 1.0], [0.5, 0.5]])
+    fig = trajectory_figure(coords, list("abcde"), t=2)
+    text = list(fig.data[0].text)
+    assert text[1] == "b" and text[0] == text[2] == ""            # a and c sit on the cursor's b
+    assert text[3] == "d" and text[4] == "e"
+    assert list(fig.data[0].hovertext) == list("abcde")

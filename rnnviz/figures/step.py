@@ -36,12 +36,21 @@ def trajectory_figure(coords: np.ndarray, chars: list[str], t: int, explained=No
     read; step t highlighted."""
     T = len(chars)
     labels = [show_char(c) for c in chars]
+    # Labels that would pile up are left out: a point keeps its label only if no labelled point lies within
+    # 4% of the plot's extent (the cursor step is always labelled); every point still names its character on hover.
+    span = np.ptp(coords[:, :2], axis=0) + 1e-12
+    shown: list[int] = [t - 1]
+    for i in range(T):
+        if i != t - 1 and all(np.max(np.abs((coords[i, :2] - coords[j, :2]) / span)) > 0.04 for j in shown):
+            shown.append(i)
+    text = [labels[i] if i in set(shown) else "" for i in range(T)]
     fig = go.Figure(go.Scatter(x=f32(coords[:, 0]), y=f32(coords[:, 1]), mode="lines+markers+text",
-                               text=labels, textposition="top center",
+                               text=text, textposition="top center",
                                line=dict(color="lightgray", width=2), marker=dict(size=9, color=np.arange(1, T + 1),
                                                                                   colorscale="Viridis", showscale=False),
                                customdata=np.arange(1, T + 1), textfont=dict(size=16 if T <= 40 else 11),
-                               hovertemplate="t = %{customdata}: %{text}<extra></extra>", name="h_t"))
+                               hovertext=labels, hovertemplate="t = %{customdata}: %{hovertext}<extra></extra>",
+                               name="h_t"))
     fig.add_trace(go.Scatter(x=[float(coords[t - 1, 0])], y=[float(coords[t - 1, 1])], mode="markers",
                              marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(color=STYLE["cursor"], width=4)),
                              hoverinfo="skip", name=tr_("fig.cursor", lang, t=t)))

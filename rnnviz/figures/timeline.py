@@ -83,7 +83,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
             fig.add_trace(go.Heatmap(z=f32(vals.T), x=steps, y=np.arange(H), coloraxis=cax, meta=title,
                                      hovertemplate=hover, xgap=1 if T <= 60 else 0, ygap=1 if H <= 32 else 0), row=r, col=1)
             fig.update_yaxes(title_text=tr_("fig.unit", lang), autorange="reversed", dtick=1 if H <= 8 else None,
-                             title_standoff=2, row=r, col=1)
+                             title_standoff=8, row=r, col=1)
         elif kind == "probs":
             fig.add_trace(go.Heatmap(z=f32(tr.probs.T), x=steps, y=np.arange(V), coloraxis="coloraxis4",
                                      xgap=1 if T <= 60 else 0, ygap=1 if V <= 40 else 0,
