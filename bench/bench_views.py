@@ -55,6 +55,11 @@ def ready_seconds(page, url: str, timeout_s: float = 180.0) -> float:
     """Seconds from navigation to the view ready and still ready 300 ms later."""
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+    return _ready_since(page, t0, timeout_s)
+
+
+def _ready_since(page, t0: float, timeout_s: float) -> float:
+    """Seconds from t0 to the first moment the view was ready and stayed ready for 300 ms."""
     first = None
     while time.perf_counter() - t0 < timeout_s:
         ok = page.evaluate(READY)
@@ -66,7 +71,7 @@ def ready_seconds(page, url: str, timeout_s: float = 180.0) -> float:
         if first is not None and now - first >= 0.3:
             return first - t0
         page.wait_for_timeout(25)
-    raise TimeoutError(f"{url} was not ready within {timeout_s} s")
+    raise TimeoutError(f"{page.url} was not ready within {timeout_s} s")
 
 
 def wait_ready_after(page, act, timeout_s: float = 180.0) -> float:
@@ -76,18 +81,7 @@ def wait_ready_after(page, act, timeout_s: float = 180.0) -> float:
     act()
     while time.perf_counter() - t0 < 1.0 and page.evaluate(READY):
         page.wait_for_timeout(10)
-    first = None
-    while time.perf_counter() - t0 < timeout_s:
-        ok = page.evaluate(READY)
-        now = time.perf_counter()
-        if ok and first is None:
-            first = now
-        elif not ok:
-            first = None
-        if first is not None and now - first >= 0.3:
-            return first - t0
-        page.wait_for_timeout(25)
-    raise TimeoutError(f"not ready within {timeout_s} s")
+    return _ready_since(page, t0, timeout_s)
 
 
 def switch_to(page, base: str, view: str, path: str, query: dict, lang: str) -> float:

@@ -155,6 +155,7 @@ PLOTLY = ".js-plotly-plot"
 CHART = '[data-testid="stPlotlyChart"]'
 SUCCESS = '[data-testid="stAlertContentSuccess"]'
 ERROR = '[data-testid="stAlertContentError"]'
+WARNING = '[data-testid="stAlertContentWarning"]'
 EXCEPTION = '[data-testid="stException"]'
 DATAFRAME = '[data-testid="stDataFrame"]'
 TABLE = '[data-testid="stMarkdownContainer"] table'        # a Markdown table (the Hello page's two tables)
