@@ -208,6 +208,7 @@ TEXT: dict[str, dict[str, str]] = {
     "step.text": {"en": "Input text", "ko": "입력 텍스트"},
     "step.text.help": {"en": "Only characters the model knows: {chars}", "ko": "모델이 아는 글자만 쓸 수 있습니다: {chars}"},
     "step.bad_text": {"en": "Cannot run this text: {msg}", "ko": "이 텍스트는 실행할 수 없습니다: {msg}"},
+    "err.text.step_short": {"en": "type at least 2 characters", "ko": "두 글자 이상 입력하세요"},
     "err.text.unknown_chars": {"en": "the model has never seen {missing}", "ko": "모델이 본 적 없는 글자: {missing}"},
     "step.model_info": {"en": "{cell} · {hidden} units · vocabulary of {vocab} characters · {params} parameters",
                         "ko": "{cell} · 유닛 {hidden}개 · 어휘 {vocab}자 · 파라미터 {params}개"},

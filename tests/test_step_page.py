@@ -510,3 +510,9 @@ def test_a_link_to_a_hello_model_in_a_fresh_session_says_why_it_shows_a_preset()
     at = _app(src="hello")
     assert not at.exception and at.radio(key="step.src").value == "brackets_lstm"
     assert any("asks for the model trained in the Hello playground" in i.value for i in at.info)
+
+
+def test_a_too_short_text_is_said_in_korean():
+    at = _app(lang="ko", text="x")
+    assert not at.exception
+    assert any("두 글자 이상 입력하세요" in e.value for e in at.error), [e.value for e in at.error]

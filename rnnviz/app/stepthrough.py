@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data.text import Vocab, clean_text
+from ..data.text import TextError, Vocab, clean_text
 from ..errors import RnnvizError
 from ..figures import step as FS
 from ..figures.timeline import timeline_figure
@@ -110,9 +110,10 @@ def encode_known(vocab: Vocab, text: str):
     """Clean `text` and encode it; raise UnknownCharsError / ValueError with a clear message."""
     text = clean_text(text)
     if len(text) < 2:
-        raise ValueError("type at least 2 characters")
+        raise TextError("type at least 2 characters", code="step_short")
     if len(text) > MAX_STEP_TEXT:
-        raise ValueError(f"the text has {len(text)} characters; the limit here is {MAX_STEP_TEXT}")
+        raise TextError(f"the text has {len(text)} characters; the limit here is {MAX_STEP_TEXT}", code="long",
+                        n=len(text), limit=MAX_STEP_TEXT)
     missing = "".join(sorted({c for c in text if c not in vocab.chars}))
     if missing:
         raise UnknownCharsError(missing)
