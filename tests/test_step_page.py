@@ -513,6 +513,7 @@ def test_a_link_to_a_hello_model_in_a_fresh_session_says_why_it_shows_a_preset()
 
 
 def test_a_too_short_text_is_said_in_korean():
-    at = _app(lang="ko", text="x")
+    at = _app(lang="ko")
+    at.text_area(key="step.text.brackets_lstm").set_value("x").run()
     assert not at.exception
     assert any("두 글자 이상 입력하세요" in e.value for e in at.error), [e.value for e in at.error]
