@@ -194,3 +194,13 @@ def test_the_open_tab_is_in_the_url_and_survives_a_language_switch():
     assert not at.exception
     assert at.session_state["grad.tab_id"] == "toy" and at.slider(key="vg.toy_b")
     assert at.title[0].value == "기울기 소실과 폭발"
+
+
+def test_reference_lines_on_log_axes_are_labelled_where_they_are():
+    """Plotly places an annotation on a log axis at log10 of its y: the label of the baseline line must be
+    given log10(baseline), or it is drawn decades away from its line (and stretches the axis)."""
+    import math
+    fig = FG.task_loss_figure({"lstm": [0.2, 0.1]}, 1 / 6)
+    label = [a for a in fig.layout.annotations if "Baseline" in a.text or "1/6" in a.text or "0.167" in a.text]
+    assert label and math.isclose(label[0].y, math.log10(1 / 6))
+    assert any(math.isclose(s.y0, 1 / 6) for s in fig.layout.shapes)

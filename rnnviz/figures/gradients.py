@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import t as tr_
-from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32  # noqa: F401 (CELL_NAMES: the pages' too)
+from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline  # noqa: F401 (CELL_NAMES: the pages' too)
 
 
 def _positive(v) -> np.ndarray:
@@ -84,8 +84,7 @@ def task_loss_figure(curves: dict[str, list[float]], baseline: float, lang: str 
         fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=_positive(losses),
                                  mode="lines+markers" if len(losses) < 20 else "lines", marker=dict(size=10),
                                  name=CELL_NAMES.get(name, name), line=dict(color=CELL_COLORS.get(name), width=2.5)))
-    fig.add_hline(y=baseline, line=dict(color="gray", dash="dash", width=2),
-                  annotation_text=tr_("grad.baseline", lang, v=baseline), annotation_position="top right")
+    hline(fig, baseline, tr_("grad.baseline", lang, v=baseline), log=True, width=2)
     fig.update_yaxes(**LOG_AXIS, title_text=ytitle or tr_("fig.loss", lang))
     fig.update_xaxes(title_text=tr_("fig.train_step", lang))
     fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=70, r=20, t=30, b=50),
@@ -99,8 +98,7 @@ def sweep_figure(lengths, ratios: dict[str, list[float]], lang: str = "en") -> g
     for name, r in ratios.items():
         fig.add_trace(go.Scatter(x=list(lengths), y=f32(r), mode="lines+markers", name=CELL_NAMES.get(name, name),
                                  line=dict(color=CELL_COLORS.get(name), width=3), marker=dict(size=9)))
-    fig.add_hline(y=1.0, line=dict(color="gray", dash="dash"), annotation_text=tr_("grad.sweep.baseline", lang),
-                  annotation_position="bottom right")
+    hline(fig, 1.0, tr_("grad.sweep.baseline", lang), log=True, below=True)
     fig.update_yaxes(**LOG_AXIS, title_text=tr_("grad.sweep.ratio", lang))
     fig.update_xaxes(title_text=tr_("grad.sweep.length", lang))
     fig.update_layout(template=TEMPLATE, height=360, margin=dict(l=70, r=20, t=30, b=50),

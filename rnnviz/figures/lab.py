@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import TEXT, t as tr_
-from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32
+from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline
 
 CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
 ACCURACY_BASELINES = {"chance"}          # baseline ids that are accuracies (drawn on the accuracy panel)
@@ -47,8 +47,7 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
         is_acc = key in ACCURACY_BASELINES
         if is_acc and not accuracy:
             continue
-        fig.add_hline(y=v, line=dict(color="gray", dash="dash"), annotation_text=f"{baseline_name(key, lang)} {v:.3g}",
-                      annotation_position="top right", row=2 if is_acc else 1, col=1)
+        hline(fig, v, f"{baseline_name(key, lang)} {v:.3g}", log=not is_acc, row=2 if is_acc else 1, col=1)
     fig.update_yaxes(title_text=tr_("lab.val_loss", lang), **LOG_AXIS, row=1, col=1)
     if accuracy:
         fig.update_yaxes(title_text=tr_("fig.accuracy", lang), range=[0, 1.02], tickformat=".0%", row=2, col=1)

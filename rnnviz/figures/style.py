@@ -7,6 +7,8 @@ payload a browser receives stays small.
 """
 from __future__ import annotations
 
+import math
+
 import base64
 
 import numpy as np
@@ -32,6 +34,19 @@ STYLE = {
 }
 # Log axes: every tick labelled with its magnitude ("0.2", "1e-45"), never Plotly's bare "2, 5" between decades
 LOG_AXIS = dict(type="log", tickformat="~g")
+
+
+def hline(fig: go.Figure, y: float, text: str, log: bool = False, row: int | None = None, col: int | None = None,
+          below: bool = False, **line) -> None:
+    """A dashed reference line at y with its label at the right. On a log axis Plotly places an annotation
+    at log10 of its y (add_hline's own label would land at 10**y: ln 8 = 2.08 drawn near 120), so the label
+    is added here with the logarithm taken."""
+    kw = {} if row is None else dict(row=row, col=col)
+    fig.add_hline(y=y, line=dict(dict(color="gray", dash="dash"), **line), **kw)
+    fig.add_annotation(x=1, xref="x domain", y=math.log10(y) if log else y, yref="y", text=text, showarrow=False,
+                       xanchor="right", yanchor="top" if below else "bottom", font=dict(color="gray"), **kw)
+
+
 TEMPLATE = go.layout.Template(layout=dict(font=dict(size=STYLE["font_size"])))
 
 

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import LOG_AXIS, STYLE, TEMPLATE, cursor, f32, time_axis
+from .style import LOG_AXIS, STYLE, TEMPLATE, cursor, f32, hline, time_axis
 
 if TYPE_CHECKING:
     from ..tracing.engine import Trace
@@ -190,8 +190,7 @@ def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Fig
     fig.add_trace(go.Scatter(x=steps, y=f32(accuracies), name=tr_("fig.accuracy", lang),
                              line=dict(color=STYLE["line"][2], width=3)), row=2, col=1)
     if vocab_size > 1:
-        fig.add_hline(y=math.log(vocab_size), line=dict(color="gray", dash="dash"), row=1, col=1,
-                      annotation_text=tr_("fig.uniform", lang), annotation_position="top right")
+        hline(fig, math.log(vocab_size), tr_("fig.uniform", lang), log=True, row=1, col=1)
     fig.update_yaxes(**LOG_AXIS, title_text=tr_("fig.loss", lang), row=1, col=1)
     fig.update_yaxes(range=[-0.05, 1.05], title_text=tr_("fig.accuracy", lang), tickformat=".0%", row=2, col=1,
                      tickmode="array", tickvals=[0, 0.5, 1.0])
