@@ -105,9 +105,10 @@ def training_tab(cfg: GradConfig) -> None:
     heat = ss.get("vg.heat")
     if not heat or heat["key"] != key:
         ready = ready_heatmaps(cfg, steps)
-        if ready is not None:
-            heat = {"key": key, "cells": ready}
-            st.caption(t("grad.ready", lang))
+        if ready is not None:                                   # kept in the session: a rerun does not copy it again
+            heat = ss["vg.heat"] = {"key": key, "cells": ready, "ready": True}
+    if heat and heat.get("ready"):
+        st.caption(t("grad.ready", lang))
     if not heat:
         st.info(t("grad.train.none", lang))
         return
@@ -135,7 +136,9 @@ def exploding_tab() -> None:
     st.caption(t("grad.explode.howto", lang))
     if st.button(t("grad.explode.run", lang), key="vg.explode_go", type="primary"):
         ss["vg.explode"] = exploding_runs()                     # live, in this session
-    runs = ss.get("vg.explode") or shared_exploding_runs()      # else the server's (0.6 s, once)
+    if "vg.explode" not in ss:
+        ss["vg.explode"] = shared_exploding_runs()              # the server's (0.6 s, once), then the session's
+    runs = ss["vg.explode"]
     for name in ("no_clip", "clip"):
         r = runs[name]
         msg = t(f"grad.explode.{name}", lang, steps=len(r["losses"]), loss=r["losses"][-1] if r["losses"] else math.nan)
@@ -179,7 +182,7 @@ def tasks_tab() -> None:
         stop.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
         cfg = page_config(task, T, steps)
         results = {}                                            # as they come: a Stop keeps the losses so far
-        ss["vg.tasks"] = (cfg, base, results)
+        ss["vg.tasks"], ss["vg.tasks_ready"] = (cfg, base, results), None
 
         def on_step(cell, p):
             results.setdefault(cell, TaskResult(config=cfg, baseline=base, status="stopped")).losses.append(p.loss)
@@ -196,7 +199,9 @@ def tasks_tab() -> None:
         ready = ready_comparison(cfg)
         if ready is not None:
             ss["vg.tasks"] = (cfg, base, ready)
-            st.caption(t("grad.ready", lang))
+            ss["vg.tasks_ready"] = cfg
+    if ss.get("vg.tasks_ready") is not None and ss.get("vg.tasks", (None,))[0] == ss["vg.tasks_ready"]:
+        st.caption(t("grad.ready", lang))
     if "vg.tasks" not in ss:
         return
     cfg_, base_, results = ss["vg.tasks"]

@@ -140,3 +140,14 @@ def test_the_lab_page_opens_with_the_shipped_result_and_trains_live_on_request()
     assert not at.exception and not any("Ready:" in c.value for c in at.caption)
     assert list(at.session_state["lab.run"]["results"]) == list(CELLS_OF["memory"])
     assert R.lab_run(R.LabSetting("memory", "delayed_recall", 100))["source"] == "shared"
+
+
+def test_a_rerun_does_not_fetch_the_ready_run_again(monkeypatch):
+    """The shipped run is copied into the session once per setting; moving a slider does not copy it again."""
+    at = open_page("pages/4_Sequence_Tasks.py", timeout=120, task="memory")
+    calls = []
+    real = R.lab_run
+    monkeypatch.setattr(R, "lab_run", lambda s: calls.append(s) or real(s))
+    at.slider(key="lab.example").set_value(3).run()
+    assert not at.exception and calls == []
+    assert any("Ready: these models were trained" in c.value for c in at.caption)

@@ -111,3 +111,16 @@ def test_the_page_opens_every_training_view_with_its_result():
     at = open_page(page, timeout=120, tab="exploding")
     assert not at.exception and any("diverged" in e.value for e in at.warning)
     assert any("vg.explode_fig" in el.proto.id for el in at.get("plotly_chart"))
+
+
+def test_a_shipped_file_is_read_once_per_version(tmp_path, monkeypatch):
+    path = tmp_path / "y.json"
+    ready.save_shipped("y", {"a": 1}, [1, 2], path=path)
+    reads = []
+    real = ready.Path.read_text
+    monkeypatch.setattr(ready.Path, "read_text", lambda self, *a, **k: reads.append(self) or real(self, *a, **k))
+    assert ready.shipped("y", {"a": 1}, path=path) == [1, 2] and ready.shipped("y", {"a": 2}, path=path) is None
+    assert len([p for p in reads if p.name == "y.json"]) == 1
+    v = ready.shipped("y", {"a": 1}, path=path)
+    v.append(3)                                                          # a caller's copy: the cache is untouched
+    assert ready.shipped("y", {"a": 1}, path=path) == [1, 2]

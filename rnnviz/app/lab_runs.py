@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,10 +110,18 @@ def save_ready(setting: LabSetting, task: LabTask, runs: dict[str, CellRun], pat
     return save_models(ready_path(setting.task) if path is None else path, {c: r.model for c, r in runs.items()}, meta)
 
 
+@functools.lru_cache(maxsize=16)
+def _meta_of(path: str, mtime_ns: int, size: int) -> dict:
+    return read_models_meta(path)[1]
+
+
 def ready_meta(task: str) -> dict | None:
-    """The shipped file's meta for `task`, or None when there is none."""
+    """The shipped file's meta for `task` (read once per version of the file), or None when there is none."""
     path = ready_path(task)
-    return read_models_meta(path)[1] if path.exists() else None
+    if not path.exists():
+        return None
+    st = path.stat()
+    return copy.deepcopy(_meta_of(str(path), st.st_mtime_ns, st.st_size))
 
 
 def load_ready(setting: LabSetting) -> dict | None:
@@ -144,13 +153,7 @@ def lab_run(setting: LabSetting) -> dict | None:
     The first call for a shipped setting loads the file (build the task's data, load the weights); every
     later one copies."""
     setting.validate()
-    run = _shared.get(setting)
-    if run is not None:
-        return run
-    ready = load_ready(setting)
-    if ready is None:
-        return None
-    run, _ = _shared.get_or_build(setting, lambda: ready)
+    run, _ = _shared.get_or_build(setting, lambda: load_ready(setting), keep=lambda r: r is not None)
     return run
 
 
@@ -166,10 +169,11 @@ def train_run(task: LabTask, on_step=None, device: str = "cpu", into: dict | Non
     return {"task": task, "results": results, "source": "trained"}
 
 
-def train_lab_run(setting: LabSetting, on_step=None, device: str = "cpu", into: dict | None = None) -> dict:
-    """`train_run` on a setting's built-in data; a finished CPU run is kept for every session with the same
-    settings (a stopped, cut-short or CUDA run is not)."""
-    run = train_run(build(setting), on_step, device, into)
+def train_lab_run(setting: LabSetting, on_step=None, device: str = "cpu", into: dict | None = None,
+                  task: LabTask | None = None) -> dict:
+    """`train_run` on a setting's built-in data (`task`: `build(setting)` when the caller has built it already);
+    a finished CPU run is kept for every session with the same settings (a stopped, cut-short or CUDA run is not)."""
+    run = train_run(build(setting) if task is None else task, on_step, device, into)
     finished = (str(device) == "cpu" and set(run["results"]) == set(CELLS_OF[setting.task])
                 and all(r.result.status in ("done", "target", "diverged") for r in run["results"].values()))
     if finished:       # kept as a copy: the caller's models stay its own

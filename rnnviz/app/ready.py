@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -78,28 +79,33 @@ def shipped(name: str, key, path: Path | None = None):
     path = path_of(name) if path is None else path
     if not path.exists():
         return None
-    if path.stat().st_size > MAX_READY_BYTES:
-        raise ReadyError(f"{path.name} is larger than {MAX_READY_BYTES} bytes")
+    st = path.stat()
+    data = _read(str(path), st.st_mtime_ns, st.st_size)
+    return copy.deepcopy(data["value"]) if json.dumps(data["key"], sort_keys=True) == canonical(key) else None
+
+
+@functools.lru_cache(maxsize=16)
+def _read(path: str, mtime_ns: int, size: int) -> dict:
+    """A shipped file parsed and checked, once per version of the file (a page asks on every rerun)."""
+    p = Path(path)
+    if p.stat().st_size > MAX_READY_BYTES:
+        raise ReadyError(f"{p.name} is larger than {MAX_READY_BYTES} bytes")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise ReadyError(f"{path.name} is not JSON: {e}") from None
+        raise ReadyError(f"{p.name} is not JSON: {e}") from None
     if not isinstance(data, dict) or set(data) != {"key", "value"}:
-        raise ReadyError(f"{path.name} must be an object with a key and a value")
-    return data["value"] if json.dumps(data["key"], sort_keys=True) == canonical(key) else None
+        raise ReadyError(f"{p.name} must be an object with a key and a value")
+    return data
 
 
 def get(name: str, key, load: Callable[[object], object] = lambda v: v):
     """A private copy of the result for (name, key): kept on this server, or shipped (then kept), or None.
     `load` turns a shipped JSON value into the result's own form."""
-    k = (name, canonical(key))
-    value = _shared.get(k)
-    if value is not None:
-        return value
-    raw = shipped(name, key)
-    if raw is None:
-        return None
-    value, _ = _shared.get_or_build(k, lambda: load(raw))
+    def build():
+        raw = shipped(name, key)
+        return None if raw is None else load(raw)
+    value, _ = _shared.get_or_build((name, canonical(key)), build, keep=lambda v: v is not None)
     return value
 
 
