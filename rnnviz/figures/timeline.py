@@ -77,6 +77,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     hover = (f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>"
              f"{tr_('fig.value', lang)} %{{z:.3f}}<extra></extra>")
     bar_traces, bar_vals = [], []
+    last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "bars")
     for r, (title, kind, extra) in enumerate(spec, start=1):
         if kind == "state":
             vals, cax = extra
@@ -116,8 +117,8 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
             fig.update_yaxes(range=[-lim, lim], title_text=tr_("fig.value", lang), row=r, col=1)
             fig.update_xaxes(title_text=tr_("fig.unit", lang), dtick=1 if H <= 32 else None, row=r, col=1)
         if kind != "bars":
-            fig.update_xaxes(matches="x", showticklabels=True, row=r, col=1, **time_axis(chars))
-    last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "bars")
+            # one time axis: the characters under the last time panel only, so no panel title sits on them
+            fig.update_xaxes(matches="x", showticklabels=r == last_time_row, row=r, col=1, **time_axis(chars))
     if not bar_traces:                       # with bars below, the time axis title would collide with their title
         fig.update_xaxes(title_text=tr_("fig.step", lang), row=last_time_row, col=1)
     y_name = "yaxis" if last_time_row == 1 else f"yaxis{last_time_row}"
@@ -150,7 +151,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
     play_anim = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=0), fromcurrent=True)
     fig.update_layout(
-        template=TEMPLATE, height=sum(heights) + 270, margin=dict(l=70, r=20, t=210, b=60),
+        template=TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=240, b=60),
         title=dict(text=caption(start), x=0, xanchor="left", y=0.995, yanchor="top", yref="container",
                    font=dict(size=18)),
         images=[cursor(start, cursor_y0)], barmode="group", showlegend=False,
@@ -162,7 +163,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         coloraxis4=dict(colorscale=STYLE["prob"], cmin=0, cmax=1, showscale="probs" in panels,
                         colorbar=colorbar("coloraxis4", "P")),
         # the controls sit at the top, under the caption: ▶ and the first panels fit one projector screen
-        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=1, yanchor="bottom", pad=dict(b=62),
+        updatemenus=[dict(type="buttons", direction="left", x=0, xanchor="left", y=1, yanchor="bottom", pad=dict(b=100),
                           buttons=[dict(label="▶ " + tr_("step.play", lang), method="animate", args=[None, play_anim]),
                                    dict(label="❚❚ " + tr_("step.pause", lang), method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
@@ -172,7 +173,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     fig._validate = False
     try:
         fig.update_layout(sliders=[dict(
-            active=start - 1, x=0.2, len=0.8, y=1, yanchor="bottom", pad=dict(b=40, t=0),
+            active=start - 1, x=0, len=1.0, y=1, yanchor="bottom", pad=dict(b=40, t=0),
             currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15), xanchor="right"),
             steps=[dict(method="update" if bar_traces else "relayout", label=f"{t} · {show_char(chars[t - 1])}",
                         args=_step_args(t)) for t in range(1, T + 1)])])
