@@ -3,6 +3,7 @@ parameters. Library work (training, tracing, figures) stays in `rnnviz`; this mo
 widgets and reads/writes `st.session_state` and `st.query_params`."""
 from __future__ import annotations
 
+import contextlib
 import math
 import string
 
@@ -121,6 +122,13 @@ def qp_str(name: str, default: str, max_len: int) -> str:
     return v[:max_len] if isinstance(v, str) else default
 
 
+def qp_spec(spec: dict) -> dict:
+    """{query parameter: (first value, allowed values or (lo, hi) for an int)} -> {parameter: the URL's value,
+    or the first value where the URL has none or one out of range}."""
+    return {p: qp_int(p, d, *allowed) if isinstance(d, int) else qp_choice(p, d, allowed)
+            for p, (d, allowed) in spec.items()}
+
+
 def init_state(values: dict) -> None:
     """Give widget keys their first value (from the URL) once per session; the widgets own them after."""
     for k, v in values.items():
@@ -159,6 +167,39 @@ def lazy_tabs(key: str, ids: tuple[str, ...], lang: str, default: str | None = N
     return active, dict(zip(ids, containers))
 
 
+@contextlib.contextmanager
+def running(stop_key: str, lang: str, where=None):
+    """While a live run lasts: a Stop button (at `where`, a column, or above the bar) and a progress bar; yields
+    the bar. A click on Stop reruns the page, which ends the run: the caller keeps what was recorded so far in
+    the session as it comes, so nothing is lost. Both are gone when the run ends."""
+    stop = (where or st).empty()
+    stop.button(t("grad.train.stop", lang), key=stop_key, width="stretch" if where is not None else "content")
+    bar = st.progress(0.0)
+    try:
+        yield bar
+    finally:
+        bar.empty()
+        stop.empty()
+
+
+def shown_result(name: str, key, ready, stale_ok=lambda own: True) -> dict | None:
+    """What a page shows for the settings `key` (a dict with "key" and "source"): the session's own result
+    st.session_state[name] when it was made for `key`; else the one ready for `key` (`ready()`: shipped, or
+    trained by another session; a dict, or None), fetched once per key and kept in the session under
+    name + ".ready", so a rerun copies nothing; else the session's own result for other settings with
+    "source": "stale" (the page says so) if `stale_ok(own)`; else None."""
+    own = st.session_state.get(name)
+    if own is not None and own["key"] == key:
+        return own
+    kept = st.session_state.get(f"{name}.ready")
+    if kept is None or kept["key"] != key:
+        value = ready()
+        kept = st.session_state[f"{name}.ready"] = None if value is None else dict(value, key=key)
+    if kept is not None:
+        return kept
+    return None if own is None or not stale_ok(own) else dict(own, source="stale")
+
+
 def set_query_params(values: dict) -> None:
     """Write the page's key settings into the URL (only what changed, to avoid needless reruns)."""
     for k, v in values.items():
@@ -184,6 +225,15 @@ def markdown_table(header: list[str], rows: list[list[str]], align: str = "") ->
     rule = {"l": ":--", "r": "--:", "c": ":-:"}
     seps = [rule.get(align[i] if i < len(align) else "l", ":--") for i in range(len(header))]
     return "\n".join("| " + " | ".join(r) + " |" for r in [header, seps, *rows])
+
+
+def rows_table(rows: list[dict], columns: dict[str, str], lang: str, fmt: dict | None = None, **kwargs) -> None:
+    """An st.dataframe of `rows` (dicts from the library): the keys of `columns` in their order, headed by the
+    translations of their values, each cell through fmt[key] where given (a translation, a number format)."""
+    import pandas as pd                     # loaded by the pages that draw a data grid only
+    fmt = fmt or {}
+    st.dataframe(pd.DataFrame({t(head, lang): [fmt[k](r[k]) if k in fmt else r[k] for r in rows]
+                               for k, head in columns.items()}), hide_index=True, **kwargs)
 
 
 def scroll_box(n_rows: int, max_rows: int = 10, height: int = 420):

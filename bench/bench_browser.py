@@ -21,9 +21,7 @@ and writes it, with the date, versions and machine load, to bench/results/browse
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
-import os
 import platform
 import statistics
 import sys
@@ -33,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_text as load, pct  # noqa: E402
+from benchlib import load1, pct, write_report  # noqa: E402
 
 from tests.e2e import harness as H  # noqa: E402
 
@@ -191,7 +189,7 @@ def main(argv=None) -> int:
     import streamlit as _st
     from playwright.sync_api import sync_playwright
 
-    load_start, t_start = load(), time.perf_counter()
+    load_start, t_start = load1(), time.perf_counter()
     with sync_playwright() as p:
         version = H.launch_browser(p)
         chromium = version.version
@@ -201,7 +199,6 @@ def main(argv=None) -> int:
         floors = [measure_floor(p) for _ in range(args.starts)]
         print("cursor …", flush=True)
         c = measure_cursor(p, args.moves)
-    load_end = load()
 
     tot = [x["total"] for x in c["samples"]]
     med, p90 = statistics.median(tot), pct(tot, 0.9)
@@ -254,23 +251,12 @@ def main(argv=None) -> int:
     print()
     print(table_md)
 
-    header = [
-        "# rnnviz browser benchmarks", "",
-        f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
-        f"- streamlit {_st.__version__}, playwright {_md.version('playwright')}, "
-        f"chromium {chromium} (headless, --disable-gpu), Python {platform.python_version()}, {platform.platform()}",
-        f"- {os.cpu_count()} logical CPUs; machine load average (1 min) at start {load_start}, at end {load_end}"
-        " (server, browser and anything else share these CPUs)",
-        f"- command: `python bench/bench_browser.py{' --starts ' + str(args.starts) if args.starts != 3 else ''}"
-        f"{' --moves ' + str(args.moves) if args.moves != 15 else ''}`;"
-        f" total {time.perf_counter() - t_start:.0f} s",
-        "- page: /Hello_Playground with the default settings (\"hello\", LSTM, 16 units, 150 steps), "
-        f"viewport 1400×1000; the cursor walks t = 1…{c['T']} (then back to 1) by clicks on the figure's slider",
-        "",
-    ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(header) + "\n" + table_md + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    write_report(args.out, "rnnviz browser benchmarks", "bench_browser.py", argv, load_start, table_md, [
+        f"total {time.perf_counter() - t_start:.0f} s; server, browser and anything else share these CPUs",
+        "page: /Hello_Playground with the default settings (\"hello\", LSTM, 16 units, 150 steps), "
+        f"viewport 1400×1000; the cursor walks t = 1…{c['T']} (then back to 1) by clicks on the figure's slider"],
+        versions=f"streamlit {_st.__version__}, playwright {_md.version('playwright')}, chromium {chromium} "
+                 f"(headless, --disable-gpu), Python {platform.python_version()}, {platform.platform()}")
     return 0
 
 

@@ -19,9 +19,6 @@ it, with the date, torch version and CPU, to bench/results/core.md.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
-import platform
 import statistics
 import sys
 import time
@@ -32,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from benchlib import bare_lstm, cpu_info, load_text, markdown_table  # noqa: E402
+from benchlib import bare_lstm, cpu_info, load1, markdown_table, write_report  # noqa: E402
 
 import rnnviz  # noqa: E402
 from rnnviz.app.playground import PlaygroundConfig, run_playground  # noqa: E402
@@ -389,8 +386,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     groups = args.only or ["hello", "trace", "train"]
     print(f"rnnviz core benchmarks; torch {torch.__version__}; {cpu_info()}")
-    load0 = load_text()
-    t0 = time.perf_counter()
+    load0, t0 = load1(), time.perf_counter()
     if "hello" in groups:
         bench_hello(args)
     if "trace" in groups:
@@ -399,43 +395,18 @@ def main(argv=None) -> int:
         bench_train(args)
     tab = markdown_table(ROWS)
     print("\n" + tab)
-    load1 = load_text()
-    try:
-        busy = max(os.getloadavg()[0], float(load0)) > (os.cpu_count() or 1) - 0.5
-    except (OSError, ValueError):
-        busy = False
-    if busy:
-        print(f"\nWARNING: the machine was busy (load average {load0} -> {load1} on {os.cpu_count()} CPUs); "
-              "wall times are inflated. See the CPU times in the notes, or use --judge cpu.")
-
     prof = ""
     if args.profile and FAILED:
         print("\nprofiling the measurements that missed their target ...")
         prof = profile_failures()
         print(prof)
 
-    report = [
-        "# rnnviz core benchmarks",
-        "",
-        f"- date: {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
-        f"- CPU: {cpu_info()}",
-        f"- command: `python bench/bench_core.py {' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip(),
-        f"- total benchmark time {time.perf_counter() - t0:.0f} s; every measurement after warm-up, one torch thread",
-        f"- pass/fail judged by median {'CPU time (--judge cpu)' if JUDGE == 'cpu' else 'wall-clock time'}",
-        f"- machine load average (1 min) at start {load0}, at end {load1}"
-        + (f" -- BUSY for {os.cpu_count()} CPUs: wall times are inflated by other processes; compare the CPU "
-           "times in the notes, or rerun on an idle machine" if busy else ""),
-        "",
-        tab,
-        "",
-    ]
-    if prof:
-        report += ["## Profiles of the measurements that missed their target", "", prof]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(report), encoding="utf-8")
-    print(f"\nwrote {out}")
+    body = tab + "\n" + (f"\n## Profiles of the measurements that missed their target\n\n{prof}\n" if prof else "")
+    write_report(args.out, "rnnviz core benchmarks", "bench_core.py", argv, load0, body, [
+        f"CPU details: {cpu_info()}",
+        f"total benchmark time {time.perf_counter() - t0:.0f} s; every measurement after warm-up, one torch thread",
+        f"pass/fail judged by median {'CPU time (--judge cpu)' if JUDGE == 'cpu' else 'wall-clock time'}; "
+        "on a busy machine compare the CPU times in the notes, or use --judge cpu"])
     return 1 if any(r["status"] == "**FAIL**" for r in ROWS) else 0
 
 

@@ -18,9 +18,6 @@ bench/results/gradients.md.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
-import platform
 import statistics
 import sys
 import time
@@ -30,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from benchlib import cpu_info, load_text, markdown_table  # noqa: E402
+from benchlib import cpu_info, load1, markdown_table, write_report  # noqa: E402
 
 from rnnviz.app.vanishing import GradConfig  # noqa: E402
 from rnnviz.app.vanishing import grad_heatmap_during_training, make_model, task_for  # noqa: E402
@@ -135,37 +132,16 @@ def main(argv=None) -> int:
     JUDGE = args.judge
     torch.set_num_threads(1)
     print(f"rnnviz gradient benchmarks; torch {torch.__version__}; {cpu_info()}")
-    load0, t0 = load_text(), time.perf_counter()
+    load0, t0 = load1(), time.perf_counter()
     bench_figure(args)
     bench_jacobian(args)
     bench_training(args)
-    load1 = load_text()
     tab = markdown_table(ROWS)
     print("\n" + tab)
-    try:
-        busy = max(os.getloadavg()[0], float(load0)) > (os.cpu_count() or 1) - 0.5
-    except (OSError, ValueError):
-        busy = False
-    report = [
-        "# rnnviz gradient benchmarks",
-        "",
-        f"- date: {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
-        f"- CPU: {cpu_info()}",
-        f"- command: `{' '.join(['python bench/bench_gradients.py', *(argv if argv is not None else sys.argv[1:])])}`",
-        f"- total benchmark time {time.perf_counter() - t0:.0f} s; median of {args.repeats} repeats after warm-up, one torch thread",
-        f"- pass/fail judged by median {'CPU time (--judge cpu)' if JUDGE == 'cpu' else 'wall-clock time'}",
-        f"- machine load average (1 min) at start {load0}, at end {load1}"
-        + (f" -- BUSY for {os.cpu_count()} CPUs: wall times are inflated by other processes; compare the CPU "
-           "times in the notes" if busy else ""),
-        "",
-        tab,
-        "",
-    ]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(report), encoding="utf-8")
-    print(f"\nwrote {out}")
+    write_report(args.out, "rnnviz gradient benchmarks", "bench_gradients.py", argv, load0, tab, [
+        f"CPU details: {cpu_info()}",
+        f"total benchmark time {time.perf_counter() - t0:.0f} s; median of {args.repeats} repeats after warm-up, one torch thread",
+        f"pass/fail judged by median {'CPU time (--judge cpu)' if JUDGE == 'cpu' else 'wall-clock time'}"])
     return 1 if any(r["status"] == "**FAIL**" for r in ROWS) else 0
 
 

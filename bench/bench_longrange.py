@@ -15,9 +15,6 @@ Prints markdown and writes it, with the date, torch version and CPU, to bench/re
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
-import platform
 import statistics
 import sys
 import time
@@ -27,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from benchlib import cpu_name, load1 as load_average  # noqa: E402
+from benchlib import load1, write_report  # noqa: E402
 
 from rnnviz.app.longrange import BEAT_FRACTION, BEAT_WINDOW, TaskConfig, train_task  # noqa: E402
 from rnnviz.app.sweep import sweep  # noqa: E402
@@ -49,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     d = TaskConfig()
-    load0, t_all = load_average(), time.perf_counter()
+    load0, t_all = load1(), time.perf_counter()
     train_task(cell="lstm", T=10, hidden=8, steps=5, deadline_s=None)    # warm-up (first-call overheads)
 
     lines = [f"## Adding problem, T = {args.T}, `train_task` defaults",
@@ -100,21 +97,9 @@ def main() -> None:
                       f"{c} {s.longest_learnt(c) if s.longest_learnt(c) is not None else 'none'}" for c in s.cells)]
         print("\n".join(lines[-6:]), flush=True)
 
-    total, load1 = time.perf_counter() - t_all, load_average()
-    busy = " -- BUSY for this machine's CPUs: wall times are inflated by other processes" \
-        if max(load0, load1) > 0.75 * (os.cpu_count() or 1) else ""
-    head = ["# rnnviz long-range tasks benchmark", "",
-            f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
-            f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
-            f"- CPU: {cpu_name()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
-            f"- command: `{' '.join(['python bench/bench_longrange.py', *sys.argv[1:]])}`",
-            f"- total benchmark time {total:.0f} s; times are wall clock unless marked CPU (this process's CPU time,"
-            " which other processes do not inflate)",
-            f"- machine load average (1 min) at start {load0:.2f}, at end {load1:.2f}{busy}", ""]
-    text = "\n".join(head + lines) + "\n"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(f"wrote {args.out}")
+    total = time.perf_counter() - t_all
+    write_report(args.out, "rnnviz long-range tasks benchmark", "bench_longrange.py", None, load0, "\n".join(lines), [
+        f"total benchmark time {total:.0f} s; times are wall clock unless marked CPU (this process's CPU time, which other processes do not inflate)"])
 
 
 if __name__ == "__main__":

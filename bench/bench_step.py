@@ -27,8 +27,6 @@ and writes it, with the date, versions and machine load, to bench/results/step.m
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import os
 import platform
 import re
 import statistics
@@ -39,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_text, pct  # noqa: E402
+from benchlib import load1, pct, write_report  # noqa: E402
 
 from tests.e2e import harness as H  # noqa: E402
 
@@ -295,7 +293,7 @@ def main(argv=None) -> int:
     import streamlit as _st
     from playwright.sync_api import sync_playwright
 
-    load_start, t_start = load_text(all_three=True), time.perf_counter()
+    load_start, t_start = load1(), time.perf_counter()
     print("in-process …", flush=True)
     lib = measure_inprocess()
     with sync_playwright() as p:
@@ -304,7 +302,6 @@ def main(argv=None) -> int:
         b.close()
         print("browser …", flush=True)
         br = measure_browser(p, args.moves, args.opens)
-    load_end = load_text(all_three=True)
 
     def stat(samples, key="total"):
         v = [s[key] for s in samples]
@@ -371,23 +368,12 @@ def main(argv=None) -> int:
     print()
     print(table_md)
 
-    header = [
-        "# rnnviz Step-through page benchmarks", "",
-        f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
-        f"- streamlit {_st.__version__}, playwright {_md.version('playwright')}, torch {_md.version('torch')}, "
-        f"chromium {chromium} (headless, --disable-gpu), Python {platform.python_version()}, {platform.platform()}",
-        f"- {os.cpu_count()} logical CPUs; machine load average (1 / 5 / 15 min) at start {load_start}, at end "
-        f"{load_end} (server, browser, this script and anything else share these CPUs)",
-        f"- command: `python bench/bench_step.py"
-        f"{' --moves ' + str(args.moves) if args.moves != 15 else ''}{' --opens ' + str(args.opens) if args.opens != 3 else ''}`;"
-        f" total {time.perf_counter() - t_start:.0f} s",
-        "- page: /Step_Through with the default preset (brackets LSTM, 64 units, its 91-character sample text), "
-        "viewport 1400×1000; timeline clicks walk the Plotly slider's ticks",
-        "",
-    ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(header) + "\n" + table_md + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    write_report(args.out, "rnnviz Step-through page benchmarks", "bench_step.py", argv, load_start, table_md, [
+        f"total {time.perf_counter() - t_start:.0f} s; server, browser, this script and anything else share these CPUs",
+        "page: /Step_Through with the default preset (brackets LSTM, 64 units, its 91-character sample text), "
+        "viewport 1400×1000; timeline clicks walk the Plotly slider's ticks"],
+        versions=f"streamlit {_st.__version__}, playwright {_md.version('playwright')}, torch {_md.version('torch')}, "
+                 f"chromium {chromium} (headless, --disable-gpu), Python {platform.python_version()}, {platform.platform()}")
     return 0
 
 

@@ -21,11 +21,8 @@ Prints markdown and writes it, with the date, torch version, CPU and load, to be
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import gzip
 import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -36,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from benchlib import bare_lstm, cpu_name, load1 as load_average  # noqa: E402
+from benchlib import bare_lstm, load1, write_report  # noqa: E402
 
 from rnnviz.app.lab import RECIPES, recipe
 from rnnviz.nn.memoryless import MemorylessModel
@@ -285,7 +282,7 @@ def main() -> None:
                     help="markdown file to write (default bench/results/tasks.md)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    load0, t_all = load_average(), time.perf_counter()
+    load0, t_all = load1(), time.perf_counter()
     lines: list[str] = []
     if "mnist1d" not in args.skip:
         bench_mnist1d(lines, args.cells)
@@ -295,20 +292,9 @@ def main() -> None:
         bench_throughput(lines, args.text, args.throughput_steps)
     if "rows" not in args.skip:
         bench_rows(lines, args.mnist_dir)
-    total, load1 = time.perf_counter() - t_all, load_average()
-    busy = " -- BUSY for this machine's CPUs: wall times are inflated by other processes (CPU seconds are not)" \
-        if max(load0, load1) > 0.75 * (os.cpu_count() or 1) else ""
-    head = ["# rnnviz sequence tasks benchmark", "",
-            f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
-            f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.platform()}",
-            f"- CPU: {cpu_name()}; {os.cpu_count()} logical CPUs; torch threads {torch.get_num_threads()}",
-            f"- command: `{' '.join(['python bench/bench_tasks.py', *sys.argv[1:]])}`",
-            f"- total benchmark time {total:.0f} s (data generation and loading included)",
-            f"- machine load average (1 min) at start {load0:.2f}, at end {load1:.2f}{busy}", ""]
-    text = "\n".join(head + lines) + "\n"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(f"wrote {args.out}")
+    total = time.perf_counter() - t_all
+    write_report(args.out, "rnnviz sequence tasks benchmark", "bench_tasks.py", None, load0, "\n".join(lines), [
+        f"total benchmark time {total:.0f} s (data generation and loading included)"])
 
 
 if __name__ == "__main__":

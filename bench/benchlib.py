@@ -83,3 +83,33 @@ def bare_lstm(V: int, H: int):
             return self.head(self.rnn(self.embed(x))[0])
 
     return BareLSTM()
+
+
+def write_report(out, title: str, script: str, argv, load_start: float, body: str, notes: list[str] = (),
+                 versions: str | None = None) -> str:
+    """Write a benchmark's results file and return its text: a `# title` and the facts a reader needs to
+    trust the numbers (date, versions, CPU, the command, the machine's load at start and end, flagged BUSY
+    when other processes shared the CPUs), then `notes` (one bullet each), then `body` (the tables)."""
+    import datetime as _dt
+    import sys
+    load_end = load1()
+    versions = versions or f"Python {platform.python_version()}, {platform.platform()}"
+    if "torch" in sys.modules and "torch " not in versions:
+        versions = f"torch {sys.modules['torch'].__version__}, {versions}"
+    busy = max(load_start, load_end) > 0.75 * (os.cpu_count() or 1)
+    args = " ".join(str(a) for a in (sys.argv[1:] if argv is None else argv))
+    head = [f"# {title}", "",
+            f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
+            f"- {versions}",
+            f"- CPU: {cpu_name()}; {os.cpu_count()} logical CPUs",
+            f"- command: `{f'python bench/{script} {args}'.rstrip()}`",
+            *[f"- {n}" for n in notes],
+            f"- machine load average (1 min) at start {load_start:.2f}, at end {load_end:.2f}"
+            + (" -- BUSY for this machine's CPUs: wall times are inflated by other processes" if busy else ""),
+            ""]
+    text = "\n".join(head) + "\n" + body.rstrip("\n") + "\n"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"\nwrote {out}")
+    return text

@@ -3,17 +3,16 @@ see what cures them, on real models."""
 import math
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import ui
-from rnnviz.app.longrange import (PAGE_DEFAULT, PAGE_LENGTHS, PAGE_STEPS, TASK_HIDDEN, TaskResult,
-                                  compare_cells as compare_task_cells, keep_comparison, page_config, ready_comparison)
+from rnnviz.app.longrange import (PAGE_DEFAULT, PAGE_LENGTHS, PAGE_STEPS, TASK_HIDDEN,
+                                  comparison_rows, compare_cells as compare_task_cells,
+                                  keep_comparison, page_config, ready_comparison)
 from rnnviz.app.sweep import SweepResult, sweep
-from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, LOSS_ON, TRAIN_STEPS, GradConfig, exploding_runs,
-                                  gradient_summary, gradient_views, heatmap_range, keep_heatmaps, ready_heatmaps,
-                                  scalar_toy, shared_exploding_runs, training_heatmaps)
-from rnnviz.data.synthetic import baseline
+from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, KNOBS, LOSS_ON, TRAIN_STEPS, GradConfig, exploding_runs,
+                                  gradient_summary, gradient_views, heatmap_range, keep_heatmaps, knobs_config,
+                                  ready_heatmaps, scalar_toy, shared_exploding_runs, training_heatmaps)
 from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
 
@@ -21,20 +20,12 @@ lang = ui.setup_page("grad.title", ":material/trending_down:")
 ss = st.session_state
 CELLS = ("rnn", "lstm", "gru")
 NAMES = FG.CELL_NAMES
-HIDDEN = ["16", "32", "64", "128", "256"]   # above 128 the Jacobian norms are estimated with random probes
-FORGET = ["torch", "0", "1", "2", "3"]
-WINDOWS = ["off", "5", "10", "20", "50"]
+HIDDEN, FORGET, WINDOWS = (KNOBS[k][1] for k in ("hidden", "fb", "k"))
 
 
 def knobs_ui() -> GradConfig:
     """The knobs that cause and cure vanishing/exploding gradients; every one lives in the URL."""
-    ui.url_state({
-        "vg.T": ("T", ui.qp_int("T", 100, 10, 400)), "vg.hidden": ("hidden", ui.qp_choice("hidden", "64", HIDDEN)),
-        "vg.seed": ("seed", ui.qp_int("seed", 0, 0, 9999)), "vg.loss": ("loss", ui.qp_choice("loss", "last", LOSS_ON)),
-        "vg.scale": ("scale", ui.qp_int("scale", 100, 10, 300)), "vg.init": ("init", ui.qp_choice("init", "default", INITS)),
-        "vg.act": ("act", ui.qp_choice("act", "tanh", ["tanh", "relu"])), "vg.fb": ("fb", ui.qp_choice("fb", "torch", FORGET)),
-        "vg.window": ("k", ui.qp_choice("k", "off", WINDOWS)),
-    })
+    ui.url_state({f"vg.{p}": (p, v) for p, v in ui.qp_spec(KNOBS).items()})
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns(4)
         c1.slider(t("grad.T", lang), 10, 400, key="vg.T", step=10, help=t("grad.T.help", lang))
@@ -49,17 +40,23 @@ def knobs_ui() -> GradConfig:
         c3.radio(t("grad.act", lang), ["tanh", "relu"], key="vg.act", horizontal=True)
         c4.select_slider(t("grad.forget_bias", lang), FORGET, key="vg.fb", help=t("grad.forget_bias.help", lang),
                          format_func=lambda v: t("grad.fb.torch", lang) if v == "torch" else v)
-        c5.select_slider(t("grad.window", lang), WINDOWS, key="vg.window",
+        c5.select_slider(t("grad.window", lang), WINDOWS, key="vg.k",
                          format_func=lambda v: t("grad.window.off", lang) if v == "off" else f"k = {v}")
-    return GradConfig(T=int(ss["vg.T"]), hidden=int(ss["vg.hidden"]), seed=int(ss["vg.seed"]), loss_on=ss["vg.loss"],
-                      weight_scale=ss["vg.scale"] / 100, init=ss["vg.init"], nonlinearity=ss["vg.act"],
-                      forget_bias=None if ss["vg.fb"] == "torch" else float(ss["vg.fb"]),
-                      window=None if ss["vg.window"] == "off" else int(ss["vg.window"])).validate()
+    return knobs_config({p: ss[f"vg.{p}"] for p in KNOBS})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _compare(cfg: GradConfig) -> dict:
     return gradient_views(cfg)
+
+
+def _ready(field: str, value) -> dict | None:
+    return None if value is None else {field: value, "source": "ready"}
+
+
+def _source_caption(source: str) -> None:
+    if source in ("ready", "stale"):                            # shipped or shared / made with other settings
+        st.caption(t("grad.ready" if source == "ready" else "grad.train.stale", lang))
 
 
 def across_time_tab(cfg: GradConfig) -> None:
@@ -68,9 +65,8 @@ def across_time_tab(cfg: GradConfig) -> None:
     note = t("grad.cut_note", lang, t=res["cut"]) if res["cut"] > 1 else None
     st.plotly_chart(FG.grad_time_figure({c: res[c]["grad"] for c in CELLS}, lang, window=cfg.window, note=note),
                     key="vg.grad_fig", width="stretch")
-    rows = gradient_summary(res, CELLS)
-    st.dataframe(pd.DataFrame({t(f"grad.col.{k}", lang): [NAMES[r["cell"]] if k == "cell" else r[k] for r in rows]
-                               for k in ("cell", "first", "last", "ratio", "radius")}), hide_index=True)
+    ui.rows_table(gradient_summary(res, CELLS), {k: f"grad.col.{k}" for k in ("cell", "first", "last", "ratio", "radius")},
+                  lang, {"cell": NAMES.get})
     st.info(t("grad.forget.explain", lang))
     exact = all(res[c]["jac_exact"] for c in CELLS)
     st.markdown(f"#### {t('grad.jac.title', lang)}")
@@ -89,31 +85,19 @@ def training_tab(cfg: GradConfig) -> None:
     go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
     key = (cfg, steps)
     if go:
-        stop = c3.empty()                                       # a click ends the run (a rerun); gone when it ends
-        stop.button(t("grad.train.stop", lang), key="vg.train_stop", width="stretch")
-        heat = ss["vg.heat"] = {"key": key, "cells": {}}       # filled as recorded: a Stop loses nothing
-        bar = st.progress(0.0)
+        heat = ss["vg.heat"] = {"key": key, "cells": {}, "source": "trained"}   # filled as recorded: a Stop loses nothing
+        with ui.running("vg.train_stop", lang, c3) as bar:
+            def on_progress(cell, step, total, loss, row):
+                bar.progress((CELLS.index(cell) + step / total) / len(CELLS),
+                             text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
 
-        def on_progress(cell, step, total, loss, row):
-            bar.progress((CELLS.index(cell) + step / total) / len(CELLS),
-                         text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
-
-        training_heatmaps(cfg, steps, CELLS, on_progress, into=heat["cells"])
+            training_heatmaps(cfg, steps, CELLS, on_progress, into=heat["cells"])
         keep_heatmaps(cfg, steps, heat["cells"])                # deterministic: the next session gets it at once
-        bar.empty()
-        stop.empty()
-    heat = ss.get("vg.heat")
-    if not heat or heat["key"] != key:
-        ready = ready_heatmaps(cfg, steps)
-        if ready is not None:                                   # kept in the session: a rerun does not copy it again
-            heat = ss["vg.heat"] = {"key": key, "cells": ready, "ready": True}
-    if heat and heat.get("ready"):
-        st.caption(t("grad.ready", lang))
+    heat = ui.shown_result("vg.heat", key, lambda: _ready("cells", ready_heatmaps(cfg, steps)))
     if not heat:
         st.info(t("grad.train.none", lang))
         return
-    if heat["key"] != key:
-        st.caption(t("grad.train.stale", lang))
+    _source_caption(heat["source"])
     zrange = heatmap_range(heat["cells"])                       # one colour scale for the three
     st.caption(t("grad.train.one_scale", lang, lo=zrange[0], hi=zrange[1]))
     cols = st.columns(len(CELLS))
@@ -175,64 +159,40 @@ def tasks_tab() -> None:
     T = c2.select_slider(t("grad.dep_length", lang), PAGE_LENGTHS, value=d_T, key="vg.task_T")
     steps = c3.select_slider(t("hello.steps", lang), PAGE_STEPS, value=d_steps, key="vg.task_steps")
     go = c4.button(t("grad.tasks.run", lang), type="primary", key="vg.task_go")
-    base = baseline(task, T)
-    st.caption(t(f"grad.baseline.{task}", lang, v=base, T=T))
-    if go:
-        bar, stop = st.progress(0.0), st.empty()
-        stop.button(t("grad.train.stop", lang), key="vg.task_stop")   # a click reruns the page: the run ends, its losses stay
-        cfg = page_config(task, T, steps)
-        results = {}                                            # as they come: a Stop keeps the losses so far
-        ss["vg.tasks"], ss["vg.tasks_ready"] = (cfg, base, results), None
-
-        def on_step(cell, p):
-            results.setdefault(cell, TaskResult(config=cfg, baseline=base, status="stopped")).losses.append(p.loss)
-            if p.step % 25 == 0:
-                bar.progress((CELLS.index(cell) + p.step / p.steps) / len(CELLS),
-                             text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
-
-        results.update(compare_task_cells(cfg, CELLS, on_step))
-        keep_comparison(cfg, results)                           # a finished run: every session gets it at once
-        bar.empty()
-        stop.empty()
     cfg = page_config(task, T, steps)
-    if "vg.tasks" not in ss or ss["vg.tasks"][0] != cfg:
-        ready = ready_comparison(cfg)
-        if ready is not None:
-            ss["vg.tasks"] = (cfg, base, ready)
-            ss["vg.tasks_ready"] = cfg
-    if ss.get("vg.tasks_ready") is not None and ss.get("vg.tasks", (None,))[0] == ss["vg.tasks_ready"]:
-        st.caption(t("grad.ready", lang))
-    if "vg.tasks" not in ss:
+    st.caption(t(f"grad.baseline.{task}", lang, v=cfg.baseline, T=T))
+    if go:
+        ss["vg.tasks"] = {"key": cfg, "results": {}, "source": "trained"}   # filled as it trains: a Stop keeps it
+        with ui.running("vg.task_stop", lang) as bar:
+            def on_step(cell, p):
+                if p.step % 25 == 0:
+                    bar.progress((CELLS.index(cell) + p.step / p.steps) / len(CELLS),
+                                 text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
+
+            compare_task_cells(cfg, CELLS, on_step, into=ss["vg.tasks"]["results"])
+        keep_comparison(cfg, ss["vg.tasks"]["results"])         # a finished run: every session gets it at once
+    held = ui.shown_result("vg.tasks", cfg, lambda: _ready("results", ready_comparison(cfg)))
+    if not held:
         return
-    cfg_, base_, results = ss["vg.tasks"]
-    task_ = cfg_.task
-    if cfg_ != cfg:
-        st.caption(t("grad.train.stale", lang))
+    _source_caption(held["source"])
+    results, task_ = held["results"], held["key"].task
+    base_ = held["key"].baseline
     st.plotly_chart(FG.task_loss_figure({c: r.losses for c, r in results.items()}, base_, lang),
                     key="vg.task_fig", width="stretch")
-    st.dataframe(pd.DataFrame({
-        t("grad.col.cell", lang): [NAMES[c] for c in results],
-        t("grad.col.final", lang): [f"{r.final_loss:.4f}" for r in results.values()],
-        t("grad.col.beat", lang): ["—" if r.beat_step is None else f"{r.beat_step} ({r.beat_seconds:.1f} s)"
-                                    for r in results.values()],
-        t("grad.col.seconds", lang): [f"{r.seconds:.1f}" for r in results.values()],
-        t("lab.status", lang): [t(f"train.status.{r.status}", lang) for r in results.values()],
-    }), hide_index=True)
+    ui.rows_table(comparison_rows(results), {"cell": "grad.col.cell", "final": "grad.col.final", "beat": "grad.col.beat",
+                  "seconds": "grad.col.seconds", "status": "lab.status"}, lang,
+                  {"cell": NAMES.get, "status": lambda v: t(f"train.status.{v}", lang)})
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))
     lengths = (10, 25, 50, 100)
     if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
-        stop, bar = st.empty(), st.progress(0.0)
-        stop.button(t("grad.train.stop", lang), key="vg.sweep_stop")   # a click ends the run; finished rows stay
-        rows = ss["vg.sweep"] = []
+        rows = ss["vg.sweep"] = []                              # the rows finished so far stay after a Stop
+        with ui.running("vg.sweep_stop", lang) as bar:
+            def on_run(row):
+                rows.append(row)
+                bar.progress(len(rows) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
 
-        def on_run(row):
-            rows.append(row)
-            bar.progress(len(rows) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
-
-        sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=TASK_HIDDEN[task_])
-        bar.empty()
-        stop.empty()
+            sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=TASK_HIDDEN[task_])
     if ss.get("vg.sweep"):                                      # the rows finished so far, even after a Stop
         ratios = SweepResult(task_, CELLS, lengths, rows=list(ss["vg.sweep"])).ratios()
         st.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")

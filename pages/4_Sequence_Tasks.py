@@ -1,12 +1,11 @@
 """Sequence tasks lab: every input/output shape of the lecture notes on real data, RNN / LSTM / GRU
 trained live on the same data and seed, and one example inspected step by step."""
-import pandas as pd
 import streamlit as st
 
 import ui
 from rnnviz import data as D
 from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example
-from rnnviz.app.lab_runs import (BUILTIN, LabSetting, best_cell, build, decode_rows, lab_run, result_rows,
+from rnnviz.app.lab_runs import (BUILTIN, DATA_CHOICES, LabSetting, best_cell, build, decode_rows, lab_run, result_rows,
                                  top_rows, train_lab_run, train_run)
 from rnnviz.data.text import show_char
 from rnnviz.figures import lab as FL
@@ -24,51 +23,37 @@ def _mnist1d():
     return D.mnist1d()
 
 
-def _upload(label_key: str, types: list[str], key: str, parse):
-    """A file uploader whose file goes through `parse(bytes)`; "" (nothing to train on yet) until a file
-    parses, with the library's reason shown when one does not."""
-    up = st.file_uploader(t(label_key, lang), type=types, key=key)
-    if up is None:
-        return ""
-    try:
-        return parse(up.getvalue())
-    except ValueError as e:
-        st.error(ui.error_message(e, lang))
-        return ""
-
-
 def source_ui(task: str):
-    """Task-specific data choice. Returns (the built-in data's id, or None for the user's own data; the
-    `source` for build_task when it is the user's, "" while there is none yet)."""
-    if task == "mnist1d":
-        with st.spinner(t("lab.mnist1d.generating", lang)):
-            _mnist1d()
-        st.caption(t("lab.mnist1d.about", lang))
-        return "mnist1d", None
+    """The task's data choice (`DATA_CHOICES`). Returns (the built-in data's id, or None for the user's own data;
+    the `source` for build_task when it is the user's, "" while there is none yet)."""
     if task == "mnist_rows":
         return None, mnist_rows_ui()
-    if task == "memory":
-        st.caption(t("lab.memory.about", lang))
-        return "delayed_recall", None
-    label, key = {"charlm": ("lab.corpus", "lab.corpus"), "seq2seq": ("lab.seq2seq.mode", "lab.s2s_mode"),
-                  "timeseries": ("lab.series", "lab.series"), "textclf": ("lab.textset", "lab.textset")}[task]
-    prefix = "lab.seq2seq" if task == "seq2seq" else label
-    choices = list(BUILTIN[task]) + ([] if task == "seq2seq" else ["upload"])
-    ui.init_state({key: ui.qp_choice("data", choices[0], choices)})
-    choice = st.radio(t(label, lang), choices, horizontal=True, key=key, format_func=lambda v: t(f"{prefix}.{v}", lang))
-    if task == "timeseries" and choice != "upload":
-        st.caption(t(f"lab.series.about.{choice}", lang))
+    spec = DATA_CHOICES[task]
+    if spec.label is None:                                      # one built-in data set
+        if task == "mnist1d":
+            with st.spinner(t("lab.mnist1d.generating", lang)):
+                _mnist1d()
+        st.caption(t(spec.about, lang))
+        return BUILTIN[task][0], None
+    choices = spec.choices(task)
+    ui.init_state({f"lab.data.{task}": ui.qp_choice("data", choices[0], choices)})
+    choice = st.radio(t(spec.label, lang), choices, horizontal=True, key=f"lab.data.{task}",
+                      format_func=lambda v: t(f"{spec.prefix}.{v}", lang))
     if choice != "upload":
+        if spec.about:
+            st.caption(t(f"{spec.about}.{choice}", lang))
         return choice, None
-    if task == "charlm":
-        return None, _upload("lab.upload_text", ["txt"], "lab.text_up", lambda b: D.load_text_upload(b)[:200_000])
-    if task == "timeseries":
-        col = st.text_input(t("lab.csv_column", lang), "close", key="lab.csv_col", max_chars=100)
-        return None, _upload("lab.upload_csv", ["csv", "txt"], "lab.csv_up", lambda b: D.parse_csv_column(b, col))
-    c1, c2 = st.columns(2)
-    tc = c1.text_input(t("lab.text_col", lang), "text", key="lab.text_col", max_chars=100)
-    lc = c2.text_input(t("lab.label_col", lang), "label", key="lab.label_col", max_chars=100)
-    return None, _upload("lab.upload_csv", ["csv", "txt"], "lab.clf_up", lambda b: D.parse_labelled_csv(b, tc, lc))
+    cols = st.columns(len(spec.fields)) if spec.fields else []
+    fields = [c.text_input(t(label, lang), default, key=f"lab.{task}.{label}", max_chars=100)
+              for c, (label, default) in zip(cols, spec.fields)]
+    up = st.file_uploader(t(spec.upload, lang), type=list(spec.types), key=f"lab.upload.{task}")
+    if up is None:
+        return None, ""
+    try:
+        return None, spec.parse(up.getvalue(), *fields)
+    except ValueError as e:
+        st.error(ui.error_message(e, lang))
+        return None, ""
 
 
 def mnist_rows_ui():
@@ -104,40 +89,28 @@ def train_ui(task_name: str, data: str | None, source):
     go = c2.button(t("lab.train", lang), type="primary", key="lab.go", width="stretch")
     ui.set_query_params({"task": task_name, "steps": steps, **({"data": data} if data else {})})
     setting = LabSetting(task_name, data, int(steps)) if data else None
-    own = ss.get("lab.run")
-    own = own if own is not None and own["name"] == task_name and own["results"] else None
+    key = (task_name, setting)                          # setting None: the user's own data
     if not go:
-        if own is not None and own["setting"] == setting:
-            return own
-        kept = ss.get("lab.ready")                     # fetched once per setting: a rerun does not copy it again
-        if setting and (kept is None or kept["setting"] != setting):
-            ready = lab_run(setting)
-            kept = ss["lab.ready"] = None if ready is None else dict(ready, name=task_name, setting=setting)
-        if setting and kept is not None:
-            return kept
-        return None if own is None else dict(own, source="stale")     # said on the page: not these settings
+        return ui.shown_result("lab.run", key, lambda: lab_run(setting) if setting else None,
+                               stale_ok=lambda own: own["key"][0] == task_name and own["results"])
     cells = CELLS_OF[task_name]
-    bar, stop = st.progress(0.0), c2.empty()
-    stop.button(t("grad.train.stop", lang), key="lab.stop", width="stretch")   # a click ends the run; finished cells stay
-
-    def on_step(cell, p):
-        if p.step % 50 == 0:
-            bar.progress(min(1.0, (cells.index(cell) + p.step / p.steps) / len(cells)),
-                         text=f"{FL.cell_name(cell, lang)}: {p.step}/{p.steps}, {t('fig.loss', lang)} {p.loss:.4f}")
-
-    ss["lab.run"] = run = {"name": task_name, "setting": setting, "results": {}, "source": "trained", "task": None}
+    ss["lab.run"] = run = {"key": key, "results": {}, "source": "trained", "task": None}
     try:
         task = build_task(task_name, steps=int(steps), source=source) if setting is None else build(setting)
     except ValueError as e:
         st.error(ui.error_message(e, lang))
         return None
     run["task"] = task
-    if setting:
-        train_lab_run(setting, on_step, ui.device(), into=run["results"], task=task)
-    else:
-        train_run(task, on_step, ui.device(), into=run["results"])
-    bar.empty()
-    stop.empty()
+    with ui.running("lab.stop", lang, c2) as bar:       # finished cells stay after a Stop
+        def on_step(cell, p):
+            if p.step % 50 == 0:
+                bar.progress(min(1.0, (cells.index(cell) + p.step / p.steps) / len(cells)),
+                             text=f"{FL.cell_name(cell, lang)}: {p.step}/{p.steps}, {t('fig.loss', lang)} {p.loss:.4f}")
+
+        if setting:
+            train_lab_run(setting, on_step, ui.device(), into=run["results"], task=task)
+        else:
+            train_run(task, on_step, ui.device(), into=run["results"])
     return run
 
 
@@ -146,12 +119,11 @@ def results_ui(run) -> None:
     rows = result_rows(task, results)
     cols = {"cell": "grad.col.cell", "val_loss": "lab.val_loss", "accuracy": "fig.accuracy", "steps": "hello.steps",
             "seconds": "grad.col.seconds", "status": "lab.status"}
-    fmt = {"cell": lambda v: FL.cell_name(v, lang), "val_loss": lambda v: "—" if v is None else f"{v:.4f}",
-           "accuracy": lambda v: "—" if v is None else f"{v:.1%}", "steps": lambda v: f"{v:,}",
-           "seconds": lambda v: f"{v:.1f}", "status": lambda v: t(f"train.status.{v}", lang)}
-    shown = [k for k in cols if k != "accuracy" or task.kind != "regression"]   # a forecast has no accuracy
-    st.dataframe(pd.DataFrame({t(cols[k], lang): [fmt[k](r[k]) for r in rows] for k in shown}), hide_index=True,
-                 width="stretch")
+    if task.kind == "regression":                       # a forecast has no accuracy
+        del cols["accuracy"]
+    ui.rows_table(rows, cols, lang, {"cell": lambda v: FL.cell_name(v, lang), "val_loss": lambda v: "—" if v is None else f"{v:.4f}",
+                  "accuracy": lambda v: "—" if v is None else f"{v:.1%}", "steps": lambda v: f"{v:,}",
+                  "seconds": lambda v: f"{v:.1f}", "status": lambda v: t(f"train.status.{v}", lang)}, width="stretch")
     for r in rows:
         if r["status"] in ("diverged", "deadline"):
             st.warning(t("lab.cell_warning", lang, cell=FL.cell_name(r["cell"], lang), n=r["steps"],
@@ -168,7 +140,7 @@ def results_ui(run) -> None:
 def inspect_ui(run) -> None:
     task, results = run["task"], run["results"]
     st.subheader(t("lab.inspect", lang))
-    st.caption(t(f"lab.inspect.{run['name']}", lang))
+    st.caption(t(f"lab.inspect.{task.name}", lang))
     c1, c2 = st.columns([1, 3])
     cell = c1.radio(t("hello.cell", lang), list(results), index=list(results).index(best_cell(results)),
                     format_func=lambda c: FL.cell_name(c, lang), key="lab.cell")
@@ -182,10 +154,9 @@ def inspect_ui(run) -> None:
         st.markdown(t("lab.s2s.line", lang, src=" ".join(sym[int(s)] for s in d.src),
                       out=" ".join(sym[int(o)] for o in d.outputs)))
         st.caption(t("lab.s2s.final", lang))
-        st.bar_chart(pd.DataFrame({"h": d.encoder_final}), height=180)
-        names = {"step": t("lab.s2s.step", lang), "input": t("lab.s2s.input", lang),
-                 "output": t("lab.s2s.output", lang), "p": "P"}
-        st.dataframe(pd.DataFrame(decode_rows(d, sym)).rename(columns=names).round(3), hide_index=True)
+        st.bar_chart({"h": d.encoder_final}, height=180)
+        ui.rows_table(decode_rows(d, sym), {"step": "lab.s2s.step", "input": "lab.s2s.input", "output": "lab.s2s.output",
+                                            "p": "lab.s2s.p"}, lang, {"p": lambda v: round(v, 3)})
         return
     if task.kind == "regression":
         ex = task.extras
@@ -200,9 +171,8 @@ def inspect_ui(run) -> None:
     st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, **shown),
                     key="lab.inspect_fig", width="stretch")
     if task.generates:
-        names = {"input": t("hello.col.input", lang), "target": t("hello.col.target", lang), "top": t("hello.col.top", lang)}
-        st.dataframe(pd.DataFrame(top_rows(task, out, y, labels)).rename(columns=names), hide_index=True, height=240,
-                     key="lab.topk")
+        ui.rows_table(top_rows(task, out, y, labels), {"t": "hello.col.t", "input": "hello.col.input",
+                      "target": "hello.col.target", "top": "hello.col.top"}, lang, height=240, key="lab.topk")
         generate_ui(task, model)
 
 

@@ -524,6 +524,7 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.corpus.korean": {"en": "Korean (built in)", "ko": "한국어 (내장)"},
     "lab.corpus.upload": {"en": "Upload a UTF-8 text file", "ko": "UTF-8 텍스트 파일 올리기"},
     "lab.upload_text": {"en": "Text file (UTF-8, at most 2 MB)", "ko": "텍스트 파일 (UTF-8, 최대 2 MB)"},
+    "lab.s2s.p": {"en": "P(output)", "ko": "P(출력)"},
     "lab.seq2seq.mode": {"en": "Task", "ko": "과제"},
     "lab.seq2seq.reverse": {"en": "reverse", "ko": "뒤집기"},
     "lab.seq2seq.copy": {"en": "copy", "ko": "복사"},

@@ -150,8 +150,10 @@ def test_long_range_task_trains_three_cells_against_the_baseline():
     at.select_slider(key="vg.task_steps").set_value(200)
     at.button(key="vg.task_go").click().run()
     assert not at.exception
-    cfg, base, results = at.session_state["vg.tasks"]
-    assert (cfg.task, cfg.T, cfg.steps) == ("adding", 10, 200) and abs(base - 1 / 6) < 1e-12
+    held = at.session_state["vg.tasks"]
+    cfg, results = held["key"], held["results"]
+    assert held["source"] == "trained" and all(r.status in ("done", "target") for r in results.values())
+    assert (cfg.task, cfg.T, cfg.steps) == ("adding", 10, 200) and abs(cfg.baseline - 1 / 6) < 1e-12
     assert list(results) == ["rnn", "lstm", "gru"] and all(len(r.losses) > 0 for r in results.values())
     assert all(r.config.T == 10 and r.config.cell == c for c, r in results.items())
     spec = _chart(at, "vg.task_fig")

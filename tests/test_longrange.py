@@ -373,3 +373,24 @@ def test_copy_task_T1_and_adding_T2_are_allowed():
 def test_bounds_raise_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_a_comparison_grows_in_the_callers_dict_and_an_interrupted_run_keeps_its_losses():
+    cfg = TaskConfig(task="adding", T=10, steps=12, hidden=8, seed=0)
+    into: dict = {}
+    out = lr.compare_cells(cfg, ("rnn", "lstm"), into=into)
+    assert out.keys() == into.keys() == {"rnn", "lstm"} and all(into[c] is out[c] for c in out)
+    assert [r.status for r in out.values()] == ["done", "done"] and all(len(r.losses) == 12 for r in out.values())
+
+    class Rerun(Exception):           # what a Streamlit rerun does to the script thread mid-run
+        pass
+
+    def on_step(cell, p):
+        if cell == "lstm" and p.step == 5:
+            raise Rerun
+    into = {}
+    with pytest.raises(Rerun):
+        lr.compare_cells(cfg, ("rnn", "lstm"), on_step, into=into)
+    assert into["rnn"].status == "done" and len(into["rnn"].losses) == 12
+    assert into["lstm"].status == "stopped" and len(into["lstm"].losses) == 5   # kept, and said to be cut short
+    assert into["rnn"].losses == out["rnn"].losses                              # same seed, same batches

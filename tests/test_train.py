@@ -157,20 +157,25 @@ def test_natural_divergence_keeps_last_good_weights():
         assert float(F.cross_entropy(model(x), y)) == pytest.approx(res.losses[-1], rel=1e-5)
 
 
-def test_forced_divergence_via_on_step():
+def _sabotaged_run(at_step: int, sabotage, cfg: TrainConfig):
+    """Train on "hello" with `sabotage(model)` done to the weights from on_step at `at_step`; returns the
+    model, the data, the result and the weights seen by on_step at each step."""
     vocab, x, y = hello()
     model = rnnviz.build_model("lstm", vocab_size=vocab.size, hidden_size=8, seed=0)
     snaps = {}
 
     def on_step(p):
-
-        step = p.step
-        snaps[step] = params(model)
-        if step == 5:
+        snaps[p.step] = params(model)
+        if p.step == at_step:
             with torch.no_grad():
-                model.head.weight[0, 0] = float("inf")
+                sabotage(model)
 
-    res = rnnviz.train(model, x, y, TrainConfig(steps=50, deadline_s=None), on_step=on_step)
+    return model, x, y, rnnviz.train(model, x, y, cfg, on_step=on_step), snaps
+
+
+def test_forced_divergence_via_on_step():
+    model, x, y, res, snaps = _sabotaged_run(5, lambda m: m.head.weight.__setitem__((0, 0), float("inf")),
+                                             TrainConfig(steps=50, deadline_s=None))
     assert res.status == "diverged" and "diverged" in res.message
     assert res.steps == 5 and all(math.isfinite(v) for v in res.losses)
     assert all(torch.isfinite(p).all() for p in model.parameters())
@@ -183,19 +188,8 @@ def test_gradient_divergence_with_clipping_keeps_last_good_weights():
     """Head weights scaled by 1e25 after step 3: the loss at step 4 is finite (~1e24) but the gradient
     norm is not, so the clipping guard stops. The result must be as for a non-finite loss: the weights
     whose loss is res.losses[-1] ("the weights of step 3"), not the blown-up ones of step 4."""
-    vocab, x, y = hello()
-    model = rnnviz.build_model("lstm", vocab_size=vocab.size, hidden_size=8, seed=0)
-    snaps = {}
-
-    def on_step(p):
-
-        step = p.step
-        snaps[step] = params(model)
-        if step == 3:
-            with torch.no_grad():
-                model.head.weight.mul_(1e25)
-
-    res = rnnviz.train(model, x, y, TrainConfig(steps=20, clip=5.0, deadline_s=None), on_step=on_step)
+    model, x, y, res, snaps = _sabotaged_run(3, lambda m: m.head.weight.mul_(1e25),
+                                             TrainConfig(steps=20, clip=5.0, deadline_s=None))
     assert res.status == "diverged" and "diverged" in res.message and "gradient" in res.message
     assert res.steps == 3 and all(math.isfinite(v) for v in res.losses)
     assert "weights of step 3" in res.message

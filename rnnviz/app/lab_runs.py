@@ -40,6 +40,38 @@ READY_FORMAT = 1
 BUILTIN = {"mnist1d": ("mnist1d",), "charlm": ("english", "korean"), "seq2seq": ("reverse", "copy"),
            "timeseries": ("trend_seasonal", "noisy_sine", "random_walk_stock"), "textclf": ("en", "ko"),
            "memory": ("delayed_recall",)}
+MAX_UPLOAD_CHARS = 200_000   # an uploaded corpus is cut to this many characters
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """How the lab page offers a task's data: a radio (`label`, the choices' translation keys `prefix.<choice>`)
+    over the built-in data and, with `upload` (its label's key), an upload of `types`, read by
+    `parse(bytes, *fields)` after the text inputs `fields` ((label key, default), ...); `about.<choice>` (or
+    `about` itself for a task without a choice) is a caption under it."""
+    label: str | None = None
+    prefix: str | None = None
+    about: str | None = None
+    upload: str | None = None
+    types: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
+    parse: object = None
+
+    def choices(self, task: str) -> list[str]:
+        return list(BUILTIN.get(task, ())) + (["upload"] if self.upload else [])
+
+
+DATA_CHOICES = {
+    "mnist1d": DataChoice(about="lab.mnist1d.about"),
+    "memory": DataChoice(about="lab.memory.about"),
+    "charlm": DataChoice("lab.corpus", "lab.corpus", upload="lab.upload_text", types=("txt",),
+                         parse=lambda b: D.load_text_upload(b)[:MAX_UPLOAD_CHARS]),
+    "seq2seq": DataChoice("lab.seq2seq.mode", "lab.seq2seq"),
+    "timeseries": DataChoice("lab.series", "lab.series", "lab.series.about", "lab.upload_csv", ("csv", "txt"),
+                             (("lab.csv_column", "close"),), D.parse_csv_column),
+    "textclf": DataChoice("lab.textset", "lab.textset", None, "lab.upload_csv", ("csv", "txt"),
+                          (("lab.text_col", "text"), ("lab.label_col", "label")), D.parse_labelled_csv),
+}                            # mnist_rows: the user's IDX files or a download, the page's own widgets
 SHARED_LAB_RUNS = 8     # finished runs kept per server (the largest, MNIST-1D with its data, holds about 2 MB)
 
 

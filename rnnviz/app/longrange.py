@@ -198,8 +198,10 @@ class TaskResult(TrainResult):
 
 
 def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
-             device: str | torch.device = "cpu") -> TaskResult:
-    """Train a fresh `task_model` on cfg's task; see `train_task`."""
+             device: str | torch.device = "cpu", into: dict | None = None) -> TaskResult:
+    """Train a fresh `task_model` on cfg's task; see `train_task`. With `into` (a session's dict) the result
+    is put at into[cfg.cell] before the first step and grows there, "stopped" until the loop ends, so a run
+    cut short by a rerun keeps the losses it recorded."""
     cfg.validate()
     model = task_model(cfg.task, cfg.cell, cfg.hidden, cfg.seed, cfg.forget_bias, cfg.nonlinearity,
                        cfg.n_symbols).to(device)
@@ -209,7 +211,9 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
     gen = torch.Generator().manual_seed(cfg.seed + _DATA_SEED_OFFSET)
     base = cfg.baseline
     beat_level = cfg.beat_fraction * base
-    res = TaskResult(config=cfg, baseline=base, model=model)
+    res = TaskResult(config=cfg, baseline=base, model=model, status="stopped")
+    if into is not None:
+        into[cfg.cell] = res
     W, run_sum, recent = cfg.window, 0.0, []
 
     def batch(step):                                             # a fresh batch every step
@@ -236,16 +240,27 @@ def run_task(cfg: TaskConfig = TaskConfig(), on_step: OnStep | None = None,
 
     run_steps(model, params, opt, cfg.steps, batch, loss_of, clip=cfg.clip, deadline_s=cfg.deadline_s,
               after_update=after_update, record=res)
+    if res.status == "stopped" and not res.message:             # every other ending comes with its message
+        res.status = "done"
     res.final_loss, res.final_accuracy = evaluate(model, cfg)
     return res
 
 
 def compare_cells(cfg: TaskConfig, cells: tuple[str, ...] = CELLS,
                   on_step: Callable[[str, Progress], "bool | None"] | None = None,
-                  device: str | torch.device = "cpu") -> dict[str, TaskResult]:
+                  device: str | torch.device = "cpu", into: dict | None = None) -> dict[str, TaskResult]:
     """cfg's task trained once per cell with cfg's seed, so on the same batches (`for_each_cell`):
-    {cell: TaskResult}. `on_step(cell, Progress)`; returning False stops that cell and the ones after it."""
-    return for_each_cell(cells, lambda cell, cb: run_task(replace(cfg, cell=cell), cb, device), on_step)
+    {cell: TaskResult}. `on_step(cell, Progress)`; returning False stops that cell and the ones after it.
+    With `into`, each cell's result grows there as it trains (see `run_task`)."""
+    return for_each_cell(cells, lambda cell, cb: run_task(replace(cfg, cell=cell), cb, device, into), on_step)
+
+
+def comparison_rows(results: dict[str, TaskResult]) -> list[dict]:
+    """The table under a comparison: per cell the held-out loss, the step (and second) its moving average
+    beat the baseline, the seconds it trained and its status."""
+    return [{"cell": c, "final": f"{r.final_loss:.4f}", "seconds": f"{r.seconds:.1f}", "status": r.status,
+             "beat": "—" if r.beat_step is None else f"{r.beat_step} ({r.beat_seconds:.1f} s)"}
+            for c, r in results.items()]
 
 
 @torch.no_grad()

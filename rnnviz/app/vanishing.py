@@ -84,6 +84,21 @@ class GradConfig:
         return self
 
 
+# The page's knobs as its URL holds them: query parameter -> (first value, the allowed values, or (lo, hi)).
+KNOBS = {"T": (100, (10, 400)), "hidden": ("64", ("16", "32", "64", "128", "256")), "seed": (0, (0, 9999)),
+         "loss": ("last", LOSS_ON), "scale": (100, (10, 300)), "init": ("default", INITS),
+         "act": ("tanh", ("tanh", "relu")), "fb": ("torch", ("torch", "0", "1", "2", "3")),
+         "k": ("off", ("off", "5", "10", "20", "50"))}      # above 128 units the Jacobians are estimated
+
+
+def knobs_config(v: dict) -> GradConfig:
+    """The page's knob values (`KNOBS`' parameters: T, hidden, ..., scale in %) as a validated GradConfig."""
+    return GradConfig(T=int(v["T"]), hidden=int(v["hidden"]), seed=int(v["seed"]), loss_on=v["loss"],
+                      weight_scale=v["scale"] / 100, init=v["init"], nonlinearity=v["act"],
+                      forget_bias=None if v["fb"] == "torch" else float(v["fb"]),
+                      window=None if v["k"] == "off" else int(v["k"])).validate()
+
+
 def make_model(cfg: GradConfig) -> CharRNN:
     """cfg -> a fresh `CharRNN` (one-hot input of cfg.vocab symbols, cfg.hidden units), float32, eval mode.
 

@@ -43,22 +43,11 @@ _SEN_EN_ADJS = {1: ("good", "great", "fun", "clever", "lovely", "moving", "funny
 _SEN_EN_INTENS = ("", "very ", "really ", "quite ")
 
 
-def _sentiment_en(rng: random.Random, label: int) -> str:
-    S = lambda: rng.choice(_SEN_EN_SUBJECTS)   # noqa: E731
-    A = lambda pol: rng.choice(_SEN_EN_ADJS[pol])   # noqa: E731
-    I = lambda: rng.choice(_SEN_EN_INTENS)   # noqa: E731
-    k = rng.randrange(6)
-    if k == 0:
-        return f"{S()} was {I()}{A(label)}"
-    if k == 1:
-        return f"{S()} was {rng.choice(('not', 'never'))} {A(1 - label)}"
-    if k == 2:
-        return f"{S()} was {I()}{A(1 - label)} but {S()} was {I()}{A(label)}"
-    if k == 3:
-        return f"i thought {S()} would be {A(1 - label)} but it was {I()}{A(label)}"
-    if k == 4:
-        return f"i did not think {S()} was {A(1 - label)}"
-    return f"{S()} was {A(label)} and {S()} was {I()}{A(label)}"
+# Each template names its words; every name in it is one draw, in the order it appears (S: a subject,
+# I: an intensifier or nothing, A / B: an adjective of the label's / the other side, N: a negation).
+_SEN_EN_TEMPLATES = ("{S} was {I}{A}", "{S} was {N} {B}", "{S} was {I}{B} but {S} was {I}{A}",
+                     "i thought {S} would be {B} but it was {I}{A}", "i did not think {S} was {B}",
+                     "{S} was {A} and {S} was {I}{A}")
 
 
 # Korean reviews: the same design; the negation comes after the adjective (좋지 않았다), and "A지만 B"
@@ -71,20 +60,38 @@ _SEN_KO_ADJS = {1: (("좋았다", "좋"), ("재미있었다", "재미있"), ("�
 _SEN_KO_INTENS = ("", "정말 ", "아주 ", "꽤 ")
 
 
+# Korean adjectives have two forms, past tense and stem: A / B the past tense (좋았다), Ac / Bc the past
+# tense without 다 (좋았 + 지만), As / Bs the stem (좋 + 지 않았다).
+_SEN_KO_TEMPLATES = ("{S} {I}{A}", "{S} {Bs}지 않았다", "{S} {I}{Bc}지만 {S} {I}{A}", "{S} {Bs}지 않았고 {S} {I}{A}",
+                     "{S} {Ac}고 {S} {I}{A}")
+
+
+def _review(templates: tuple[str, ...], words: dict, rng: random.Random, label: int) -> str:
+    """One review: a random template, each of its names replaced by a fresh draw of `words[name](rng, side)`,
+    left to right (side: 1 for the label's adjectives, 0 for the other side's)."""
+    template = templates[rng.randrange(len(templates))]
+    return re.sub(r"\{(\w+)\}", lambda m: words[m.group(1)](rng, label), template)
+
+
+def _adjective(adjs: dict, other: bool, form=lambda a: a):
+    return lambda rng, label: form(rng.choice(adjs[1 - label if other else label]))
+
+
+_EN_WORDS = {"S": lambda rng, _: rng.choice(_SEN_EN_SUBJECTS), "I": lambda rng, _: rng.choice(_SEN_EN_INTENS),
+             "N": lambda rng, _: rng.choice(("not", "never")), "A": _adjective(_SEN_EN_ADJS, False),
+             "B": _adjective(_SEN_EN_ADJS, True)}
+_KO_WORDS = {"S": lambda rng, _: josa(rng.choice(_SEN_KO_SUBJECTS), "이가"),
+             "I": lambda rng, _: rng.choice(_SEN_KO_INTENS),
+             **{f"{k}{f}": _adjective(_SEN_KO_ADJS, k == "B", form)
+                for k in "AB" for f, form in (("", lambda a: a[0]), ("c", lambda a: a[0][:-1]), ("s", lambda a: a[1]))}}
+
+
+def _sentiment_en(rng: random.Random, label: int) -> str:
+    return _review(_SEN_EN_TEMPLATES, _EN_WORDS, rng, label)
+
+
 def _sentiment_ko(rng: random.Random, label: int) -> str:
-    S = lambda: josa(rng.choice(_SEN_KO_SUBJECTS), "이가")   # noqa: E731
-    A = lambda pol: rng.choice(_SEN_KO_ADJS[pol])   # noqa: E731
-    I = lambda: rng.choice(_SEN_KO_INTENS)   # noqa: E731
-    k = rng.randrange(5)
-    if k == 0:
-        return f"{S()} {I()}{A(label)[0]}"
-    if k == 1:
-        return f"{S()} {A(1 - label)[1]}지 않았다"
-    if k == 2:
-        return f"{S()} {I()}{A(1 - label)[0][:-1]}지만 {S()} {I()}{A(label)[0]}"
-    if k == 3:
-        return f"{S()} {A(1 - label)[1]}지 않았고 {S()} {I()}{A(label)[0]}"
-    return f"{S()} {A(label)[0][:-1]}고 {S()} {I()}{A(label)[0]}"
+    return _review(_SEN_KO_TEMPLATES, _KO_WORDS, rng, label)
 
 
 SENTIMENT_LANGS = {"en": _sentiment_en, "ko": _sentiment_ko}

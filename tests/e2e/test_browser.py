@@ -90,14 +90,20 @@ def test_values_at_a_step_follow_the_keyboard(server, page):
     H.wait_until(page, lambda: _query(page).get("t") == "2")
 
 
-def test_retrain_on_new_text(server, page):
-    """Test that typing a new training text and clicking Train retrains and relabels the time axis."""
+def _train_text(page, server, text: str) -> str:
+    """Open the Hello page trained on its default text, type `text` and press Train; returns the success
+    message of the model trained first."""
     H.goto(page, H.hello_url(server))
     H.wait_for_hello(page)
     before = page.locator(H.SUCCESS).inner_text()
-
-    page.get_by_role("textbox", name="Training text").fill("abcabd")
+    page.get_by_role("textbox", name="Training text").fill(text)
     page.get_by_role("button", name="Train", exact=True).click()
+    return before
+
+
+def test_retrain_on_new_text(server, page):
+    """Test that typing a new training text and clicking Train retrains and relabels the time axis."""
+    before = _train_text(page, server, "abcabd")
     expect(page.locator(H.SUCCESS)).not_to_have_text(before, timeout=60_000)
     H.wait_for_hello(page)
     H.wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
@@ -124,12 +130,7 @@ def test_markup_characters_are_shown_literally(server, page):
 
 def test_empty_text_shows_error_and_keeps_figures(server, page):
     """Test that an empty training text gives an error message, no traceback, and keeps the trained figures."""
-    H.goto(page, H.hello_url(server))
-    H.wait_for_hello(page)
-    trained = page.locator(H.SUCCESS).inner_text()
-
-    page.get_by_role("textbox", name="Training text").fill("")
-    page.get_by_role("button", name="Train", exact=True).click()
+    trained = _train_text(page, server, "")
     expect(page.locator(H.ERROR)).to_contain_text("training text is empty", timeout=60_000)
     H.wait_for_app_run(page)
     assert page.locator(H.EXCEPTION).count() == 0
