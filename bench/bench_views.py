@@ -23,7 +23,6 @@ writes it, with the date, versions and machine load, to bench/results/views.md.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import platform
 import statistics
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_text, markdown_table  # noqa: E402
+from benchlib import load1, markdown_table, write_report  # noqa: E402
 
 from tests.e2e import harness as H  # noqa: E402
 from tests.e2e.test_screens import PROJECTOR, VIEWS, _url  # noqa: E402
@@ -108,7 +107,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "views.md")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
-    rows = []
+    rows, load_start = [], load1()
     with H.start_server() as (base, startup_s), sync_playwright() as p:
         browser = H.launch_browser(p)
         context = browser.new_context(viewport=PROJECTOR)
@@ -133,10 +132,10 @@ def main(argv=None) -> int:
         finally:
             browser.close()
     table = markdown_table(rows)
-    head = (f"# Every view's ready time ({args.lang}, 1280x720)\n\n{_dt.datetime.now():%Y-%m-%d %H:%M}; Python "
-            f"{platform.python_version()}; load {load_text(True)}; server healthy after {startup_s:.1f} s.\n\n")
-    args.out.write_text(head + table + "\n", encoding="utf-8")
     print(table)
+    write_report(args.out, f"Every view's ready time ({args.lang}, 1280x720)", "bench_views.py", argv, load_start,
+                 table, [f"server healthy after {startup_s:.1f} s; server, browser and this script share these CPUs"],
+                 versions=f"Python {platform.python_version()}, {platform.platform()}")
     return 0
 
 

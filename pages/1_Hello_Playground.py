@@ -13,7 +13,7 @@ from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS
                                    shared_run)
 from rnnviz.data.text import MAX_TEXT_CHARS, TextError, Vocab, show_char, validate_text
 from rnnviz.figures.step import unrolled_figure
-from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
+from rnnviz.figures.style import CELL_NAMES
 from rnnviz.i18n import t
 
 lang = ui.setup_page("hello.title", ":material/waving_hand:", defer_device=True)
@@ -94,7 +94,6 @@ def train_ui(cfg: PlaygroundConfig):
         bar.empty()
     run.extras["reused"] = reused
     ss["hello.run"] = run
-    ss.pop("hello.t", None)                 # a new text may be shorter: the inspected step starts over
     ui.set_query_params({"text": cfg.text, "cell": cfg.cell, "hidden": cfg.hidden, "lr": cfg.lr,
                          "steps": cfg.steps, "seed": cfg.seed})
     return run
@@ -118,40 +117,20 @@ def summary_ui(run) -> None:
 
 
 def timeline_ui(run) -> None:
-    """One figure, one time axis, one cursor: the cursor moves in the browser (slider and play inside
-    the figure), so moving it never reruns the script, let alone retrains."""
+    """One figure, one time axis, one cursor: the cursor moves in the browser (slider and play inside the
+    figure, with every value at its step in the table under the panels), so moving it never reruns the
+    script, let alone retrains. ?t= in a link opens it at that step."""
+    from rnnviz.figures.timeline import open_at
     st.subheader(t("hello.states", lang))
     c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(run_figures(run, lang)["timeline"], key="hello.timeline_fig", width="stretch")
+    fig, T = run_figures(run, lang)["timeline"], run.trace.T
+    start = ui.qp_int("t", 1, 1, T)
+    c1.plotly_chart(open_at(fig, start) if start > 1 else fig, key="hello.timeline_fig", width="stretch")
     c2.caption(t("hello.cursor.howto", lang))
     c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
     c2.caption(t("hello.probs.howto", lang))
     c2.caption(t("hello.grad.howto", lang))
-
-
-@st.fragment
-def values_ui(run) -> None:
-    """Every number at one chosen step. A fragment: choosing another step reruns only this."""
-    from rnnviz.tracing.generate import prediction_rows
-    tr, chars = run.trace, run.input_chars
-    T = tr.T
-    if ss.get("hello.t") is None or not 1 <= ss["hello.t"] <= T:
-        ss["hello.t"] = ui.qp_int("t", 1, 1, T)
-    st.subheader(t("hello.values", lang))
-    step = st.select_slider(t("hello.values_step", lang), options=list(range(1, T + 1)), key="hello.t",
-                            format_func=lambda i: f"{i} · {show_char(chars[i - 1])}", help=t("hello.cursor.help", lang))
-    ui.set_query_params({"t": step})
-    row = prediction_rows(tr, run.vocab, k=1)[step - 1]
-    (c, p), = row["top"]
-    st.markdown(t("hello.at_step", lang, t=step, x=show_char(row["input"]), y=show_char(row["target"]),
-                  p=show_char(c), prob=p, mark=":green[**✓**]" if row["correct"] else ":red[**✗**]"))
-    vals = tr.at(step)                      # {vector: (H,)}: one row per unit, one column per vector
-    st.caption(t("hello.values_at", lang, t=step))
-    names = [f"{VECTOR_SYMBOLS[tr.cell_type][k]}_t" for k in vals]
-    H = tr.hidden.shape[1]
-    ui.scroll_box(H).markdown(ui.markdown_table(
-        [t("hello.col.unit", lang)] + [f"**{ui.md_literal(n)}**" for n in names],
-        [[str(j)] + [f"{float(v[j]):.4f}" for v in vals.values()] for j in range(H)], align="r" * (1 + len(names))))
+    c2.caption(t("hello.values.howto", lang))
 
 
 def predictions_ui(run) -> None:
@@ -206,5 +185,4 @@ if run is None:
 summary_ui(run)
 timeline_ui(run)
 predictions_ui(run)
-values_ui(run)
 generate_ui(run)

@@ -85,19 +85,15 @@ TEXT: dict[str, dict[str, str]] = {
     "hello.bad_setting": {"en": "Invalid setting: {msg}", "ko": "잘못된 설정입니다: {msg}"},
     "hello.cursor": {"en": "Time step", "ko": "시점"},
     "hello.cursor.howto": {
-        "en": "Drag the **Time step** slider under the figure or press **▶ Play**: the cursor moves through all "
-              "panels at once, in your browser. Hover any cell for its exact value.",
-        "ko": "그림 아래의 **시점** 슬라이더를 끌거나 **▶ 재생**을 누르세요. 커서가 모든 패널에서 함께, 브라우저 안에서 "
-              "바로 움직입니다. 칸 위에 마우스를 올리면 정확한 값이 보입니다."},
-    "hello.values": {"en": "Every number at one step", "ko": "한 시점의 모든 값"},
-    "hello.values_step": {"en": "Show the values at step", "ko": "값을 볼 시점"},
-    "hello.cursor.help": {"en": "Choosing a step never retrains: the values come from the stored trace.",
-                          "ko": "시점을 골라도 다시 학습하지 않습니다. 값은 저장된 추적 결과에서 나옵니다."},
-    "hello.at_step": {
-        "en": "Step t = {t}: input **{x}**, target **{y}**, predicted **{p}** ({prob:.0%}) {mark}",
-        "ko": "시점 t = {t}: 입력 **{x}**, 정답 **{y}**, 예측 **{p}** ({prob:.0%}) {mark}"},
-    "hello.values_at": {"en": "Every value at step t = {t} (rows are units; hover the heatmaps for any other step).",
-                        "ko": "시점 t = {t}의 모든 값 (행은 유닛입니다. 다른 시점은 히트맵 위에 마우스를 올려 보세요)."},
+        "en": "Drag the **Time step** slider above the panels or press **▶ Play**: the cursor moves through all "
+              "panels and the values table at once, in your browser. Hover any cell for its exact value.",
+        "ko": "패널 위의 **시점** 슬라이더를 끌거나 **▶ 재생**을 누르세요. 커서가 모든 패널과 값 표에서 함께, 브라우저 "
+              "안에서 바로 움직입니다. 칸 위에 마우스를 올리면 정확한 값이 보입니다."},
+    "hello.values.howto": {
+        "en": "The table under the panels holds every number at the cursor's step: one row per unit, one column "
+              "per vector (h_t, each gate, c_t). It moves with the cursor. A link with `t=` opens at that step.",
+        "ko": "패널 아래 표에는 커서 시점의 모든 값이 있습니다. 행은 유닛, 열은 벡터(h_t, 각 게이트, c_t)입니다. 표는 커서와 "
+              "함께 움직입니다. 링크에 `t=`가 있으면 그 시점에서 열립니다."},
     "hello.predictions": {"en": "Predictions at every step", "ko": "시점별 예측"},
     "hello.predictions.howto": {
         "en": "Each row is one time step: the character read, the character that really comes next, and the "
@@ -326,7 +322,10 @@ TEXT: dict[str, dict[str, str]] = {
               "the character read; the ring is the current step. Percentages: share of variance explained.",
         "ko": "h_1 … h_T를 두 주성분 방향으로 투영했습니다 (PCA). 각 점은 한 시점이며 읽은 글자가 붙어 있고, 고리는 현재 "
               "시점입니다. 백분율은 설명된 분산의 비율입니다."},
-    "step.bars": {"en": "state vectors at the cursor step", "ko": "커서 시점의 상태 벡터"},
+    "fig.values_at_cursor": {"en": "every value at the cursor's step", "ko": "커서 시점의 모든 값"},
+    "fig.values_at_cursor_first": {"en": "every value at the cursor's step (units 0–{k} of {H}; hover the heatmaps "
+                                         "for the others)",
+                                   "ko": "커서 시점의 모든 값 (유닛 {H}개 중 0–{k}; 나머지는 히트맵에 마우스를 올려 보세요)"},
     "step.play": {"en": "Play", "ko": "재생"},
     "step.pause": {"en": "Pause", "ko": "일시정지"},
     "step.sat.left": {"en": "fraction of steps < 0.1 (left-saturated)", "ko": "0.1 미만인 시점 비율 (왼쪽 포화)"},

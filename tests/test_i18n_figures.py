@@ -85,29 +85,40 @@ def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     vocab, x, tr = _trained("lstm")
     chars = list(vocab.decode(x))
     T = tr.T
-    fig = F.timeline_figure(tr, chars, list(vocab.chars), "en", start=2, panels=("states", "bars", "probs", "grad"))
-    # the cursor: one layout image over step 2, from above the bars panel to the top; no shapes
+    fig = F.timeline_figure(tr, chars, list(vocab.chars), "en", start=2, panels=("states", "probs", "grad", "values"))
+    # the cursor: one layout image over step 2, from above the values table to the top; no shapes
     (cur,) = fig.layout.images
     assert (cur.x, cur.sizex, cur.xref, cur.xanchor, cur.sizing) == (1.5, 1.0, "x", "left", "stretch")
     assert cur.yref == "paper" and cur.y == 1.0 and 0.05 < 1 - cur.sizey < 0.5 and not fig.layout.shapes
     svg = base64.b64decode(cur.source.split(",", 1)[1]).decode()
     assert "<rect" in svg and STYLE["cursor"] in svg and "non-scaling-stroke" in svg
     assert len(fig.frames) == T and [f.name for f in fig.frames] == [str(t) for t in range(1, T + 1)]
+    table = [i for i, d in enumerate(fig.data) if d.type == "table"]
+    H = tr.hidden.shape[1]
     for t, frame in enumerate(fig.frames, start=1):                           # play: the frames
         assert [im.x for im in frame.layout.images] == [t - 0.5]
         assert frame.layout.title.text.startswith(f"t = {t}: read <b>{chars[t - 1]}</b>")
         assert frame.layout.sliders[0].active == t - 1
-        np.testing.assert_array_equal(frame.data[0].y, tr.hidden[t - 1].astype(np.float32))    # h_t bars
-        np.testing.assert_array_equal(frame.data[1].y, tr.cell[t - 1].astype(np.float32))      # c_t bars
+        assert list(frame.traces) == table
+        cols = frame.data[0].cells.values
+        assert list(cols[0]) == list(range(H))
+        np.testing.assert_array_equal(cols[1], tr.hidden[t - 1].astype(np.float32))    # h_t
+        np.testing.assert_array_equal(cols[-1], tr.cell[t - 1].astype(np.float32))     # c_t
     assert fig.layout.sliders[0].active == 1
+    np.testing.assert_array_equal(fig.data[table[0]].cells.values[1], tr.hidden[1].astype(np.float32))
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
-    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):            # scrubbing: cursor, caption, bars
+    for t, step in enumerate(fig.layout.sliders[0].steps, start=1):            # scrubbing: cursor, caption, table
         assert step.method == "update"
-        bars, lay, traces = step.args
-        np.testing.assert_array_equal(bars["y"][0], tr.hidden[t - 1].astype(np.float32))
+        cells, lay, traces = step.args
+        assert [list(c) for c in cells["cells.values"][0]] == [list(c) for c in fig.frames[t - 1].data[0].cells.values]
         assert set(lay) == {"images[0].x", "title.text"} and lay["images[0].x"] == t - 0.5
         assert lay["title.text"] == fig.frames[t - 1].layout.title.text
-        assert list(traces) == [i for i, d in enumerate(fig.data) if d.type == "bar"]
+        assert list(traces) == table
+    moved = F.open_at(fig, 3)                                                  # a link's step
+    assert moved.layout.sliders[0].active == 2 and moved.layout.images[0].x == 2.5
+    assert [list(c) for c in moved.data[table[0]].cells.values] == [list(c) for c in fig.frames[2].data[0].cells.values]
+    with pytest.raises(ValueError, match="between 1 and"):
+        F.open_at(fig, T + 1)
     no_bars = F.timeline_figure(tr, chars, list(vocab.chars), "en", panels=("states",))
     assert no_bars.layout.sliders[0].steps[0].method == "relayout"
 

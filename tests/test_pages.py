@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 import rnnviz.app.playground as playground
 import rnnviz.training.loop as training
 from rnnviz.figures import timeline as F
-from tests.apptest import chart as _chart, markdown_table, open_page, plotly_array as _array
+from tests.apptest import chart as _chart, markdown_table, markdown_tables, open_page, plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = str(ROOT / "pages" / "1_Hello_Playground.py")
@@ -72,7 +72,7 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert [a for a in task if "next:" in a] == [f"y<sub>{i}</sub> → next: <b>{c}</b>" for i, c in enumerate("ello", 1)]
     assert [a for a in task if a.startswith("[")] == ["[1 0 0 0]", "[0 1 0 0]", "[0 0 1 0]", "[0 0 1 0]"]  # one-hot over h e l o
     assert any("next character: h→e, e→l, l→l, l→o." in c.value for c in at.caption)
-    assert "Step t = 1: input **h**, target **e**, predicted **e**" in _text(at)
+    assert fig["layout"]["title"]["text"].startswith("t = 1: read <b>h</b>")     # the cursor's step, in the figure
     head, *rows = markdown_table(at, "t")                # the predictions, one row per step
     assert head == ["t", "input", "target", "top predictions", "P(target)", "right?"]
     assert [r[0] for r in rows] == ["1", "2", "3", "4"]
@@ -99,89 +99,28 @@ def test_a_second_session_reuses_the_run_and_its_figures(monkeypatch):
     assert len(built) == 1
 
 
-def test_choosing_a_step_never_retrains_or_redraws_the_timeline(monkeypatch):
-    at = _app(HELLO)
-    run = at.session_state["hello.run"]
-    before = _chart(at, "hello.timeline_fig")
-    calls = []
-    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(1))
-    at.select_slider(key="hello.t").set_value(3).run()
-    assert not at.exception and not calls
-    assert at.session_state["hello.run"] is run
-    assert "Step t = 3: input **l**, target **l**, predicted **l**" in _text(at)
-    assert _chart(at, "hello.timeline_fig") == before
-    head, *rows = markdown_table(at, "unit")            # one row per unit, one column per vector at t = 3
-    assert head == ["unit", "**h_t**", "**i_t**", "**f_t**", "**g_t**", "**o_t**", "**c_t**"]
-    assert [r[0] for r in rows] == [str(j) for j in range(16)]
-    values = np.array([[float(v) for v in r[1:]] for r in rows])
-    np.testing.assert_allclose(values[:, 0], run.trace.hidden[2], atol=1e-4)
-    np.testing.assert_allclose(values[:, 2], run.trace.gates["forget"][2], atol=1e-4)
-    np.testing.assert_allclose(values[:, 5], run.trace.cell[2], atol=1e-4)
-    assert at.query_params["t"] == "3"
-
-
-@pytest.mark.parametrize("cell, panels", [("gru", ["reset gate r", "update gate z", "candidate n"]),
-                                          ("rnn", [])])
-def test_switching_cell_type_retrains(cell, panels):
-    at = _app(HELLO)
-    at.radio(key="hello.cell").set_value(cell)
-    _button(at, "Train").click().run()
+def test_one_cursor_moves_the_timeline_and_its_values_table_and_a_link_opens_at_its_step():
+    at = _app(HELLO, t="3")
     assert not at.exception
-    assert at.success[0].value.startswith(f"Trained {cell.upper()}")
-    run = at.session_state["hello.run"]
-    assert run.cfg.cell == cell and run.trace.cell_type == cell
-    states = _chart(at, "hello.timeline_fig")
-    titles = [a["text"] for a in states["layout"]["annotations"]]
-    assert titles == ["hidden state h"] + panels + ["Predicted next character", "‖∂L/∂h_t‖ through time"]
-    np.testing.assert_allclose(_array(states["data"][0]["z"]), run.trace.hidden.T, atol=1e-6)
-    assert at.query_params["cell"] == cell
-
-
-@pytest.mark.parametrize("text, message", [("", "training text is empty"),
-                                           ("a", "one character is not enough"),
-                                           ("\x00\x01\x02", "training text is empty")], ids=["empty", "one", "binary"])
-def test_bad_text_gets_a_message_and_keeps_the_model(text, message):
-    at = _app(HELLO)
-    before = at.session_state["hello.run"]
-    at.text_input(key="hello.text").set_value(text)
-    _button(at, "Train").click().run()
-    assert not at.exception
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
-    assert at.session_state["hello.run"] is before          # the trained model is not lost
-    assert len(at.get("plotly_chart")) == 2
-    assert any('the model trained before, on "hello" (LSTM)' in i.value for i in at.info)   # and said to be old
-
-
-def test_diverged_run_is_reported_and_keeps_finite_weights(monkeypatch):
-    real_train = training.train
-
-    def poisoned(model, x, y, cfg, on_step=None):
-        def hook(p):
-            if p.step == 5:                                  # blow the weights up mid-training
-                model.head.weight.data.fill_(float("inf"))
-            return on_step(p) if on_step else None
-        return real_train(model, x, y, cfg, on_step=hook)
-
-    monkeypatch.setattr(training, "train", poisoned)   # run_playground imports it when it runs
-    at = _app(HELLO)
-    assert not at.exception
-    assert any("diverged" in e.value for e in at.error)
-    run = at.session_state["hello.run"]
-    assert run.result.status == "diverged" and run.result.steps == 5
-    assert all(np.isfinite(p.detach().numpy()).all() for p in run.model.parameters())
-    assert len(at.get("plotly_chart")) == 3
-
-
-def test_query_parameters_reproduce_the_view():
-    at = _app(HELLO, text="abcabd", cell="gru", hidden="8", lr="0.1", steps="200", seed="3", t="3")
-    assert not at.exception
-    run = at.session_state["hello.run"]
-    assert run.cfg == playground.PlaygroundConfig(text="abcabd", cell="gru", hidden=8, lr=0.1, steps=200, seed=3)
-    assert at.success[0].value.startswith("Trained GRU · 8 units · 200 steps")
-    assert "Step t = 3: input **c**" in _text(at)
-    # the same link gives the same numbers (seeded)
-    again = _app(HELLO, text="abcabd", cell="gru", hidden="8", lr="0.1", steps="200", seed="3", t="3")
-    np.testing.assert_array_equal(again.session_state["hello.run"].trace.hidden, run.trace.hidden)
+    tr = at.session_state["hello.run"].trace
+    spec = _chart(at, "hello.timeline_fig")
+    (table,) = [d for d in spec["data"] if d["type"] == "table"]
+    assert [h.replace("<b>", "").replace("</b>", "") for h in table["header"]["values"]] == \
+        ["unit", "h_t", "i_t", "f_t", "g_t", "o_t", "c_t"]
+    vecs = [tr.hidden, tr.gates["input"], tr.gates["forget"], tr.gates["candidate"], tr.gates["output"], tr.cell]
+    def expected(t):
+        return [list(range(16))] + [np.float32(v[t - 1]).tolist() for v in vecs]
+    assert spec["layout"]["sliders"][0]["active"] == 2 and spec["layout"]["images"][0]["x"] == 2.5   # opens at t = 3
+    assert spec["layout"]["title"]["text"].startswith("t = 3: read <b>l</b>")
+    assert table["cells"]["values"] == expected(3)
+    table_i = spec["data"].index(table)
+    for t, step in enumerate(spec["layout"]["sliders"][0]["steps"], start=1):   # the one slider moves the table too
+        cells, lay, traces = step["args"]
+        assert traces == [table_i] and cells["cells.values"] == [expected(t)] and lay["images[0].x"] == t - 0.5
+    for t, frame in enumerate(spec["frames"], start=1):                          # and so does ▶
+        assert frame["data"][0]["cells"]["values"] == expected(t)
+    assert all(s.key != "hello.t" for s in [*at.select_slider, *at.slider])    # no second cursor
+    assert len(markdown_tables(at)) == 1                                         # the predictions table only
 
 
 def test_text_over_the_limit_is_cut_to_the_limit():
@@ -195,7 +134,7 @@ def test_absurd_query_parameters_are_clamped():
     assert not at.exception
     cfg = at.session_state["hello.run"].cfg
     assert (cfg.hidden, cfg.steps, cfg.lr, cfg.cell, cfg.seed) == (128, 10, 0.05, "lstm", 0)
-    assert at.select_slider(key="hello.t").value == 4
+    assert _chart(at, "hello.timeline_fig")["layout"]["sliders"][0]["active"] == 3    # t = 999: the last step, 4
 
 
 def test_korean_page():
@@ -203,8 +142,10 @@ def test_korean_page():
     assert not at.exception
     assert at.title[0].value == "Hello 놀이터"
     assert "정확도 100%" in at.success[0].value
-    assert "시점 t = 1: 입력 **오**, 정답 **늘**" in _text(at)
     states = _chart(at, "hello.timeline_fig")
+    assert states["layout"]["title"]["text"].startswith("t = 1: <b>오</b> 읽음")
+    assert [h.replace("<b>", "").replace("</b>", "") for h in [d for d in states["data"] if d["type"] == "table"][0]
+            ["header"]["values"]][0] == "유닛"
     assert states["layout"]["annotations"][0]["text"] == "은닉 상태 h"
     assert states["layout"]["xaxis"]["ticktext"][:3] == ["오", "늘", "␣"]
 

@@ -131,7 +131,8 @@ def run_figures(run: PlaygroundRun, lang: str) -> dict:
 
 def _build_figures(run: PlaygroundRun, lang: str) -> dict:
     from ..figures import timeline as F  # looked up when called (tests count the builds)
-    return {"timeline": F.timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), lang),
+    return {"timeline": F.timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), lang,
+                                          panels=("states", "probs", "grad", "values")),
             "loss": F.loss_figure(run.result.losses, run.result.accuracies, run.vocab.size, lang)}
 
 

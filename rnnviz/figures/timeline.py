@@ -15,7 +15,9 @@ from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import LOG_AXIS, STYLE, TEMPLATE, cursor, f32, hline, time_axis
+from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline, time_axis
+
+MAX_TABLE_NUMBERS = 30_000   # the values table's numbers over all steps (sent once per slider step and frame)
 
 if TYPE_CHECKING:
     from ..tracing.engine import Trace
@@ -31,6 +33,11 @@ def _rows(tr: Trace) -> list[tuple[str, np.ndarray, str]]:
     if tr.cell is not None:
         rows.append(("fig.cell", tr.cell, "coloraxis3"))
     return rows
+
+
+def _vectors(tr: Trace) -> dict[str, np.ndarray]:
+    """Every per-unit vector over time, (T, H) each, in the lecture notes' order (`VECTOR_SYMBOLS`)."""
+    return {k: tr.hidden if k == "h" else tr.cell if k == "c" else tr.gates[k] for k in VECTOR_SYMBOLS[tr.cell_type]}
 
 
 def step_caption(tr: Trace, chars: list[str], vocab: list[str], t: int, lang: str = "en") -> str:
@@ -51,9 +58,11 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
 
     Panels (top to bottom): "states": heatmaps (units x time) of h, every gate and (LSTM) c; "probs":
     softmax over the vocabulary with the true next character circled; "grad": ||dL/dh_t|| (and
-    ||dL/dc_t||) on a log axis; "bars": the state vectors at the cursor step. The cursor, a caption of
-    the step and the bars move with a slider and play/pause buttons inside the figure: one Plotly
-    frame per step, so scrubbing through time runs in the browser without a server round trip.
+    ||dL/dc_t||) on a log axis; "values": a table of every vector's value per unit at the cursor step
+    (h_t, the gates, c_t; at most MAX_TABLE_NUMBERS numbers over all steps, so for long texts and many
+    units the first units only, said in its header). The cursor, a caption of the step and the table
+    move with ONE slider and play/pause buttons inside the figure: one Plotly frame per step, so
+    scrubbing through time runs in the browser without a server round trip.
     chars: the T input characters; vocab: id -> character.
     """
     T, H, V = tr.T, tr.hidden.shape[1], len(vocab)
@@ -65,19 +74,27 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         spec.append((tr_("hello.probs", lang), "probs", None))
     if "grad" in panels:
         spec.append((tr_("fig.grad_title_lstm" if tr.grad_cell is not None else "fig.grad_title", lang), "grad", None))
-    if "bars" in panels:
-        spec.append((tr_("step.bars", lang), "bars", None))
+    vectors = {f"{VECTOR_SYMBOLS[tr.cell_type][k]}_t": v for k, v in _vectors(tr).items()}
+    shown_units = min(H, max(1, MAX_TABLE_NUMBERS // (T * len(vectors))))
+    if "values" in panels:
+        spec.append((tr_("fig.values_at_cursor", lang) if shown_units == H else
+                     tr_("fig.values_at_cursor_first", lang, k=shown_units - 1, H=H), "values", None))
     # compact panels, so that on a 1280x720 projector the controls (at the top) and the first panels fit one screen
     unit_px = int(min(max(70, 6 * H + 40), 240))
-    px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170, "bars": max(unit_px, 160)}
+    px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170,
+          "values": 26 * min(shown_units, 10) + 40}       # 10 rows in sight; the table scrolls
     heights = [px[kind] for _, kind, _ in spec]
     fig = make_subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
-                        subplot_titles=[title for title, _, _ in spec])
+                        subplot_titles=[title for title, _, _ in spec],
+                        specs=[[{"type": "table" if kind == "values" else "xy"}] for _, kind, _ in spec])
     steps = np.arange(1, T + 1)
     hover = (f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>"
              f"{tr_('fig.value', lang)} %{{z:.3f}}<extra></extra>")
-    bar_traces, bar_vals = [], []
-    last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "bars")
+    table_trace = None
+    last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "values")
+
+    def table_cells(t: int) -> list:
+        return [list(range(shown_units))] + [f32(v[t - 1, :shown_units]).tolist() for v in vectors.values()]
     for r, (title, kind, extra) in enumerate(spec, start=1):
         if kind == "state":
             vals, cax = extra
@@ -105,35 +122,34 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                                          hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
                               row=r, col=1)
             fig.update_yaxes(**LOG_AXIS, title_text="‖∂L/∂h‖", dtick=1, row=r, col=1)
-        else:  # bars
-            vecs = [("h", tr.hidden)] + ([("c", tr.cell)] if tr.cell is not None else [])
-            for i, (name, vals) in enumerate(vecs):
-                bar_traces.append(len(fig.data))
-                bar_vals.append(vals)
-                fig.add_trace(go.Bar(x=np.arange(H), y=f32(vals[start - 1]), name=f"{name}_t",
-                                     marker_color=STYLE["line"][i], hovertemplate=f"{name}_t[%{{x}}] = %{{y:.3f}}<extra></extra>"),
-                              row=r, col=1)
-            lim = float(min(max(1.0, np.abs(tr.cell).max() if tr.cell is not None else 1.0), 3.0))  # h stays visible
-            fig.update_yaxes(range=[-lim, lim], title_text=tr_("fig.value", lang), row=r, col=1)
-            fig.update_xaxes(title_text=tr_("fig.unit", lang), dtick=1 if H <= 32 else None, row=r, col=1)
-        if kind != "bars":
+        else:  # values
+            table_trace = len(fig.data)
+            fig.add_trace(go.Table(
+                header=dict(values=[tr_("fig.unit", lang)] + [f"<b>{n}</b>" for n in vectors], align="right",
+                            fill_color="#eef2f7", font=dict(size=14)),
+                cells=dict(values=table_cells(start), format=[None] + [".4f"] * len(vectors), align="right",
+                           height=26, font=dict(size=14), fill_color=[["white", "#f7f7f7"] * shown_units])),
+                row=r, col=1)
+        if kind != "values":
             # one time axis: the characters under the last time panel only, so no panel title sits on them
             fig.update_xaxes(matches="x", showticklabels=r == last_time_row, row=r, col=1, **time_axis(chars))
-    if not bar_traces:                       # with bars below, the time axis title would collide with their title
+    if table_trace is None:                  # with the table below, the time axis title would collide with its title
         fig.update_xaxes(title_text=tr_("fig.step", lang), row=last_time_row, col=1)
     y_name = "yaxis" if last_time_row == 1 else f"yaxis{last_time_row}"
     cursor_y0 = float(fig.layout[y_name].domain[0])      # the cursor spans the time-axis panels only
     caption = lambda t: step_caption(tr, chars, vocab, t, lang)
 
     # Cursor: one layout image moved by its x (see cursor). A slider step changes that x and the caption,
-    # which Plotly redraws in place without touching the heatmaps; the bars need a data update (slower).
+    # which Plotly redraws in place without touching the heatmaps; the table needs a data update.
+    tables = [] if table_trace is None else [table_trace]
+
     def _step_args(t: int) -> list:
         lay = {"images[0].x": t - 0.5, "title.text": caption(t)}
-        if not bar_traces:
+        if table_trace is None:
             return [lay]
-        return [{"y": [f32(v[t - 1]) for v in bar_vals]}, lay, bar_traces]
+        return [{"cells.values": [table_cells(t)]}, lay, tables]
 
-    fig.frames = [go.Frame(name=str(t), traces=bar_traces, data=[go.Bar(y=f32(v[t - 1])) for v in bar_vals],
+    fig.frames = [go.Frame(name=str(t), traces=tables, data=[go.Table(cells=dict(values=table_cells(t)))] if tables else [],
                            layout=dict(images=[dict(x=t - 0.5)],   # partial: Plotly merges it into the cursor
                                        title=dict(text=caption(t)), sliders=[dict(active=t - 1)]),
                            _validate=False)        # T frames: plotly's validation alone would take most of the build
@@ -154,7 +170,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         template=TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=240, b=60),
         title=dict(text=caption(start), x=0, xanchor="left", y=0.995, yanchor="top", yref="container",
                    font=dict(size=18)),
-        images=[cursor(start, cursor_y0)], barmode="group", showlegend=False,
+        images=[cursor(start, cursor_y0)], showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1, colorbar=colorbar("coloraxis", "h")),
         coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.cell_type != "rnn",
                         colorbar=colorbar("coloraxis2", "σ")),
@@ -175,10 +191,29 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         fig.update_layout(sliders=[dict(
             active=start - 1, x=0, len=1.0, y=1, yanchor="bottom", pad=dict(b=40, t=0),
             currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15), xanchor="right"),
-            steps=[dict(method="update" if bar_traces else "relayout", label=f"{t} · {show_char(chars[t - 1])}",
+            steps=[dict(method="update" if tables else "relayout", label=f"{t} · {show_char(chars[t - 1])}",
                         args=_step_args(t)) for t in range(1, T + 1)])])
     finally:
         fig._validate = True
+    if table_trace is not None:              # the table and its title below the characters of the time axis
+        gap = 36 / (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
+        y0, y1 = fig.data[table_trace].domain.y
+        fig.data[table_trace].domain.y = (y0, y1 - gap)
+        fig.layout.annotations[len(spec) - 1].y -= gap
+    return fig
+
+
+def open_at(fig: go.Figure, t: int) -> go.Figure:
+    """A timeline (of `timeline_figure`) set to open at step t, in place: the cursor, the caption, the
+    slider and the values table as its frame t has them. t outside 1..T: ValueError."""
+    if not 1 <= t <= len(fig.frames):
+        raise ValueError(f"time step must be between 1 and {len(fig.frames)}, not {t}")
+    frame = fig.frames[t - 1]
+    fig.layout.sliders[0].active = t - 1
+    fig.layout.images[0].x = t - 0.5
+    fig.layout.title.text = frame.layout.title.text
+    for i, d in zip(frame.traces or (), frame.data):
+        fig.data[i].cells.values = d.cells.values
     return fig
 
 

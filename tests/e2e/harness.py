@@ -164,14 +164,14 @@ STATES_TITLE = {"en": "hidden state h", "ko": "은닉 상태 h"}   # first panel
 
 def wait_for_hello(page, timeout: float = 60_000, charts: int = 3) -> None:
     """Wait until the Hello playground shows a trained model: success message, `charts` Plotly charts (the task,
-    the loss, the timeline) drawn, both tables drawn, and no script run in progress (Streamlit mounts elements lazily, so
+    the loss, the timeline) drawn, the predictions table drawn, and no script run in progress (Streamlit mounts elements lazily, so
     an idle app alone does not mean the charts are drawn)."""
     from playwright.sync_api import expect
     wait_for_app_run(page, timeout=timeout)
     expect(page.locator(SUCCESS)).to_be_visible(timeout=timeout)
     page.wait_for_function(f"n => document.querySelectorAll('{PLOTLY} .main-svg').length >= n",
                            arg=charts * 2, timeout=timeout)   # Plotly draws 2+ <svg class=main-svg> per chart
-    expect(page.locator(TABLE)).to_have_count(2, timeout=timeout)
+    expect(page.locator(TABLE)).to_have_count(1, timeout=timeout)
 
 
 def states_chart(page, lang: str = "en"):

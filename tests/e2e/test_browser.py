@@ -13,10 +13,6 @@ from playwright.sync_api import expect
 from tests.e2e import harness as H
 
 
-def _step_line(page, t: int, word: str = "Step"):
-    return page.get_by_text(re.compile(rf"^{word} t = {t}:"))
-
-
 def _query(page) -> dict:
     """The page's current URL query (Streamlit updates it with history.replaceState)."""
     return {k: v[0] for k, v in parse_qs(page.evaluate("location.search").lstrip("?")).items()}
@@ -75,19 +71,27 @@ def test_cursor_moves_in_the_browser_without_retraining(server, page):
     assert runs_before <= page.evaluate("performance.getEntriesByType('resource').length")
 
 
-def test_values_at_a_step_follow_the_keyboard(server, page):
-    """Test that ArrowRight on the "Show the values at step" slider moves the step line from t = 1 to t = 2."""
+def test_the_values_table_moves_with_the_one_cursor(server, page):
+    """Test that a click on step 3 of the timeline's slider moves the cursor, the caption and the values table
+    inside the figure together (the numbers of step 3 of the trace), with no script run."""
     H.goto(page, H.hello_url(server))
     H.wait_for_hello(page)
-    trained = page.locator(H.SUCCESS).inner_text()
-    expect(_step_line(page, 1)).to_be_visible()
-    slider = page.get_by_role("slider", name="Show the values at step")
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    expect(_step_line(page, 2)).to_be_visible()
-    H.wait_for_app_run(page)
-    expect(page.locator(H.SUCCESS)).to_have_text(trained)
-    H.wait_until(page, lambda: _query(page).get("t") == "2")
+    chart = H.states_chart(page)
+    read = """(c, t) => {
+        const gd = c.querySelector('.js-plotly-plot');
+        const table = gd.data.find(d => d.type === 'table');
+        const frame = gd._transitionData._frameHash[String(t)].data[0];
+        return {shown: table.cells.values.map(col => col.slice(0, 3)), frame: frame.cells.values.map(col => col.slice(0, 3)),
+                text: Array.from(c.querySelectorAll('.table .cell-text')).map(e => e.textContent)};
+    }"""
+    H.click_time_step(page, 3)
+    expect(H.cursor_label(page, 3)).to_be_visible()
+    got = chart.evaluate(read, 3)
+    assert got["shown"] == got["frame"]                             # the table holds step 3's numbers ...
+    assert f"{got['frame'][1][0]:.4f}" in got["text"]               # ... and draws them (h_t of unit 0)
+    assert got["shown"] != chart.evaluate(read, 1)["frame"]
+    assert page.locator(H.STATUS_RUNNING).count() == 0
+    assert page.locator('[data-testid="stSlider"]').filter(has_text="values at step").count() == 0   # one cursor
 
 
 def _train_text(page, server, text: str) -> str:
@@ -108,7 +112,7 @@ def test_retrain_on_new_text(server, page):
     H.wait_for_hello(page)
     H.wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
     assert _query(page).get("text") == "abcabd"
-    expect(_step_line(page, 1)).to_be_visible()                     # a new run starts the cursor over
+    expect(H.cursor_label(page, 1)).to_be_visible()                 # a new run starts the cursor over
     assert page.locator(H.EXCEPTION).count() == 0
 
 
@@ -148,7 +152,7 @@ def test_korean(server, page, artifacts):
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello 놀이터", timeout=60_000)
     H.wait_for_hello(page)
     expect(H.states_chart(page, "ko")).to_be_visible()             # figure texts are translated too
-    expect(_step_line(page, 1, "시점")).to_be_visible()
+    expect(H.cursor_label(page, 1, "ko")).to_be_visible()
     expect(page.get_by_role("button", name="학습", exact=True)).to_be_visible()
     H.wait_until(page, lambda: _query(page).get("lang") == "ko")
     assert page.locator(H.EXCEPTION).count() == 0
@@ -163,7 +167,6 @@ def test_query_parameters_reproduce_the_view(server, page):
     success = page.locator(H.SUCCESS)
     expect(success).to_contain_text("GRU")
     expect(success).to_contain_text("8 units")
-    expect(_step_line(page, 3)).to_be_visible()
-    expect(page.get_by_role("slider", name="Show the values at step")).to_have_attribute("aria-valuetext", "3 · l")
+    expect(H.cursor_label(page, 3)).to_be_visible()                 # the figure opens at the link's step
     q = _query(page)
     assert (q.get("cell"), q.get("hidden"), q.get("t")) == ("gru", "8", "3")
