@@ -28,10 +28,25 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     lang = _lang_from_state()
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide")
     lang = lang_ui()
+    if lang != "en":
+        st.html(_uploader_style(lang))
     nav_ui(lang)
     if not defer_device:
         device_ui(lang)
     return lang
+
+
+def _uploader_style(lang: str) -> str:
+    """Streamlit draws its file uploader's button and limits in English only ("Upload", "5MB per file"): one
+    stylesheet puts the translations in their place (the label above each uploader names the file type)."""
+    limit = int(st.get_option("server.maxUploadSize"))
+    drop = '[data-testid="stFileUploaderDropzone"]'
+    return (f"<style>{drop} button [data-testid=\"stMarkdownContainer\"] p {{font-size: 0}}"
+            f"{drop} button [data-testid=\"stMarkdownContainer\"] p::after {{content: \"{t('ui.upload', lang)}\"; "
+            f"font-size: 0.875rem}}"
+            f"[data-testid=\"stFileUploaderDropzoneInstructions\"] span {{font-size: 0}}"
+            f"[data-testid=\"stFileUploaderDropzoneInstructions\"] span::after "
+            f"{{content: \"{t('ui.upload_limit', lang, mb=limit)}\"; font-size: 0.875rem}}</style>")
 
 
 def nav_ui(lang: str) -> None:

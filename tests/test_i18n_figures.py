@@ -201,3 +201,36 @@ def test_no_english_in_the_korean_translations():
     from rnnviz.i18n import TEXT
     found = {k: english_words(v["ko"]) for k, v in TEXT.items()}
     assert not {k: w for k, w in found.items() if w}
+
+
+def test_every_library_error_has_a_translation_filled_by_its_own_parameters():
+    """Every `raise SomeError(code=..., message=..., **params)` of an RnnvizError in the package: its key
+    "err.<domain>.<code>" exists, and its translations use only parameters that every raise of that code
+    passes, so a page shows the whole message in the user's language with nothing appended in English."""
+    import importlib
+    import pkgutil
+
+    import rnnviz as pkg
+    from rnnviz.errors import RnnvizError
+    for m in pkgutil.walk_packages(pkg.__path__, "rnnviz."):
+        importlib.import_module(m.name)
+
+    def subclasses(c):
+        return {c.__name__: c, **{k: v for s in c.__subclasses__() for k, v in subclasses(s).items()}}
+    classes = subclasses(RnnvizError)
+    sites: dict[str, list[set]] = {}
+    for path in Path(pkg.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in classes:
+                kw = {k.arg: k.value for k in node.keywords}
+                if isinstance(kw.get("code"), ast.Constant):
+                    key = f"err.{classes[node.func.id].domain}.{kw['code'].value}"
+                    sites.setdefault(key, []).append(set(kw) - {"code", "message"})
+    assert len(sites) > 40
+    missing = sorted(k for k in sites if k not in TEXT)
+    assert not missing, f"errors a page cannot translate: {missing}"
+    for key, params in sites.items():
+        common = set.intersection(*params)
+        for lang in LANGS:
+            used = set(re.findall(r"\{(\w+)", TEXT[key][lang]))
+            assert used <= common, f"{key} ({lang}) uses {sorted(used - common)}, which some raise does not pass"

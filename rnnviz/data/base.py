@@ -33,8 +33,10 @@ MAX_BUILTIN_EXAMPLES = 2000       # generated labelled texts
 
 
 class DataError(RnnvizError):
-    """Data that cannot be used (translation key "err.data.<code>"); str(error) adds the specifics."""
+    """Data that cannot be used (translation key "err.data.<code>", filled with the error's parameters: it says
+    what the English message says, so a page shows the translation alone)."""
     domain = "data"
+    specific = False
 
 
 # ---- argument checks -------------------------------------------------------------------------------

@@ -127,8 +127,12 @@ def unrolled_figure(kind: str, chars: list[str], preds: list[str] | None = None,
             x0 = x - 2.2 + 0.6 if i > 0 else x - 1.5
             ann.append(dict(x=x - 0.62, y=0, ax=x0, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
                             showarrow=True, arrowhead=3, arrowwidth=2.5, arrowcolor=col["hh"]))
-            ann.append(dict(x=(x0 + x - 0.62) / 2, y=0.2, text=("W<sub>hh</sub>" if i > 0 else f"{state}<sub>0</sub>=0"),
-                            showarrow=False, font=dict(color=col["hh"], size=14)))
+            if i > 0:
+                ann.append(dict(x=(x0 + x - 0.62) / 2, y=0.2, text="W<sub>hh</sub>", showarrow=False,
+                                font=dict(color=col["hh"], size=14)))
+            else:                                # the initial state: right-aligned, clear of the first box
+                ann.append(dict(x=x - 0.75, y=0.22, xanchor="right", text=f"{state}<sub>0</sub> = 0", showarrow=False,
+                                font=dict(color=col["hh"], size=14)))
     more = T > len(shown)
     if more:                                     # "…" on the chain; the words under the picture, full width
         ann.append(dict(x=2.2 * len(shown) - 0.9, y=0, text="…", showarrow=False, xanchor="left", font=dict(size=20)))

@@ -80,7 +80,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         spec.append((tr_("fig.values_at_cursor", lang) if shown_units == H else
                      tr_("fig.values_at_cursor_first", lang, k=shown_units - 1, H=H), "values", None))
     # compact panels, so that on a 1280x720 projector the controls (at the top) and the first panels fit one screen
-    unit_px = int(min(max(70, 6 * H + 40), 240))
+    unit_px = int(min(max(70, 4 * H + 40), 180))         # H = 16: 104 px, from H = 35 on 180 px
     px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170,
           "values": 26 * min(shown_units, 10) + 40}       # 10 rows in sight; the table scrolls
     heights = [px[kind] for _, kind, _ in spec]
