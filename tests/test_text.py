@@ -141,7 +141,7 @@ def test_every_input_error_of_the_library_is_one_rnnviz_error():
     assert (u.key, u.params, u.missing) == ("err.text.unknown_chars", {"missing": "ß"}, "ß")
     assert "ß" in str(u) and not u.specific
     d = DataError("the file 'a.csv' is empty", code="empty")
-    assert d.key == "err.data.empty" and d.specific and str(d) == "the file 'a.csv' is empty"
+    assert d.key == "err.data.empty" and not d.specific and str(d) == "the file 'a.csv' is empty"
 
 
 def test_the_ui_words_every_library_error_through_one_function():
@@ -154,8 +154,10 @@ def test_the_ui_words_every_library_error_through_one_function():
     assert "9" in ui.error_message(long, "ko") and "2" in ui.error_message(long, "ko")
     assert ui.error_message(UnknownCharsError("ß"), "ko") == "모델이 본 적 없는 글자: ß"
     empty = DataError("the file 'a.csv' is empty", code="empty")
-    assert ui.error_message(empty, "en") == "the file 'a.csv' is empty"                # the specifics, as is
-    assert ui.error_message(empty, "ko") == "파일이 비어 있습니다. (the file 'a.csv' is empty)"
+    assert ui.error_message(empty, "ko") == "파일이 비어 있습니다."                     # no English appended
+    rows = DataError("the CSV file has 3 rows; at least 10 are needed", code="too_few_rows", n=3, need=10)
+    assert ui.error_message(rows, "ko") == "파일의 행이 3개뿐입니다. 적어도 10개가 필요합니다."   # its specifics, translated
+    assert ui.error_message(rows, "en") == "the file has 3 rows; at least 10 are needed."
     odd = DataError("n must be an integer between 1 and 9, not 0", code="no_such_key_in_the_table")
     assert ui.error_message(odd, "ko") == str(odd)                                       # no entry: the message
     assert ui.error_message(ValueError("plain"), "ko") == "plain"
