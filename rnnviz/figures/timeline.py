@@ -161,7 +161,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         if not rows:
             return dict(title=title)
         lo, hi = fig.layout["yaxis" if rows[0] == 1 else f"yaxis{rows[0]}"].domain
-        return dict(title=title, y=hi, yanchor="top", len=hi - lo, thickness=12)
+        return dict(title=title, y=hi, yanchor="top", len=hi - lo, thickness=12, nticks=3)   # 3 ticks fit 70 px
 
     cmax = float(np.abs(tr.cell).max()) if tr.cell is not None else 1.0
     cmax = cmax if np.isfinite(cmax) and cmax > 0 else 1.0
