@@ -166,23 +166,25 @@ def _forward_rnn(rnn, e, nonlinearity):
 
 
 def _forward_lstm(rnn, e, _):
+    """h_t from torch's own fused nn.LSTM (one kernel for the whole sequence: the states ARE torch's); then
+    every gate from x_t and h_{t-1} at once (one matmul) and c_t by its recurrence c_t = f * c_{t-1} + i * g
+    (one fused op per step). h_t = o * tanh(c_t) holds to float rounding (tests/test_trace.py)."""
     W_hhT = rnn.weight_hh_l0.t()
     H = W_hhT.shape[0]
-    xp = torch.addmm(rnn.bias_ih_l0 + rnn.bias_hh_l0, e, rnn.weight_ih_l0.t())  # (T, 4H)
-    act = torch.empty_like(xp)                                  # (T, 4H): sigmoid(i, f), tanh(g), sigmoid(o)
-    h, c = e.new_zeros(1, H), e.new_zeros(1, H)
-    hs, cs = [], []
-    for t, xt in enumerate(xp.unsqueeze(1).unbind(0)):
-        a = act[t:t + 1]
-        torch.addmm(xt, h, W_hhT, out=a)
-        g = a[:, 2 * H:3 * H].tanh()
-        a.sigmoid_()
-        a[:, 2 * H:3 * H] = g
-        c = torch.addcmul(a[:, H:2 * H] * c, a[:, :H], g)       # c_t = f * c_{t-1} + i * g
-        h = a[:, 3 * H:] * c.tanh()                             # h_t = o * tanh(c_t)
-        hs.append(h); cs.append(c)
-    return {"h": torch.cat(hs), "c": torch.cat(cs), "input": act[:, :H], "forget": act[:, H:2 * H],
-            "candidate": act[:, 2 * H:3 * H], "output": act[:, 3 * H:]}
+    out, _ = rnn(e.unsqueeze(0) if rnn.batch_first else e.unsqueeze(1))
+    h = out.reshape(-1, H)                                      # (T, H)
+    act = torch.addmm(rnn.bias_ih_l0 + rnn.bias_hh_l0, e, rnn.weight_ih_l0.t())  # (T, 4H): W_ih x_t + b ...
+    act.addmm_(_shift(h), W_hhT)                                # ... + W_hh h_{t-1}
+    g = act[:, 2 * H:3 * H].tanh()
+    act.sigmoid_()                                              # sigmoid(i, f, o); tanh(g) put back below
+    act[:, 2 * H:3 * H] = g
+    i, f = act[:, :H], act[:, H:2 * H]
+    ig = i * g
+    c = torch.empty_like(h)
+    prev = c.new_zeros(H)                                       # c_0 = 0
+    for t in range(h.shape[0]):
+        prev = torch.addcmul(ig[t], f[t], prev, out=c[t])       # c_t = f * c_{t-1} + i * g
+    return {"h": h, "c": c, "input": i, "forget": f, "candidate": act[:, 2 * H:3 * H], "output": act[:, 3 * H:]}
 
 
 def _forward_gru(rnn, e, _):
