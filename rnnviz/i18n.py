@@ -17,6 +17,13 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "작은 RNN, LSTM, GRU 모델을 바로 학습시키고, 시간 축을 따라가며 모든 은닉 상태와 게이트, 시간을 거슬러 "
               "흐르는 기울기를 확인하세요. 모두 신경망이 실제로 계산한 값입니다."},
     "app.pages": {"en": "Pages", "ko": "페이지"},
+    "app.hello_picture": {"en": "The classic task of the lecture notes: read \"hell\" one character at a time and "
+                                "predict the next one (h→e, e→l, l→l, l→o). One RNN cell, the same weights W_xh, W_hh, "
+                                "W_hy at every step; only the hidden state carries what was read. Train it on the "
+                                "Hello playground.",
+                          "ko": "강의 노트의 고전 과제: \"hell\"을 한 글자씩 읽고 다음 글자를 예측합니다 (h→e, e→l, "
+                                "l→l, l→o). RNN 셀 하나가 모든 시점에서 같은 가중치 W_xh, W_hh, W_hy를 씁니다. 읽은 "
+                                "내용은 은닉 상태만이 전달합니다. Hello 놀이터에서 학습해 보세요."},
     "app.page.home": {"en": "Home", "ko": "홈"},
     "app.page.hello": {"en": "Hello playground", "ko": "Hello 놀이터"},
     "app.page.hello.desc": {
