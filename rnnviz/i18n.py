@@ -21,7 +21,7 @@ TEXT: dict[str, dict[str, str]] = {
                                 "predict the next one (h→e, e→l, l→l, l→o). One RNN cell, the same weights W_xh, W_hh, "
                                 "W_hy at every step; only the hidden state carries what was read. Train it on the "
                                 "Hello playground.",
-                          "ko": "강의 노트의 고전 과제: \"hell\"을 한 글자씩 읽고 다음 글자를 예측합니다 (h→e, e→l, "
+                          "ko": "강의 노트의 고전 과제: h, e, l, l을 한 글자씩 읽고 다음 글자를 예측합니다 (h→e, e→l, "
                                 "l→l, l→o). RNN 셀 하나가 모든 시점에서 같은 가중치 W_xh, W_hh, W_hy를 씁니다. 읽은 "
                                 "내용은 은닉 상태만이 전달합니다. Hello 놀이터에서 학습해 보세요."},
     "app.page.home": {"en": "Home", "ko": "홈"},
