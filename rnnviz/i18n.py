@@ -17,6 +17,44 @@ TEXT: dict[str, dict[str, str]] = {
         "ko": "작은 RNN, LSTM, GRU 모델을 바로 학습시키고, 시간 축을 따라가며 모든 은닉 상태와 게이트, 시간을 거슬러 "
               "흐르는 기울기를 확인하세요. 모두 신경망이 실제로 계산한 값입니다."},
     "app.pages": {"en": "Pages", "ko": "페이지"},
+    "app.page.lecture": {"en": "Lectures", "ko": "강의"},
+    "app.page.lecture.desc": {"en": "Run a lecture scene by scene: each scene opens a page with its settings, the "
+                                    "talking points for the lecturer and questions the class answers first.",
+                              "ko": "강의를 장면별로 진행합니다. 각 장면은 설정된 페이지를 열고, 강사용 요점과 학생이 먼저 "
+                                    "답하는 질문을 보여 줍니다."},
+    "lecture.title": {"en": "Lectures", "ko": "강의"},
+    "lecture.intro": {"en": "Each lecture is a list of scenes. A scene opens a page with its settings; the bar at the "
+                            "top of the page moves to the previous or next scene (keys PageUp / PageDown, what a "
+                            "presenter's clicker sends).",
+                      "ko": "강의는 장면의 목록입니다. 장면은 설정된 페이지를 엽니다. 페이지 위쪽 막대로 이전·다음 장면으로 "
+                            "갑니다 (PageUp / PageDown 키, 발표용 리모컨이 보내는 키)."},
+    "lecture.present": {"en": "Present (projector view, with talking points)", "ko": "발표하기 (프로젝터 화면, 요점 포함)"},
+    "lecture.follow": {"en": "Follow as a student", "ko": "학생으로 따라가기"},
+    "lecture.has_question": {"en": "question", "ko": "질문"},
+    "lecture.howto": {"en": "A link to any scene (?lecture=…&scene=…) opens it on any page; add present=1 for the "
+                            "projector view.",
+                      "ko": "장면 링크는 어느 페이지에서 열어도 그 장면으로 갑니다. 프로젝터 화면은 '발표하기' 링크로 "
+                            "여세요."},
+    "lecture.unknown": {"en": "There is no lecture {id}; the page opens as it is.",
+                        "ko": "{id} 강의가 없습니다. 페이지를 그대로 엽니다."},
+    "lecture.bad_scene": {"en": "This lecture has scenes 1 to {n}, not {value}: it opens at scene 1.",
+                          "ko": "이 강의의 장면은 1–{n}입니다 ({value}는 없습니다). 장면 1을 엽니다."},
+    "lecture.k_of_n": {"en": "scene {k} of {n}", "ko": "장면 {k}/{n}"},
+    "lecture.prev": {"en": "Previous scene (PageUp)", "ko": "이전 장면 (PageUp)"},
+    "lecture.prev_short": {"en": "Back", "ko": "이전"},
+    "lecture.next_short": {"en": "Next", "ko": "다음"},
+    "lecture.next": {"en": "Next scene (PageDown)", "ko": "다음 장면 (PageDown)"},
+    "lecture.points": {"en": "Talking points (presenter only)", "ko": "요점 (발표자만 봄)"},
+    "lecture.keys": {"en": "Keys: PageDown next scene, PageUp previous scene.",
+                     "ko": "키: PageDown 다음 장면, PageUp 이전 장면."},
+    "lecture.student_link": {"en": "Student link (no talking points):", "ko": "학생용 링크 (요점 없음):"},
+    "lecture.predict": {"en": "Predict before you look:", "ko": "보기 전에 예측해 보세요:"},
+    "lecture.your_answer": {"en": "Your answer", "ko": "내 답"},
+    "lecture.right": {"en": "Right: {answer}.", "ko": "맞습니다: {answer}."},
+    "lecture.wrong": {"en": "Not quite: the answer is {answer}.", "ko": "아쉽네요. 답은 {answer}입니다."},
+    "err.lecture.invalid": {"en": "lecture file {where}, {field}: {why}", "ko": "강의 파일 {where}, {field}: {why}"},
+    "err.lecture.scene": {"en": "lecture {lecture} has scenes 1 to {n}, not {value}.",
+                          "ko": "{lecture} 강의의 장면은 1–{n}입니다 ({value}는 없습니다)."},
     "app.hello_picture": {"en": "The classic task of the lecture notes: read \"hell\" one character at a time and "
                                 "predict the next one (h→e, e→l, l→l, l→o). One RNN cell, the same weights W_xh, W_hh, "
                                 "W_hy at every step; only the hidden state carries what was read. Train it on the "

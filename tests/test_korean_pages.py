@@ -9,7 +9,8 @@ from tests.e2e.test_screens import VIEWS
 from tests.korean import english_words
 
 PAGES = {"": None, "Hello_Playground": "pages/1_Hello_Playground.py", "Step_Through": "pages/2_Step_Through.py",
-         "Vanishing_Gradients": "pages/3_Vanishing_Gradients.py", "Sequence_Tasks": "pages/4_Sequence_Tasks.py"}
+         "Vanishing_Gradients": "pages/3_Vanishing_Gradients.py", "Sequence_Tasks": "pages/4_Sequence_Tasks.py",
+         "Lecture": "pages/5_Lecture.py"}
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import rnnviz.app.playground as playground
-import rnnviz.training.loop as training
 from rnnviz.figures import timeline as F
 from tests.apptest import chart as _chart, markdown_table, markdown_tables, open_page, plotly_array as _array
 

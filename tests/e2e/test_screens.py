@@ -30,6 +30,9 @@ VIEWS = [
     *[(f"grad_{tab}", "Vanishing_Gradients", {"tab": tab}) for tab in ("across", "training", "exploding", "toy", "tasks")],
     *[(f"lab_{task}", "Sequence_Tasks", {"task": task})
       for task in ("mnist1d", "charlm", "seq2seq", "timeseries", "textclf", "memory")],
+    ("lecture", "Lecture", {}),
+    ("scene_present", "Hello_Playground", {"text": "hello", "cell": "lstm", "t": "3", "lecture": "rnn-intro",
+                                           "scene": "3", "present": "1"}),
 ]
 def _url(base: str, path: str, query: dict, lang: str) -> str:
     from urllib.parse import urlencode

@@ -1,0 +1,117 @@
+"""Lectures: the TOML files, their validation, and scenes opening pages with their settings (AppTest)."""
+from __future__ import annotations
+
+import pytest
+
+from rnnviz.app import lab, playground, vanishing
+from rnnviz.app.lectures import PAGE_PARAMS, LectureError, lectures, parse_lecture
+from rnnviz.app.presets import PRESETS
+from rnnviz.i18n import LANGS
+from tests.apptest import open_page
+
+GOOD = '''
+id = "t1"
+title = { en = "A", ko = "가" }
+[[scenes]]
+page = "hello"
+params = { text = "hello", cell = "gru", hidden = 8 }
+title = { en = "One", ko = "하나" }
+points = { en = ["p"], ko = ["ㅍ"] }
+[[scenes]]
+page = "grad"
+params = { tab = "exploding" }
+title = { en = "Two", ko = "둘" }
+points = { en = ["q", "r"], ko = ["ㅋ", "ㄹ"] }
+question = { text = { en = "Q?", ko = "질문?" }, choices = { en = ["a", "b"], ko = ["ㄱ", "ㄴ"] }, answer = 1, explain = { en = "E", ko = "ㅇ" } }
+'''
+
+
+def test_the_shipped_lecture_follows_the_notes_and_every_scene_is_valid():
+    lec = lectures()["rnn-intro"]
+    assert len(lec.scenes) == 15 and set(lec.title) == set(LANGS)
+    assert [s.page for s in lec.scenes][:3] == ["lab", "hello", "hello"]
+    assert sum(s.question is not None for s in lec.scenes) >= 4
+    assert lec.scene(3).params == {"text": "hello", "cell": "lstm", "t": "3"}
+    with pytest.raises(LectureError, match="scenes 1 to 15"):
+        lec.scene(16)
+
+
+def test_a_lecture_parses_into_scenes_with_string_params():
+    lec = parse_lecture(GOOD)
+    assert lec.id == "t1" and lec.scene(1).params == {"text": "hello", "cell": "gru", "hidden": "8"}
+    q = lec.scene(2).question
+    assert q.answer == 1 and q.choices["ko"] == ("ㄱ", "ㄴ") and lec.scene(2).points["en"] == ("q", "r")
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ('page = "grad"', 'page = "nope"', "scene 2, page"),                          # unknown page
+    ('tab = "exploding"', 'tabb = "exploding"', "scene 2, params.tabb"),          # unknown parameter
+    ('hidden = 8', 'hidden = 999', "scene 1, params.hidden"),                     # out of range
+    ('cell = "gru"', 'cell = "transformer"', "scene 1, params.cell"),             # not a choice
+    ('title = { en = "Two", ko = "둘" }', 'title = { en = "Two" }', "scene 2, title"),   # a translation missing
+    ('answer = 1', 'answer = 2', "scene 2, question.answer"),                     # no such choice
+    ('points = { en = ["q", "r"], ko = ["ㅋ", "ㄹ"] }', 'points = { en = ["q", "r"], ko = ["ㅋ"] }', "scene 2, points"),
+    ('id = "t1"', 'id = "t 1!"', "id"),
+])
+def test_a_broken_lecture_says_which_scene_and_field(old, new, where):
+    assert old in GOOD
+    with pytest.raises(LectureError) as info:
+        parse_lecture(GOOD.replace(old, new), "x.toml")
+    assert f"x.toml, {where}" in str(info.value) and info.value.code == "invalid"
+
+
+def test_not_toml_and_too_large_are_clear_errors():
+    with pytest.raises(LectureError, match="not valid TOML"):
+        parse_lecture("id = ", "x.toml")
+    with pytest.raises(LectureError, match="at most"):
+        parse_lecture("#" * 300_000, "x.toml")
+
+
+def test_the_lecture_parameters_are_the_pages_own():
+    """PAGE_PARAMS (what a scene may set) names the pages' URL settings with the pages' own bounds."""
+    hello = PAGE_PARAMS["hello"]
+    assert hello["hidden"][1:] == playground.HIDDEN_CHOICES and hello["steps"][1:] == playground.STEPS_RANGE
+    assert hello["seed"][1:] == playground.SEED_RANGE and set(hello["lr"][1]) == {str(v) for v in playground.LR_CHOICES}
+    grad = PAGE_PARAMS["grad"]
+    for name, (default, allowed) in vanishing.KNOBS.items():
+        assert (grad[name][1:] == tuple(allowed)) if isinstance(default, int) else (grad[name][1] == tuple(allowed))
+    assert set(PAGE_PARAMS["lab"]["task"][1]) == set(lab.TASKS)
+    assert set(PRESETS) < set(PAGE_PARAMS["step"]["src"][1])
+
+
+def test_the_lecture_page_lists_every_scene_with_its_link():
+    at = open_page("pages/5_Lecture.py")
+    assert not at.exception
+    links = {p.label: p for p in (e.proto for e in at.get("page_link"))}
+    third = links["3. Hello, trained and stepped through — Hello playground · question"]
+    assert (third.page, third.query_string) == ("Hello_Playground", "text=hello&cell=lstm&t=3&lecture=rnn-intro&scene=3")
+    assert sum(label[:1].isdigit() for label in links) == 15
+    present = links["Present (projector view, with talking points)"]
+    assert present.page == "Sequence_Tasks" and present.query_string.endswith("scene=1&present=1")
+
+
+def test_a_scene_link_opens_its_page_with_its_settings_and_next_moves_on():
+    at = open_page(None, timeout=120, lecture="rnn-intro", scene="7")   # from the home page
+    assert not at.exception
+    assert at.session_state["vg.k"] == "20" and at.session_state["grad.tab_id"] == "across"
+    assert "scene 7 of 15" in " ".join(m.value for m in at.markdown)
+    at.button(key="scene.next").click().run()                          # scene 8: the same page, other settings
+    assert not at.exception
+    assert at.query_params["scene"] in ("8", ["8"]) and at.session_state["vg.k"] == "off"   # the scene's own settings
+    assert "scene 8 of 15" in " ".join(m.value for m in at.markdown)
+    at.radio(key="_answer.rnn-intro.8").set_value(1).run()             # predict before you look
+    assert "Right" in at.success[0].value
+
+
+def test_a_bad_lecture_or_scene_in_a_link_is_a_notice_not_an_error():
+    at = open_page("pages/1_Hello_Playground.py", lecture="nope", scene="2")
+    assert not at.exception and "There is no lecture" in at.warning[0].value
+    at = open_page("pages/5_Lecture.py", timeout=120, lecture="rnn-intro", scene="99")
+    assert not at.exception and any("scenes 1 to 15" in w.value for w in at.warning)
+
+
+def test_the_hello_scene_trains_its_settings_on_entry():
+    at = open_page("pages/1_Hello_Playground.py", text="abcabd", cell="rnn")
+    at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3")
+    run = at.session_state["hello.run"]
+    assert not at.exception and (run.cfg.text, run.cfg.cell) == ("hello", "lstm")
