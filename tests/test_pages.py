@@ -122,6 +122,7 @@ def test_one_cursor_moves_the_timeline_and_its_values_table_and_a_link_opens_at_
     assert len(markdown_tables(at)) == 1                                         # the predictions table only
 
 
+@pytest.mark.slow
 def test_text_over_the_limit_is_cut_to_the_limit():
     at = _app(HELLO, text="ab" * 1500, steps="10", hidden="4")
     assert not at.exception
