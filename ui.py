@@ -11,6 +11,8 @@ import streamlit as st
 
 from rnnviz.i18n import LANG_NAMES, LANGS, t
 
+import lecture_ui  # noqa: E402  (it imports this module back: names are looked up when called)
+
 PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's language
     ("app.py", "app.page.home", ":material/home:"),
     ("pages/1_Hello_Playground.py", "app.page.hello", ":material/waving_hand:"),
@@ -24,14 +26,7 @@ PAGE_OF_TITLE = {"app.title": "home", "hello.title": "hello", "step.title": "ste
 SCRIPT_OF_PAGE = {"home": "app.py", "hello": "pages/1_Hello_Playground.py", "step": "pages/2_Step_Through.py",
                   "grad": "pages/3_Vanishing_Gradients.py", "lab": "pages/4_Sequence_Tasks.py",
                   "lecture": "pages/5_Lecture.py"}
-# The widget keys each page binds to its URL (a name ending in "." is a prefix): a scene of a lecture clears
-# them on entry, so the page reads the scene's settings from the URL again. Results are never cleared.
-SCENE_KEYS = {"home": (), "lecture": (),
-              "hello": ("hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed"),
-              "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text."),
-              "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
-                       "grad.tab", "grad.tab_id"),
-              "lab": ("lab.task", "lab.steps", "lab.data.", "lab.cell", "lab.example")}
+
 
 
 def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bool = False) -> str:
@@ -47,117 +42,22 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     if lang != "en":
         st.html(_uploader_style(lang))
     if present:
-        st.html(PRESENTER_STYLE)
+        st.html(lecture_ui.PRESENTER_STYLE)
     nav_ui(lang)
-    scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
+    st.sidebar.toggle(t("ui.present", lang), value=present, key="present_toggle", on_change=_toggle_present,
+                      help=t("ui.present.help", lang))
+    lecture_ui.scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
     if not defer_device:
         device_ui(lang)
     return lang
 
 
-# Presenter view: the page's text larger for the back of a hall (Streamlit sizes text in rem), less padding.
-PRESENTER_STYLE = ("<style>html {font-size: 19px} [data-testid=\"stMainBlockContainer\"] "
-                   "{padding-top: 4.2rem; max-width: 100%}</style>")
-
-
-def scene_entered() -> bool:
-    """True on the run of a page that entered a lecture's scene (the page then shows the scene's settings as
-    if its button had been pressed: the Hello page trains them, for example)."""
-    return bool(st.session_state.get("_scene_entered", False))
-
-
-def _scene_params(lec_id: str, k: int, scene, lang: str, present: bool) -> dict:
-    return {**scene.params, "lecture": lec_id, "scene": str(k), **({"lang": lang} if lang != "en" else {}),
-            **({"present": "1"} if present else {})}
-
-
-def scene_link(lec_id: str, k: int, scene, lang: str, present: bool = False) -> tuple[str, dict]:
-    """(script, query parameters) that open scene k of a lecture."""
-    return SCRIPT_OF_PAGE[scene.page], _scene_params(lec_id, k, scene, lang, present)
-
-
-def _goto_scene(lec, k: int, lang: str, present: bool) -> None:
-    script, query = scene_link(lec.id, k, lec.scene(k), lang, present)
-    st.switch_page(script, query_params=query)
-
-
-def scene_ui(page: str, lang: str, present: bool) -> None:
-    """?lecture=<id>&scene=<k> on any page: open that scene (on its page, with its settings) and draw the scene
-    bar: the lecture, k of N, the scene's title, previous / next (keys PageUp / PageDown, what a presenter's
-    clicker sends). With ?present=1 also the talking points and the student link. A bad lecture or scene in
-    the URL: a notice, and the page as it is."""
-    st.session_state.pop("_scene_entered", None)        # set below for this run only
-    lec_id, k_raw = st.query_params.get("lecture"), st.query_params.get("scene")
-    if not lec_id:
-        return
-    from rnnviz.app.lectures import LectureError, lectures
-    try:
-        lec = lectures().get(lec_id)
-    except LectureError as e:
-        st.warning(error_message(e, lang))
-        return
-    if lec is None:
-        st.warning(t("lecture.unknown", lang, id=md_literal(lec_id[:40])))
-        return
-    try:
-        k = int(k_raw or "1")
-        scene = lec.scene(k)
-    except (ValueError, LectureError):                  # said on the page the scene opens on
-        st.session_state["_scene_notice"] = t("lecture.bad_scene", lang, n=len(lec.scenes),
-                                              value=md_literal(str(k_raw)[:10]))
-        k, scene = 1, lec.scene(1)
-    if scene.page != page:                              # the scene lives on another page: go there
-        _goto_scene(lec, k, lang, present)
-    ss = st.session_state
-    if "_scene_notice" in ss:
-        st.warning(ss.pop("_scene_notice"))
-    if ss.get("_scene") != (lec.id, k):                 # entering the scene: its settings, from the URL
-        ss["_scene"] = (lec.id, k)
-        for key in [k_ for k_ in ss if any(k_ == p or (p.endswith(".") and k_.startswith(p)) for p in SCENE_KEYS[page])]:
-            del ss[key]
-        for name, value in scene.params.items():
-            st.query_params[name] = value
-        ss["_scene_entered"] = True
-    with st.container(border=True, key="scene_bar"):
-        c1, c2, c3 = st.columns([2, 7, 2], vertical_alignment="center")
-        if c1.button("◀ " + t("lecture.prev_short", lang), key="scene.prev", disabled=k == 1, shortcut="PageUp",
-                     help=t("lecture.prev", lang), width="stretch"):
-            _goto_scene(lec, k - 1, lang, present)
-        c2.markdown(f"**{md_literal(lec.title[lang])}** · {t('lecture.k_of_n', lang, k=k, n=len(lec.scenes))} · "
-                    f"**{md_literal(scene.title[lang])}**")
-        if c3.button(t("lecture.next_short", lang) + " ▶", key="scene.next", disabled=k == len(lec.scenes),
-                     shortcut="PageDown", help=t("lecture.next", lang), width="stretch"):
-            _goto_scene(lec, k + 1, lang, present)
-        if present:
-            with st.expander(t("lecture.points", lang), expanded=False):   # opened by the lecturer, not the hall
-                st.markdown("\n".join(f"- {md_literal(p)}" for p in scene.points[lang]))
-                st.caption(t("lecture.keys", lang))
-                st.caption(t("lecture.student_link", lang))
-                st.code(student_url(lec.id, k, scene, lang), language=None, wrap_lines=True)
-    if scene.question is not None:
-        question_ui(lec.id, k, scene.question, lang)
-
-
-def student_url(lec_id: str, k: int, scene, lang: str) -> str:
-    """The link students open for this scene: the same page and settings, without the presenter's box."""
-    from urllib.parse import urlencode, urlsplit
-    base = urlsplit(st.context.url or "")
-    script, query = scene_link(lec_id, k, scene, lang)
-    path = "/" if script == "app.py" else "/" + script.split("/")[-1][2:-3]
-    return f"{base.scheme}://{base.netloc}{path}?{urlencode(query)}" if base.netloc else f"{path}?{urlencode(query)}"
-
-
-def question_ui(lec_id: str, k: int, q, lang: str) -> None:
-    """Predict before you look: the question and its choices; the answer and why, once this student answered."""
-    with st.container(border=True, key="scene_question"):
-        st.markdown(f"**{t('lecture.predict', lang)}** {md_literal(q.text[lang])}")
-        key = f"_answer.{lec_id}.{k}"
-        choice = st.radio(t("lecture.your_answer", lang), list(range(len(q.choices[lang]))), index=None, key=key,
-                          format_func=lambda i: q.choices[lang][i], horizontal=True)
-        if choice is not None:
-            (st.success if choice == q.answer else st.warning)(
-                t("lecture.right" if choice == q.answer else "lecture.wrong", lang,
-                  answer=md_literal(q.choices[lang][q.answer])) + " " + md_literal(q.explain[lang]))
+def _toggle_present() -> None:
+    """The sidebar's presenter-view switch: ?present=1 in the URL (so the link keeps it), or not."""
+    if st.session_state["present_toggle"]:
+        st.query_params["present"] = "1"
+    else:
+        st.query_params.pop("present", None)
 
 
 def _uploader_style(lang: str) -> str:

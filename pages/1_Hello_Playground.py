@@ -8,6 +8,7 @@ import time
 
 import streamlit as st
 
+import lecture_ui
 import ui
 from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, run_figures,
                                    shared_run)
@@ -175,7 +176,7 @@ with task_slot:                             # ... but needs the form's values
     task_ui(cfg.text, cfg.cell)
 ui.device_ui(lang)                          # imports torch: after the light part above is on its way
 run = ss.get("hello.run")
-if pressed or run is None or ui.scene_entered():
+if pressed or run is None or lecture_ui.scene_entered():
     new = train_ui(cfg)
     if new is None and run is not None:              # the error above is about the new settings, not this model
         st.info(t("hello.stale", lang, text=run.cfg.text, cell=CELL_NAMES[run.cfg.cell]))

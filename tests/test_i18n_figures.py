@@ -34,7 +34,7 @@ def test_every_key_has_every_language_with_the_same_placeholders(key):
 def test_every_key_used_by_the_app_exists():
     """Every t("...") literal in pages, ui and the library names a real key (f-string keys are checked by AppTest)."""
     library = sorted((ROOT / "rnnviz").rglob("*.py"))          # every subpackage too
-    files = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").rglob("*.py")), *library]
+    files = [*sorted(ROOT.glob("*.py")), *sorted((ROOT / "pages").rglob("*.py")), *library]
     assert {f.name for f in library} >= {"__init__.py", "i18n.py"} and len(library) > 10
     used = set()
     for f in files:
@@ -163,7 +163,7 @@ def test_long_sequences_drop_per_character_ticks():
 
 def _code_strings():
     """String constants and f-string patterns of the app, the pages and the library (not the table)."""
-    files = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").rglob("*.py")),
+    files = [*sorted(ROOT.glob("*.py")), *sorted((ROOT / "pages").rglob("*.py")),
              *[f for f in sorted((ROOT / "rnnviz").rglob("*.py")) if f.name != "i18n.py"]]
     consts, patterns = set(), []
     for f in files:

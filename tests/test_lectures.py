@@ -97,10 +97,11 @@ def test_a_scene_link_opens_its_page_with_its_settings_and_next_moves_on():
     assert "scene 7 of 15" in " ".join(m.value for m in at.markdown)
     at.button(key="scene.next").click().run()                          # scene 8: the same page, other settings
     assert not at.exception
-    assert at.query_params["scene"] in ("8", ["8"]) and at.session_state["vg.k"] == "off"   # the scene's own settings
-    assert "scene 8 of 15" in " ".join(m.value for m in at.markdown)
-    at.radio(key="_answer.rnn-intro.8").set_value(1).run()             # predict before you look
-    assert "Right" in at.success[0].value
+    assert at.query_params["scene"] in ("8", ["8"]) and "scene 8 of 15" in " ".join(m.value for m in at.markdown)
+    assert not at.get("plotly_chart")                                   # predict before you look ...
+    at.radio(key="_answer.rnn-intro:8").set_value(1).run()
+    assert any("Right" in m.value for m in at.success) and at.get("plotly_chart")   # ... then the figures
+    assert at.session_state["vg.k"] == "off"                           # the scene's own settings, not scene 7's
 
 
 def test_a_bad_lecture_or_scene_in_a_link_is_a_notice_not_an_error():
@@ -110,8 +111,49 @@ def test_a_bad_lecture_or_scene_in_a_link_is_a_notice_not_an_error():
     assert not at.exception and any("scenes 1 to 15" in w.value for w in at.warning)
 
 
-def test_the_hello_scene_trains_its_settings_on_entry():
+def test_a_question_holds_the_page_back_and_the_scene_trains_its_settings_when_shown():
     at = open_page("pages/1_Hello_Playground.py", text="abcabd", cell="rnn")
-    at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3")
     run = at.session_state["hello.run"]
-    assert not at.exception and (run.cfg.text, run.cfg.cell) == ("hello", "lstm")
+    at.query_params.update(lecture="rnn-intro", scene="3")             # the same session enters scene 3
+    at.run()
+    assert not at.exception and not at.get("plotly_chart")             # predict first: no figure yet
+    assert at.session_state["hello.run"] is run
+    at.radio(key="_answer.rnn-intro:3").set_value(0).run()
+    run = at.session_state["hello.run"]
+    assert not at.exception and (run.cfg.text, run.cfg.cell) == ("hello", "lstm") and at.get("plotly_chart")
+
+
+def test_a_class_answers_live_and_the_presenter_reveals(tmp_path, monkeypatch):
+    """The presenter starts a class session (its code goes into the URL and the student link), a student's
+    answer reaches the presenter's tally, and the reveal reaches the student."""
+    monkeypatch.setenv("RNNVIZ_CLASS_DB", str(tmp_path / "class.sqlite3"))
+    hello = "pages/1_Hello_Playground.py"
+    scene = dict(text="hello", cell="lstm", t="3", lecture="rnn-intro", scene="3")
+    presenter = open_page(hello, timeout=120, present="1", **scene)
+    presenter.button(key="scene.start_class").click().run()
+    assert not presenter.exception
+    code = presenter.query_params["class"]
+    code = code[0] if isinstance(code, list) else code
+    assert any(f"class={code}" in c.value for c in presenter.code)                 # the student link carries it
+    student = open_page(hello, timeout=120, **{**scene, "class": code})
+    student.radio(key="_class_answer.rnn-intro:3").set_value(0).run()
+    assert not student.exception and any("Answer sent" in c.value for c in student.caption)
+    assert not any("Right" in m.value for m in student.success)                     # not revealed yet
+    assert not student.get("plotly_chart")                                          # held back until the reveal
+    presenter.run()
+    bars = [p.proto.text for p in presenter.get("progress")]
+    assert "l: 1" in bars and "o: 0" in bars and not presenter.get("plotly_chart")
+    presenter.button(key="_reveal.rnn-intro:3").click().run()
+    assert presenter.get("plotly_chart")                                            # the figure, for everyone
+    student.run()
+    assert any("Right: l." in m.value for m in student.success) and student.get("plotly_chart")
+
+
+def test_a_foreign_class_code_is_a_notice_and_the_question_still_works(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNVIZ_CLASS_DB", str(tmp_path / "class.sqlite3"))
+    at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3", **{"class": "ZZZZZZ"})
+    assert not at.exception and any("no class session ZZZZZZ" in w.value for w in at.warning)
+    at.radio(key="_answer.rnn-intro:3").set_value(1).run()
+    assert "Not quite" in at.warning[-1].value
+    at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3", **{"class": "<b>x"})
+    assert not at.exception and any("6 letters and digits" in w.value for w in at.warning)

@@ -59,7 +59,8 @@ def start_server(port: int | None = None, timeout: float = 60.0, script: str = "
     port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    classes = tempfile.TemporaryDirectory(prefix="rnnviz-class-")   # this server's class answers, dropped after
+    env = dict(os.environ, PYTHONUNBUFFERED="1", RNNVIZ_CLASS_DB=str(Path(classes.name) / "class.sqlite3"))
     log = tempfile.TemporaryFile(mode="w+b")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -86,6 +87,7 @@ def start_server(port: int | None = None, timeout: float = 60.0, script: str = "
     finally:
         _kill_group(proc)
         log.close()
+        classes.cleanup()
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -31,8 +31,8 @@ VIEWS = [
     *[(f"lab_{task}", "Sequence_Tasks", {"task": task})
       for task in ("mnist1d", "charlm", "seq2seq", "timeseries", "textclf", "memory")],
     ("lecture", "Lecture", {}),
-    ("scene_present", "Hello_Playground", {"text": "hello", "cell": "lstm", "t": "3", "lecture": "rnn-intro",
-                                           "scene": "3", "present": "1"}),
+    ("scene_present", "Hello_Playground", {"text": "hello", "cell": "rnn", "lecture": "rnn-intro", "scene": "2",
+                                           "present": "1"}),
 ]
 def _url(base: str, path: str, query: dict, lang: str) -> str:
     from urllib.parse import urlencode

@@ -1,0 +1,228 @@
+"""Lecture mode on every page: the scene bar (a lecture's scene k of N, back / next with PageUp / PageDown),
+the presenter view (?present=1: sidebar folded, larger text, talking points, the student link and its QR
+code), entering a scene (its page, its settings) and the class answering its question. `ui.setup_page`
+calls `scene_ui`; the lectures themselves are rnnviz.app.lectures."""
+from __future__ import annotations
+
+import secrets
+
+import streamlit as st
+
+import ui
+from rnnviz.i18n import t
+
+# The widget keys each page binds to its URL (a name ending in "." is a prefix): a scene of a lecture clears
+# them on entry, so the page reads the scene's settings from the URL again. Results are never cleared.
+SCENE_KEYS = {"home": (), "lecture": (),
+              "hello": ("hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed"),
+              "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text."),
+              "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
+                       "grad.tab", "grad.tab_id"),
+              "lab": ("lab.task", "lab.steps", "lab.data.", "lab.cell", "lab.example")}
+
+
+# Presenter view: the page's text larger for the back of a hall (Streamlit sizes text in rem), less padding.
+PRESENTER_STYLE = ("<style>html {font-size: 19px} [data-testid=\"stMainBlockContainer\"] "
+                   "{padding-top: 4.2rem; max-width: 100%}</style>")
+
+
+def scene_entered() -> bool:
+    """True once after a lecture's scene was entered (the page then shows the scene's settings as if its
+    button had been pressed: the Hello page trains them). Kept until the page asks, so a scene whose figure
+    is held back behind its question still trains when it is shown."""
+    return bool(st.session_state.pop("_scene_entered", False))
+
+
+def _scene_params(lec_id: str, k: int, scene, lang: str, present: bool) -> dict:
+    """The query of scene k's link: its settings, the lecture and scene, the language, the class session (so
+    a class moves on together) and, for the presenter, present=1."""
+    cls = st.query_params.get("class")
+    return {**scene.params, "lecture": lec_id, "scene": str(k), **({"lang": lang} if lang != "en" else {}),
+            **({"class": cls[:12]} if cls else {}), **({"present": "1"} if present else {})}
+
+
+def scene_link(lec_id: str, k: int, scene, lang: str, present: bool = False) -> tuple[str, dict]:
+    """(script, query parameters) that open scene k of a lecture."""
+    return ui.SCRIPT_OF_PAGE[scene.page], _scene_params(lec_id, k, scene, lang, present)
+
+
+def _goto_scene(lec, k: int, lang: str, present: bool) -> None:
+    script, query = scene_link(lec.id, k, lec.scene(k), lang, present)
+    st.switch_page(script, query_params=query)
+
+
+def scene_ui(page: str, lang: str, present: bool) -> None:
+    """?lecture=<id>&scene=<k> on any page: open that scene (on its page, with its settings) and draw the scene
+    bar: the lecture, k of N, the scene's title, previous / next (keys PageUp / PageDown, what a presenter's
+    clicker sends). With ?present=1 also the talking points and the student link. A bad lecture or scene in
+    the URL: a notice, and the page as it is."""
+    lec_id, k_raw = st.query_params.get("lecture"), st.query_params.get("scene")
+    if not lec_id:
+        return
+    from rnnviz.app.lectures import LectureError, lectures
+    try:
+        lec = lectures().get(lec_id)
+    except LectureError as e:
+        st.warning(ui.error_message(e, lang))
+        return
+    if lec is None:
+        st.warning(t("lecture.unknown", lang, id=ui.md_literal(lec_id[:40])))
+        return
+    try:
+        k = int(k_raw or "1")
+        scene = lec.scene(k)
+    except (ValueError, LectureError):                  # said on the page the scene opens on
+        st.session_state["_scene_notice"] = t("lecture.bad_scene", lang, n=len(lec.scenes),
+                                              value=ui.md_literal(str(k_raw)[:10]))
+        k, scene = 1, lec.scene(1)
+    if scene.page != page:                              # the scene lives on another page: go there
+        _goto_scene(lec, k, lang, present)
+    ss = st.session_state
+    if "_scene_notice" in ss:
+        st.warning(ss.pop("_scene_notice"))
+    if ss.get("_scene") != (lec.id, k):                 # entering the scene: its settings, from the URL
+        ss["_scene"] = (lec.id, k)
+        for key in [k_ for k_ in ss if any(k_ == p or (p.endswith(".") and k_.startswith(p)) for p in SCENE_KEYS[page])]:
+            del ss[key]
+        for name, value in scene.params.items():
+            st.query_params[name] = value
+        ss["_scene_entered"] = True
+    with st.container(border=True, key="scene_bar"):
+        c1, c2, c3 = st.columns([2, 7, 2], vertical_alignment="center")
+        if c1.button("◀ " + t("lecture.prev_short", lang), key="scene.prev", disabled=k == 1, shortcut="PageUp",
+                     help=t("lecture.prev", lang), width="stretch"):
+            _goto_scene(lec, k - 1, lang, present)
+        c2.markdown(f"**{ui.md_literal(lec.title[lang])}** · {t('lecture.k_of_n', lang, k=k, n=len(lec.scenes))} · "
+                    f"**{ui.md_literal(scene.title[lang])}**")
+        if c3.button(t("lecture.next_short", lang) + " ▶", key="scene.next", disabled=k == len(lec.scenes),
+                     shortcut="PageDown", help=t("lecture.next", lang), width="stretch"):
+            _goto_scene(lec, k + 1, lang, present)
+        if present:
+            with st.expander(t("lecture.points", lang), expanded=False):   # opened by the lecturer, not the hall
+                st.markdown("\n".join(f"- {ui.md_literal(p)}" for p in scene.points[lang]))
+                st.caption(t("lecture.keys", lang))
+                class_ui(lang)
+                st.caption(t("lecture.student_link", lang))
+                url = student_url(lec.id, k, scene, lang)
+                st.code(url, language=None, wrap_lines=True)
+                st.image(qr_png(url), caption=t("lecture.qr", lang), width=220)
+    if scene.question is not None:
+        question_ui(lec.id, k, scene.question, lang, present)
+
+
+def student_url(lec_id: str, k: int, scene, lang: str) -> str:
+    """The link students open for this scene: the same page and settings, without the presenter's box."""
+    from urllib.parse import urlencode, urlsplit
+    base = urlsplit(st.context.url or "")
+    script, query = scene_link(lec_id, k, scene, lang)
+    path = "/" if script == "app.py" else "/" + script.split("/")[-1][2:-3]
+    return f"{base.scheme}://{base.netloc}{path}?{urlencode(query)}" if base.netloc else f"{path}?{urlencode(query)}"
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text` as PNG bytes (segno: pure Python), for phones in the hall to open the link."""
+    import io
+
+    import segno
+    buf = io.BytesIO()
+    segno.make(text[:1000], error="m").save(buf, kind="png", scale=6, border=2)
+    return buf.getvalue()
+
+
+def question_ui(lec_id: str, k: int, q, lang: str, present: bool = False) -> None:
+    """Predict before you look. Alone (no class session): the answer and why, once this student answered.
+    In a class session (?class=<code>): each student's answer goes to the class; the presenter sees the tally
+    live and reveals the answer to everyone (both views poll every few seconds)."""
+    from rnnviz.app import classroom as C
+    qid, n = f"{lec_id}:{k}", len(q.choices[lang])
+    code = st.query_params.get("class")
+    with st.container(border=True, key="scene_question"):
+        st.markdown(f"**{t('lecture.predict', lang)}** {ui.md_literal(q.text[lang])}")
+        if code:
+            try:
+                code = C.check_code(code)
+                if not C.class_exists(code):
+                    raise C.ClassError("unknown class", code="unknown", value=code)
+            except C.ClassError as e:
+                st.warning(ui.error_message(e, lang))
+                code = None
+        if code is None:
+            choice = st.radio(t("lecture.your_answer", lang), list(range(n)), index=None, key=f"_answer.{qid}",
+                              format_func=lambda i: q.choices[lang][i], horizontal=True)
+            if choice is None:
+                _hold_back(lang)                               # predict before you look: the figure after
+            _reveal_ui(q, lang, choice)
+        elif present:
+            _tally_ui(code, qid, q, lang)
+            if not C.revealed(code, qid):
+                _hold_back(lang)
+        else:
+            student = st.session_state.setdefault("_student", secrets.token_urlsafe(9))
+
+            def send():
+                C.answer(code, qid, student, st.session_state[f"_class_answer.{qid}"], n)
+
+            st.radio(t("lecture.your_answer", lang), list(range(n)), index=C.my_answer(code, qid, student),
+                     key=f"_class_answer.{qid}", format_func=lambda i: q.choices[lang][i], horizontal=True,
+                     on_change=send)
+            held = not C.revealed(code, qid)
+            st.session_state[f"_held.{qid}"] = held
+            _student_wait_ui(code, qid, q, lang, student)
+            if held:
+                _hold_back(lang)
+
+
+def _hold_back(lang: str) -> None:
+    """The rest of the page (the figure that gives the answer away) waits until the question is answered."""
+    st.caption(t("lecture.held_back", lang))
+    st.stop()
+
+
+def _reveal_ui(q, lang: str, choice: int | None) -> None:
+    right = q.choices[lang][q.answer]
+    if choice is None:
+        st.info(t("lecture.answer_is", lang, answer=ui.md_literal(right)) + " " + ui.md_literal(q.explain[lang]))
+        return
+    (st.success if choice == q.answer else st.warning)(
+        t("lecture.right" if choice == q.answer else "lecture.wrong", lang, answer=ui.md_literal(right))
+        + " " + ui.md_literal(q.explain[lang]))
+
+
+@st.fragment(run_every=2)
+def _tally_ui(code: str, qid: str, q, lang: str) -> None:
+    """The presenter's live tally (redrawn every 2 s) and the reveal button."""
+    from rnnviz.app import classroom as C
+    counts = C.tally(code, qid, len(q.choices[lang]))
+    total = sum(counts)
+    st.caption(t("lecture.class_answers", lang, code=code, n=total))
+    for i, (choice, c) in enumerate(zip(q.choices[lang], counts)):
+        st.progress(c / total if total else 0.0, text=f"{ui.md_literal(choice)}: {c}")
+    if C.revealed(code, qid):
+        _reveal_ui(q, lang, None)
+    elif st.button(t("lecture.reveal", lang), key=f"_reveal.{qid}", type="primary"):
+        C.reveal(code, qid)
+        st.rerun()                                           # the answer, and the figure held back so far
+
+
+@st.fragment(run_every=3)
+def _student_wait_ui(code: str, qid: str, q, lang: str, student: str) -> None:
+    """The student's view after answering: "sent", then the answer once the presenter reveals it."""
+    from rnnviz.app import classroom as C
+    mine = C.my_answer(code, qid, student)
+    if C.revealed(code, qid):
+        if st.session_state.pop(f"_held.{qid}", False):      # the page was held back: show it all now
+            st.rerun()
+        _reveal_ui(q, lang, mine)
+    elif mine is not None:
+        st.caption(t("lecture.sent", lang))
+
+
+def class_ui(lang: str) -> None:
+    """The presenter's class session: start one (its code goes into the URL and the student link)."""
+    from rnnviz.app import classroom as C
+    code = st.query_params.get("class")
+    if code:
+        st.markdown(t("lecture.class_code", lang, code=ui.md_literal(code)))
+    elif st.button(t("lecture.start_class", lang), key="scene.start_class"):
+        st.query_params["class"] = C.start_class()
+        st.rerun()
