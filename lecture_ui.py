@@ -179,13 +179,16 @@ def _hold_back(lang: str) -> None:
 
 
 def _reveal_ui(q, lang: str, choice: int | None) -> None:
-    right = q.choices[lang][q.answer]
+    """The answer and why: marked right (✓) or not (✗) for the student's own choice. Drawn as text inside the
+    question's box, not as a page-wide alert, so it never reads as the page's own status."""
+    right = ui.md_literal(q.choices[lang][q.answer])
     if choice is None:
-        st.info(t("lecture.answer_is", lang, answer=ui.md_literal(right)) + " " + ui.md_literal(q.explain[lang]))
-        return
-    (st.success if choice == q.answer else st.warning)(
-        t("lecture.right" if choice == q.answer else "lecture.wrong", lang, answer=ui.md_literal(right))
-        + " " + ui.md_literal(q.explain[lang]))
+        msg, colour = t("lecture.answer_is", lang, answer=right), "blue"
+    elif choice == q.answer:
+        msg, colour = "✓ " + t("lecture.right", lang, answer=right), "green"
+    else:
+        msg, colour = "✗ " + t("lecture.wrong", lang, answer=right), "orange"
+    st.markdown(f":{colour}-background[{msg}] {ui.md_literal(q.explain[lang])}")
 
 
 @st.fragment(run_every=2)

@@ -100,7 +100,7 @@ def test_a_scene_link_opens_its_page_with_its_settings_and_next_moves_on():
     assert at.query_params["scene"] in ("8", ["8"]) and "scene 8 of 15" in " ".join(m.value for m in at.markdown)
     assert not at.get("plotly_chart")                                   # predict before you look ...
     at.radio(key="_answer.rnn-intro:8").set_value(1).run()
-    assert any("Right" in m.value for m in at.success) and at.get("plotly_chart")   # ... then the figures
+    assert any("✓ Right" in m.value for m in at.markdown) and at.get("plotly_chart")   # ... then the figures
     assert at.session_state["vg.k"] == "off"                           # the scene's own settings, not scene 7's
 
 
@@ -138,7 +138,7 @@ def test_a_class_answers_live_and_the_presenter_reveals(tmp_path, monkeypatch):
     student = open_page(hello, timeout=120, **{**scene, "class": code})
     student.radio(key="_class_answer.rnn-intro:3").set_value(0).run()
     assert not student.exception and any("Answer sent" in c.value for c in student.caption)
-    assert not any("Right" in m.value for m in student.success)                     # not revealed yet
+    assert not any("Right" in m.value for m in student.markdown)                    # not revealed yet
     assert not student.get("plotly_chart")                                          # held back until the reveal
     presenter.run()
     bars = [p.proto.text for p in presenter.get("progress")]
@@ -146,7 +146,7 @@ def test_a_class_answers_live_and_the_presenter_reveals(tmp_path, monkeypatch):
     presenter.button(key="_reveal.rnn-intro:3").click().run()
     assert presenter.get("plotly_chart")                                            # the figure, for everyone
     student.run()
-    assert any("Right: l." in m.value for m in student.success) and student.get("plotly_chart")
+    assert any("✓ Right: l." in m.value for m in student.markdown) and student.get("plotly_chart")
 
 
 def test_a_foreign_class_code_is_a_notice_and_the_question_still_works(tmp_path, monkeypatch):
@@ -154,6 +154,6 @@ def test_a_foreign_class_code_is_a_notice_and_the_question_still_works(tmp_path,
     at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3", **{"class": "ZZZZZZ"})
     assert not at.exception and any("no class session ZZZZZZ" in w.value for w in at.warning)
     at.radio(key="_answer.rnn-intro:3").set_value(1).run()
-    assert "Not quite" in at.warning[-1].value
+    assert any("✗ Not quite" in m.value for m in at.markdown)
     at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3", **{"class": "<b>x"})
     assert not at.exception and any("6 letters and digits" in w.value for w in at.warning)
