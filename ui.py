@@ -43,10 +43,12 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
         st.html(_uploader_style(lang))
     if present:
         st.html(lecture_ui.PRESENTER_STYLE)
+    st.session_state["_bad_params"] = {}                 # this run's unusable URL settings, named in one notice
     nav_ui(lang)
     st.sidebar.toggle(t("ui.present", lang), value=present, key="present_toggle", on_change=_toggle_present,
                       help=t("ui.present.help", lang))
     lecture_ui.scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
+    st.session_state["_bad_params_slot"] = st.empty()
     if not defer_device:
         device_ui(lang)
     return lang
@@ -133,27 +135,57 @@ def device() -> str:
 # ---- query parameters: a link reproduces the view ---------------------------------------------------
 # Every value read from the URL is checked and clamped; a bad value falls back to the default.
 
+def _bad_param(name: str, value, used) -> None:
+    """A URL setting that could not be used as it is: named in one notice at the top of the page (made by
+    setup_page), with the value the page uses instead."""
+    ss = st.session_state
+    bad = ss.setdefault("_bad_params", {})
+    if name in bad:
+        return
+    bad[name] = (str(value)[:30], str(used))
+    slot = ss.get("_bad_params_slot")
+    if slot is not None:
+        items = ", ".join(f"{md_literal(k)} = {md_literal(v)} → {md_literal(u)}" for k, (v, u) in bad.items())
+        slot.warning(t("ui.bad_params", ss.get("_lang", "en"), items=items))
+
+
 def qp_int(name: str, default: int, lo: int, hi: int) -> int:
-    try:
-        return min(max(int(st.query_params.get(name, default)), lo), hi)
-    except (TypeError, ValueError):
+    raw = st.query_params.get(name)
+    if raw is None:
         return default
+    try:
+        v = int(raw)
+    except (TypeError, ValueError):
+        _bad_param(name, raw, default)
+        return default
+    if not lo <= v <= hi:
+        _bad_param(name, raw, min(max(v, lo), hi))
+    return min(max(v, lo), hi)
 
 
 def qp_float(name: str, default: float, choices: list[float]) -> float:
     """The choice nearest to the URL's value (so a slider over `choices` accepts it)."""
-    try:
-        v = float(st.query_params.get(name, default))
-        if not math.isfinite(v):
-            return default
-    except (TypeError, ValueError):
+    raw = st.query_params.get(name)
+    if raw is None:
         return default
-    return min(choices, key=lambda c: abs(math.log(c) - math.log(max(v, 1e-12))))
+    try:
+        v = float(raw)
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(raw)
+    except (TypeError, ValueError):
+        _bad_param(name, raw, default)
+        return default
+    return min(choices, key=lambda c: abs(math.log(c) - math.log(v)))
 
 
 def qp_choice(name: str, default: str, choices) -> str:
-    v = st.query_params.get(name, default)
-    return v if v in choices else default
+    v = st.query_params.get(name)
+    if v is None:
+        return default
+    if v not in choices:
+        _bad_param(name, v, default)
+        return default
+    return v
 
 
 def qp_str(name: str, default: str, max_len: int) -> str:

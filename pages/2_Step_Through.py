@@ -22,7 +22,8 @@ MAX_VIEWS = 4      # views kept per session (a view of the longest text holds ab
 def source_ui() -> StepSource:
     """Pick the model: the session's own (from the Hello playground) or a preset. Presets load once per session."""
     options = (["hello"] if "hello.run" in ss else []) + list(PRESETS)
-    default = ui.qp_choice("src", options[0], options)
+    asked = st.query_params.get("src")            # src=hello without a Hello model has its own message below
+    default = options[0] if asked == "hello" and "hello" not in options else ui.qp_choice("src", options[0], options)
     ui.init_state({"step.src": default})
     if ss["step.src"] not in options:
         ss["step.src"] = options[0]

@@ -591,6 +591,8 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.corpus.upload": {"en": "Upload a UTF-8 text file", "ko": "UTF-8 텍스트 파일 올리기"},
     "lab.upload_text": {"en": "Text file (UTF-8, at most 2 MB)", "ko": "텍스트 파일 (UTF-8, 최대 2 MB)"},
     "ui.upload": {"en": "Upload", "ko": "파일 올리기"},
+    "ui.bad_params": {"en": "Some settings in the link could not be used and were replaced: {items}.",
+                      "ko": "링크의 일부 설정을 쓸 수 없어 바꾸었습니다: {items}."},
     "ui.present": {"en": "Presenter view", "ko": "발표자 화면"},
     "ui.present.help": {"en": "For a projector: larger text, the sidebar folded on the next page opened, and in a "
                               "lecture the talking points and the student link (present=1 in the URL).",

@@ -135,6 +135,21 @@ def test_absurd_query_parameters_are_clamped():
     cfg = at.session_state["hello.run"].cfg
     assert (cfg.hidden, cfg.steps, cfg.lr, cfg.cell, cfg.seed) == (128, 10, 0.05, "lstm", 0)
     assert _chart(at, "hello.timeline_fig")["layout"]["sliders"][0]["active"] == 3    # t = 999: the last step, 4
+    (notice,) = [w.value for w in at.warning if "could not be used" in w.value]       # named, with what is used
+    for shown in ("hidden = 100000 → 128", "steps = &#45;5 → 10", "lr = nan → 0&#46;05", "cell = transformer → lstm",
+                  "seed = x → 0", "t = 999 → 4"):
+        assert shown in notice, (shown, notice)
+
+
+def test_a_good_link_has_no_notice_and_a_bad_one_on_every_page_names_its_settings():
+    assert not [w for w in _app(HELLO, hidden="8", cell="gru").warning if "could not be used" in w.value]
+    for page, query, shown in (("pages/3_Vanishing_Gradients.py", {"T": "5000", "tab": "nope"}, ("T = 5000 → 400", "tab = nope")),
+                               ("pages/4_Sequence_Tasks.py", {"task": "chess"}, ("task = chess → mnist1d",)),
+                               ("pages/2_Step_Through.py", {"src": "nope"}, ("src = nope → brackets&#95;lstm",))):
+        at = open_page(page, timeout=120, **query)
+        assert not at.exception
+        (notice,) = [w.value for w in at.warning if "could not be used" in w.value]
+        assert all(s in notice for s in shown), (shown, notice)
 
 
 def test_korean_page():
