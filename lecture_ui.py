@@ -165,10 +165,11 @@ def question_ui(lec_id: str, k: int, q, lang: str, present: bool = False) -> Non
             st.radio(t("lecture.your_answer", lang), list(range(n)), index=C.my_answer(code, qid, student),
                      key=f"_class_answer.{qid}", format_func=lambda i: q.choices[lang][i], horizontal=True,
                      on_change=send)
-            held = not C.revealed(code, qid)
-            st.session_state[f"_held.{qid}"] = held
-            _student_wait_ui(code, qid, q, lang, student)
-            if held:
+            if C.revealed(code, qid):                          # nothing left to wait for: no polling
+                _reveal_ui(q, lang, C.my_answer(code, qid, student))
+            else:
+                st.session_state[f"_held.{qid}"] = True
+                _student_wait_ui(code, qid, q, lang, student)
                 _hold_back(lang)
 
 

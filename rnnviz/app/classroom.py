@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS reveals (code TEXT NOT NULL, question TEXT NOT NULL, 
 """
 
 
+_READY: set = set()     # (path, inode) of the database files this process has set up
+
+
 class ClassError(RnnvizError):
     """A class code or answer that cannot be used (translation key "err.class.<code>")."""
     domain = "class"
@@ -52,9 +55,12 @@ def _connect(path: Path | None = None) -> sqlite3.Connection:
     path = Path(path) if path is not None else db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=10.0, isolation_level=None)     # autocommit; BEGIN IMMEDIATE below
-    con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
-    con.executescript(_SCHEMA)
+    key = (str(path), path.stat().st_ino)
+    if key not in _READY:                  # once per database file and process: WAL mode and the tables
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(_SCHEMA)
+        _READY.add(key)
     return con
 
 

@@ -80,7 +80,9 @@ def test_three_students_answer_and_the_presenter_sees_the_tally_then_reveals(ser
         presenter.get_by_text("Talking points (presenter only)").click()
         presenter.get_by_role("button", name="Start a class session (the class answers live)").click()
         H.wait_until(presenter, lambda: "class" in _query(presenter))
-        link = presenter.locator(".st-key-scene_bar [data-testid='stCode']").inner_text().strip()
+        code_box = presenter.locator(".st-key-scene_bar [data-testid='stCode']")
+        expect(code_box).to_contain_text("class=")                                # redrawn after the rerun
+        link = code_box.inner_text().strip()
         assert f"class={_query(presenter)['class']}" in link
         for page, choice in zip(students, ("l", "l", "o")):
             H.goto(page, link)
