@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,11 @@ def markdown_table(at, first_header: str) -> list[list[str]]:
     hits = [tab for tab in markdown_tables(at) if tab[0][0] == first_header]
     assert len(hits) == 1, f"expected one table headed {first_header!r}, got {[tab[0] for tab in markdown_tables(at)]}"
     return hits[0]
+
+
+def table_numbers(source: str) -> tuple[list[str], list[int], list[str]]:
+    """(header, unit numbers, values row by row) drawn in a values-table picture (timeline.table_source)."""
+    svg = base64.b64decode(source.split(",", 1)[1]).decode()
+    head = [re.sub(r"<[^>]+>", "_", m).rstrip("_").replace("__", "_") for m in re.findall(r"font-weight='bold'[^>]*>(.*?)</text>", svg)]
+    units = [int(u) for u in re.findall(r"fill='#666'>(\d+)</tspan>", svg)]
+    return head, units, re.findall(r"<tspan x='\d+'>(-?\d+\.\d{4})</tspan>", svg)

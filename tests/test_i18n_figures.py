@@ -14,6 +14,7 @@ import rnnviz
 from rnnviz.figures import timeline as F
 from rnnviz.figures.style import STYLE
 from rnnviz.i18n import LANGS, TEXT, t
+from tests.apptest import table_numbers
 from tests.korean import english_words
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,42 +82,51 @@ def test_timeline_panels_hold_the_trace(cell, n_states):
     assert list(fig.layout.xaxis.ticktext) == chars
 
 
+def test_values_table_picture_checks_its_shape_and_escapes_its_header():
+    src = F.table_source(["<unit>", "h_t"], ["0.5000", "-1.0000"], 2)
+    assert table_numbers(src) == (["&lt;unit&gt;", "h_t"], [0, 1], ["0.5000", "-1.0000"])
+    with pytest.raises(ValueError, match="do not fill"):
+        F.table_source(["unit", "h_t"], ["0.5000"], 2)
+
+
 def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     vocab, x, tr = _trained("lstm")
     chars = list(vocab.decode(x))
     T = tr.T
     fig = F.timeline_figure(tr, chars, list(vocab.chars), "en", start=2, panels=("states", "probs", "grad", "values"))
     # the cursor: one layout image over step 2, from above the values table to the top; no shapes
-    (cur,) = fig.layout.images
+    cur, table = fig.layout.images                       # the cursor, the values table's picture
+    assert (table.name, table.sizing, table.yref) == ("values", "contain", "y9")
     assert (cur.x, cur.sizex, cur.xref, cur.xanchor, cur.sizing) == (1.5, 1.0, "x", "left", "stretch")
     assert cur.yref == "paper" and cur.y == 1.0 and 0.05 < 1 - cur.sizey < 0.5 and not fig.layout.shapes
     svg = base64.b64decode(cur.source.split(",", 1)[1]).decode()
     assert "<rect" in svg and STYLE["cursor"] in svg and "non-scaling-stroke" in svg
     assert len(fig.frames) == T and [f.name for f in fig.frames] == [str(t) for t in range(1, T + 1)]
-    table = [i for i, d in enumerate(fig.data) if d.type == "table"]
+    assert not [d for d in fig.data if d.type == "table"]     # the values table: a picture, swapped by relayout
     H = tr.hidden.shape[1]
+    vecs = [tr.hidden, tr.gates["input"], tr.gates["forget"], tr.gates["candidate"], tr.gates["output"], tr.cell]
+
+    def expected(t):
+        return [f"{x:.4f}" for x in np.stack([np.float32(v[t - 1]) for v in vecs], axis=1).ravel().tolist()]
+    header, units, numbers = table_numbers(fig.layout.images[1].source)
+    assert header == ["unit", "h_t", "i_t", "f_t", "g_t", "o_t", "c_t"] and units == list(range(H))
+    assert numbers == expected(2)                                             # opens at step 2
     for t, frame in enumerate(fig.frames, start=1):                           # play: the frames
-        assert [im.x for im in frame.layout.images] == [t - 0.5]
+        assert [im.x for im in frame.layout.images][:1] == [t - 0.5]
         assert frame.layout.title.text.startswith(f"t = {t}: read <b>{chars[t - 1]}</b>")
         assert frame.layout.sliders[0].active == t - 1
-        assert list(frame.traces) == table
-        cols = frame.data[0].cells.values
-        assert list(cols[0]) == list(range(H))
-        np.testing.assert_array_equal(cols[1], tr.hidden[t - 1].astype(np.float32))    # h_t
-        np.testing.assert_array_equal(cols[-1], tr.cell[t - 1].astype(np.float32))     # c_t
+        assert not frame.data and table_numbers(frame.layout.images[1].source)[2] == expected(t)
     assert fig.layout.sliders[0].active == 1
-    np.testing.assert_array_equal(fig.data[table[0]].cells.values[1], tr.hidden[1].astype(np.float32))
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
     for t, step in enumerate(fig.layout.sliders[0].steps, start=1):            # scrubbing: cursor, caption, table
-        assert step.method == "update"
-        cells, lay, traces = step.args
-        assert [list(c) for c in cells["cells.values"][0]] == [list(c) for c in fig.frames[t - 1].data[0].cells.values]
-        assert set(lay) == {"images[0].x", "title.text"} and lay["images[0].x"] == t - 0.5
+        assert step.method == "relayout"                                       # no trace restyled: no heatmap redrawn
+        (lay,) = step.args
+        assert set(lay) == {"images[0].x", "title.text", "images[1].source"} and lay["images[0].x"] == t - 0.5
         assert lay["title.text"] == fig.frames[t - 1].layout.title.text
-        assert list(traces) == table
+        assert table_numbers(lay["images[1].source"])[2] == expected(t)
     moved = F.open_at(fig, 3)                                                  # a link's step
     assert moved.layout.sliders[0].active == 2 and moved.layout.images[0].x == 2.5
-    assert [list(c) for c in moved.data[table[0]].cells.values] == [list(c) for c in fig.frames[2].data[0].cells.values]
+    assert table_numbers(moved.layout.images[1].source)[2] == expected(3)
     with pytest.raises(ValueError, match="between 1 and"):
         F.open_at(fig, T + 1)
     no_bars = F.timeline_figure(tr, chars, list(vocab.chars), "en", panels=("states",))

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import rnnviz.app.playground as playground
 from rnnviz.figures import timeline as F
+from tests.apptest import table_numbers
 from tests.apptest import chart as _chart, markdown_table, markdown_tables, open_page, plotly_array as _array
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,21 +104,21 @@ def test_one_cursor_moves_the_timeline_and_its_values_table_and_a_link_opens_at_
     assert not at.exception
     tr = at.session_state["hello.run"].trace
     spec = _chart(at, "hello.timeline_fig")
-    (table,) = [d for d in spec["data"] if d["type"] == "table"]
-    assert [h.replace("<b>", "").replace("</b>", "") for h in table["header"]["values"]] == \
-        ["unit", "h_t", "i_t", "f_t", "g_t", "o_t", "c_t"]
+    assert not [d for d in spec["data"] if d["type"] == "table"]
+    header, units, numbers = table_numbers(spec["layout"]["images"][1]["source"])
+    assert header == ["unit", "h_t", "i_t", "f_t", "g_t", "o_t", "c_t"] and units == list(range(16))
     vecs = [tr.hidden, tr.gates["input"], tr.gates["forget"], tr.gates["candidate"], tr.gates["output"], tr.cell]
+
     def expected(t):
-        return [list(range(16))] + [np.float32(v[t - 1]).tolist() for v in vecs]
+        return [f"{x:.4f}" for x in np.stack([np.float32(v[t - 1]) for v in vecs], axis=1).ravel().tolist()]
     assert spec["layout"]["sliders"][0]["active"] == 2 and spec["layout"]["images"][0]["x"] == 2.5   # opens at t = 3
     assert spec["layout"]["title"]["text"].startswith("t = 3: read <b>l</b>")
-    assert table["cells"]["values"] == expected(3)
-    table_i = spec["data"].index(table)
+    assert numbers == expected(3)
     for t, step in enumerate(spec["layout"]["sliders"][0]["steps"], start=1):   # the one slider moves the table too
-        cells, lay, traces = step["args"]
-        assert traces == [table_i] and cells["cells.values"] == [expected(t)] and lay["images[0].x"] == t - 0.5
+        (lay,) = step["args"]
+        assert table_numbers(lay["images[1].source"])[2] == expected(t) and lay["images[0].x"] == t - 0.5
     for t, frame in enumerate(spec["frames"], start=1):                          # and so does ▶
-        assert frame["data"][0]["cells"]["values"] == expected(t)
+        assert table_numbers(frame["layout"]["images"][1]["source"])[2] == expected(t)
     assert all(s.key != "hello.t" for s in [*at.select_slider, *at.slider])    # no second cursor
     assert len(markdown_tables(at)) == 1                                         # the predictions table only
 
@@ -159,8 +160,7 @@ def test_korean_page():
     assert "정확도 100%" in at.success[0].value
     states = _chart(at, "hello.timeline_fig")
     assert states["layout"]["title"]["text"].startswith("t = 1: <b>오</b> 읽음")
-    assert [h.replace("<b>", "").replace("</b>", "") for h in [d for d in states["data"] if d["type"] == "table"][0]
-            ["header"]["values"]][0] == "유닛"
+    assert table_numbers(states["layout"]["images"][1]["source"])[0][0] == "유닛"   # the values table's header
     assert states["layout"]["annotations"][0]["text"] == "은닉 상태 h"
     assert states["layout"]["xaxis"]["ticktext"][:3] == ["오", "늘", "␣"]
 

@@ -6,7 +6,9 @@ one time axis, and the predicted distribution under them. The time-step cursor m
 """
 from __future__ import annotations
 
+import base64
 import math
+from xml.sax.saxutils import escape as xml_escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +19,9 @@ from ..data.text import show_char
 from ..i18n import t as tr_
 from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline, time_axis
 
-MAX_TABLE_NUMBERS = 30_000   # the values table's numbers over all steps (sent once per slider step and frame)
+MAX_TABLE_NUMBERS = 12_000   # the values table's numbers over all steps (sent once per slider step and frame)
+MAX_TABLE_ROWS = 16          # units in the values table (the Hello default); hovering the heatmaps gives the rest
+TABLE_ROW_PX, TABLE_COL_PX = 22, 86
 
 if TYPE_CHECKING:
     from ..tracing.engine import Trace
@@ -75,26 +79,30 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     if "grad" in panels:
         spec.append((tr_("fig.grad_title_lstm" if tr.grad_cell is not None else "fig.grad_title", lang), "grad", None))
     vectors = {f"{VECTOR_SYMBOLS[tr.cell_type][k]}_t": v for k, v in _vectors(tr).items()}
-    shown_units = min(H, max(1, MAX_TABLE_NUMBERS // (T * len(vectors))))
+    shown_units = min(H, MAX_TABLE_ROWS, max(1, MAX_TABLE_NUMBERS // (T * len(vectors))))
     if "values" in panels:
         spec.append((tr_("fig.values_at_cursor", lang) if shown_units == H else
                      tr_("fig.values_at_cursor_first", lang, k=shown_units - 1, H=H), "values", None))
     # compact panels, so that on a 1280x720 projector the controls (at the top) and the first panels fit one screen
     unit_px = int(min(max(70, 4 * H + 40), 180))         # H = 16: 104 px, from H = 35 on 180 px
     px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170,
-          "values": 26 * min(shown_units, 10) + 40}       # 10 rows in sight; the table scrolls
+          "values": TABLE_ROW_PX * (shown_units + 1) + 10}
     heights = [px[kind] for _, kind, _ in spec]
     fig = make_subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
-                        subplot_titles=[title for title, _, _ in spec],
-                        specs=[[{"type": "table" if kind == "values" else "xy"}] for _, kind, _ in spec])
+                        subplot_titles=[title for title, _, _ in spec])
     steps = np.arange(1, T + 1)
     hover = (f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>"
              f"{tr_('fig.value', lang)} %{{z:.3f}}<extra></extra>")
-    table_trace = None
+    values_row = None
     last_time_row = max(r for r, (_, kind, _) in enumerate(spec, start=1) if kind != "values")
 
-    def table_cells(t: int) -> list:
-        return [list(range(shown_units))] + [f32(v[t - 1, :shown_units]).tolist() for v in vectors.values()]
+    def table_texts(t: int) -> list[str]:
+        """The values table's numbers at step t, row by row (unit 0: h_t, gates, c_t; unit 1: ...)."""
+        rows = np.stack([f32(v[t - 1, :shown_units]) for v in vectors.values()], axis=1)
+        return [f"{x:.4f}" for x in rows.ravel().tolist()]
+
+    header = [tr_("fig.unit", lang)] + list(vectors)
+    table_image = lambda t: dict(source=table_source(header, table_texts(t), shown_units))   # noqa: E731
     for r, (title, kind, extra) in enumerate(spec, start=1):
         if kind == "state":
             vals, cax = extra
@@ -122,38 +130,38 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                                          hovertemplate="t = %{x}<br>%{y:.3e}<extra>" + tr_(key, lang) + "</extra>"),
                               row=r, col=1)
             fig.update_yaxes(**LOG_AXIS, title_text="‖∂L/∂h‖", dtick=1, row=r, col=1)
-        else:  # values
-            table_trace = len(fig.data)
-            fig.add_trace(go.Table(
-                header=dict(values=[tr_("fig.unit", lang)] + [f"<b>{n}</b>" for n in vectors], align="right",
-                            fill_color="#eef2f7", font=dict(size=14)),
-                cells=dict(values=table_cells(start), format=[None] + [".4f"] * len(vectors), align="right",
-                           height=26, font=dict(size=14), fill_color=[["white", "#f7f7f7"] * shown_units])),
-                row=r, col=1)
+        else:  # values: a picture of the table (a layout image), so a cursor move swaps one image: Plotly redraws
+            # that image alone, where new table cells or annotation texts make it recompute and redraw every heatmap
+            values_row = r
+            fig.update_xaxes(range=[0, 1], visible=False, fixedrange=True, row=r, col=1)
+            fig.update_yaxes(range=[0, 1], visible=False, fixedrange=True, row=r, col=1)
         if kind != "values":
             # one time axis: the characters under the last time panel only, so no panel title sits on them
             fig.update_xaxes(matches="x", showticklabels=r == last_time_row, row=r, col=1, **time_axis(chars))
-    if table_trace is None:                  # with the table below, the time axis title would collide with its title
+    if values_row is None:                   # with the table below, the time axis title would collide with its title
         fig.update_xaxes(title_text=tr_("fig.step", lang), row=last_time_row, col=1)
     y_name = "yaxis" if last_time_row == 1 else f"yaxis{last_time_row}"
     cursor_y0 = float(fig.layout[y_name].domain[0])      # the cursor spans the time-axis panels only
     caption = lambda t: step_caption(tr, chars, vocab, t, lang)
 
-    # Cursor: one layout image moved by its x (see cursor). A slider step changes that x and the caption,
-    # which Plotly redraws in place without touching the heatmaps; the table needs a data update.
-    tables = [] if table_trace is None else [table_trace]
+    # Cursor: one layout image moved by its x (see cursor). A slider step changes that x, the caption and the
+    # values table's picture (a second layout image): Plotly redraws those in place without touching the heatmaps.
+    images = [cursor(start, cursor_y0)]
+    if values_row is not None:
+        images.append(dict(table_image(start), xref=f"x{values_row}", yref=f"y{values_row}", x=0.5, y=1, sizex=1,
+                           sizey=1, sizing="contain", xanchor="center", yanchor="top", layer="above", name="values"))
 
     def _step_args(t: int) -> list:
         lay = {"images[0].x": t - 0.5, "title.text": caption(t)}
-        if table_trace is None:
-            return [lay]
-        return [{"cells.values": [table_cells(t)]}, lay, tables]
+        if values_row is not None:
+            lay["images[1].source"] = table_image(t)["source"]
+        return [lay]
 
-    fig.frames = [go.Frame(name=str(t), traces=tables, data=[go.Table(cells=dict(values=table_cells(t)))] if tables else [],
-                           layout=dict(images=[dict(x=t - 0.5)],   # partial: Plotly merges it into the cursor
-                                       title=dict(text=caption(t)), sliders=[dict(active=t - 1)]),
+    fig.frames = [go.Frame(name=str(t), layout=dict(images=[dict(x=t - 0.5)] + ([table_image(t)] if values_row else []),
+                                                    title=dict(text=caption(t)), sliders=[dict(active=t - 1)]),
                            _validate=False)        # T frames: plotly's validation alone would take most of the build
                   for t in range(1, T + 1)]
+
     def colorbar(axis: str, title: str) -> dict:
         """Beside the first panel that uses the colour axis, as tall as that panel."""
         rows = [r for r, (_, kind, extra) in enumerate(spec, start=1)
@@ -170,7 +178,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         template=TEMPLATE, height=sum(heights) + 300, margin=dict(l=70, r=20, t=240, b=60),
         title=dict(text=caption(start), x=0, xanchor="left", y=0.995, yanchor="top", yref="container",
                    font=dict(size=18)),
-        images=[cursor(start, cursor_y0)], showlegend=False,
+        images=images, showlegend=False,
         coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1, colorbar=colorbar("coloraxis", "h")),
         coloraxis2=dict(colorscale=STYLE["gate"], cmin=0, cmax=1, showscale=tr.cell_type != "rnn",
                         colorbar=colorbar("coloraxis2", "σ")),
@@ -191,15 +199,10 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
         fig.update_layout(sliders=[dict(
             active=start - 1, x=0, len=1.0, y=1, yanchor="bottom", pad=dict(b=40, t=0),
             currentvalue=dict(prefix=tr_("hello.cursor", lang) + ": ", font=dict(size=15), xanchor="right"),
-            steps=[dict(method="update" if tables else "relayout", label=f"{t} · {show_char(chars[t - 1])}",
+            steps=[dict(method="relayout", label=f"{t} · {show_char(chars[t - 1])}",
                         args=_step_args(t)) for t in range(1, T + 1)])])
     finally:
         fig._validate = True
-    if table_trace is not None:              # the table and its title below the characters of the time axis
-        gap = 36 / (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
-        y0, y1 = fig.data[table_trace].domain.y
-        fig.data[table_trace].domain.y = (y0, y1 - gap)
-        fig.layout.annotations[len(spec) - 1].y -= gap
     return fig
 
 
@@ -212,9 +215,37 @@ def open_at(fig: go.Figure, t: int) -> go.Figure:
     fig.layout.sliders[0].active = t - 1
     fig.layout.images[0].x = t - 0.5
     fig.layout.title.text = frame.layout.title.text
-    for i, d in zip(frame.traces or (), frame.data):
-        fig.data[i].cells.values = d.cells.values
+    if len(frame.layout.images) > 1:
+        fig.layout.images[1].source = frame.layout.images[1].source
     return fig
+
+
+def table_source(header: list[str], numbers: list[str], n_rows: int) -> str:
+    """The values table as an SVG picture (a data URL for a layout image): a header row (the unit column and one
+    column per vector; "h_t" drawn h with a subscript t), then n_rows rows of the unit number and its numbers
+    (`numbers` row by row), right-aligned, alternate rows shaded."""
+    n_cols = len(header)
+    if len(numbers) != n_rows * (n_cols - 1):
+        raise ValueError(f"{len(numbers)} numbers do not fill {n_rows} rows of {n_cols - 1} values")
+    w, h, cw = n_cols * TABLE_COL_PX, (n_rows + 1) * TABLE_ROW_PX, TABLE_COL_PX
+    right = lambda j: (j + 1) * cw - 12                    # noqa: E731  (text anchored at its column's right edge)
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' width='{w}' height='{h}' "
+           "font-family='sans-serif' font-size='14' text-anchor='end'>",
+           f"<rect width='{w}' height='{TABLE_ROW_PX}' fill='#e3e9f1'/>"]
+    out += [f"<rect y='{(i + 1) * TABLE_ROW_PX}' width='{w}' height='{TABLE_ROW_PX}' fill='#f4f6f8'/>"
+            for i in range(1, n_rows, 2)]
+    base = TABLE_ROW_PX - 6
+    for j, name in enumerate(header):                      # one text per cell: a subscript's shift ends with it
+        main, _, sub = name.partition("_")
+        sub = f"<tspan font-size='10' dy='3'>{xml_escape(sub)}</tspan>" if sub else ""
+        out.append(f"<text x='{right(j)}' y='{base}' font-weight='bold' fill='#222'>{xml_escape(main)}{sub}</text>")
+    per_row = n_cols - 1
+    for i in range(n_rows):
+        row = numbers[i * per_row:(i + 1) * per_row]
+        out.append(f"<text y='{(i + 1) * TABLE_ROW_PX + base}' fill='#222'><tspan x='{right(0)}' fill='#666'>{i}</tspan>"
+                   + "".join(f"<tspan x='{right(j + 1)}'>{v}</tspan>" for j, v in enumerate(row)) + "</text>")
+    out.append("</svg>")
+    return "data:image/svg+xml;base64," + base64.b64encode("".join(out).encode()).decode()
 
 
 def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Figure:

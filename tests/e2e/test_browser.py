@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 from playwright.sync_api import expect
 
+from tests.apptest import table_numbers
 from tests.e2e import harness as H
 
 
@@ -71,6 +72,15 @@ def test_cursor_moves_in_the_browser_without_retraining(server, page):
     assert runs_before <= page.evaluate("performance.getEntriesByType('resource').length")
 
 
+def _default_hello_numbers(t: int) -> list[str]:
+    """The values table's numbers at step t of the default Hello model, trained here (training is deterministic)."""
+    import numpy as np
+    from rnnviz.app.playground import PlaygroundConfig, run_playground
+    tr = run_playground(PlaygroundConfig()).trace
+    vecs = [tr.hidden, tr.gates["input"], tr.gates["forget"], tr.gates["candidate"], tr.gates["output"], tr.cell]
+    return [f"{x:.4f}" for x in np.stack([np.float32(v[t - 1]) for v in vecs], axis=1).ravel().tolist()]
+
+
 def test_the_values_table_moves_with_the_one_cursor(server, page):
     """Test that a click on step 3 of the timeline's slider moves the cursor, the caption and the values table
     inside the figure together (the numbers of step 3 of the trace), with no script run."""
@@ -79,17 +89,23 @@ def test_the_values_table_moves_with_the_one_cursor(server, page):
     chart = H.states_chart(page)
     read = """(c, t) => {
         const gd = c.querySelector('.js-plotly-plot');
-        const table = gd.data.find(d => d.type === 'table');
-        const frame = gd._transitionData._frameHash[String(t)].data[0];
-        return {shown: table.cells.values.map(col => col.slice(0, 3)), frame: frame.cells.values.map(col => col.slice(0, 3)),
-                text: Array.from(c.querySelectorAll('.table .cell-text')).map(e => e.textContent)};
+        const frame = gd._transitionData._frameHash[String(t)].layout.images[1].source;
+        const drawn = Array.from(c.querySelectorAll('.layer-above image')).map(e => e.getAttribute('href'));
+        return {shown: gd.layout.images[1].source, frame: frame, drawn: drawn};
     }"""
     H.click_time_step(page, 3)
     expect(H.cursor_label(page, 3)).to_be_visible()
     got = chart.evaluate(read, 3)
-    assert got["shown"] == got["frame"]                             # the table holds step 3's numbers ...
-    assert f"{got['frame'][1][0]:.4f}" in got["text"]               # ... and draws them (h_t of unit 0)
+    assert got["shown"] == got["frame"] and got["frame"] in got["drawn"]   # the table holds and draws step 3's numbers
+    assert table_numbers(got["frame"])[2] == _default_hello_numbers(3)                           # the trace's numbers at step 3
     assert got["shown"] != chart.evaluate(read, 1)["frame"]
+    H.click_time_step(page, 1)
+    expect(H.cursor_label(page, 1)).to_be_visible()
+    chart.locator("text.updatemenu-item-text", has_text="▶ Play").click()  # ▶ plays the frames: the table follows
+    expect(H.cursor_label(page, 4)).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(300)
+    got = chart.evaluate(read, 4)
+    assert got["shown"] == got["frame"] and got["frame"] in got["drawn"]
     assert page.locator(H.STATUS_RUNNING).count() == 0
     assert page.locator('[data-testid="stSlider"]').filter(has_text="values at step").count() == 0   # one cursor
 
