@@ -30,23 +30,28 @@ SCRIPT_OF_PAGE = {"home": "app.py", "hello": "pages/1_Hello_Playground.py", "ste
 
 
 def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bool = False) -> str:
-    """set_page_config, navigation, language and device pickers in the sidebar; returns the language code.
+    """set_page_config; the top bar (every page, the language, the presenter view); the device picker in the
+    sidebar; returns the language code.
 
-    The device picker imports torch (about 1.5 s on a first visit). With defer_device, the page calls
-    `device_ui` itself once its light first part is on screen (nothing else may go into the sidebar first)."""
+    The sidebar starts folded: at a projector's 1280x720 it took 300 px of the page, and everything a user
+    needs on every page is in the top bar. The device picker imports torch (about 1.5 s on a first visit).
+    With defer_device, the page calls `device_ui` itself once its light first part is on screen (nothing else
+    may go into the sidebar first)."""
     lang = _lang_from_state()
     present = st.query_params.get("present") == "1"
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide",
-                       initial_sidebar_state="collapsed" if present else "auto")
-    lang = lang_ui()
+                       initial_sidebar_state="collapsed")
+    st.html(TOP_BAR_STYLE)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="top_bar"):
+        lang = lang_ui()
+        nav_ui(lang)
+        st.toggle(t("ui.present", lang), value=present, key="present_toggle", on_change=_toggle_present,
+                  help=t("ui.present.help", lang), width="content")
     if lang != "en":
         st.html(_uploader_style(lang))
     if present:
         st.html(lecture_ui.PRESENTER_STYLE)
     st.session_state["_bad_params"] = {}                 # this run's unusable URL settings, named in one notice
-    nav_ui(lang)
-    st.sidebar.toggle(t("ui.present", lang), value=present, key="present_toggle", on_change=_toggle_present,
-                      help=t("ui.present.help", lang))
     lecture_ui.scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
     st.session_state["_bad_params_slot"] = st.empty()
     if not defer_device:
@@ -75,12 +80,17 @@ def _uploader_style(lang: str) -> str:
             f"{{content: \"{t('ui.upload_limit', lang, mb=limit)}\"; font-size: 0.875rem}}</style>")
 
 
+# the top bar: one line of compact links, the language switch first (it is what a newcomer looks for)
+TOP_BAR_STYLE = ("<style>[data-testid=\"stMainBlockContainer\"] {padding-top: 3.4rem}"
+                 ".st-key-top_bar {gap: 0.1rem 0.35rem; margin-bottom: -0.6rem}"
+                 ".st-key-top_bar [data-testid=\"stPageLink\"] a {padding: 0.1rem 0.45rem}"
+                 ".st-key-top_bar [data-testid=\"stRadio\"] {margin-right: 0.6rem}</style>")
+
+
 def nav_ui(lang: str) -> None:
     """Links to every page with translated names (Streamlit's own page list is switched off in config)."""
-    with st.sidebar:
-        for script, key, icon in PAGES:
-            st.page_link(script, label=t(key, lang), icon=icon, query_params={"lang": lang} if lang != "en" else None)
-        st.divider()
+    for script, key, icon in PAGES:
+        st.page_link(script, label=t(key, lang), icon=icon, query_params={"lang": lang} if lang != "en" else None)
 
 
 def _lang_from_state() -> str:
@@ -98,8 +108,8 @@ def lang_ui() -> str:
     def _changed():
         st.session_state["_lang"] = st.session_state["lang_widget"]
 
-    st.sidebar.radio(t("sidebar.language", cur), LANGS, format_func=LANG_NAMES.get, key="lang_widget",
-                     horizontal=True, on_change=_changed)
+    st.radio(t("sidebar.language", cur), LANGS, format_func=LANG_NAMES.get, key="lang_widget",
+             horizontal=True, on_change=_changed, label_visibility="collapsed", width="content")
     lang = st.session_state["_lang"]
     if lang != "en":
         st.query_params["lang"] = lang

@@ -97,7 +97,7 @@ def switch_to(page, base: str, view: str, path: str, query: dict, lang: str) -> 
         ready_seconds(page, _url(base, path, {"task": other}, lang))
         return wait_ready_after(page, lambda: page.get_by_text(t(f"lab.task.{query['task']}", lang), exact=True).click())
     ready_seconds(page, _url(base, "", {}, lang) if path else _url(base, "Hello_Playground", {}, lang))
-    return wait_ready_after(page, lambda: page.locator(f'[data-testid="stSidebar"] a[href="{path}"]').first.click())
+    return wait_ready_after(page, lambda: page.locator(f'.st-key-top_bar a[href="{path}"]').first.click())
 
 
 def main(argv=None) -> int:

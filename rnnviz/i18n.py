@@ -594,9 +594,9 @@ TEXT: dict[str, dict[str, str]] = {
     "ui.bad_params": {"en": "Some settings in the link could not be used and were replaced: {items}.",
                       "ko": "링크의 일부 설정을 쓸 수 없어 바꾸었습니다: {items}."},
     "ui.present": {"en": "Presenter view", "ko": "발표자 화면"},
-    "ui.present.help": {"en": "For a projector: larger text, the sidebar folded on the next page opened, and in a "
-                              "lecture the talking points and the student link (present=1 in the URL).",
-                        "ko": "프로젝터용: 글자가 커지고, 다음에 여는 페이지부터 사이드바가 접히며, 강의 중에는 요점과 "
+    "ui.present.help": {"en": "For a projector: larger text, the whole width for the page, and in a lecture the "
+                              "talking points and the student link (present=1 in the URL).",
+                        "ko": "프로젝터용: 글자가 커지고 페이지가 화면 너비를 다 쓰며, 강의 중에는 요점과 "
                               "학생용 링크가 나옵니다."},
     "ui.upload_limit": {"en": "{mb} MB per file", "ko": "파일 하나, 최대 {mb} MB"},
     "lab.s2s.p": {"en": "P(output)", "ko": "P(출력)"},

@@ -192,7 +192,7 @@ def test_the_open_tab_is_in_the_url_and_survives_a_language_switch():
     assert at.session_state["grad.tab_id"] == "toy" and at.query_params["tab"] in ("toy", ["toy"])
     assert at.slider(key="vg.toy_b")                                   # only the open tab ran
     assert not [b for b in at.button if b.key == "vg.explode_go"]
-    at.sidebar.radio(key="lang_widget").set_value("ko").run()
+    at.radio(key="lang_widget").set_value("ko").run()
     assert not at.exception
     assert at.session_state["grad.tab_id"] == "toy" and at.slider(key="vg.toy_b")
     assert at.title[0].value == "기울기 소실과 폭발"

@@ -64,7 +64,7 @@ def test_hello_trains_on_load_and_figures_carry_the_trace():
     assert fig["layout"]["xaxis"]["ticktext"] == ["h", "e", "l", "l"]
     grad = [d for d in fig["data"] if d.get("mode") == "lines+markers"]
     np.testing.assert_allclose(_array(grad[0]["y"]), tr.grad_hidden, rtol=1e-6)
-    assert len(fig["frames"]) == 4 and [im["x"] for im in fig["frames"][2]["layout"]["images"]] == [2.5]
+    assert len(fig["frames"]) == 4 and [im.get("x") for im in fig["frames"][2]["layout"]["images"]] == [2.5, None]
     loss = _chart(at, "hello.loss_fig")
     assert len(_array(loss["data"][0]["y"])) == run.result.steps
     task = [a["text"] for a in _chart(at, "hello.task_fig")["layout"]["annotations"]]   # the task, unrolled

@@ -23,6 +23,11 @@ STEP = "pages/2_Step_Through.py"
 HELLO = "pages/1_Hello_Playground.py"
 
 
+def _html(at) -> list:
+    """The page's st.html elements, without stylesheets (the top bar's, every page has it)."""
+    return [h for h in at.get("html") if not h.proto.body.lstrip().startswith("<style>")]
+
+
 def _app(path: str = STEP, **query) -> AppTest:
     return open_page(path, **query)
 
@@ -93,7 +98,7 @@ def test_default_is_the_brackets_preset_with_lstm_equations(brackets_view):
     assert "LSTM · 64 units · vocabulary of 33 characters · 27,489 parameters" in _text(at)
     assert [t.label for t in at.tabs] == ["Equations", "Gates and states", "Unrolled", "Unit explorer",
                                           "Two sequences"]
-    assert not at.get("plotly_chart")[1:] and not at.get("html")     # only the open tab (Equations) ran
+    assert not at.get("plotly_chart")[1:] and not _html(at)     # only the open tab (Equations) ran
     assert dict(at.query_params) == {"src": "brackets_lstm", "t": "1", "text": at.session_state["step.text.brackets_lstm"]}
     assert _step(at) == 1
 
@@ -272,7 +277,7 @@ def test_unit_explorer_colours_the_chosen_unit(brackets_view):
     assert "unit **44**" in info and "bracket depth" in info and "cell state c" in info
     tr = brackets_view.trace
     assert at.selectbox(key="step.unit").value == 44 and at.radio(key="step.state").value == "c"   # the note
-    html = at.get("html")[0].proto.body
+    html = _html(at)[0].proto.body
     assert html.count("<span") == tr.T
     np.testing.assert_allclose(_html_titles(html), _r3(tr.cell[:, 44]), atol=1e-9)
     assert "rgba(" in html and "&quot;" in html               # coloured, the quote characters escaped
@@ -280,7 +285,7 @@ def test_unit_explorer_colours_the_chosen_unit(brackets_view):
     at.selectbox(key="step.unit").set_value(7).run()
     at.radio(key="step.state").set_value("h").run()
     assert not at.exception
-    html = at.get("html")[0].proto.body
+    html = _html(at)[0].proto.body
     np.testing.assert_allclose(_html_titles(html), _r3(tr.hidden[:, 7]), atol=1e-9)
     assert at.radio(key="step.state").options == ["hidden state h", "cell state c"]
 
@@ -288,7 +293,7 @@ def test_unit_explorer_colours_the_chosen_unit(brackets_view):
 def test_unit_explorer_on_a_gru_has_no_cell_state(korean_view):
     at = _app(src="korean_gru", tab="units")
     assert at.radio(key="step.state").options == ["hidden state h"]
-    html = at.get("html")[0].proto.body
+    html = _html(at)[0].proto.body
     np.testing.assert_allclose(_html_titles(html), _r3(korean_view.trace.hidden[:, 0]), atol=1e-9)
 
 
@@ -303,7 +308,7 @@ def test_pattern_search_ranks_units(brackets_view):
     assert list(table["unit"]) == [r["unit"] for r in expect]
     np.testing.assert_allclose(table["score"], [round(r["score"], 3) for r in expect])
     assert list(table["score"]) == sorted(table["score"], reverse=True)
-    best_html = at.get("html")[1].proto.body
+    best_html = _html(at)[1].proto.body
     assert f"Unit {expect[0]['unit']}" in best_html
     np.testing.assert_allclose(_html_titles(best_html), _r3(tr.hidden[:, expect[0]["unit"]]), atol=1e-9)
 
@@ -479,7 +484,7 @@ def test_only_the_open_tab_runs(tab):
     for other, chart in CHART_OF_TAB.items():
         assert any(chart in k for k in keys) == (other == tab), (tab, keys)
     assert bool(_latex(at)) == (tab == "equations")
-    assert bool(at.get("html")) == (tab == "units")
+    assert bool(_html(at)) == (tab == "units")
     assert at.session_state["step.tab"] == {"equations": "Equations", "states": "Gates and states",
                                             "unrolled": "Unrolled", "units": "Unit explorer",
                                             "compare": "Two sequences"}[tab]
@@ -491,7 +496,7 @@ def test_clicking_a_tab_puts_it_in_the_url_and_survives_a_language_switch():
     at.session_state["step.tab"] = "Unit explorer"             # what a click on the tab sends
     at.run()
     assert not at.exception and at.query_params["tab"] == "units" and at.info
-    at.sidebar.radio(key="lang_widget").set_value("ko").run()  # the label changes language, the tab stays
+    at.radio(key="lang_widget").set_value("ko").run()  # the label changes language, the tab stays
     assert not at.exception
     assert at.session_state["step.tab"] == "유닛 탐색" and at.query_params["tab"] == "units"
     assert "유닛 **44**" in at.info[0].value

@@ -160,11 +160,11 @@ def test_empty_text_shows_error_and_keeps_figures(server, page):
 
 
 def test_korean(server, page, artifacts):
-    """Test that choosing 한국어 in the sidebar shows Korean text with real Hangul glyphs and puts lang=ko in the URL."""
+    """Test that choosing 한국어 in the top bar shows Korean text with real Hangul glyphs and puts lang=ko in the URL."""
     H.goto(page, H.hello_url(server))
     H.wait_for_hello(page)
 
-    page.locator('[data-testid="stSidebar"]').get_by_text("한국어", exact=True).click()
+    page.locator(".st-key-top_bar").get_by_text("한국어", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello 놀이터", timeout=60_000)
     H.wait_for_hello(page)
     expect(H.states_chart(page, "ko")).to_be_visible()             # figure texts are translated too

@@ -51,6 +51,11 @@ def test_every_view_opens_on_a_projector(server, browser, artifacts, view, path,
         page.wait_for_timeout(800)                              # charts finish drawing
         assert page.locator(H.EXCEPTION).count() == 0, page.locator(H.EXCEPTION).first.inner_text()
         assert page.locator(H.ERROR).count() == 0, page.locator(H.ERROR).first.inner_text()
+        # the whole width is the page's: the sidebar starts folded, the top bar holds the pages and the language
+        assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
+        bar = page.locator(".st-key-top_bar")
+        assert bar.bounding_box()["y"] < 120 and bar.get_by_role("link").count() == 6
+        assert page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"] >= 1200
         out = artifacts / "screens"
         out.mkdir(exist_ok=True)
         page.screenshot(path=str(out / f"{view}_{lang}_screen.png"))          # what the projector shows first

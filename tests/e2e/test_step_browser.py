@@ -199,7 +199,7 @@ def test_tabs_in_korean_keep_their_id_in_the_url(server, page, artifacts):
     assert page.locator(H.KATEX).count() == 0                   # the Equations tab did not run
     assert H.glyphs_render(page, "유닛 탐색")                    # a Korean font: no empty boxes
     H.full_page_screenshot(page, artifacts / "step_units_ko.png")
-    page.locator('[data-testid="stSidebar"] label').filter(has_text="English").click()
+    page.locator('.st-key-top_bar label').filter(has_text="English").click()
     H.wait_for_app_run(page)
     expect(page.get_by_role("tab", name="Unit explorer", exact=True)).to_have_attribute("aria-selected", "true")
     expect(page.get_by_text(re.compile("Look at unit 44"))).to_be_visible()
