@@ -830,8 +830,8 @@ TEXT: dict[str, dict[str, str]] = {
                                   "ko": "rnnviz가 저장한 safetensors 파일이 아닙니다 (rnnviz 메타데이터가 없습니다)."},
     "err.checkpoint.tensor_entry": {"en": "weight {name} is malformed or not float32.",
                                     "ko": "가중치 {name}의 형식이 잘못되었거나 float32가 아닙니다."},
-    "err.checkpoint.metadata": {"en": "the file's metadata {key} is missing or malformed.",
-                                "ko": "파일의 메타데이터 {key}이(가) 없거나 형식이 잘못되었습니다."},
+    "err.checkpoint.metadata": {"en": "the file's metadata {field} is missing or malformed.",
+                                "ko": "파일의 메타데이터 {field}이(가) 없거나 형식이 잘못되었습니다."},
     "err.checkpoint.config": {"en": "the model settings stored in the file are invalid (an unknown cell, a size out of "
                                     "range or a missing field).",
                               "ko": "파일에 저장된 모델 설정이 올바르지 않습니다 (알 수 없는 셀 종류, 범위를 벗어난 크기, "

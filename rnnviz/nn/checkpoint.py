@@ -297,13 +297,13 @@ def _parse_header(data: bytes) -> tuple[dict, dict]:
 
 def _parse_json(metadata: dict, key: str, kind: type, what: str):
     if key not in metadata:
-        raise CheckpointError(f"metadata {key!r} is missing", code="metadata", key=key)
+        raise CheckpointError(f"metadata {key!r} is missing", code="metadata", field=key)
     try:
         value = json.loads(metadata[key])
     except ValueError:
-        raise CheckpointError(f"metadata {key!r} is not valid JSON", code="metadata", key=key) from None
+        raise CheckpointError(f"metadata {key!r} is not valid JSON", code="metadata", field=key) from None
     if not isinstance(value, kind):
-        raise CheckpointError(f"metadata {key!r} must be {what}", code="metadata", key=key)
+        raise CheckpointError(f"metadata {key!r} must be {what}", code="metadata", field=key)
     return value
 
 
