@@ -345,12 +345,13 @@ def figure_download(fig, name: str, lang: str, where=None) -> None:
 
 
 def model_upload(key: str, lang: str, load):
-    """A .safetensors uploader whose file goes through `load(bytes)` once per upload. Returns what `load` returned
+    """A .safetensors uploader (its label is the expander's around it) whose file goes through `load(bytes)` once per upload. Returns what `load` returned
     for a newly uploaded file, else None. A file `load` refuses (a RnnvizError) gets the translated message, shown
     while that file stays in the uploader; nothing else in the session changes."""
     from rnnviz.errors import RnnvizError
     ss = st.session_state
-    up = st.file_uploader(t("step.load", lang), type=["safetensors"], key=key, help=t("step.load.help", lang))
+    up = st.file_uploader(t("step.load", lang), type=["safetensors"], key=key, help=t("step.load.help", lang),
+                          label_visibility="collapsed")             # the expander around it says what it is
     if up is None:
         ss.pop(f"{key}.error", None)
         return None
