@@ -334,3 +334,45 @@ def error_message(e: Exception, lang: str) -> str:
             return str(e) if lang == "en" else f"{t(e.key, lang)} ({e})"
         return t(e.key, lang, **e.params)
     return str(e)
+
+
+# ---- downloads and model files ---------------------------------------------------------------------------------
+def download(kind: str, build, file_name: str, mime: str, key: str, lang: str, where=None) -> None:
+    """A download button of `kind` ("model", "models", "csv", "html": its label "ui.download.<kind>" and help): the
+    file's bytes come from `build()` only when it is pressed (Streamlit runs it on its own thread: `build` must not
+    touch Streamlit), and pressing it does not rerun the page."""
+    (where or st).download_button(t(f"ui.download.{kind}", lang), data=build, file_name=file_name, mime=mime, key=key,
+                                  help=t(f"ui.download.{kind}.help", lang), on_click="ignore", icon=":material/download:")
+
+
+def figure_download(fig, name: str, lang: str, where=None) -> None:
+    """The button under a page's main figure: the figure as one standalone HTML file (works offline)."""
+    from rnnviz.app.export import file_stem
+    from rnnviz.figures.export import figure_html
+    title = f"rnnviz · {name}"
+    download("html", lambda: figure_html(fig, title), f"{file_stem(name)}.html", "text/html", f"{name}.html_dl", lang,
+             where)
+
+
+def model_upload(key: str, lang: str, load):
+    """A .safetensors uploader (its label is the expander's around it) whose file goes through `load(bytes)` once per upload. Returns what `load` returned
+    for a newly uploaded file, else None. A file `load` refuses (a RnnvizError) gets the translated message, shown
+    while that file stays in the uploader; nothing else in the session changes."""
+    from rnnviz.errors import RnnvizError
+    ss = st.session_state
+    up = st.file_uploader(t("step.load", lang), type=["safetensors"], key=key, help=t("step.load.help", lang),
+                          label_visibility="collapsed")             # the expander around it says what it is
+    if up is None:
+        ss.pop(f"{key}.error", None)
+        return None
+    if ss.get(f"{key}.seen") != up.file_id:
+        ss[f"{key}.seen"] = up.file_id
+        ss.pop(f"{key}.error", None)
+        try:
+            return load(up.getvalue())
+        except RnnvizError as e:
+            ss[f"{key}.error"] = (up.file_id, e)
+    file_id, e = ss.get(f"{key}.error", (None, None))
+    if file_id == up.file_id:
+        st.error(t("step.load.bad", lang, name=md_literal(up.name), msg=error_message(e, lang)))
+    return None

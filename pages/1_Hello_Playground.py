@@ -10,6 +10,7 @@ import streamlit as st
 
 import lecture_ui
 import ui
+from rnnviz.app.export import file_stem, hello_model_bytes, hello_trace_bytes
 from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, run_figures,
                                    shared_run)
 from rnnviz.data.text import MAX_TEXT_CHARS, TextError, Vocab, show_char, validate_text
@@ -127,6 +128,12 @@ def timeline_ui(run) -> None:
     fig, T = run_figures(run, lang)["timeline"], run.trace.T
     start = ui.qp_int("t", 1, 1, T)
     c1.plotly_chart(open_at(fig, start) if start > 1 else fig, key="hello.timeline_fig", width="stretch")
+    d1, d2, d3 = c1.columns(3)                     # the files are built only when a button is pressed
+    stem = file_stem("hello", run.cfg.cell, run.cfg.hidden)
+    ui.download("model", lambda: hello_model_bytes(run), f"{stem}.safetensors", "application/octet-stream",
+                "hello.model_dl", lang, d1)
+    ui.download("csv", lambda: hello_trace_bytes(run), f"{stem}-trace.csv", "text/csv", "hello.csv_dl", lang, d2)
+    ui.figure_download(fig, "hello-timeline", lang, d3)
     c2.caption(t("hello.cursor.howto", lang))
     c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
     c2.caption(t("hello.probs.howto", lang))

@@ -7,7 +7,9 @@ import streamlit as st
 import ui
 from rnnviz.app.cache import LRU
 from rnnviz.app.presets import PRESETS
-from rnnviz.app.stepthrough import MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_preset
+from rnnviz.app.export import file_stem, source_model_bytes
+from rnnviz.app.stepthrough import (MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_file,
+                                    source_from_preset)
 from rnnviz.data.text import show_char
 from rnnviz.figures import step as FS
 from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
@@ -20,8 +22,24 @@ MAX_VIEWS = 4      # views kept per session (a view of the longest text holds ab
 
 
 def source_ui() -> StepSource:
-    """Pick the model: the session's own (from the Hello playground) or a preset. Presets load once per session."""
-    options = (["hello"] if "hello.run" in ss else []) + list(PRESETS)
+    """Pick the model: the session's own (from the Hello playground), one from a file, or a preset. Presets load
+    once per session; a file's model stays in the session until another file is opened."""
+    box = st.container()
+    with st.expander(t("step.load", lang), icon=":material/upload_file:"):   # before the radio: a new file is chosen
+        loaded = ui.model_upload("step.upload", lang, lambda data: source_from_file(data, ui.device()))
+    if loaded is not None:
+        ss["step.file"], ss["step.src"] = loaded, "file"
+        for k in ("step.text.file", "step.a.file", "step.b.file"):       # the new model's own default texts
+            ss.pop(k, None)
+        m = loaded.model.cfg
+        box.success(t("step.load.ok", lang, name=ui.md_literal(ss["step.upload"].name), cell=CELL_NAMES[m.cell],
+                      hidden=m.hidden_size, vocab=loaded.vocab.size))
+    with box:
+        return _pick_source()
+
+
+def _pick_source() -> StepSource:
+    options = (["hello"] if "hello.run" in ss else []) + (["file"] if "step.file" in ss else []) + list(PRESETS)
     asked = st.query_params.get("src")            # src=hello without a Hello model has its own message below
     default = options[0] if asked == "hello" and "hello" not in options else ui.qp_choice("src", options[0], options)
     ui.init_state({"step.src": default})
@@ -39,6 +57,8 @@ def source_ui() -> StepSource:
     if src == "hello":
         run = ss["hello.run"]
         return StepSource("hello", run.model, run.vocab, run.cfg.text, {}, [])
+    if src == "file":
+        return ss["step.file"]
     cache = ss.setdefault("step.presets", {})
     if src not in cache:
         cache[src] = source_from_preset(src)
@@ -95,6 +115,7 @@ def cursor_and_equations_ui(view) -> None:
 def states_tab(view) -> None:
     st.caption(t("step.states.howto", lang))
     st.plotly_chart(view.figure("timeline", lang), key="step.timeline_fig", width="stretch")
+    ui.figure_download(view.figure("timeline", lang), "step-timeline", lang)
     st.markdown(f"#### {t('step.sat.title', lang)}")
     if not view.saturation:
         st.info(t("step.sat.none", lang))
@@ -201,6 +222,10 @@ ui.set_query_params({"src": source.name, "text": text})
 m = view.model
 st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,
              params=f"{A.parameter_table(m)[-1]['count']:,}"))
+c1, c2, _ = st.columns([1, 1, 2])
+ui.download("model", lambda: source_model_bytes(source), f"{file_stem(source.name, m.cfg.cell)}.safetensors",
+            "application/octet-stream", "step.model_dl", lang, c1)
+ui.download("csv", lambda: view.csv(), f"{file_stem('trace', source.name)}.csv", "text/csv", "step.csv_dl", lang, c2)
 # Only the open tab runs and draws: choosing a preset or typing a text redraws one tab, not five.
 TABS = {"equations": lambda: cursor_and_equations_ui(view), "states": lambda: states_tab(view),
         "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source)}

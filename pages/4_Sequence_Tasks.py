@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from rnnviz import data as D
+from rnnviz.app.export import file_stem, lab_models_bytes
 from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example
 from rnnviz.app.lab_runs import (BUILTIN, DATA_CHOICES, LabSetting, best_cell, build, decode_rows, lab_run, result_rows,
                                  top_rows, train_lab_run, train_run)
@@ -131,8 +132,12 @@ def results_ui(run) -> None:
         if r["own_budget"]:
             st.caption(t("lab.steps.own", lang, cell=FL.cell_name(r["cell"], lang), n=r["own_budget"], m=task.fit.steps))
     base = dict(task.baseline)
-    st.plotly_chart(FL.curves_figure(results, base, lang, accuracy=task.kind != "regression"), key="lab.curves",
-                    width="stretch")
+    fig = FL.curves_figure(results, base, lang, accuracy=task.kind != "regression")
+    st.plotly_chart(fig, key="lab.curves", width="stretch")
+    c1, c2, _ = st.columns([1, 1, 2])
+    ui.download("models", lambda: lab_models_bytes(run), f"{file_stem('lab', task.name)}.safetensors",
+                "application/octet-stream", "lab.models_dl", lang, c1)
+    ui.figure_download(fig, f"lab-{task.name}-curves", lang, c2)
     if base:
         st.caption(" · ".join(f"{FL.baseline_name(k, lang)}: {v:.3g}" for k, v in base.items()))
 

@@ -811,6 +811,83 @@ TEXT: dict[str, dict[str, str]] = {
                         "ko": "{name}은(는) {choices} 중 하나여야 합니다 ({value}는 안 됩니다)."},
     "err.data.mnist_missing": {"en": "load MNIST IDX files first (an upload or a download): {missing} not found.",
                                "ko": "먼저 MNIST IDX 파일을 불러오세요 (올리기 또는 내려받기). 없는 파일: {missing}."},
+    # every CheckpointError code of a model file (rnnviz.nn.checkpoint), with the error's own parameters
+    "err.checkpoint.invalid": {"en": "the model file cannot be used.", "ko": "이 모델 파일은 쓸 수 없습니다."},
+    "err.checkpoint.too_large": {"en": "the file has {size} bytes; the limit for a model file is {limit} bytes.",
+                                 "ko": "파일 크기가 {size}바이트입니다. 모델 파일은 {limit}바이트까지 쓸 수 있습니다."},
+    "err.checkpoint.read": {"en": "cannot read {path}.", "ko": "{path} 파일을 읽을 수 없습니다."},
+    "err.checkpoint.empty": {"en": "the file is empty.", "ko": "파일이 비어 있습니다."},
+    "err.checkpoint.not_safetensors": {
+        "en": "this is not a safetensors file. Files saved with torch.save or pickle are never opened here: opening "
+              "them can run code.",
+        "ko": "safetensors 파일이 아닙니다. torch.save나 pickle로 저장한 파일은 여는 것만으로 코드가 실행될 수 있어 "
+              "여기서는 열지 않습니다."},
+    "err.checkpoint.truncated": {"en": "the file is cut short (truncated): download or copy it again.",
+                                 "ko": "파일이 중간에 잘렸습니다. 다시 내려받거나 복사하세요."},
+    "err.checkpoint.corrupt": {"en": "the file is damaged: its weights do not match its header.",
+                               "ko": "파일이 손상되었습니다. 가중치 데이터가 파일 머리말(header)과 맞지 않습니다."},
+    "err.checkpoint.not_rnnviz": {"en": "this safetensors file was not saved by rnnviz (it has no rnnviz metadata).",
+                                  "ko": "rnnviz가 저장한 safetensors 파일이 아닙니다 (rnnviz 메타데이터가 없습니다)."},
+    "err.checkpoint.tensor_entry": {"en": "weight {name} is malformed or not float32.",
+                                    "ko": "가중치 {name}의 형식이 잘못되었거나 float32가 아닙니다."},
+    "err.checkpoint.metadata": {"en": "the file's metadata {field} is missing or malformed.",
+                                "ko": "파일의 메타데이터 {field}이(가) 없거나 형식이 잘못되었습니다."},
+    "err.checkpoint.config": {"en": "the model settings stored in the file are invalid (an unknown cell, a size out of "
+                                    "range or a missing field).",
+                              "ko": "파일에 저장된 모델 설정이 올바르지 않습니다 (알 수 없는 셀 종류, 범위를 벗어난 크기, "
+                                    "빠진 항목 등)."},
+    "err.checkpoint.vocab": {"en": "the file's vocabulary must be distinct single characters.",
+                             "ko": "파일의 어휘는 서로 다른 한 글자씩이어야 합니다."},
+    "err.checkpoint.vocab_size": {"en": "the file's vocabulary has {n} characters but its model has {size} outputs.",
+                                  "ko": "파일의 어휘는 {n}글자인데 모델의 출력은 {size}개입니다."},
+    "err.checkpoint.tensor_names": {"en": "the file's weights do not fit a {cell} model (some are missing or unexpected).",
+                                    "ko": "파일의 가중치가 {cell} 모델에 맞지 않습니다 (빠졌거나 남는 가중치가 있습니다)."},
+    "err.checkpoint.tensor_shape": {"en": "weight {name} has shape {shape}; the model the file describes needs {expected}.",
+                                    "ko": "가중치 {name}의 모양이 {shape}입니다. 파일에 적힌 모델에는 {expected}이(가) "
+                                          "필요합니다."},
+    "err.checkpoint.non_finite": {"en": "weight {name} has NaN or infinite values.",
+                                  "ko": "가중치 {name}에 NaN이나 무한대 값이 있습니다."},
+    "err.checkpoint.models": {"en": "the file holds the models {found}, not {expected}.",
+                              "ko": "파일에 든 모델은 {found}입니다 ({expected}이(가) 아닙니다)."},
+    "err.checkpoint.models_tensors": {"en": "the file's weights do not match the models: {names}.",
+                                      "ko": "파일의 가중치가 모델과 맞지 않습니다: {names}."},
+    "err.checkpoint.units": {"en": "the unit notes in the file do not fit its model.",
+                             "ko": "파일에 적힌 유닛 설명이 모델과 맞지 않습니다."},
+    # --- downloads and model files (ui.download_*, the Step page's model upload) ---------------------------------
+    "ui.download.model": {"en": "Download the model (.safetensors)", "ko": "모델 내려받기 (.safetensors)"},
+    "ui.download.model.help": {
+        "en": "The weights as safetensors, with the settings, the vocabulary and the training record as metadata. "
+              "Open it again on the Step through time page.",
+        "ko": "가중치는 safetensors 형식으로, 설정·어휘·학습 기록은 메타데이터로 저장합니다. '시간 따라 한 걸음씩' "
+              "페이지에서 다시 열 수 있습니다."},
+    "ui.download.models": {"en": "Download the models (.safetensors)", "ko": "모델 내려받기 (.safetensors)"},
+    "ui.download.models.help": {
+        "en": "Every cell's trained weights in one safetensors file, with the task, the settings and the training "
+              "records as metadata.",
+        "ko": "셀마다 학습한 가중치를 safetensors 파일 하나에 담고, 과제·설정·학습 기록은 메타데이터로 저장합니다."},
+    "ui.download.csv": {"en": "Download every value (CSV)", "ko": "모든 값 내려받기 (CSV)"},
+    "ui.download.csv.help": {
+        "en": "One row per time step: the input and target characters, every unit of h (and c), every gate, the "
+              "probability of each character and the loss.",
+        "ko": "시점마다 한 행입니다. 입력 글자와 정답 글자, h(와 c)의 모든 유닛, 모든 게이트, 글자별 확률과 손실이 "
+              "들어 있습니다."},
+    "ui.download.html": {"en": "Download the figure (HTML)", "ko": "그림 내려받기 (HTML)"},
+    "ui.download.html.help": {
+        "en": "One interactive page with the chart library inside: it opens without the app or the internet. The "
+              "camera button in the figure's toolbar saves a PNG.",
+        "ko": "차트 라이브러리를 담은 대화형 페이지 하나입니다. 앱이나 인터넷 없이도 열립니다. 그림 도구 막대의 "
+              "카메라 단추를 누르면 PNG로 저장됩니다."},
+    "step.source.file": {"en": "Model from a file", "ko": "파일에서 불러온 모델"},
+    "step.load": {"en": "Open a model file (.safetensors saved by rnnviz)",
+                  "ko": "모델 파일 열기 (rnnviz가 저장한 .safetensors)"},
+    "step.load.help": {"en": "A model downloaded from the Hello playground or from this page. Only safetensors is "
+                             "read: nothing in the file can run code.",
+                       "ko": "Hello 놀이터나 이 페이지에서 내려받은 모델입니다. safetensors만 읽으므로 파일 속 어떤 "
+                             "것도 코드로 실행되지 않습니다."},
+    "step.load.ok": {"en": "Opened {name}: {cell}, {hidden} units, a vocabulary of {vocab} characters.",
+                     "ko": "{name} 파일을 열었습니다: {cell}, 유닛 {hidden}개, 어휘 {vocab}자."},
+    "step.load.bad": {"en": "Cannot open {name}: {msg} The model shown stays as it was.",
+                      "ko": "{name} 파일을 열 수 없습니다: {msg} 보이던 모델은 그대로입니다."},
     # --- figures ------------------------------------------------------------------------------------
     "fig.hidden": {"en": "hidden state h", "ko": "은닉 상태 h"},
     "fig.cell": {"en": "cell state c", "ko": "셀 상태 c"},

@@ -9,6 +9,7 @@ ALLOWED = {
     "rnn", "lstm", "gru", "mlp", "mnist", "bptt", "pca", "relu", "tanh", "sigmoid", "softmax", "adam", "sgd", "csv",
     "utf", "idx", "gpu", "cpu", "cuda", "katex", "plotly", "streamlit", "pytorch", "torch", "keras", "url", "png",
     "txt", "log", "max", "min", "exp", "seq2seq", "hello", "rnnviz", "eos", "bos", "pad", "unk",
+    "safetensors", "pickle", "html",                   # file formats, like csv and png
     "karpathy", "johnson", "fei",                      # cited authors
     "language",                                        # the language picker's label is in both languages on purpose
 }

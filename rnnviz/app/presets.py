@@ -70,13 +70,24 @@ def load_preset(name: str, device: str | torch.device = "cpu") -> Preset:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     model, vocab, meta = load_checkpoint(PRESET_DIR / f"{name}.safetensors", device=device)
+    return Preset(name=name, model=model, vocab=vocab, text=SAMPLE_TEXTS[name], meta=meta,
+                  unit_notes=unit_notes(meta, model, f"preset {name}"))
+
+
+def unit_notes(meta: dict, model: CharRNN, where: str = "the checkpoint") -> list[UnitNote]:
+    """The unit notes of a checkpoint's meta ("units": [{"unit", "state", "tracks", "r"}, ...]), checked against
+    the model: CheckpointError (code "units") for a malformed note or one naming a unit the model lacks."""
+    raw = meta.get("units", [])
+    if not isinstance(raw, list):
+        raise CheckpointError(f"{where}: the unit notes are not a list", code="units")
     notes = []
-    for u in meta.get("units", []):
+    for u in raw:
         try:
             note = UnitNote(unit=int(u["unit"]), state=str(u["state"]), tracks=str(u["tracks"]), r=float(u["r"]))
         except (KeyError, TypeError, ValueError):
-            raise CheckpointError(f"preset {name}: malformed unit note {u!r}") from None
-        if not 0 <= note.unit < model.cfg.hidden_size or note.state not in ("h", "c"):
-            raise CheckpointError(f"preset {name}: unit note {u!r} does not fit the model")
+            raise CheckpointError(f"{where}: malformed unit note {u!r}", code="units") from None
+        has_c = model.cfg.cell == "lstm"
+        if not 0 <= note.unit < model.cfg.hidden_size or note.state not in (("h", "c") if has_c else ("h",)):
+            raise CheckpointError(f"{where}: unit note {u!r} does not fit the model", code="units")
         notes.append(note)
-    return Preset(name=name, model=model, vocab=vocab, text=SAMPLE_TEXTS[name], meta=meta, unit_notes=notes)
+    return notes

@@ -35,13 +35,14 @@ class UnknownCharsError(RnnvizError):
 
 @dataclass
 class StepSource:
-    name: str                  # "hello" or a preset name
+    name: str                  # "hello", "file" (a model file the user opened) or a preset name
     model: CharRNN
     vocab: Vocab
     text: str                  # default input text
     meta: dict
     unit_notes: list           # presets.UnitNote: units worth looking at, what they track, how well
     preset: bool = False       # the model is a shipped preset as loaded: the same for every session
+    extras: dict = field(default_factory=dict, repr=False)   # memo for a UI (the model's file for a download)
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -72,6 +73,11 @@ class StepView:
     def noted_units(self) -> list[int]:
         return list(dict.fromkeys(int(n.unit) for n in self.unit_notes))
 
+    def csv(self) -> bytes:
+        """Every number of the view's trace, one row per step (`rnnviz.tracing.export.trace_csv`)."""
+        from ..tracing.export import trace_csv
+        return trace_csv(self.trace, self._vocab_chars, self.chars)
+
     def figure(self, name: str, lang: str):
         """Figures that do not depend on the cursor, built once per language; a preset's, once per server
         (`shared_figure`)."""
@@ -95,15 +101,39 @@ class StepView:
     _vocab_chars: tuple = ()
 
 
+def _best_notes(notes: list) -> list:
+    best = {}                                  # per tracked signal, the unit/state with the strongest correlation
+    for n in notes:
+        if n.tracks not in best or abs(n.r) > abs(best[n.tracks].r):
+            best[n.tracks] = n
+    return sorted(best.values(), key=lambda n: -abs(n.r))
+
+
 def source_from_preset(name: str) -> StepSource:
     from .presets import load_preset
     p = load_preset(name)
-    best = {}                                  # per tracked signal, the unit/state with the strongest correlation
-    for n in p.unit_notes:
-        if n.tracks not in best or abs(n.r) > abs(best[n.tracks].r):
-            best[n.tracks] = n
-    notes = sorted(best.values(), key=lambda n: -abs(n.r))
-    return StepSource(name, p.model, p.vocab, p.text, p.meta, notes, preset=True)
+    return StepSource(name, p.model, p.vocab, p.text, p.meta, _best_notes(p.unit_notes), preset=True)
+
+
+def source_from_file(data: bytes, device: str = "cpu") -> StepSource:
+    """A model file (`rnnviz.nn.checkpoint.save_checkpoint`'s bytes: a download from the Hello playground or this
+    page) as the source "file". Everything is checked before a model is built; nothing is unpickled. Raises
+    CheckpointError (with a code the page translates) for anything but a well-formed character model file.
+    The default text is the file's own ("text" in its meta) when the model knows its characters, else the
+    vocabulary itself."""
+    from ..nn.checkpoint import load_checkpoint
+    from .presets import unit_notes
+    model, vocab, meta = load_checkpoint(data, device=device)
+    notes = unit_notes(meta, model, "the model file")
+    text = meta.get("text")
+    try:
+        text = encode_known(vocab, text)[0] if isinstance(text, str) else None
+    except ValueError:
+        text = None
+    if text is None:
+        chars = "".join(c for c in vocab.chars if c == clean_text(c))
+        text = (chars * 2)[:MAX_STEP_TEXT] if len(chars) < 2 else chars[:MAX_STEP_TEXT]
+    return StepSource("file", model, vocab, text, meta, _best_notes(notes))
 
 
 def encode_known(vocab: Vocab, text: str):

@@ -46,8 +46,16 @@ _CONFIG_FIELDS = ("cell", "vocab_size", "hidden_size", "embed_size", "nonlineari
 
 
 class CheckpointError(RnnvizError):
-    """A checkpoint that cannot be loaded (or a model that cannot be saved); the message says why."""
+    """A checkpoint that cannot be loaded (or a model that cannot be saved); the message says why.
+
+    Every problem a file can have carries a `code` (translation key "err.checkpoint.<code>", filled with its
+    parameters, so a page shows it in the user's language); errors without one ("invalid": a caller's
+    mistake, not a file's) show their English message."""
     domain = "checkpoint"
+
+    def __init__(self, message: str, code: str = "invalid", **params):
+        super().__init__(message, code, **params)
+        self.specific = code == "invalid"
 
 
 def _expected_tensors(model: CharRNN) -> dict[str, tuple[int, ...]]:
@@ -111,20 +119,22 @@ def load_checkpoint(source: str | os.PathLike | bytes | bytearray | memoryview, 
     missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
     if missing or extra:
         raise CheckpointError(f"tensor names do not match a {cfg.cell} model: missing {missing or 'none'}, "
-                              f"unexpected {extra or 'none'}")
+                              f"unexpected {extra or 'none'}", code="tensor_names", cell=cfg.cell)
     for k, shape in expected.items():
         if found[k] != shape:
             raise CheckpointError(f"tensor {k} has shape {list(found[k])}; the config "
-                                  f"({cfg.cell}, vocab {cfg.vocab_size}, hidden {cfg.hidden_size}) needs {list(shape)}")
+                                  f"({cfg.cell}, vocab {cfg.vocab_size}, hidden {cfg.hidden_size}) needs {list(shape)}",
+                                  code="tensor_shape", name=k, shape=list(found[k]), expected=list(shape))
     try:
         tensors = _st_load(data)
     except Exception as e:  # safetensors' own checks (offsets, sizes): corrupt file
-        raise CheckpointError(f"corrupt safetensors data: {e}") from None
+        raise CheckpointError(f"corrupt safetensors data: {e}", code="corrupt") from None
     for k, t in tensors.items():
         if t.dtype != torch.float32 or tuple(t.shape) != expected[k]:
-            raise CheckpointError(f"tensor {k} is {t.dtype} {list(t.shape)}, expected float32 {list(expected[k])}")
+            raise CheckpointError(f"tensor {k} is {t.dtype} {list(t.shape)}, expected float32 {list(expected[k])}",
+                                  code="tensor_shape", name=k, shape=list(t.shape), expected=list(expected[k]))
         if not torch.isfinite(t).all():
-            raise CheckpointError(f"tensor {k} has NaN or infinite values")
+            raise CheckpointError(f"tensor {k} has NaN or infinite values", code="non_finite", name=k)
     state = model.state_dict()
     state.update(tensors)
     model.load_state_dict(state, strict=True)
@@ -182,20 +192,22 @@ def load_models(source, models: dict[str, torch.nn.Module], max_bytes: int = MAX
     names = _parse_json(metadata, KEY_MODELS, list, "a list of model names")
     meta = _parse_json(metadata, KEY_META, dict, "an object")
     if sorted(names) != sorted(models):
-        raise CheckpointError(f"the file holds the models {names}, not {list(models)}")
+        raise CheckpointError(f"the file holds the models {names}, not {list(models)}", code="models",
+                              found=", ".join(map(str, names)), expected=", ".join(models))
     expected = {f"{n}/{k}": tuple(v.shape) for n, m in models.items() for k, v in m.state_dict().items()}
     found = {k: tuple(v["shape"]) for k, v in header.items()}
     if expected != found:
         bad = sorted(k for k in set(expected) | set(found) if expected.get(k) != found.get(k))
         raise CheckpointError(f"the file's tensors do not match the models: {', '.join(bad[:5])}"
-                              + (f" and {len(bad) - 5} more" if len(bad) > 5 else ""))
+                              + (f" and {len(bad) - 5} more" if len(bad) > 5 else ""), code="models_tensors",
+                              names=", ".join(bad[:5]) + (" …" if len(bad) > 5 else ""))
     try:
         tensors = _st_load(data)
     except Exception as e:  # safetensors' own checks (offsets, sizes): corrupt file
-        raise CheckpointError(f"corrupt safetensors data: {e}") from None
+        raise CheckpointError(f"corrupt safetensors data: {e}", code="corrupt") from None
     for k, t in tensors.items():
         if not torch.isfinite(t).all():
-            raise CheckpointError(f"tensor {k} has NaN or infinite values")
+            raise CheckpointError(f"tensor {k} has NaN or infinite values", code="non_finite", name=k)
     for n, m in models.items():
         prefix = f"{n}/"
         m.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True)
@@ -213,17 +225,19 @@ def _read(source, max_bytes: int) -> bytes:
         try:
             size = path.stat().st_size
             if size > max_bytes:
-                raise CheckpointError(f"{path.name} is {size} bytes; the limit for a checkpoint is {max_bytes} bytes")
+                raise CheckpointError(f"{path.name} is {size} bytes; the limit for a checkpoint is {max_bytes} bytes",
+                                      code="too_large", size=f"{size:,}", limit=f"{max_bytes:,}")
             with open(path, "rb") as f:
                 data = f.read(max_bytes + 1)
         except OSError as e:
-            raise CheckpointError(f"cannot read checkpoint {path}: {e.strerror or e}") from None
+            raise CheckpointError(f"cannot read checkpoint {path}: {e.strerror or e}", code="read", path=str(path)) from None
     else:
         raise CheckpointError(f"a checkpoint is a file path or bytes, not {type(source).__name__}")
     if len(data) > max_bytes:
-        raise CheckpointError(f"the checkpoint is {len(data)} bytes; the limit is {max_bytes} bytes")
+        raise CheckpointError(f"the checkpoint is {len(data)} bytes; the limit is {max_bytes} bytes", code="too_large",
+                              size=f"{len(data):,}", limit=f"{max_bytes:,}")
     if len(data) == 0:
-        raise CheckpointError("the checkpoint is empty (0 bytes)")
+        raise CheckpointError("the checkpoint is empty (0 bytes)", code="empty")
     return data
 
 
@@ -231,24 +245,26 @@ def _parse_header(data: bytes) -> tuple[dict, dict]:
     """Check the safetensors layout by hand before safetensors sees it: returns (tensor entries, metadata)."""
     not_st = "not a safetensors file"
     if len(data) < 8:
-        raise CheckpointError(f"{not_st}: only {len(data)} bytes")
+        raise CheckpointError(f"{not_st}: only {len(data)} bytes", code="not_safetensors")
     n = int.from_bytes(data[:8], "little")
     if n < 2 or n > MAX_HEADER_BYTES:
-        raise CheckpointError(f"{not_st} (its first 8 bytes do not give a plausible header length)")
+        raise CheckpointError(f"{not_st} (its first 8 bytes do not give a plausible header length)", code="not_safetensors")
     if 8 + n > len(data):
-        raise CheckpointError(f"truncated safetensors file: the header needs {n} bytes, only {len(data) - 8} follow")
+        raise CheckpointError(f"truncated safetensors file: the header needs {n} bytes, only {len(data) - 8} follow",
+                              code="truncated")
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise CheckpointError(f"{not_st} (its header is not JSON)") from None
+        raise CheckpointError(f"{not_st} (its header is not JSON)", code="not_safetensors") from None
     if not isinstance(header, dict):
-        raise CheckpointError(f"{not_st} (its header is not a JSON object)")
+        raise CheckpointError(f"{not_st} (its header is not a JSON object)", code="not_safetensors")
     metadata = header.pop("__metadata__", None)
     if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-        raise CheckpointError("no rnnviz metadata: the safetensors header has no string->string __metadata__")
+        raise CheckpointError("no rnnviz metadata: the safetensors header has no string->string __metadata__",
+                              code="not_rnnviz")
     if metadata.get(KEY_FORMAT) != FORMAT_VERSION:
         raise CheckpointError(f"not an rnnviz checkpoint (metadata {KEY_FORMAT!r} is "
-                              f"{metadata.get(KEY_FORMAT)!r}, expected {FORMAT_VERSION!r})")
+                              f"{metadata.get(KEY_FORMAT)!r}, expected {FORMAT_VERSION!r})", code="not_rnnviz")
     body = len(data) - 8 - n
     spans = []
     for name, entry in header.items():
@@ -257,34 +273,37 @@ def _parse_header(data: bytes) -> tuple[dict, dict]:
               and isinstance(entry.get("data_offsets"), list) and len(entry["data_offsets"]) == 2
               and all(_is_int(o) for o in entry["data_offsets"]))
         if not ok:
-            raise CheckpointError(f"tensor {name!r}: malformed entry or not float32 ({str(entry)[:80]})")
+            raise CheckpointError(f"tensor {name!r}: malformed entry or not float32 ({str(entry)[:80]})",
+                                  code="tensor_entry", name=str(name)[:80])
         begin, end = entry["data_offsets"]
         if end - begin != 4 * math.prod(entry["shape"]) or begin < 0:
-            raise CheckpointError(f"tensor {name!r}: its data offsets do not match its shape")
+            raise CheckpointError(f"tensor {name!r}: its data offsets do not match its shape", code="corrupt")
         spans.append((begin, end))
     spans.sort()
     pos = 0
     for begin, end in spans:
         if begin != pos:
-            raise CheckpointError("corrupt safetensors file: tensor data overlaps or leaves gaps")
+            raise CheckpointError("corrupt safetensors file: tensor data overlaps or leaves gaps", code="corrupt")
         pos = end
     if pos > body:
-        raise CheckpointError(f"truncated safetensors file: {pos} bytes of tensor data expected, {body} present")
+        raise CheckpointError(f"truncated safetensors file: {pos} bytes of tensor data expected, {body} present",
+                              code="truncated")
     if pos < body:
-        raise CheckpointError(f"corrupt safetensors file: {body - pos} unexpected bytes after the tensor data")
+        raise CheckpointError(f"corrupt safetensors file: {body - pos} unexpected bytes after the tensor data",
+                              code="corrupt")
     return header, metadata
 
 
 
 def _parse_json(metadata: dict, key: str, kind: type, what: str):
     if key not in metadata:
-        raise CheckpointError(f"metadata {key!r} is missing")
+        raise CheckpointError(f"metadata {key!r} is missing", code="metadata", field=key)
     try:
         value = json.loads(metadata[key])
     except ValueError:
-        raise CheckpointError(f"metadata {key!r} is not valid JSON") from None
+        raise CheckpointError(f"metadata {key!r} is not valid JSON", code="metadata", field=key) from None
     if not isinstance(value, kind):
-        raise CheckpointError(f"metadata {key!r} must be {what}")
+        raise CheckpointError(f"metadata {key!r} must be {what}", code="metadata", field=key)
     return value
 
 
@@ -293,17 +312,18 @@ def _parse_config(metadata: dict) -> ModelConfig:
     if set(d) != set(_CONFIG_FIELDS):
         raise CheckpointError(f"metadata {KEY_CONFIG!r} must have exactly the fields {', '.join(_CONFIG_FIELDS)}; "
                               f"missing {sorted(set(_CONFIG_FIELDS) - set(d)) or 'none'}, "
-                              f"unknown {sorted(set(d) - set(_CONFIG_FIELDS)) or 'none'}")
+                              f"unknown {sorted(set(d) - set(_CONFIG_FIELDS)) or 'none'}", code="config")
     try:
         return ModelConfig(**d).validate()
     except (TypeError, ValueError) as e:
-        raise CheckpointError(f"invalid model config in the checkpoint: {e}") from None
+        raise CheckpointError(f"invalid model config in the checkpoint: {e}", code="config") from None
 
 
 def _check_vocab(chars: list, vocab_size: int) -> None:
     if not all(isinstance(c, str) and len(c) == 1 for c in chars):
-        raise CheckpointError("the vocabulary must be a list of single characters")
+        raise CheckpointError("the vocabulary must be a list of single characters", code="vocab")
     if len(set(chars)) != len(chars):
-        raise CheckpointError("the vocabulary has repeated characters")
+        raise CheckpointError("the vocabulary has repeated characters", code="vocab")
     if len(chars) != vocab_size:
-        raise CheckpointError(f"the vocabulary has {len(chars)} characters but the model's vocab_size is {vocab_size}")
+        raise CheckpointError(f"the vocabulary has {len(chars)} characters but the model's vocab_size is {vocab_size}",
+                              code="vocab_size", n=len(chars), size=vocab_size)
