@@ -51,6 +51,13 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
                       help=t("ui.present.help", lang))
     lecture_ui.scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
     st.session_state["_bad_params_slot"] = st.empty()
+    bad_lang = st.session_state.pop("_lang_bad", None)      # read before the notice had its place
+    if bad_lang is not None:
+        _bad_param("lang", bad_lang, lang)
+    raw_present = st.query_params.get("present")
+    if raw_present not in (None, "0", "1"):
+        _bad_param("present", raw_present, "0")
+        del st.query_params["present"]
     if not defer_device:
         device_ui(lang)
     return lang
@@ -89,6 +96,8 @@ def _lang_from_state() -> str:
     if "_lang" not in st.session_state:
         q = st.query_params.get("lang")
         st.session_state["_lang"] = q if q in LANGS else "en"
+        if q is not None and q not in LANGS:
+            st.session_state["_lang_bad"] = q               # named in the page's notice (setup_page)
     return st.session_state["_lang"]
 
 
