@@ -191,6 +191,8 @@ def tasks_tab() -> None:
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))
     lengths = (10, 25, 50, 100)
+    # Not in the URL: the sweep's rows (a live run of up to 2 minutes, kept in this session only; a link to the
+    # tab shows its settings and the comparison above, and the button redoes the sweep)
     if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
         rows = ss["vg.sweep"] = []                              # the rows finished so far stay after a Stop
         with ui.running("vg.sweep_stop", lang) as bar:

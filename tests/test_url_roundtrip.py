@@ -298,7 +298,6 @@ def test_lab_every_task_and_data_choice(task, data, lang):
     _round_trip(at, LAB, expect)
 
 
-@pytest.mark.slow
 def test_lab_a_run_trained_in_one_session_is_the_link_of_the_next():
     at = _open(LAB, task="memory")
     at.select_slider(key="lab.steps").set_value(100).run()
@@ -306,7 +305,7 @@ def test_lab_a_run_trained_in_one_session_is_the_link_of_the_next():
     at.button(key="lab.go").click().run()
     at.slider(key="lab.example").set_value(5).run()
     fresh = _round_trip(at, LAB, {"task": "memory", "steps": "100", "example": "5"})
-    assert fresh.session_state["lab.run"]["source"] == "shared"
+    assert fresh.session_state["lab.run.ready"]["source"] == "shared"          # not trained again
 
 
 # ---- crafted links: the notice names each unusable setting, never an error --------------------------------
