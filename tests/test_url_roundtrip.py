@@ -61,6 +61,7 @@ def _round_trip(at, page, expect: dict):
     """The URL `at` ended with, opened in a fresh session: the same view. `expect`: URL parameters it must hold
     (so the settings changed really went through the URL, not through a default)."""
     assert not at.exception, at.exception
+    assert not [w for w in at.warning if _notice_word(w.value)], "settings chosen on the page got a notice"
     query = dict(at.query_params)
     for k, v in expect.items():
         assert query.get(k) == v, (k, query)
@@ -271,7 +272,8 @@ LAB_CASES = [(task, data) for task in TASKS
 def test_lab_every_task_and_data_choice(task, data, lang):
     at = _open(LAB, lang=lang)
     if task != "mnist1d":
-        at.radio(key="lab.task").set_value(task).run()
+        at.radio(key="lab.task").set_value(task).run()       # the last task's ?data= is no bad link of this one
+        assert not [w for w in at.warning if _notice_word(w.value)]
     multi = task in DATA_CHOICES and DATA_CHOICES[task].label is not None
     if multi and data != DATA_CHOICES[task].choices(task)[0]:
         at.radio(key=f"lab.data.{task}").set_value(data).run()
