@@ -14,11 +14,15 @@ from rnnviz.i18n import t
 # The widget keys each page binds to its URL (a name ending in "." is a prefix): a scene of a lecture clears
 # them on entry, so the page reads the scene's settings from the URL again. Results are never cleared.
 SCENE_KEYS = {"home": (), "lecture": (),
-              "hello": ("hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed"),
-              "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text."),
+              "hello": ("hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed", "hello.prime",
+                        "hello.gen_n", "hello.temp", "hello.gen_seed"),
+              "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text.", "step.units", "step.unit",
+                       "step.state", "step.span", "step.thr", "step.a.", "step.b."),
               "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
-                       "grad.tab", "grad.tab_id"),
-              "lab": ("lab.task", "lab.steps", "lab.data.", "lab.cell", "lab.example")}
+                       "grad.tab", "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T",
+                       "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps"),
+              "lab": ("lab.task", "lab.steps", "lab.data.", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
+                      "lab.temp")}
 
 
 # Presenter view: the page's text larger for the back of a hall (Streamlit sizes text in rem), less padding.
@@ -84,6 +88,7 @@ def scene_ui(page: str, lang: str, present: bool) -> None:
         ss["_scene"] = (lec.id, k)
         for key in [k_ for k_ in ss if any(k_ == p or (p.endswith(".") and k_.startswith(p)) for p in SCENE_KEYS[page])]:
             del ss[key]
+            ss.get("_url_read", set()).discard(key)     # read from the scene's URL as from a link (ui.url_state)
         for name, value in scene.params.items():
             st.query_params[name] = value
         ss["_scene_entered"] = True

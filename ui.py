@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import math
 import string
+from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 
@@ -54,6 +56,13 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     st.session_state["_bad_params"] = {}                 # this run's unusable URL settings, named in one notice
     lecture_ui.scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
     st.session_state["_bad_params_slot"] = st.empty()
+    bad_lang = st.session_state.pop("_lang_bad", None)      # read before the notice had its place
+    if bad_lang is not None:
+        _bad_param("lang", bad_lang, lang)
+    raw_present = st.query_params.get("present")
+    if raw_present not in (None, "0", "1"):
+        _bad_param("present", raw_present, "0")
+        del st.query_params["present"]
     if not defer_device:
         device_ui(lang)
     return lang
@@ -97,6 +106,8 @@ def _lang_from_state() -> str:
     if "_lang" not in st.session_state:
         q = st.query_params.get("lang")
         st.session_state["_lang"] = q if q in LANGS else "en"
+        if q is not None and q not in LANGS:
+            st.session_state["_lang_bad"] = q               # named in the page's notice (setup_page)
     return st.session_state["_lang"]
 
 
@@ -123,7 +134,9 @@ def device_ui(lang: str) -> str:
     import torch
     torch.set_num_threads(1)   # one intra-op thread: on a shared CPU two threads made small models several times slower
     options = (["cuda"] if torch.cuda.is_available() else []) + ["cpu"]
-    if st.session_state.get("_device") not in options:
+    if "_device" not in st.session_state:             # a link's ?device= once per session, then the session's
+        st.session_state["_device"] = qp_choice("device", options[0], options)
+    if st.session_state["_device"] not in options:
         st.session_state["_device"] = options[0]
     st.session_state["device_widget"] = st.session_state["_device"]
 
@@ -135,6 +148,10 @@ def device_ui(lang: str) -> str:
                      help=t("sidebar.device.help", lang), on_change=_changed)
     if len(options) == 1:
         st.sidebar.caption(t("sidebar.device.none", lang))
+    if st.session_state["_device"] != options[0]:     # in the URL (as ?lang= is) when not the machine's default
+        set_query_params({"device": st.session_state["_device"]})
+    elif "device" in st.query_params:
+        del st.query_params["device"]
     return st.session_state["_device"]
 
 
@@ -150,7 +167,7 @@ def _bad_param(name: str, value, used) -> None:
     setup_page), with the value the page uses instead."""
     ss = st.session_state
     bad = ss.setdefault("_bad_params", {})
-    if name in bad:
+    if name in bad or ss.get("_quiet_params"):
         return
     bad[name] = (str(value)[:30], str(used))
     slot = ss.get("_bad_params_slot")
@@ -188,19 +205,95 @@ def qp_float(name: str, default: float, choices: list[float]) -> float:
     return min(choices, key=lambda c: abs(math.log(c) - math.log(v)))
 
 
-def qp_choice(name: str, default: str, choices) -> str:
+def qp_choice(name: str, default, choices):
+    """The choice whose URL text (`url_text`) is the URL's value: choices may be numbers as well as strings."""
     v = st.query_params.get(name)
     if v is None:
         return default
-    if v not in choices:
+    by_text = {url_text(c): c for c in choices}
+    if v not in by_text:
         _bad_param(name, v, default)
         return default
-    return v
+    return by_text[v]
 
 
 def qp_str(name: str, default: str, max_len: int) -> str:
     v = st.query_params.get(name, default)
     return v[:max_len] if isinstance(v, str) else default
+
+
+def qp_num(name: str, default: float, lo: float, hi: float, step: float) -> float:
+    """A number on a slider's grid lo, lo + step, ..., hi: the URL's value rounded to the grid and clamped."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        v = float(raw)
+        if not math.isfinite(v):
+            raise ValueError(raw)
+    except (TypeError, ValueError):
+        _bad_param(name, raw, default)
+        return default
+    used = _on_grid(min(max(v, lo), hi), lo, step)
+    if not lo <= v <= hi:
+        _bad_param(name, raw, url_text(used))
+    return used
+
+
+def _on_grid(v: float, lo: float, step: float) -> float:
+    return round(lo + round((v - lo) / step) * step, 10)
+
+
+def qp_ints(name: str, default: list[int], lo: int, hi: int, max_n: int) -> list[int]:
+    """One to max_n distinct whole numbers in lo..hi, written "3,0,7"."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return list(default)
+    try:
+        vals = [int(x) for x in raw.split(",")]
+        if not 1 <= len(vals) <= max_n or len(set(vals)) != len(vals) or not all(lo <= x <= hi for x in vals):
+            raise ValueError(raw)
+    except (TypeError, ValueError, AttributeError):
+        _bad_param(name, raw, url_text(default))
+        return list(default)
+    return vals
+
+
+def qp_span(name: str, default: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
+    """A range of whole numbers a <= b in lo..hi, written "a,b"."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return tuple(default)
+    try:
+        a, b = (int(x) for x in raw.split(","))
+        if not lo <= a <= b <= hi:
+            raise ValueError(raw)
+    except (TypeError, ValueError, AttributeError):
+        _bad_param(name, raw, url_text(default))
+        return tuple(default)
+    return a, b
+
+
+def qp_bool(name: str, default: bool) -> bool:
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    if raw not in ("0", "1"):
+        _bad_param(name, raw, url_text(default))
+        return default
+    return raw == "1"
+
+
+def url_text(v) -> str:
+    """How a setting is written in the URL: 1 / 0 for a switch, "a,b,c" for several numbers, a float in its
+    shortest form (0.55, not 0.5500000000000002), anything else as str()."""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (list, tuple)):
+        return ",".join(url_text(x) for x in v)
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
 
 
 def qp_spec(spec: dict) -> dict:
@@ -217,12 +310,75 @@ def init_state(values: dict) -> None:
             st.session_state[k] = v
 
 
-def url_state(spec: dict[str, tuple[str, object]]) -> None:
-    """Widget keys that live in the URL: spec is {widget key: (query parameter, first value)}, the first value
-    usually read from the URL with qp_int / qp_choice / ... . It is given once per session; from then on the
-    widgets own their keys and the URL follows them, so a link reproduces the view."""
-    init_state({k: v for k, (_, v) in spec.items()})
-    set_query_params({p: st.session_state[k] for k, (p, _) in spec.items()})
+@dataclass(frozen=True)
+class Bound:
+    """How one URL setting is read and checked: `read(parameter)` gives the URL's value (its default, with the
+    notice, where the URL's is unusable); `ok(value)` says whether a value the session holds is still allowed
+    (a new model with fewer units, a task with fewer examples): where not, the default is used, not the URL."""
+    default: object
+    read: Callable[[str], object]
+    ok: Callable[[object], bool]
+    fix: Callable[[object], object] | None = None     # a held value not ok: fix(value) instead of the default
+
+
+def as_int(default: int, lo: int, hi: int) -> Bound:
+    return Bound(default, lambda p: qp_int(p, default, lo, hi), lambda v: isinstance(v, int) and lo <= v <= hi,
+                 lambda v: min(max(int(v), lo), hi))
+
+
+def as_choice(default, choices) -> Bound:
+    choices = list(choices)
+    return Bound(default, lambda p: qp_choice(p, default, choices), lambda v: v in choices)
+
+
+def as_num(default: float, lo: float, hi: float, step: float) -> Bound:
+    return Bound(default, lambda p: qp_num(p, default, lo, hi, step),
+                 lambda v: isinstance(v, (int, float)) and lo <= v <= hi)
+
+
+def as_ints(default: list[int], lo: int, hi: int, max_n: int) -> Bound:
+    """One to max_n distinct numbers in lo..hi (none chosen: the default again)."""
+    return Bound(list(default), lambda p: qp_ints(p, default, lo, hi, max_n),
+                 lambda v: 1 <= len(v) <= max_n and all(lo <= x <= hi for x in v))
+
+
+def as_span(default: tuple[int, int], lo: int, hi: int) -> Bound:
+    return Bound(tuple(default), lambda p: qp_span(p, default, lo, hi), lambda v: lo <= v[0] <= v[1] <= hi)
+
+
+def as_bool(default: bool) -> Bound:
+    return Bound(default, lambda p: qp_bool(p, default), lambda v: isinstance(v, bool))
+
+
+def as_text(default: str, max_len: int) -> Bound:
+    return Bound(default, lambda p: qp_str(p, default, max_len), lambda v: isinstance(v, str) and len(v) <= max_len)
+
+
+def url_state(spec: dict[str, tuple[str, object]], write: bool = True) -> None:
+    """Widget keys that live in the URL: spec is {widget key: (query parameter, first value)}. The first value
+    is a `Bound` (as_int, as_choice, ...: read from the URL only when the session has no value yet, so a value
+    left in the URL by other settings is never misread as a bad link) or a value already read. It is given once
+    per session; from then on the widgets own their keys and the URL follows them (unless `write` is False:
+    the page writes them itself), so a link reproduces the view."""
+    ss = st.session_state
+    read = ss.setdefault("_url_read", set())
+    for key, (param, first) in spec.items():
+        if isinstance(first, Bound):
+            if key not in ss:
+                # read again (a tab's widgets forget their keys while another tab is open): the URL holds what
+                # the page wrote, so a value out of range for the page's new data is clamped without a notice
+                ss["_quiet_params"] = key in read
+                try:
+                    ss[key] = first.read(param)
+                finally:
+                    ss["_quiet_params"] = False
+                read.add(key)
+            elif not first.ok(ss[key]):
+                ss[key] = first.default if first.fix is None else first.fix(ss[key])
+        elif key not in ss:
+            ss[key] = first
+    if write:
+        set_query_params({p: ss[k] for k, (p, _) in spec.items()})
 
 
 def lazy_tabs(key: str, ids: tuple[str, ...], lang: str, default: str | None = None) -> tuple[str, dict]:
@@ -284,7 +440,7 @@ def shown_result(name: str, key, ready, stale_ok=lambda own: True) -> dict | Non
 def set_query_params(values: dict) -> None:
     """Write the page's key settings into the URL (only what changed, to avoid needless reruns)."""
     for k, v in values.items():
-        s = str(v)
+        s = url_text(v)
         if st.query_params.get(k) != s:
             st.query_params[k] = s
 

@@ -121,12 +121,15 @@ def summary_ui(run) -> None:
 def timeline_ui(run) -> None:
     """One figure, one time axis, one cursor: the cursor moves in the browser (slider and play inside the
     figure, with every value at its step in the table under the panels), so moving it never reruns the
-    script, let alone retrains. ?t= in a link opens it at that step."""
+    script, let alone retrains. ?t= in a link opens it at that step; as the server never hears of a move of
+    the cursor, the URL cannot follow it (the one setting of this page a link does not keep)."""
     from rnnviz.figures.timeline import open_at
     st.subheader(t("hello.states", lang))
     c1, c2 = st.columns([3, 1])
     fig, T = run_figures(run, lang)["timeline"], run.trace.T
     start = ui.qp_int("t", 1, 1, T)
+    if "t" in st.query_params:                  # the step used (a crafted t = 999 is the last step): said once
+        ui.set_query_params({"t": start})
     c1.plotly_chart(open_at(fig, start) if start > 1 else fig, key="hello.timeline_fig", width="stretch")
     d1, d2, d3 = c1.columns(3)                     # the files are built only when a button is pressed
     stem = file_stem("hello", run.cfg.cell, run.cfg.hidden)
@@ -159,20 +162,36 @@ def generate_ui(run) -> None:
     st.subheader(t("hello.generate", lang))
     st.caption(t("hello.generate.howto", lang))
     chars = "".join(show_char(c) for c in run.vocab.chars)
+    # The URL holds the settings of the sample shown (prime, gen, temp, gen_seed), and only while one is shown:
+    # a link with them makes the same sample (seeded) on opening.
+    linked = "hello.gen_n" not in ss and "gen" in st.query_params
+    if ss.get("hello.gen_for") not in (None, run.cfg):         # a new model: its own text's first character
+        ss["hello.prime"] = run.cfg.text[0] if run.cfg.text else ""
+    ss["hello.gen_for"] = run.cfg
+    ui.url_state({"hello.prime": ("prime", ui.as_text(run.cfg.text[0] if run.cfg.text else "", 50)),
+                  "hello.gen_n": ("gen", ui.as_int(20, 1, MAX_GENERATE)),
+                  "hello.temp": ("temp", ui.as_num(1.0, 0.1, 3.0, 0.1)),
+                  "hello.gen_seed": ("gen_seed", ui.as_int(0, 0, 9999))}, write=False)
     with st.form("hello.gen_form"):
         c1, c2, c3, c4 = st.columns(4)
-        prime = c1.text_input(t("hello.prime", lang), value=run.cfg.text[0] if run.cfg.text else "", max_chars=50,
+        prime = c1.text_input(t("hello.prime", lang), key="hello.prime", max_chars=50,
                               help=t("hello.prime.help", lang, chars=chars))
-        n = c2.slider(t("hello.gen_n", lang), 1, MAX_GENERATE, 20)
-        temp = c3.slider(t("hello.temperature", lang), 0.1, 3.0, 1.0, step=0.1)
-        seed = c4.number_input(t("hello.gen_seed", lang), 0, 9999, 0)
-        if st.form_submit_button(t("hello.generate.button", lang)):
+        n = c2.slider(t("hello.gen_n", lang), 1, MAX_GENERATE, key="hello.gen_n")
+        temp = c3.slider(t("hello.temperature", lang), 0.1, 3.0, step=0.1, key="hello.temp")
+        seed = c4.number_input(t("hello.gen_seed", lang), 0, 9999, key="hello.gen_seed")
+        if st.form_submit_button(t("hello.generate.button", lang)) or linked:
+            run.extras.pop("sample", None)
             try:
                 run.extras["sample"] = prime + generate(run.model, run.vocab, prime, int(n), float(temp), int(seed))
+                run.extras["sample_args"] = {"prime": prime, "gen": int(n), "temp": float(temp), "gen_seed": int(seed)}
             except ValueError as e:
                 st.error(t("hello.bad_prime", lang, msg=str(e)))
     if "sample" in run.extras:
         st.code(run.extras["sample"], language=None, wrap_lines=True)
+        ui.set_query_params(run.extras["sample_args"])
+    else:
+        for name in ("prime", "gen", "temp", "gen_seed"):
+            st.query_params.pop(name, None)
 
 
 st.title(t("hello.title", lang))
@@ -184,6 +203,8 @@ with task_slot:                             # ... but needs the form's values
 ui.device_ui(lang)                          # imports torch: after the light part above is on its way
 run = ss.get("hello.run")
 if pressed or run is None or lecture_ui.scene_entered():
+    if pressed:                                  # a link's ?t= opened the last model's timeline, not this one's
+        st.query_params.pop("t", None)
     new = train_ui(cfg)
     if new is None and run is not None:              # the error above is about the new settings, not this model
         st.info(t("hello.stale", lang, text=run.cfg.text, cell=CELL_NAMES[run.cfg.cell]))

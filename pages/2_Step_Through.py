@@ -65,10 +65,16 @@ def _pick_source() -> StepSource:
     return cache[src]
 
 
+def _url_source(source: StepSource) -> bool:
+    """Whether the URL's texts (?text=, ?a=, ?b=) belong to `source`: they are typed for the model named by ?src=
+    (the Hello page's ?text=hello must not leak into a preset, nor one preset's text into another's)."""
+    return st.query_params.get("src") == source.name
+
+
 def text_ui(source: StepSource) -> str:
     key = f"step.text.{source.name}"
-    ui.init_state({key: ui.qp_str("text", source.text, MAX_STEP_TEXT) if ss.get("step.src") == ui.qp_choice(
-        "src", "", [source.name]) else source.text})
+    ui.url_state({key: ("text", ui.as_text(source.text, MAX_STEP_TEXT) if _url_source(source) else source.text)},
+                 write=False)
     chars = "".join(show_char(c) for c in source.vocab.chars)
     return st.text_area(t("step.text", lang), key=key, max_chars=MAX_STEP_TEXT, height=90,
                         help=t("step.text.help", lang, chars=chars[:300]))
@@ -80,8 +86,7 @@ def cursor_and_equations_ui(view) -> None:
     A fragment: a step change reruns only this part."""
     tr, chars = view.trace, view.chars
     T = tr.T
-    if not 1 <= ss.get("step.t", 0) <= T:
-        ss["step.t"] = ui.qp_int("t", 1, 1, T)
+    ui.url_state({"step.t": ("t", ui.as_int(1, 1, T))}, write=False)
 
     def move(d):
         ss["step.t"] = min(max(ss["step.t"] + d, 1), T)
@@ -94,9 +99,9 @@ def cursor_and_equations_ui(view) -> None:
     ui.set_query_params({"t": step})
     H = tr.hidden.shape[1]
     default_units = view.noted_units[:1] + [u for u in range(min(H, 4)) if u not in view.noted_units[:1]]
-    ui.init_state({"step.units": default_units[:4]})
-    ss["step.units"] = [u for u in ss["step.units"] if u < H] or default_units[:4]
+    ui.url_state({"step.units": ("units", ui.as_ints(default_units[:4], 0, H - 1, 8))}, write=False)
     units = st.multiselect(t("step.units", lang), list(range(H)), key="step.units", max_selections=8)
+    ui.set_query_params({"units": units})
     st.markdown(t("step.eq.howto", lang, t=step, x=show_char(chars[step - 1])))
     st.caption(t(f"step.eq.convention.{tr.cell_type}", lang))
     terms = A.step_terms(view.model, tr, step)
@@ -154,13 +159,12 @@ def units_tab(view) -> None:
     for note in view.unit_notes:
         st.info(t("step.units.noted", lang, unit=note.unit, state=t(f"step.state.{note.state}", lang), what=note.label(lang),
                   r=note.r))
-    ui.init_state({"step.unit": view.noted_units[0] if view.noted_units else 0,
-                   "step.state": view.unit_notes[0].state if view.unit_notes else "h"})
-    if ss["step.unit"] >= H:
-        ss["step.unit"] = 0
     states = ["h", "c"] if tr.cell is not None else ["h"]
-    if ss["step.state"] not in states:
-        ss["step.state"] = "h"
+    T = tr.T
+    ui.url_state({"step.unit": ("unit", ui.as_int(view.noted_units[0] if view.noted_units else 0, 0, H - 1)),
+                  "step.state": ("state", ui.as_choice(view.unit_notes[0].state if view.unit_notes else "h", states)),
+                  "step.span": ("span", ui.as_span((min(view.default_span[0], T), min(view.default_span[1], T)), 1, T)),
+                  "step.thr": ("thr", ui.as_num(0.5, -1.0, 1.0, 0.05))})
     c1, c2 = st.columns([1, 2])
     unit = c1.selectbox(t("step.units.pick", lang), list(range(H)), key="step.unit")
     state = c2.radio(t("step.units.state", lang), states, format_func=lambda s: t(f"step.state.{s}", lang), key="step.state",
@@ -170,12 +174,12 @@ def units_tab(view) -> None:
     st.html(FS.colored_text_html(chars, vals, float(max(1.0, np.abs(vals).max()))))
     st.markdown(f"#### {t('step.search', lang)}")
     st.caption(t("step.search.howto", lang))
-    T = tr.T
     c1, c2 = st.columns([3, 1])
-    lo, hi = c1.select_slider(t("step.search.span", lang), options=list(range(1, T + 1)),
-                              value=(min(view.default_span[0], T), min(view.default_span[1], T)), key="step.span",
+    # value: a pair makes it a range slider (the session's value, from the URL, is what it shows)
+    lo, hi = c1.select_slider(t("step.search.span", lang), options=list(range(1, T + 1)), key="step.span",
+                              value=ss["step.span"],
                               format_func=lambda i: f"{i} · {show_char(chars[i - 1])}")
-    thr = c2.slider(t("step.search.threshold", lang), -1.0, 1.0, 0.5, 0.05, key="step.thr")
+    thr = c2.slider(t("step.search.threshold", lang), -1.0, 1.0, step=0.05, key="step.thr")
     ranked = A.find_units(tr.hidden, lo - 1, hi, threshold=thr)[:8]
     st.dataframe(pd.DataFrame({
         t("step.search.col.unit", lang): [r["unit"] for r in ranked],
@@ -192,7 +196,9 @@ def units_tab(view) -> None:
 def compare_tab(source) -> None:
     st.caption(t("step.compare.howto", lang))
     a_default, b_default = source.pair
-    ui.init_state({f"step.a.{source.name}": a_default, f"step.b.{source.name}": b_default})
+    mine = _url_source(source)
+    ui.url_state({f"step.a.{source.name}": ("a", ui.as_text(a_default, MAX_STEP_TEXT) if mine else a_default),
+                  f"step.b.{source.name}": ("b", ui.as_text(b_default, MAX_STEP_TEXT) if mine else b_default)})
     c1, c2 = st.columns(2)
     a = c1.text_input(t("step.compare.a", lang), key=f"step.a.{source.name}", max_chars=MAX_STEP_TEXT)
     b = c2.text_input(t("step.compare.b", lang), key=f"step.b.{source.name}", max_chars=MAX_STEP_TEXT)
@@ -218,6 +224,9 @@ if view is None:
     except ValueError as e:
         st.error(t("step.bad_text", lang, msg=ui.error_message(e, lang)))
         st.stop()
+if st.query_params.get("src") not in (None, source.name):     # another model: the texts typed for the last one
+    for p in ("a", "b"):                                        # (?text= is replaced below) do not carry over
+        st.query_params.pop(p, None)
 ui.set_query_params({"src": source.name, "text": text})
 m = view.model
 st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,

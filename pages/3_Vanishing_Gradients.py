@@ -81,7 +81,8 @@ def training_tab(cfg: GradConfig) -> None:
     session as it comes, so the Stop button (any click reruns the page and ends the run) loses nothing."""
     st.caption(t("grad.train.howto", lang))
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    steps = c1.select_slider(t("hello.steps", lang), TRAIN_STEPS, value=DEFAULT_TRAIN_STEPS, key="vg.train_steps")
+    ui.url_state({"vg.train_steps": ("train_steps", ui.as_choice(DEFAULT_TRAIN_STEPS, TRAIN_STEPS))})
+    steps = c1.select_slider(t("hello.steps", lang), TRAIN_STEPS, key="vg.train_steps")
     go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
     key = (cfg, steps)
     if go:
@@ -135,11 +136,14 @@ def exploding_tab() -> None:
 
 def toy_tab() -> None:
     st.caption(t("grad.toy.howto", lang))
+    ui.url_state({"vg.toy_a": ("toy_a", ui.as_num(1.0, -2.0, 2.0, 0.1)), "vg.toy_b": ("toy_b", ui.as_num(0.9, -2.0, 2.0, 0.05)),
+                  "vg.toy_c": ("toy_c", ui.as_num(0.0, -1.0, 1.0, 0.1)), "vg.toy_T": ("toy_T", ui.as_int(30, 5, 100)),
+                  "vg.toy_tanh": ("toy_tanh", ui.as_bool(False))})
     c1, c2, c3, c4, c5 = st.columns(5)
-    a = c1.slider("a", -2.0, 2.0, 1.0, 0.1, key="vg.toy_a")
-    b = c2.slider("b", -2.0, 2.0, 0.9, 0.05, key="vg.toy_b")
-    c = c3.slider("c", -1.0, 1.0, 0.0, 0.1, key="vg.toy_c")
-    T = c4.slider(t("grad.T", lang), 5, 100, 30, key="vg.toy_T")
+    a = c1.slider("a", -2.0, 2.0, step=0.1, key="vg.toy_a")
+    b = c2.slider("b", -2.0, 2.0, step=0.05, key="vg.toy_b")
+    c = c3.slider("c", -1.0, 1.0, step=0.1, key="vg.toy_c")
+    T = c4.slider(t("grad.T", lang), 5, 100, key="vg.toy_T")
     use_tanh = c5.toggle("tanh", key="vg.toy_tanh")
     x = np.zeros(T)
     x[0] = 1.0                                                  # one input at t = 1, then silence
@@ -154,10 +158,12 @@ def tasks_tab() -> None:
     st.caption(t("grad.tasks.howto", lang))
     c1, c2, c3, c4 = st.columns(4)
     d_task, d_T, d_steps = PAGE_DEFAULT
-    task = c1.radio(t("grad.task", lang), ["adding", "copy"], index=["adding", "copy"].index(d_task), key="vg.task",
-                    format_func=lambda v: t(f"grad.task.{v}", lang))
-    T = c2.select_slider(t("grad.dep_length", lang), PAGE_LENGTHS, value=d_T, key="vg.task_T")
-    steps = c3.select_slider(t("hello.steps", lang), PAGE_STEPS, value=d_steps, key="vg.task_steps")
+    ui.url_state({"vg.task": ("task", ui.as_choice(d_task, ("adding", "copy"))),
+                  "vg.task_T": ("task_T", ui.as_choice(d_T, PAGE_LENGTHS)),
+                  "vg.task_steps": ("task_steps", ui.as_choice(d_steps, PAGE_STEPS))})
+    task = c1.radio(t("grad.task", lang), ["adding", "copy"], key="vg.task", format_func=lambda v: t(f"grad.task.{v}", lang))
+    T = c2.select_slider(t("grad.dep_length", lang), PAGE_LENGTHS, key="vg.task_T")
+    steps = c3.select_slider(t("hello.steps", lang), PAGE_STEPS, key="vg.task_steps")
     go = c4.button(t("grad.tasks.run", lang), type="primary", key="vg.task_go")
     cfg = page_config(task, T, steps)
     st.caption(t(f"grad.baseline.{task}", lang, v=cfg.baseline, T=T))
@@ -185,6 +191,8 @@ def tasks_tab() -> None:
     st.markdown(f"#### {t('grad.sweep', lang)}")
     st.caption(t("grad.sweep.howto", lang))
     lengths = (10, 25, 50, 100)
+    # Not in the URL: the sweep's rows (a live run of up to 2 minutes, kept in this session only; a link to the
+    # tab shows its settings and the comparison above, and the button redoes the sweep)
     if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
         rows = ss["vg.sweep"] = []                              # the rows finished so far stay after a Stop
         with ui.running("vg.sweep_stop", lang) as bar:

@@ -28,6 +28,7 @@ def source_ui(task: str):
     """The task's data choice (`DATA_CHOICES`). Returns (the built-in data's id, or None for the user's own data;
     the `source` for build_task when it is the user's, "" while there is none yet)."""
     if task == "mnist_rows":
+        st.query_params.pop("data", None)                       # the user's files: nothing a link can hold
         return None, mnist_rows_ui()
     spec = DATA_CHOICES[task]
     if spec.label is None:                                      # one built-in data set
@@ -35,9 +36,12 @@ def source_ui(task: str):
             with st.spinner(t("lab.mnist1d.generating", lang)):
                 _mnist1d()
         st.caption(t(spec.about, lang))
+        ui.set_query_params({"data": BUILTIN[task][0]})
         return BUILTIN[task][0], None
     choices = spec.choices(task)
-    ui.init_state({f"lab.data.{task}": ui.qp_choice("data", choices[0], choices)})
+    # data=upload in a link opens the upload (the file itself cannot travel in a link, nor its column names)
+    linked = url_task == task                                   # ?data= is the data of the link's ?task=
+    ui.url_state({f"lab.data.{task}": ("data", ui.as_choice(choices[0], choices) if linked else choices[0])})
     choice = st.radio(t(spec.label, lang), choices, horizontal=True, key=f"lab.data.{task}",
                       format_func=lambda v: t(f"{spec.prefix}.{v}", lang))
     if choice != "upload":
@@ -88,7 +92,7 @@ def train_ui(task_name: str, data: str | None, source):
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     steps = c1.select_slider(t("hello.steps", lang), STEPS, key="lab.steps")
     go = c2.button(t("lab.train", lang), type="primary", key="lab.go", width="stretch")
-    ui.set_query_params({"task": task_name, "steps": steps, **({"data": data} if data else {})})
+    ui.set_query_params({"steps": steps})
     setting = LabSetting(task_name, data, int(steps)) if data else None
     key = (task_name, setting)                          # setting None: the user's own data
     if not go:
@@ -147,10 +151,11 @@ def inspect_ui(run) -> None:
     st.subheader(t("lab.inspect", lang))
     st.caption(t(f"lab.inspect.{task.name}", lang))
     c1, c2 = st.columns([1, 3])
-    cell = c1.radio(t("hello.cell", lang), list(results), index=list(results).index(best_cell(results)),
-                    format_func=lambda c: FL.cell_name(c, lang), key="lab.cell")
     n_val = task.val[0].shape[0]
-    i = c2.slider(t("lab.example", lang), 0, n_val - 1, 0, key="lab.example")
+    ui.url_state({"lab.cell": ("cell", ui.as_choice(best_cell(results), list(results))),
+                  "lab.example": ("example", ui.as_int(0, 0, n_val - 1))})
+    cell = c1.radio(t("hello.cell", lang), list(results), format_func=lambda c: FL.cell_name(c, lang), key="lab.cell")
+    i = c2.slider(t("lab.example", lang), 0, n_val - 1, key="lab.example")
     model = results[cell].model
     x, y = example(task, i)
     if task.kind == "seq2seq":
@@ -186,10 +191,12 @@ def generate_ui(task, model) -> None:
     st.caption(t("lab.generate.howto", lang))
     vocab = task.extras["vocab"]
     c1, c2, c3 = st.columns(3)
-    first = next((k for k, ch in enumerate(vocab.chars) if ch.isalpha()), 0)
-    start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), index=first, format_func=show_char, key="lab.start")
-    n = c2.slider(t("hello.gen_n", lang), 10, 300, 120, key="lab.gen_n")
-    temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, 0.8, 0.1, key="lab.temp")
+    first = next((ch for ch in vocab.chars if ch.isalpha()), vocab.chars[0])
+    ui.url_state({"lab.start": ("start", ui.as_choice(first, vocab.chars)), "lab.gen_n": ("gen_n", ui.as_int(120, 10, 300)),
+                  "lab.temp": ("temp", ui.as_num(0.8, 0.1, 2.0, 0.1))})
+    start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), format_func=show_char, key="lab.start")
+    n = c2.slider(t("hello.gen_n", lang), 10, 300, key="lab.gen_n")
+    temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, step=0.1, key="lab.temp")
     g = sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)
     st.code(start + vocab.decode(g.ids), language=None, wrap_lines=True)
     k = min(len(g.ids), 60)                                        # the first steps of the generation, one by one
@@ -204,6 +211,8 @@ st.markdown(t("lab.intro", lang))
 task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=True,
                      index=TASKS.index(ui.qp_choice("task", "mnist1d", TASKS)),
                      format_func=lambda v: t(f"lab.task.{v}", lang))
+url_task = st.query_params.get("task")
+ui.set_query_params({"task": task_name})
 data, source = source_ui(task_name)
 if data is None and isinstance(source, str) and source == "":
     st.info(t("lab.need_upload" if task_name != "mnist_rows" else "lab.mnist_rows.need", lang))

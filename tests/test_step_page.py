@@ -99,7 +99,8 @@ def test_default_is_the_brackets_preset_with_lstm_equations(brackets_view):
     assert [t.label for t in at.tabs] == ["Equations", "Gates and states", "Unrolled", "Unit explorer",
                                           "Two sequences"]
     assert not at.get("plotly_chart")[1:] and not _html(at)     # only the open tab (Equations) ran
-    assert dict(at.query_params) == {"src": "brackets_lstm", "t": "1", "text": at.session_state["step.text.brackets_lstm"]}
+    assert dict(at.query_params) == {"src": "brackets_lstm", "t": "1", "units": "44,0,1,2",
+                                     "text": at.session_state["step.text.brackets_lstm"]}
     assert _step(at) == 1
 
     eqs = _latex(at)
