@@ -93,10 +93,10 @@ LANG = pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", [HOME, LECTURE], ids=["home", "lecture"])
 def test_home_and_lecture_keep_the_language_and_the_presenter_view(page, lang):
     at = _open(page)
-    at.sidebar.radio(key="lang_widget").set_value(lang).run()
-    at.sidebar.toggle(key="present_toggle").set_value(True).run()
+    at.radio(key="lang_widget").set_value(lang).run()
+    at.toggle(key="present_toggle").set_value(True).run()
     fresh = _round_trip(at, page, {"present": "1", **({"lang": lang} if lang != "en" else {})})
-    assert fresh.sidebar.radio(key="lang_widget").value == lang and fresh.sidebar.toggle(key="present_toggle").value
+    assert fresh.radio(key="lang_widget").value == lang and fresh.toggle(key="present_toggle").value
 
 
 # ---- Hello playground -------------------------------------------------------------------------------------
