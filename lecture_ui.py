@@ -21,7 +21,7 @@ SCENE_KEYS = {"home": (), "lecture": (),
               "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
                        "grad.tab", "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T",
                        "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps"),
-              "lab": ("lab.task", "lab.steps", "lab.data.", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
+              "lab": ("lab.task", "lab.steps.", "lab.data.", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
                       "lab.temp")}
 
 

@@ -87,10 +87,12 @@ def train_ui(task_name: str, data: str | None, source):
     """The training budget and the Train button. Returns the run to show: trained now (live), else the
     session's own run of this task, else a run ready for these settings (shipped, or trained by another
     session with the same settings), else None."""
-    steps = ui.qp_int("steps", DEFAULT_STEPS[task_name], 100, 3000)
-    ui.init_state({"lab.steps": min(STEPS, key=lambda s: abs(s - steps))})
+    key_steps = f"lab.steps.{task_name}"                # each task its own budget (its shipped run's by default)
+    if key_steps not in ss:                             # ?steps= is the budget of the link's ?task=
+        steps = ui.qp_int("steps", DEFAULT_STEPS[task_name], 100, 3000) if url_task == task_name else DEFAULT_STEPS[task_name]
+        ss[key_steps] = min(STEPS, key=lambda s: abs(s - steps))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    steps = c1.select_slider(t("hello.steps", lang), STEPS, key="lab.steps")
+    steps = c1.select_slider(t("hello.steps", lang), STEPS, key=key_steps)
     go = c2.button(t("lab.train", lang), type="primary", key="lab.go", width="stretch")
     ui.set_query_params({"steps": steps})
     setting = LabSetting(task_name, data, int(steps)) if data else None

@@ -134,7 +134,7 @@ def test_the_lab_page_opens_with_the_shipped_result_and_trains_live_on_request()
     assert not at.exception
     assert any("Ready: these models were trained" in c.value for c in at.caption)
     assert at.session_state["lab.cell"] in CELLS_OF["memory"] and at.dataframe     # results and inspection drawn
-    at.select_slider(key="lab.steps").set_value(100).run()               # not shipped: nothing to show yet
+    at.select_slider(key="lab.steps.memory").set_value(100).run()               # not shipped: nothing to show yet
     assert any("Press the button" in i.value for i in at.info)
     at.button(key="lab.go").click().run()
     assert not at.exception and not any("Ready:" in c.value for c in at.caption)
@@ -151,3 +151,15 @@ def test_a_rerun_does_not_fetch_the_ready_run_again(monkeypatch):
     at.slider(key="lab.example").set_value(3).run()
     assert not at.exception and calls == []
     assert any("Ready: these models were trained" in c.value for c in at.caption)
+
+
+def test_each_task_keeps_its_own_budget_so_a_task_switch_opens_its_shipped_run():
+    at = open_page("pages/4_Sequence_Tasks.py", timeout=120, task="mnist1d", steps="1500")
+    assert not at.exception and at.select_slider(key="lab.steps.mnist1d").value == 1500
+    at.radio(key="lab.task").set_value("memory").run()          # 1,500 steps was MNIST-1D's budget, not memory's
+    assert not at.exception and at.select_slider(key="lab.steps.memory").value == DEFAULT_STEPS["memory"]
+    assert dict(at.query_params)["steps"] == str(DEFAULT_STEPS["memory"])
+    assert any("Ready: these models were trained" in c.value for c in at.caption)
+    at.select_slider(key="lab.steps.memory").set_value(100).run()
+    at.radio(key="lab.task").set_value("mnist1d").run()         # back: MNIST-1D's own budget again
+    assert at.select_slider(key="lab.steps.mnist1d").value == 1500

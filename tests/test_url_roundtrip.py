@@ -282,10 +282,10 @@ def test_lab_every_task_and_data_choice(task, data, lang):
         expect["data"] = data
     shipped = data == BUILTIN[task][0] if task in BUILTIN else False
     if data != "upload" and not shipped:                      # another budget (nothing shipped to show)
-        at.select_slider(key="lab.steps").set_value(300).run()
+        at.select_slider(key=f"lab.steps.{task}").set_value(300).run()
         expect["steps"] = "300"
     if shipped:                                               # a ready run (at the task's own budget): inspect it
-        at.select_slider(key="lab.steps").set_value(DEFAULT_STEPS[task]).run()
+        at.select_slider(key=f"lab.steps.{task}").set_value(DEFAULT_STEPS[task]).run()
         expect["steps"] = str(DEFAULT_STEPS[task])
         other = next(c for c in CELLS_OF[task] if c != at.radio(key="lab.cell").value)   # not the best cell
         at.radio(key="lab.cell").set_value(other).run()
@@ -302,7 +302,7 @@ def test_lab_every_task_and_data_choice(task, data, lang):
 
 def test_lab_a_run_trained_in_one_session_is_the_link_of_the_next():
     at = _open(LAB, task="memory")
-    at.select_slider(key="lab.steps").set_value(100).run()
+    at.select_slider(key="lab.steps.memory").set_value(100).run()
     assert not at.get("plotly_chart")                        # nothing shipped for 100 steps
     at.button(key="lab.go").click().run()
     at.slider(key="lab.example").set_value(5).run()
