@@ -108,20 +108,28 @@ def scene_ui(page: str, lang: str, present: bool) -> None:
                 st.caption(t("lecture.keys", lang))
                 class_ui(lang)
                 st.caption(t("lecture.student_link", lang))
-                url = student_url(lec.id, k, scene, lang)
+                url, reachable = student_url(lec.id, k, scene, lang)
                 st.code(url, language=None, wrap_lines=True)
+                if not reachable:
+                    st.warning(t("lecture.link_local", lang))
                 st.image(qr_png(url), caption=t("lecture.qr", lang), width=220)
     if scene.question is not None:
         question_ui(lec.id, k, scene.question, lang, present)
 
 
-def student_url(lec_id: str, k: int, scene, lang: str) -> str:
-    """The link students open for this scene: the same page and settings, without the presenter's box."""
-    from urllib.parse import urlencode, urlsplit
-    base = urlsplit(st.context.url or "")
+def student_url(lec_id: str, k: int, scene, lang: str) -> tuple[str, bool]:
+    """The link students open for this scene (the same page and settings, without the presenter's box), and
+    whether their devices can reach it (not when it names the presenter's own machine: localhost)."""
+    import os
+    from urllib.parse import urlencode
+
+    from rnnviz.app.lectures import student_base
+    address = st.get_option("server.address")
+    base, reachable = student_base(st.context.url or "", os.environ.get("RNNVIZ_PUBLIC_URL"),
+                                   listens_on_all=address in (None, "", "0.0.0.0", "::"))
     script, query = scene_link(lec_id, k, scene, lang)
     path = "/" if script == "app.py" else "/" + script.split("/")[-1][2:-3]
-    return f"{base.scheme}://{base.netloc}{path}?{urlencode(query)}" if base.netloc else f"{path}?{urlencode(query)}"
+    return f"{base}{path}?{urlencode(query)}", reachable
 
 
 def qr_png(text: str) -> bytes:

@@ -48,6 +48,12 @@ TEXT: dict[str, dict[str, str]] = {
     "lecture.keys": {"en": "Keys: PageDown next scene, PageUp previous scene.",
                      "ko": "키: PageDown 다음 장면, PageUp 이전 장면."},
     "lecture.student_link": {"en": "Student link (no talking points):", "ko": "학생용 링크 (요점 없음):"},
+    "lecture.link_local": {"en": "This link names this computer only (localhost): students' devices cannot open it. "
+                                 "Start the app with `--server.address 0.0.0.0`, or set `RNNVIZ_PUBLIC_URL` to the "
+                                 "address the hall uses (for example http://10.0.0.5:8501).",
+                           "ko": "이 링크는 이 컴퓨터(localhost)만 가리키므로 학생 기기에서는 열리지 않습니다. 앱을 "
+                                 "`--server.address 0.0.0.0`으로 실행하거나, 강의실에서 쓰는 주소를 `RNNVIZ_PUBLIC_URL`에 "
+                                 "지정하세요 (예: http://10.0.0.5:8501)."},
     "lecture.predict": {"en": "Predict before you look:", "ko": "보기 전에 예측해 보세요:"},
     "lecture.your_answer": {"en": "Your answer", "ko": "내 답"},
     "lecture.right": {"en": "Right: {answer}.", "ko": "맞습니다: {answer}."},

@@ -157,3 +157,28 @@ def test_a_foreign_class_code_is_a_notice_and_the_question_still_works(tmp_path,
     assert any("✗ Not quite" in m.value for m in at.markdown)
     at = open_page("pages/1_Hello_Playground.py", timeout=120, lecture="rnn-intro", scene="3", **{"class": "<b>x"})
     assert not at.exception and any("6 letters and digits" in w.value for w in at.warning)
+
+
+def test_the_student_link_names_an_address_the_hall_can_reach():
+    from rnnviz.app.lectures import student_base
+    lan = lambda: "10.1.2.3"                                                      # noqa: E731
+    assert student_base("http://10.0.0.5:8501/Hello_Playground?x=1", lan_ip=lan) == ("http://10.0.0.5:8501", True)
+    assert student_base("https://rnnviz.example.org/Lecture", lan_ip=lan) == ("https://rnnviz.example.org", True)
+    # the presenter opened it as localhost: the machine's network address, when the server listens on it
+    assert student_base("http://localhost:8501/", lan_ip=lan) == ("http://10.1.2.3:8501", True)
+    assert student_base("http://127.0.0.1:8501/", lan_ip=lan) == ("http://10.1.2.3:8501", True)
+    assert student_base("http://[::1]:8501/", lan_ip=lan) == ("http://10.1.2.3:8501", True)
+    # a server bound to loopback only, or no network: the link is kept and marked unreachable
+    assert student_base("http://localhost:8501/", listens_on_all=False, lan_ip=lan) == ("http://localhost:8501", False)
+    assert student_base("http://localhost:8501/", lan_ip=lambda: None) == ("http://localhost:8501", False)
+    # RNNVIZ_PUBLIC_URL wins (a proxy, a name), trailing slash dropped; a malformed one is ignored
+    assert student_base("http://localhost:8501/", "https://class.example.org/rnn/", lan_ip=lan) == \
+        ("https://class.example.org/rnn", True)
+    assert student_base("http://10.0.0.5:8501/", "javascript:alert(1)", lan_ip=lan) == ("http://10.0.0.5:8501", True)
+    assert student_base("", lan_ip=lan) == ("", False)
+
+
+def test_lan_address_is_an_address_or_none():
+    from rnnviz.app.lectures import lan_address
+    ip = lan_address()
+    assert ip is None or (ip.count(".") == 3 and not ip.startswith("127."))

@@ -222,3 +222,50 @@ def lectures(folder: Path = LECTURE_DIR) -> dict[str, Lecture]:
     """Every lecture in `folder`, by id, read once per version of the files (a shared, read-only result)."""
     stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(Path(folder).glob("*.toml")))
     return _shipped(str(folder), stamp)
+
+
+# ---- the student link's address ------------------------------------------------------------------------
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0")
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (the interface a packet to the LAN would leave by), or None.
+    Nothing is sent: connecting a UDP socket only picks the route."""
+    import socket
+    for probe in ("10.255.255.255", "192.168.255.255"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 1))
+                ip = s.getsockname()[0]
+        except OSError:
+            continue
+        if ip and not ip.startswith("127.") and ip != "0.0.0.0":
+            return ip
+    return None
+
+
+def student_base(browser_url: str, public_url: str | None = None, listens_on_all: bool = True,
+                 lan_ip=lan_address) -> tuple[str, bool]:
+    """(scheme://host:port of the student link, whether phones in the hall can reach it).
+
+    The presenter's own address is what the browser shows (st.context.url); a lecturer who opened the app as
+    localhost would hand the hall a link to each student's own phone. So: RNNVIZ_PUBLIC_URL when set (a
+    server behind a proxy or a name); else the presenter's address, with a loopback host replaced by this
+    machine's network address when the server listens on every interface (Streamlit's default); else the
+    loopback address, marked unreachable so the page can say how to fix it."""
+    from urllib.parse import urlsplit
+    if public_url:
+        p = urlsplit(public_url.strip())
+        if p.scheme in ("http", "https") and p.netloc:
+            return f"{p.scheme}://{p.netloc}{p.path.rstrip('/')}", True
+    p = urlsplit(browser_url or "")
+    if not p.netloc:
+        return "", False
+    host = (p.hostname or "").lower()
+    if host not in LOOPBACK_HOSTS and not host.startswith("127."):
+        return f"{p.scheme}://{p.netloc}", True
+    ip = lan_ip() if listens_on_all else None
+    if ip:
+        return f"{p.scheme}://{ip}" + (f":{p.port}" if p.port else ""), True
+    return f"{p.scheme}://{p.netloc}", False
