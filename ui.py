@@ -46,7 +46,8 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     st.html(TOP_BAR_STYLE)
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="top_bar"):
         lang = lang_ui()
-        nav_ui(lang)
+        if not present:                                  # a presenter moves by scenes: the bar stays one line
+            nav_ui(lang)
         st.toggle(t("ui.present", lang), value=present, key="present_toggle", on_change=_toggle_present,
                   help=t("ui.present.help", lang), width="content")
     if lang != "en":
