@@ -22,7 +22,7 @@ SCENE_KEYS = {"home": (), "lecture": (),
                        "grad.tab", "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T",
                        "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps"),
               "lab": ("lab.task", "lab.steps.", "lab.data.", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
-                      "lab.temp")}
+                      "lab.temp", "lab.gen_steps")}
 
 
 # Presenter view: the page's text larger for the back of a hall (Streamlit sizes text in rem), less padding.

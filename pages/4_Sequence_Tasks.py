@@ -195,12 +195,14 @@ def generate_ui(task, model) -> None:
     c1, c2, c3 = st.columns(3)
     first = next((ch for ch in vocab.chars if ch.isalpha()), vocab.chars[0])
     ui.url_state({"lab.start": ("start", ui.as_choice(first, vocab.chars)), "lab.gen_n": ("gen_n", ui.as_int(120, 10, 300)),
-                  "lab.temp": ("temp", ui.as_num(0.8, 0.1, 2.0, 0.1))})
+                  "lab.temp": ("temp", ui.as_num(0.8, 0.1, 2.0, 0.1)), "lab.gen_steps": ("gen_steps", ui.as_bool(False))})
     start = c1.selectbox(t("hello.prime", lang), list(vocab.chars), format_func=show_char, key="lab.start")
     n = c2.slider(t("hello.gen_n", lang), 10, 300, key="lab.gen_n")
     temp = c3.slider(t("hello.temperature", lang), 0.1, 2.0, step=0.1, key="lab.temp")
     g = sample_steps(model, vocab.chars.index(start), n, float(temp), seed=0)
     st.code(start + vocab.decode(g.ids), language=None, wrap_lines=True)
+    if not st.toggle(t("lab.generate.show_steps", lang), key="lab.gen_steps"):   # drawn when asked: a lab view
+        return                                                                   # stays within a second
     k = min(len(g.ids), 60)                                        # the first steps of the generation, one by one
     fed = [start] + list(vocab.decode(g.ids[:k - 1]))             # what the model read at each step
     st.plotly_chart(FL.inspect_figure([show_char(c) for c in fed], g.hidden[:k], g.probs[:k], list(vocab.chars), lang,

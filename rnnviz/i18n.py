@@ -710,6 +710,8 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.generate": {"en": "One-to-many: generate from one start symbol", "ko": "일대다: 시작 기호 하나에서 생성"},
     "lab.generate.howto": {"en": "The trained model gets one character and writes the rest, one sampled character per step.",
                            "ko": "학습된 모델이 글자 하나를 받고, 시점마다 한 글자씩 샘플링해 나머지를 씁니다."},
+    "lab.generate.show_steps": {"en": "Show the generation step by step (hidden state and distribution)",
+                                "ko": "생성 과정을 시점별로 보기 (은닉 상태와 분포)"},
     "lab.generate.steps": {"en": "Each column is one generation step: the character fed in, the hidden state, and the "
                                  "distribution the next character was drawn from (circles: the character drawn).",
                            "ko": "각 열이 생성의 한 시점입니다: 입력된 글자, 은닉 상태, 그리고 다음 글자를 뽑은 분포입니다 "

@@ -163,3 +163,15 @@ def test_each_task_keeps_its_own_budget_so_a_task_switch_opens_its_shipped_run()
     at.select_slider(key="lab.steps.memory").set_value(100).run()
     at.radio(key="lab.task").set_value("mnist1d").run()         # back: MNIST-1D's own budget again
     assert at.select_slider(key="lab.steps.mnist1d").value == 1500
+
+
+def test_the_character_lm_draws_its_generation_step_by_step_when_asked():
+    from tests.apptest import chart
+    at = open_page("pages/4_Sequence_Tasks.py", timeout=120, task="charlm")
+    assert not at.exception and at.code                                  # the generated text, at once
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert len(keys) == 2                                                # learning curves, the inspected example
+    at.toggle(key="lab.gen_steps").set_value(True).run()
+    assert not at.exception and len(at.get("plotly_chart")) == 3
+    fig = chart(at, "lab.gen_fig")
+    assert fig["data"] and dict(at.query_params)["gen_steps"] == "1"
