@@ -170,3 +170,11 @@ def test_korean_page_names_baselines_and_the_memoryless_cell_in_korean():
     assert at.radio(key="lab.cell").options[0] == "MLP (무기억)"
     table = at.dataframe[0].value
     assert list(table["셀"]) == ["MLP (무기억)", "RNN", "LSTM", "GRU"] and set(table["상태"]) == {"완료"}
+
+
+def test_close_baselines_have_their_labels_apart():
+    from rnnviz.figures import lab as FL
+    fig = FL.curves_figure({}, {"uniform": 3.4, "unigram": 2.96, "naive": 0.5}, "en", accuracy=False)
+    labels = {a.text.split(" ")[0]: a for a in fig.layout.annotations}
+    assert labels["uniform"].yanchor == "bottom" and labels["unigram"].yanchor == "top"     # 0.06 decades apart
+    assert labels["last"].yanchor == "bottom"                                              # far from both

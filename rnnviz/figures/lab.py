@@ -1,6 +1,8 @@
 """Figure builders for the sequence-tasks lab (pure functions: data in, go.Figure out)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -43,11 +45,17 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
         if accuracy and res.val_accuracies:
             fig.add_trace(go.Scatter(x=res.val_steps, y=f32(res.val_accuracies), mode="lines+markers", name=name,
                                      line=dict(color=c, width=3), legendgroup=cell, showlegend=False), row=2, col=1)
-    for key, v in baselines.items():
+    last = {}                                # per panel: the last label placed above its line, from the top down
+    for key, v in sorted(baselines.items(), key=lambda kv: -kv[1]):
         is_acc = key in ACCURACY_BASELINES
         if is_acc and not accuracy:
             continue
-        hline(fig, v, f"{baseline_name(key, lang)} {v:.3g}", log=not is_acc, row=2 if is_acc else 1, col=1)
+        near = is_acc in last and (
+            last[is_acc] - v < 0.08 if is_acc else v > 0 and math.log10(last[is_acc] / v) < 0.15)
+        hline(fig, v, f"{baseline_name(key, lang)} {v:.3g}", log=not is_acc, row=2 if is_acc else 1, col=1,
+              below=near)                    # two lines close together: the lower one's label under its line
+        if not near:
+            last[is_acc] = v
     fig.update_yaxes(title_text=tr_("lab.val_loss", lang), **LOG_AXIS, row=1, col=1)
     if accuracy:
         fig.update_yaxes(title_text=tr_("fig.accuracy", lang), range=[0, 1.02], tickformat=".0%", row=2, col=1)
