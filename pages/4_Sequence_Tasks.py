@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from rnnviz import data as D
 from rnnviz.app.export import file_stem, lab_models_bytes
-from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example
+from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, overfitting
 from rnnviz.app.lab_runs import (BUILTIN, DATA_CHOICES, LabSetting, best_cell, build, decode_rows, lab_run, result_rows,
                                  top_rows, train_lab_run, train_run)
 from rnnviz.data.text import show_char
@@ -146,6 +146,9 @@ def results_ui(run) -> None:
     ui.figure_download(fig, f"lab-{task.name}-curves", lang, c2)
     if base:
         st.caption(" · ".join(f"{FL.baseline_name(k, lang)}: {v:.3g}" for k, v in base.items()))
+    if over := overfitting(results):                    # a lab must teach: say what a rising validation loss means
+        st.info(t("lab.overfit", lang, cells=", ".join(t("lab.overfit.cell", lang, cell=FL.cell_name(c, lang), step=s,
+                                                         best=b, last=v) for c, (s, b, v) in over.items())))
 
 
 def inspect_ui(run) -> None:

@@ -710,6 +710,16 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.generate": {"en": "One-to-many: generate from one start symbol", "ko": "일대다: 시작 기호 하나에서 생성"},
     "lab.generate.howto": {"en": "The trained model gets one character and writes the rest, one sampled character per step.",
                            "ko": "학습된 모델이 글자 하나를 받고, 시점마다 한 글자씩 샘플링해 나머지를 씁니다."},
+    "lab.overfit": {"en": "The validation loss rose after its lowest point ({cells}) while the training loss kept "
+                          "falling: from there on the models memorise their training data instead of learning what "
+                          "carries over to new data (overfitting). Fewer training steps would stop at the best point "
+                          "(early stopping); more data or a smaller model also help.",
+                    "ko": "훈련 손실은 계속 줄었는데 검증 손실은 가장 낮은 지점 뒤에 다시 올랐습니다 ({cells}). 그때부터 "
+                          "모델은 새 데이터에도 통하는 규칙 대신 훈련 데이터를 외우고 있습니다 (과적합, overfitting). "
+                          "학습 스텝을 줄이면 가장 좋은 지점에서 멈추고 (조기 종료), 데이터를 늘리거나 모델을 줄여도 "
+                          "도움이 됩니다."},
+    "lab.overfit.cell": {"en": "{cell}: lowest {best:.3f} at step {step:,}, {last:.3f} at the end",
+                         "ko": "{cell}: {step:,} 스텝에서 최저 {best:.3f}, 마지막 {last:.3f}"},
     "lab.generate.show_steps": {"en": "Show the generation step by step (hidden state and distribution)",
                                 "ko": "생성 과정을 시점별로 보기 (은닉 상태와 분포)"},
     "lab.generate.steps": {"en": "Each column is one generation step: the character fed in, the hidden state, and the "

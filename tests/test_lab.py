@@ -178,3 +178,20 @@ def test_close_baselines_have_their_labels_apart():
     labels = {a.text.split(" ")[0]: a for a in fig.layout.annotations}
     assert labels["uniform"].yanchor == "bottom" and labels["unigram"].yanchor == "top"     # 0.06 decades apart
     assert labels["last"].yanchor == "bottom"                                              # far from both
+
+
+def test_overfitting_is_a_validation_loss_that_rose_clearly_after_its_lowest_point():
+    from types import SimpleNamespace as NS
+
+    from rnnviz.app.lab import overfitting
+    run = lambda losses: NS(result=NS(val_steps=[100 * (i + 1) for i in range(len(losses))], val_losses=losses))  # noqa: E731
+    got = overfitting({"rnn": run([1.5, 1.0, 1.26]), "lstm": run([0.089, 0.10, 0.105]), "gru": run([1.0, 0.8, 0.7]),
+                       "mlp": run([1.0, float("nan"), 2.0])})
+    assert got == {"rnn": (200, 1.0, 1.26)}          # LSTM: noise of a small validation set; GRU: still falling
+
+
+def test_the_lab_says_when_the_character_model_overfits():
+    at = open_page("pages/4_Sequence_Tasks.py", timeout=120, task="charlm")
+    assert not at.exception
+    (note,) = [i.value for i in at.info if "overfitting" in i.value]
+    assert "LSTM: lowest" in note and "at step 250" in note

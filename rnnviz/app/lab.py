@@ -8,6 +8,7 @@ character model), sequence-to-sequence (reverse a string), regression (time seri
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -256,3 +257,20 @@ def recipe(name: str, cell: str) -> tuple[dict, FitConfig]:
     r = RECIPES[name]
     cfg = dataclasses.replace(r["fit"], **r.get("cell_fit", {}).get(cell, {})).validate()
     return {**r["model"], **r.get("cell_model", {}).get(cell, {})}, cfg
+
+
+def overfitting(results: dict, rise: float = 1.2, gap: float = 0.05) -> dict[str, tuple[int, float, float]]:
+    """Cells whose validation loss rose at the end while training went on: {cell: (the step of the lowest
+    validation loss, that loss, the last one)}, for a last loss more than `rise` times the lowest and `gap`
+    above it (smaller rises are the noise of a small validation set). The lab says so on the page: a falling
+    training loss over a rising validation loss is memorising, not learning."""
+    out = {}
+    for cell, r in results.items():
+        res = getattr(r, "result", r)
+        vl = [v for v in res.val_losses if v is not None and math.isfinite(v)]
+        if len(vl) < 2 or len(vl) != len(res.val_losses):
+            continue
+        best = min(range(len(vl)), key=vl.__getitem__)
+        if best < len(vl) - 1 and vl[-1] > rise * vl[best] and vl[-1] - vl[best] > gap:
+            out[cell] = (int(res.val_steps[best]), float(vl[best]), float(vl[-1]))
+    return out
