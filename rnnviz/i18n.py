@@ -52,8 +52,8 @@ TEXT: dict[str, dict[str, str]] = {
                                  "Start the app with `--server.address 0.0.0.0`, or set `RNNVIZ_PUBLIC_URL` to the "
                                  "address the hall uses (for example http://10.0.0.5:8501).",
                            "ko": "이 링크는 이 컴퓨터(localhost)만 가리키므로 학생 기기에서는 열리지 않습니다. 앱을 "
-                                 "`--server.address 0.0.0.0`으로 실행하거나, 강의실에서 쓰는 주소를 `RNNVIZ_PUBLIC_URL`에 "
-                                 "지정하세요 (예: http://10.0.0.5:8501)."},
+                                 "`--server.address 0.0.0.0`으로 실행하거나, 강의실에서 쓰는 이 컴퓨터의 주소와 포트를 "
+                                 "`RNNVIZ_PUBLIC_URL`에 지정하세요."},
     "lecture.predict": {"en": "Predict before you look:", "ko": "보기 전에 예측해 보세요:"},
     "lecture.your_answer": {"en": "Your answer", "ko": "내 답"},
     "lecture.right": {"en": "Right: {answer}.", "ko": "맞습니다: {answer}."},
@@ -715,7 +715,7 @@ TEXT: dict[str, dict[str, str]] = {
                           "carries over to new data (overfitting). Fewer training steps would stop at the best point "
                           "(early stopping); more data or a smaller model also help.",
                     "ko": "훈련 손실은 계속 줄었는데 검증 손실은 가장 낮은 지점 뒤에 다시 올랐습니다 ({cells}). 그때부터 "
-                          "모델은 새 데이터에도 통하는 규칙 대신 훈련 데이터를 외우고 있습니다 (과적합, overfitting). "
+                          "모델은 새 데이터에도 통하는 규칙 대신 훈련 데이터를 외웁니다. 이를 과적합 (overfitting)이라 합니다. "
                           "학습 스텝을 줄이면 가장 좋은 지점에서 멈추고 (조기 종료), 데이터를 늘리거나 모델을 줄여도 "
                           "도움이 됩니다."},
     "lab.overfit.cell": {"en": "{cell}: lowest {best:.3f} at step {step:,}, {last:.3f} at the end",
