@@ -172,6 +172,8 @@ def test_gradient_answers_hold_at_the_pages_defaults():
     ratio = g[0] / g[-1]                                         # ‖∂L/∂h_1‖ / ‖∂L/∂h_100‖
     truth = 0 if ratio > 2 else 1 if ratio > 0.5 else 2
     assert PROMPTS["grad-across-rnn"].question.answer == truth and ratio < 1e-6   # "many orders of magnitude"
+    from rnnviz.figures.style import CELL_COLORS
+    assert CELL_COLORS["rnn"] == "#d62728" and PROMPTS["grad-across-rnn"].question.explain["en"].startswith("The red RNN")
     kept = {c: views[c]["grad"][0] / views[c]["grad"][-1] for c in ("lstm", "gru")}
     truth = 0 if all(r > 0.1 for r in kept.values()) else 2 if kept["gru"] > 0.1 else 1
     assert PROMPTS["grad-across-gates"].question.answer == truth and max(kept.values()) < 1e-6, kept
