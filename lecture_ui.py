@@ -61,6 +61,7 @@ def scene_ui(page: str, lang: str, present: bool) -> None:
     clicker sends). With ?present=1 also the talking points and the student link. A bad lecture or scene in
     the URL: a notice, and the page as it is."""
     lec_id, k_raw = st.query_params.get("lecture"), st.query_params.get("scene")
+    st.session_state["_scene_asks"] = False             # set below while a scene asks its own question
     if not lec_id:
         return
     from rnnviz.app.lectures import LectureError, lectures
@@ -114,6 +115,7 @@ def scene_ui(page: str, lang: str, present: bool) -> None:
                     st.warning(t("lecture.link_local", lang))
                 st.image(qr_png(url), caption=t("lecture.qr", lang), width=220)
     if scene.question is not None:
+        st.session_state["_scene_asks"] = True           # the page's own prompts stay away (prompts_ui)
         question_ui(lec.id, k, scene.question, lang, present)
 
 
@@ -160,11 +162,8 @@ def question_ui(lec_id: str, k: int, q, lang: str, present: bool = False) -> Non
                 st.warning(ui.error_message(e, lang))
                 code = None
         if code is None:
-            choice = st.radio(t("lecture.your_answer", lang), list(range(n)), index=None, key=f"_answer.{qid}",
-                              format_func=lambda i: q.choices[lang][i], horizontal=True)
-            if choice is None:
+            if self_check_ui(qid, q, lang) is None:
                 _hold_back(lang)                               # predict before you look: the figure after
-            _reveal_ui(q, lang, choice)
         elif present:
             _tally_ui(code, qid, q, lang)
             if not C.revealed(code, qid):
@@ -184,6 +183,47 @@ def question_ui(lec_id: str, k: int, q, lang: str, present: bool = False) -> Non
                 st.session_state[f"_held.{qid}"] = True
                 _student_wait_ui(code, qid, q, lang, student)
                 _hold_back(lang)
+
+
+def self_check_ui(qid: str, q, lang: str) -> int | None:
+    """A question answered alone, kept in this session only (no class, nothing stored): the choices (none
+    picked at first) and, once one is picked, ✓ or ✗ with the answer and why. Returns the choice or None.
+    A lecture scene's question (which then holds the page back) and every page's own prompts (`prompts_ui`).
+    The answer is also kept apart from the widget: Streamlit drops a widget's state when a run does not draw it
+    (another tab, another scene), and coming back must show the answer given."""
+    answers, key = st.session_state.setdefault("_answers", {}), f"_answer.{qid}"
+
+    def keep():
+        answers[qid] = st.session_state[key]
+
+    choice = st.radio(t("lecture.your_answer", lang), list(range(len(q.choices[lang]))), index=answers.get(qid),
+                      key=key, format_func=lambda i: q.choices[lang][i], horizontal=True, on_change=keep)
+    if choice is not None:
+        _reveal_ui(q, lang, choice)
+    return choice
+
+
+def prompts_ui(page: str, lang: str, **view) -> None:
+    """A page's own "predict before you look" prompts for what it shows now (`view`: the settings named by
+    rnnviz.app.prompts.PROMPT_VIEWS, such as the open tab), folded in one box. Self-check: nothing is held
+    back. Not in a lecture scene that asks its own question (one question at a time)."""
+    from rnnviz.app.lectures import LectureError
+    from rnnviz.app.prompts import for_view
+    if st.session_state.get("_scene_asks"):
+        return
+    try:
+        shown = for_view(page, view)
+    except LectureError as e:                           # a broken prompts file: said, and the page goes on
+        st.warning(ui.error_message(e, lang))
+        return
+    if not shown:
+        return
+    with st.expander(t("prompts.title", lang), icon=":material/quiz:", expanded=False):
+        st.caption(t("prompts.howto", lang))
+        for p in shown:
+            with st.container(border=True, key=f"prompt_{p.id}"):
+                st.markdown(f"**{ui.md_literal(p.question.text[lang])}**")
+                self_check_ui(f"prompt:{p.id}", p.question, lang)
 
 
 def _hold_back(lang: str) -> None:

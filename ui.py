@@ -405,6 +405,12 @@ def lazy_tabs(key: str, ids: tuple[str, ...], lang: str, default: str | None = N
     return active, dict(zip(ids, containers))
 
 
+def prompts(page: str, lang: str, **view) -> None:
+    """The page's own "predict before you look" prompts for what it shows (`view`: its open tab, task, ...;
+    the settings rnnviz.app.prompts.PROMPT_VIEWS names), folded; drawn by lecture_ui.prompts_ui."""
+    lecture_ui.prompts_ui(page, lang, **view)
+
+
 @contextlib.contextmanager
 def running(stop_key: str, lang: str, where=None):
     """While a live run lasts: a Stop button (at `where`, a column, or above the bar) and a progress bar; yields

@@ -200,6 +200,7 @@ task_slot = st.container()                  # the task picture goes above the fo
 cfg, pressed = settings_ui()
 with task_slot:                             # ... but needs the form's values
     task_ui(cfg.text, cfg.cell)
+ui.prompts("hello", lang, text=cfg.text, cell=cfg.cell)
 ui.device_ui(lang)                          # imports torch: after the light part above is on its way
 run = ss.get("hello.run")
 if pressed or run is None or lecture_ui.scene_entered():

@@ -240,4 +240,5 @@ TABS = {"equations": lambda: cursor_and_equations_ui(view), "states": lambda: st
         "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source)}
 active, tabs = ui.lazy_tabs("step.tab", tuple(TABS), lang)
 with tabs[active]:
+    ui.prompts("step", lang, src=source.name, tab=active)
     TABS[active]()

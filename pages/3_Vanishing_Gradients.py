@@ -213,4 +213,5 @@ TABS = {"across": lambda: across_time_tab(cfg), "training": lambda: training_tab
         "toy": toy_tab, "tasks": tasks_tab}
 active, tabs = ui.lazy_tabs("grad.tab", tuple(TABS), lang)    # the open tab is in the URL (?tab=) and survives a language switch
 with tabs[active]:
+    ui.prompts("grad", lang, tab=active)
     TABS[active]()

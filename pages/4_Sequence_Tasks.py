@@ -220,6 +220,7 @@ task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=Tru
                      format_func=lambda v: t(f"lab.task.{v}", lang))
 url_task = st.query_params.get("task")
 ui.set_query_params({"task": task_name})
+ui.prompts("lab", lang, task=task_name)
 data, source = source_ui(task_name)
 if data is None and isinstance(source, str) and source == "":
     st.info(t("lab.need_upload" if task_name != "mnist_rows" else "lab.mnist_rows.need", lang))

@@ -55,6 +55,10 @@ TEXT: dict[str, dict[str, str]] = {
                                  "`--server.address 0.0.0.0`으로 실행하거나, 강의실에서 쓰는 이 컴퓨터의 주소와 포트를 "
                                  "`RNNVIZ_PUBLIC_URL`에 지정하세요."},
     "lecture.predict": {"en": "Predict before you look:", "ko": "보기 전에 예측해 보세요:"},
+    "prompts.title": {"en": "Predict before you look", "ko": "보기 전에 예측해 보세요"},
+    "prompts.howto": {"en": "Answer first, then check against the figure. Your answers stay in this browser "
+                            "session only.",
+                      "ko": "먼저 답한 뒤 그림으로 확인하세요. 답은 지금 브라우저 세션에만 남습니다."},
     "lecture.your_answer": {"en": "Your answer", "ko": "내 답"},
     "lecture.right": {"en": "Right: {answer}.", "ko": "맞습니다: {answer}."},
     "lecture.qr": {"en": "Scan to open this scene on a phone.", "ko": "휴대폰으로 스캔하면 이 장면이 열립니다."},

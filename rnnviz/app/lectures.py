@@ -69,6 +69,9 @@ class LectureError(RnnvizError):
     specific = False
 
 
+QUESTION_FIELDS = ("text", "choices", "answer", "explain")
+
+
 @dataclass(frozen=True)
 class Question:
     text: dict[str, str]
@@ -129,42 +132,46 @@ def _texts(value, where: str, field: str, many: bool = False, max_n: int = 1):
     return out
 
 
-def check_params(page: str, params: dict, where: str = "the link") -> dict[str, str]:
-    """A page's URL settings checked against PAGE_PARAMS: {name: value as a string}."""
+def check_params(page: str, params: dict, where: str = "the link", field: str = "params") -> dict[str, str]:
+    """A page's URL settings checked against PAGE_PARAMS: {name: value as a string}. `field`: the name the
+    settings have in the file, for the error."""
     spec = PAGE_PARAMS[page]
     if not isinstance(params, dict):
-        raise _fail(where, "params", "must be a table of the page's settings")
+        raise _fail(where, field, "must be a table of the page's settings")
     out = {}
     for name, value in params.items():
         if name not in spec:
-            raise _fail(where, f"params.{name}", f"the {page} page has no setting {name!r} "
+            raise _fail(where, f"{field}.{name}", f"the {page} page has no setting {name!r} "
                                                  f"(it has: {', '.join(spec) or 'none'})")
         kind = spec[name]
         if kind[0] == "int":
             if isinstance(value, bool) or not isinstance(value, int) or not kind[1] <= value <= kind[2]:
-                raise _fail(where, f"params.{name}", f"must be an integer from {kind[1]} to {kind[2]}, not {value!r}")
+                raise _fail(where, f"{field}.{name}", f"must be an integer from {kind[1]} to {kind[2]}, not {value!r}")
         elif kind[0] == "choice":
             if str(value) not in kind[1]:
-                raise _fail(where, f"params.{name}", f"must be one of {', '.join(kind[1])}, not {value!r}")
+                raise _fail(where, f"{field}.{name}", f"must be one of {', '.join(kind[1])}, not {value!r}")
         elif not isinstance(value, str) or not value or len(value) > kind[1]:
-            raise _fail(where, f"params.{name}", f"must be a text of 1 to {kind[1]} characters")
+            raise _fail(where, f"{field}.{name}", f"must be a text of 1 to {kind[1]} characters")
         out[name] = str(value)
     return out
 
 
-def _question(value, where: str) -> Question:
+def _question(value, where: str, field: str = "question") -> Question:
+    """A question (text, choices, answer, explain) from its table; `field` names the table in errors ("" when
+    the fields sit in the table of a prompt itself, see rnnviz.app.prompts)."""
+    pre = f"{field}." if field else ""
     if not isinstance(value, dict):
-        raise _fail(where, "question", "must be a table")
-    unknown = sorted(set(value) - {"text", "choices", "answer", "explain"})
+        raise _fail(where, field or "question", "must be a table")
+    unknown = sorted(set(value) - set(QUESTION_FIELDS))
     if unknown:
-        raise _fail(where, "question", f"unknown field {', '.join(unknown)}")
-    text = _texts(value.get("text"), where, "question.text")
-    choices = _texts(value.get("choices"), where, "question.choices", many=True, max_n=MAX_CHOICES)
+        raise _fail(where, field or "question", f"unknown field {', '.join(unknown)}")
+    text = _texts(value.get("text"), where, pre + "text")
+    choices = _texts(value.get("choices"), where, pre + "choices", many=True, max_n=MAX_CHOICES)
     n = len(choices[LANGS[0]])
     answer = value.get("answer")
     if n < 2 or isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < n:
-        raise _fail(where, "question.answer", f"must be the index (0 to {n - 1}) of one of at least 2 choices")
-    return Question(text, choices, answer, _texts(value.get("explain"), where, "question.explain"))
+        raise _fail(where, pre + "answer", f"must be the index (0 to {n - 1}) of one of at least 2 choices")
+    return Question(text, choices, answer, _texts(value.get("explain"), where, pre + "explain"))
 
 
 def parse_lecture(text: str, source: str = "the lecture") -> Lecture:
