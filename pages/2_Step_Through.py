@@ -111,7 +111,8 @@ def _cursor(view) -> None:
     c1.button(t("step.prev", lang), on_click=move, args=(-1,), key="step.prev", width="stretch", shortcut=KEYS["prev"])
     c3.button(t("step.next", lang), on_click=move, args=(1,), key="step.next", width="stretch", shortcut=KEYS["next"])
     c4.button(t("step.pause" if playing else "step.play", lang), on_click=play, key="step.play", width="stretch",
-              shortcut=KEYS["play"], help=t("step.play.help", lang), type="primary" if playing else "secondary")
+              shortcut=KEYS["play"], help=t("step.play.help", lang), type="primary" if playing else "secondary",
+              icon=":material/pause:" if playing else ":material/play_arrow:")
     if ss.pop("step.play_toggled", False):       # playing or not: the fragment's timer is set by a full run
         st.rerun()
     if playing and time.monotonic() - ss.get("step.play_last", 0.0) >= 0.8 * PLAY_EVERY:

@@ -46,11 +46,11 @@ def test_next_and_previous_move_the_step_and_the_url():
 
 def test_play_moves_on_once_a_second_and_pause_stops():
     at = open_page(STEP, timeout=120)
-    assert _step(at) == 1 and at.button(key="step.play").label.endswith(t("step.play", "en").split()[-1])
+    assert _step(at) == 1 and at.button(key="step.play").label == t("step.play", "en")
     at.button(key="step.play").click().run()
     assert not at.exception and at.session_state["step.playing"]
     assert _step(at) == 2                                    # the first step at once
-    assert at.button(key="step.play").label.endswith(t("step.pause", "en").split()[-1])
+    assert at.button(key="step.play").label == t("step.pause", "en")
     at.run()                                                 # a run sooner than a second later: no step
     assert _step(at) == 2
     time.sleep(0.85)
@@ -60,7 +60,7 @@ def test_play_moves_on_once_a_second_and_pause_stops():
     assert not at.session_state["step.playing"] and _step(at) == 3
     time.sleep(0.85)
     at.run()
-    assert _step(at) == 3 and at.button(key="step.play").label.endswith(t("step.play", "en").split()[-1])
+    assert _step(at) == 3 and at.button(key="step.play").label == t("step.play", "en")
 
 
 def test_play_stops_at_the_last_step_and_plays_again_from_the_first():
