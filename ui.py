@@ -40,7 +40,7 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     With defer_device, the page calls `device_ui` itself once its light first part is on screen (nothing else
     may go into the sidebar first)."""
     lang = _lang_from_state()
-    present = st.query_params.get("present") == "1"
+    present = presenting()
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed")
     st.html(TOP_BAR_STYLE)
@@ -67,6 +67,31 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     if not defer_device:
         device_ui(lang)
     return lang
+
+
+def presenting() -> bool:
+    """Whether the page is in the presenter view (?present=1 in the URL)."""
+    return st.query_params.get("present") == "1"
+
+
+def controls(lang: str, key: str = "controls", border: bool = False):
+    """Where a page puts its settings (forms, pickers, knobs). In the presenter view they fold away into one
+    expander, closed, so the scene's figure comes first on the projector (the lecturer opens it to change a
+    setting); otherwise a plain container, so the page reads as before. Widgets keep their keys either way.
+    Expanders do not nest: inside, a page uses `section` for what is an expander of its own elsewhere."""
+    if presenting():
+        return st.expander(t("ui.controls", lang), expanded=False, icon=":material/tune:", key=key)
+    return st.container(key=key, border=border)
+
+
+def section(label: str, icon: str | None = None):
+    """An expander of the page's own (a file upload), or inside the presenter view's folded controls (where an
+    expander may not go) a labelled container."""
+    if presenting():
+        box = st.container(border=True)
+        box.caption(f"{icon} {label}" if icon else label)
+        return box
+    return st.expander(label, icon=icon)
 
 
 def _toggle_present() -> None:

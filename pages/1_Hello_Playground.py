@@ -138,6 +138,7 @@ def timeline_ui(run) -> None:
     ui.download("csv", lambda: hello_trace_bytes(run), f"{stem}-trace.csv", "text/csv", "hello.csv_dl", lang, d2)
     ui.figure_download(fig, "hello-timeline", lang, d3)
     c2.caption(t("hello.cursor.howto", lang))
+    c2.caption(t("hello.cursor.keys", lang))
     c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
     c2.caption(t("hello.probs.howto", lang))
     c2.caption(t("hello.grad.howto", lang))
@@ -197,7 +198,8 @@ def generate_ui(run) -> None:
 st.title(t("hello.title", lang))
 st.markdown(t("hello.intro", lang))
 task_slot = st.container()                  # the task picture goes above the form ...
-cfg, pressed = settings_ui()
+with ui.controls(lang):                     # folded away in the presenter view
+    cfg, pressed = settings_ui()
 with task_slot:                             # ... but needs the form's values
     task_ui(cfg.text, cfg.cell)
 ui.prompts("hello", lang, text=cfg.text, cell=cfg.cell)

@@ -1,5 +1,7 @@
 """Step through time: inside the cell one step at a time, with the real numbers. Works on the model
 trained in the Hello playground or on a built-in preset."""
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -25,7 +27,7 @@ def source_ui() -> StepSource:
     """Pick the model: the session's own (from the Hello playground), one from a file, or a preset. Presets load
     once per session; a file's model stays in the session until another file is opened."""
     box = st.container()
-    with st.expander(t("step.load", lang), icon=":material/upload_file:"):   # before the radio: a new file is chosen
+    with ui.section(t("step.load", lang), icon=":material/upload_file:"):   # before the radio: a new file is chosen
         loaded = ui.model_upload("step.upload", lang, lambda data: source_from_file(data, ui.device()))
     if loaded is not None:
         ss["step.file"], ss["step.src"] = loaded, "file"
@@ -80,10 +82,15 @@ def text_ui(source: StepSource) -> str:
                         help=t("step.text.help", lang, chars=chars[:300]))
 
 
-@st.fragment
-def cursor_and_equations_ui(view) -> None:
-    """Cursor (slider, buttons, keyboard arrows on the slider) and the equations at the cursor step.
-    A fragment: a step change reruns only this part."""
+PLAY_EVERY = 1.0    # seconds per step while playing
+KEYS = {"prev": "J", "play": "K", "next": "L"}   # YouTube's back / play-pause / forward; letters, not arrows: an
+                                                  # arrow on the focused slider would move it and press the button
+
+
+def _cursor(view) -> None:
+    """Cursor (slider; buttons and keys J / L for a step back / on, K to play / pause) and the equations at the
+    cursor step. A fragment: a step change reruns only this part; while playing it reruns every PLAY_EVERY
+    seconds and moves on one step each time, until the last step."""
     tr, chars = view.trace, view.chars
     T = tr.T
     ui.url_state({"step.t": ("t", ui.as_int(1, 1, T))}, write=False)
@@ -91,11 +98,32 @@ def cursor_and_equations_ui(view) -> None:
     def move(d):
         ss["step.t"] = min(max(ss["step.t"] + d, 1), T)
 
-    c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="bottom")
-    c1.button(t("step.prev", lang), on_click=move, args=(-1,), key="step.prev", width="stretch")
+    def play():
+        ss["step.playing"] = not ss.get("step.playing", False)
+        if ss["step.playing"] and ss["step.t"] >= T:            # at the end: play from the start
+            ss["step.t"], ss["step.play_last"] = 1, time.monotonic()
+        elif ss["step.playing"]:
+            ss["step.play_last"] = 0.0                          # the next step at once
+        ss["step.play_toggled"] = True
+
+    playing = ss.get("step.playing", False)
+    c1, c2, c3, c4 = st.columns([1, 5, 1, 1], vertical_alignment="bottom")
+    c1.button(t("step.prev", lang), on_click=move, args=(-1,), key="step.prev", width="stretch", shortcut=KEYS["prev"])
+    c3.button(t("step.next", lang), on_click=move, args=(1,), key="step.next", width="stretch", shortcut=KEYS["next"])
+    c4.button(t("step.pause" if playing else "step.play", lang), on_click=play, key="step.play", width="stretch",
+              shortcut=KEYS["play"], help=t("step.play.help", lang), type="primary" if playing else "secondary",
+              icon=":material/pause:" if playing else ":material/play_arrow:")
+    if ss.pop("step.play_toggled", False):       # playing or not: the fragment's timer is set by a full run
+        st.rerun()
+    if playing and time.monotonic() - ss.get("step.play_last", 0.0) >= 0.8 * PLAY_EVERY:
+        ss["step.play_last"] = time.monotonic()  # a timed run (or any run a second after the last step): one step on
+        ss["step.t"] = min(ss["step.t"] + 1, T)
+        if ss["step.t"] >= T:                    # the last step: stop (the timer goes with a full run)
+            ss["step.playing"] = False
+            st.rerun()
     step = c2.select_slider(t("hello.cursor", lang), options=list(range(1, T + 1)), key="step.t",
                             format_func=lambda i: f"{i} · {show_char(chars[i - 1])}")
-    c3.button(t("step.next", lang), on_click=move, args=(1,), key="step.next", width="stretch")
+    st.caption(t("step.keys", lang))
     ui.set_query_params({"t": step})
     H = tr.hidden.shape[1]
     default_units = view.noted_units[:1] + [u for u in range(min(H, 4)) if u not in view.noted_units[:1]]
@@ -213,8 +241,10 @@ def compare_tab(source) -> None:
 
 st.title(t("step.title", lang))
 st.markdown(t("step.intro", lang))
-source = source_ui()
-text = text_ui(source)
+settings = ui.controls(lang)                 # folded away in the presenter view
+with settings:
+    source = source_ui()
+    text = text_ui(source)
 view_key = (source.name, id(source.model), text)
 views = ss.setdefault("step.views", LRU(MAX_VIEWS))     # the last few views (and their figures): going back
 view = views.get(view_key)                                # to a preset or text redraws, never recomputes
@@ -229,13 +259,16 @@ if st.query_params.get("src") not in (None, source.name):     # another model: t
         st.query_params.pop(p, None)
 ui.set_query_params({"src": source.name, "text": text})
 m = view.model
-st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size, vocab=source.vocab.size,
-             params=f"{A.parameter_table(m)[-1]['count']:,}"))
-c1, c2, _ = st.columns([1, 1, 2])
-ui.download("model", lambda: source_model_bytes(source), f"{file_stem(source.name, m.cfg.cell)}.safetensors",
-            "application/octet-stream", "step.model_dl", lang, c1)
-ui.download("csv", lambda: view.csv(), f"{file_stem('trace', source.name)}.csv", "text/csv", "step.csv_dl", lang, c2)
+with settings:                               # a bad text's message above stays in sight
+    st.caption(t("step.model_info", lang, cell=CELL_NAMES[m.cfg.cell], hidden=m.cfg.hidden_size,
+                 vocab=source.vocab.size, params=f"{A.parameter_table(m)[-1]['count']:,}"))
+    c1, c2, _ = st.columns([1, 1, 2])
+    ui.download("model", lambda: source_model_bytes(source), f"{file_stem(source.name, m.cfg.cell)}.safetensors",
+                "application/octet-stream", "step.model_dl", lang, c1)
+    ui.download("csv", lambda: view.csv(), f"{file_stem('trace', source.name)}.csv", "text/csv", "step.csv_dl", lang,
+                c2)
 # Only the open tab runs and draws: choosing a preset or typing a text redraws one tab, not five.
+cursor_and_equations_ui = st.fragment(_cursor, run_every=PLAY_EVERY if ss.get("step.playing") else None)
 TABS = {"equations": lambda: cursor_and_equations_ui(view), "states": lambda: states_tab(view),
         "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source)}
 active, tabs = ui.lazy_tabs("step.tab", tuple(TABS), lang)

@@ -26,7 +26,7 @@ HIDDEN, FORGET, WINDOWS = (KNOBS[k][1] for k in ("hidden", "fb", "k"))
 def knobs_ui() -> GradConfig:
     """The knobs that cause and cure vanishing/exploding gradients; every one lives in the URL."""
     ui.url_state({f"vg.{p}": (p, v) for p, v in ui.qp_spec(KNOBS).items()})
-    with st.container(border=True):
+    with ui.controls(lang, border=True):      # folded away in the presenter view
         c1, c2, c3, c4 = st.columns(4)
         c1.slider(t("grad.T", lang), 10, 400, key="vg.T", step=10, help=t("grad.T.help", lang))
         c2.select_slider(t("grad.hidden", lang), HIDDEN, key="vg.hidden")

@@ -215,13 +215,14 @@ def generate_ui(task, model) -> None:
 
 st.title(t("lab.title", lang))
 st.markdown(t("lab.intro", lang))
-task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=True,
-                     index=TASKS.index(ui.qp_choice("task", "mnist1d", TASKS)),
-                     format_func=lambda v: t(f"lab.task.{v}", lang))
-url_task = st.query_params.get("task")
-ui.set_query_params({"task": task_name})
+with ui.controls(lang):                     # folded away in the presenter view
+    task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=True,
+                         index=TASKS.index(ui.qp_choice("task", "mnist1d", TASKS)),
+                         format_func=lambda v: t(f"lab.task.{v}", lang))
+    url_task = st.query_params.get("task")
+    ui.set_query_params({"task": task_name})
+    data, source = source_ui(task_name)
 ui.prompts("lab", lang, task=task_name)
-data, source = source_ui(task_name)
 if data is None and isinstance(source, str) and source == "":
     st.info(t("lab.need_upload" if task_name != "mnist_rows" else "lab.mnist_rows.need", lang))
     st.stop()

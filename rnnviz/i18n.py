@@ -166,6 +166,11 @@ TEXT: dict[str, dict[str, str]] = {
               "panels and the values table at once, in your browser. Hover any cell for its exact value.",
         "ko": "패널 위의 **시점** 슬라이더를 끌거나 **▶ 재생**을 누르세요. 커서가 모든 패널과 값 표에서 함께, 브라우저 "
               "안에서 바로 움직입니다. 칸 위에 마우스를 올리면 정확한 값이 보입니다."},
+    "hello.cursor.keys": {
+        "en": "No keys here: the cursor and ▶ Play live inside the figure, in your browser, and the page cannot pass "
+              "key presses to them; use the mouse (on the “Step through time” page the cursor has keys: J, K, L).",
+        "ko": "여기서는 단축키가 없습니다. 커서와 ▶ 재생은 브라우저 안의 그림 속에 있어서 페이지가 키 입력을 전해 줄 수 "
+              "없으니 마우스를 쓰세요(‘시간 따라 한 걸음씩’ 페이지에서는 J, K, L 키로 커서를 움직입니다)."},
     "hello.values.howto": {
         "en": "The table under the panels holds every number at the cursor's step: one row per unit, one column "
               "per vector (h_t, each gate, c_t). It moves with the cursor. A link with `t=` opens at that step.",
@@ -287,6 +292,12 @@ TEXT: dict[str, dict[str, str]] = {
                         "ko": "{cell} · 유닛 {hidden}개 · 어휘 {vocab}자 · 파라미터 {params}개"},
     "step.prev": {"en": "◀ Previous", "ko": "◀ 이전"},
     "step.next": {"en": "Next ▶", "ko": "다음 ▶"},
+    "step.play": {"en": "Play", "ko": "재생"},
+    "step.pause": {"en": "Pause", "ko": "일시정지"},
+    "step.play.help": {"en": "Step through the text by itself, one step a second, to its end.",
+                       "ko": "텍스트 끝까지 1초에 한 단계씩 저절로 넘어갑니다."},
+    "step.keys": {"en": "Keys: **J** previous step · **L** next step · **K** play / pause (not while typing in a text box).",
+                  "ko": "단축키: **J** 이전 단계 · **L** 다음 단계 · **K** 재생 / 일시정지 (입력란에 글을 쓰는 중에는 안 됩니다)."},
     "step.units": {"en": "Units in the equations", "ko": "수식에 보일 유닛"},
     "step.tab.equations": {"en": "Equations", "ko": "수식"},
     "step.tab.states": {"en": "Gates and states", "ko": "게이트와 상태"},
@@ -604,6 +615,7 @@ TEXT: dict[str, dict[str, str]] = {
     "ui.bad_params": {"en": "Some settings in the link could not be used and were replaced: {items}.",
                       "ko": "링크의 일부 설정을 쓸 수 없어 바꾸었습니다: {items}."},
     "ui.present": {"en": "Presenter view", "ko": "발표자 화면"},
+    "ui.controls": {"en": "Settings", "ko": "설정"},
     "ui.present.help": {"en": "For a projector: larger text, the whole width for the page, and in a lecture the "
                               "talking points and the student link (present=1 in the URL).",
                         "ko": "프로젝터용: 글자가 커지고 페이지가 화면 너비를 다 쓰며, 강의 중에는 요점과 "

@@ -384,7 +384,7 @@ def test_korean_ui():
     at = _app(lang="ko")
     assert not at.exception
     assert at.title[0].value == "시간 따라 한 걸음씩"
-    assert [b.label for b in at.button] == ["◀ 이전", "다음 ▶"]
+    assert [b.label for b in at.button] == ["◀ 이전", "다음 ▶", "재생"]
     assert [t.label for t in at.tabs] == ["수식", "게이트와 상태", "펼친 모습", "유닛 탐색", "두 문장 비교"]
     assert at.radio(key="step.src").options == ["괄호·따옴표 LSTM (프리셋)", "한국어 문장 GRU (프리셋)"]
     assert "시점 t = 1 (입력 **s**)" in _text(at)
