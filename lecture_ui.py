@@ -27,7 +27,9 @@ SCENE_KEYS = {"home": (), "lecture": (),
 
 # Presenter view: the page's text larger for the back of a hall (Streamlit sizes text in rem), less padding.
 PRESENTER_STYLE = ("<style>html {font-size: 19px} [data-testid=\"stMainBlockContainer\"] "
-                   "{padding-top: 4.2rem; max-width: 100%}</style>")
+                   "{padding-top: 3.4rem; max-width: 100%}"
+                   # the page's title one line, not a banner: the scene's figure comes up into the first screen
+                   "[data-testid=\"stMain\"] h1 {font-size: 1.9rem; padding: 0.2rem 0}</style>")
 
 
 def scene_entered() -> bool:

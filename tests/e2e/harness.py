@@ -196,9 +196,11 @@ def click_time_step(page, t: int, lang: str = "en") -> None:
 
 
 def time_axis_labels(chart) -> list[str]:
-    """Tick labels of the bottom x axis of a Plotly chart (the characters read at each time step)."""
+    """Tick labels of the bottom labelled x axis of a Plotly chart (the characters read at each time step; a
+    panel without a time axis under it, such as the Hello values table, has no labels)."""
     return chart.evaluate("""c => {
-        const ax = Array.from(c.querySelectorAll('.xaxislayer-above')).pop();
+        const axes = Array.from(c.querySelectorAll('.xaxislayer-above')).filter(a => a.querySelector('text'));
+        const ax = axes.pop();
         return ax ? Array.from(ax.querySelectorAll('text')).map(t => t.textContent) : [];
     }""")
 

@@ -24,7 +24,7 @@ def test_home_page(server, page):
     H.goto(page, server)
     expect(page.get_by_role("heading", level=1)).to_contain_text("rnnviz")
     expect(page).to_have_title(re.compile("rnnviz"))
-    link = page.locator('[data-testid="stMain"]').get_by_role("link", name="Hello playground")
+    link = page.locator('[data-testid="stMain"]').get_by_role("link", name="Hello playground").last   # the card (the top bar has one too)
     expect(link).to_be_visible()
     link.click()
     expect(page).to_have_url(re.compile(r"/Hello_Playground"))
