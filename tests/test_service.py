@@ -11,19 +11,13 @@ import torch
 
 from rnnviz.app.playground import PlaygroundConfig, run_playground, service_run, train_run
 from rnnviz.service import JobFailed, QueueFull, TrainingService, get_service, set_service
-from rnnviz.service.pool import KINDS
 
-TEST_KINDS = dict(KINDS, sleep="tests.service_kinds:sleep", crash="tests.service_kinds:crash",
-                  hang="tests.service_kinds:hang")
-MAX_QUEUE = 4
+from tests.conftest import SERVICE_MAX_QUEUE as MAX_QUEUE
 
 
-@pytest.fixture(scope="module")
-def svc():
-    s = TrainingService(workers=2, max_queue=MAX_QUEUE, kinds=TEST_KINDS, grace_s=1.0)
-    assert s.warm(60), "the workers did not start"
-    yield s
-    s.shutdown()
+@pytest.fixture
+def svc(training_service):
+    return training_service
 
 
 @pytest.fixture(autouse=True)
