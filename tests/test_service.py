@@ -226,3 +226,18 @@ def test_the_process_wide_service_is_the_installed_one(svc, monkeypatch):
         assert seen and seen[-1].state == "done" and seen[-1].id > 0      # trained as a job of the service
     finally:
         set_service(old)
+
+
+def test_in_process_trainings_at_once_get_what_they_get_alone():
+    """Without the service, sessions train in the server's threads: seeded model builds must not share torch's
+    global generator mid-draw (they did: four threads with one seed got four different models)."""
+    cfg = PlaygroundConfig(steps=40, seed=1)
+    out = {}
+    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, run_playground(cfg))) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    alone = run_playground(cfg)
+    for i in range(4):
+        _same_run(out[i], alone)
