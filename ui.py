@@ -181,6 +181,27 @@ def device_ui(lang: str) -> str:
     return st.session_state["_device"]
 
 
+def session_id() -> str:
+    """This browser session's id: the training service's unit of "one job per session"."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
+
+
+def training_job():
+    """(service, this session's waiting or running job) or (service, None); (None, None) without a service
+    ($RNNVIZ_WORKERS=0, or its workers cannot start). Starts the service's workers on a first call."""
+    from rnnviz.service import get_service
+    svc = get_service()
+    return svc, (None if svc is None else svc.active(session_id()))
+
+
+def job_failed_text(status, lang: str) -> str:
+    """Why a training job failed, in the user's language."""
+    code = status.error_code if status.error_code in ("crashed", "hung", "error", "shutdown", "unavailable") else "error"
+    return t(f"job.failed.{code}", lang, detail=status.error.split("\n")[0][:200])
+
+
 def device() -> str:
     return st.session_state.get("_device", "cpu")
 

@@ -72,30 +72,55 @@ def _task_figure(cell: str, text: str, lang: str):
     return unrolled_figure(cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=list(Vocab.from_text(text).chars))
 
 
-def train_ui(cfg: PlaygroundConfig):
-    """Train with live progress. Returns the new run, or None (with a message) when the input is bad;
+def train_ui(cfg: PlaygroundConfig, stopping: bool = False):
+    """Train with live progress: through the server's training service (its state as it changes: waiting
+    with the place in the queue, running with progress, and a Stop button), or in-process without one.
+    Returns the new run, or None (with a message) when the input is bad or the training did not happen;
     the previous model stays in the session either way."""
-    bar = st.empty()
-    shown = [time.perf_counter()]
+    from rnnviz.service import JobCancelled, JobFailed, QueueFull
+    stop, bar = st.empty(), st.empty()
+    shown = {"t": time.perf_counter(), "state": None, "stop": stopping}     # no Stop button while it stops
 
-    def on_step(p):
-        # Streamlit messages cost time: nothing for short runs, then at most 2 updates a second
-        if time.perf_counter() - shown[0] > 0.5:
-            bar.progress(p.step / p.steps, text=t("hello.training", lang, step=p.step, steps=p.steps, loss=p.loss))
-            shown[0] = time.perf_counter()
+    def on_state(s):
+        # Streamlit messages cost time: a running job's bar at most twice a second (nothing for short runs)
+        if s.id and s.state in ("waiting", "running") and not shown["stop"]:
+            stop.button(t("grad.train.stop", lang), key="hello.stop")     # a click reruns; the rerun cancels
+            shown["stop"] = True
+        if s.state == "waiting":
+            bar.info(t("hello.job.waiting", lang, position=s.position, ahead=max(0, s.position - 1)),
+                     icon=":material/hourglass_top:")
+        elif s.state == "running" and s.progress and (shown["state"] != "running"
+                                                         or time.perf_counter() - shown["t"] > 0.5):
+            p = s.progress
+            bar.progress(p["step"] / p["steps"], text=t("hello.training", lang, step=p["step"], steps=p["steps"],
+                                                         loss=p["loss"]))
+            shown["t"] = time.perf_counter()
+        shown["state"] = s.state
 
     try:
-        run, reused = shared_run(cfg, device=ui.device(), on_step=on_step)   # one training per setting per server
+        run, reused = shared_run(cfg, device=ui.device(), session=ui.session_id(), on_state=on_state)
     except TextError as e:
         st.error(t("hello.bad_text", lang, msg=ui.error_message(e, lang)))
         return None
     except ValueError as e:
         st.error(t("hello.bad_setting", lang, msg=str(e)))
         return None
+    except QueueFull as e:
+        st.error(t("hello.job.busy", lang, n=e.waiting))
+        return None
+    except JobFailed as e:
+        st.error(t("hello.job.failed", lang, reason=ui.job_failed_text(e.status, lang)))
+        return None
+    except JobCancelled:
+        ss["hello.cancelled"] = cfg                     # not trained again on its own: Train does
+        st.info(t("hello.job.cancelled", lang))
+        return None
     finally:
         bar.empty()
+        stop.empty()
     run.extras["reused"] = reused
     ss["hello.run"] = run
+    ss.pop("hello.cancelled", None)
     ui.set_query_params({"text": cfg.text, "cell": cfg.cell, "hidden": cfg.hidden, "lr": cfg.lr,
                          "steps": cfg.steps, "seed": cfg.seed})
     return run
@@ -110,6 +135,8 @@ def summary_ui(run) -> None:
         st.error(t("hello.status.diverged", lang, msg=res.message))
     elif res.status == "deadline":
         st.warning(t("hello.status.deadline", lang, msg=res.message))
+    elif res.status == "stopped":
+        st.warning(t("hello.status.stopped", lang, msg=res.message))
     if tr.accuracy < 1.0:
         st.info(t("hello.not_perfect", lang))
     c1, c2 = st.columns([3, 1])
@@ -205,10 +232,15 @@ with task_slot:                             # ... but needs the form's values
 ui.prompts("hello", lang, text=cfg.text, cell=cfg.cell)
 ui.device_ui(lang)                          # imports torch: after the light part above is on its way
 run = ss.get("hello.run")
-if pressed or run is None or lecture_ui.scene_entered():
+service, job = ui.training_job()            # this session's training still waiting or running (a rerun came)
+stopping = job is not None and bool(ss.get("hello.stop"))
+if stopping:                                # Stop was clicked: the job stops, keeping what it learnt
+    service.cancel(ui.session_id())
+if (pressed or (run is None and ss.get("hello.cancelled") != cfg) or lecture_ui.scene_entered()
+        or job is not None):
     if pressed:                                  # a link's ?t= opened the last model's timeline, not this one's
         st.query_params.pop("t", None)
-    new = train_ui(cfg)
+    new = train_ui(cfg, stopping)
     if new is None and run is not None:              # the error above is about the new settings, not this model
         st.info(t("hello.stale", lang, text=run.cfg.text, cell=CELL_NAMES[run.cfg.cell]))
     run = new or run

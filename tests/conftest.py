@@ -3,6 +3,7 @@ no training run or figure shared between tests, the `browser` marker on every te
 summary line naming any test that took longer than SLOW_S without the `slow` marker (markers: pytest.ini)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 torch.set_num_threads(1)
+
+# Pages train in-process in tests (no worker processes per test module); the training service's own tests
+# (tests/test_service*.py) install a real one, and the browser tests' server runs with one (tests/e2e/harness.py).
+os.environ.setdefault("RNNVIZ_WORKERS", "0")
 
 E2E = ROOT / "tests" / "e2e"
 SLOW_S = 5.0            # a test past this (setup + call + teardown) belongs under the `slow` marker
@@ -49,3 +54,20 @@ def _fresh_shared_runs():
     clear_shared_runs()
     clear_shared_figures()
     yield
+
+
+SERVICE_MAX_QUEUE = 4
+
+
+@pytest.fixture(scope="session")
+def training_service():
+    """One real training service (2 warm worker processes) for every test that asks for it, with the test-only
+    job kinds of tests/service_kinds.py."""
+    from rnnviz.service import TrainingService
+    from rnnviz.service.pool import KINDS
+    kinds = dict(KINDS, sleep="tests.service_kinds:sleep", crash="tests.service_kinds:crash",
+                 hang="tests.service_kinds:hang")
+    svc = TrainingService(workers=2, max_queue=SERVICE_MAX_QUEUE, kinds=kinds, grace_s=1.0)
+    assert svc.warm(60), "the training workers did not start"
+    yield svc
+    svc.shutdown()

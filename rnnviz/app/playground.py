@@ -6,10 +6,11 @@ without torch, so the page can draw its form before torch is imported; `run_play
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..data.text import Vocab, next_char_task
 from .cache import SharedCache, shared_figure
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     import torch
 
     from ..nn.model import CharRNN
+    from ..service import JobStatus
     from ..tracing.engine import Trace
     from ..training.loop import OnStep, TrainResult
 
@@ -73,15 +75,27 @@ class PlaygroundRun:
 def run_playground(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
                    deadline_s: float = DEADLINE_S) -> PlaygroundRun:
     """Train a fresh model on cfg.text and trace it. Raises ValueError (TextError for the text) on bad input."""
+    t0 = time.perf_counter()
+    vocab, x, y, model, result = train_model(cfg, device, on_step, deadline_s)
+    return traced_run(cfg, vocab, x, y, model, result, device, t0)
+
+
+def train_model(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
+                deadline_s: float = DEADLINE_S):
+    """The training of `run_playground` without the trace: (vocab, x, y, model, TrainResult). The training
+    service's workers run exactly this (rnnviz.service.jobs.hello), so their models equal in-process ones."""
     from ..nn.model import build_model
-    from ..tracing.engine import trace
     from ..training.loop import TrainConfig, train
     cfg.validate()
     vocab, x, y = next_char_task(cfg.text)
-    t0 = time.perf_counter()
     model = build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed, device=device)
     tcfg = TrainConfig(lr=cfg.lr, steps=cfg.steps, seed=cfg.seed, deadline_s=deadline_s)
     result = train(model, x, y, tcfg, on_step=on_step)
+    return vocab, x, y, model, result
+
+
+def traced_run(cfg: PlaygroundConfig, vocab: Vocab, x, y, model, result, device: str, t0: float) -> PlaygroundRun:
+    from ..tracing.engine import trace
     tr = trace(model, x, y)
     return PlaygroundRun(cfg=cfg, vocab=vocab, x=x, y=y, model=model, result=result, trace=tr, device=str(device),
                          seconds=time.perf_counter() - t0)
@@ -95,8 +109,9 @@ _shared_ids = itertools.count(1)
 
 
 def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
-               deadline_s: float = DEADLINE_S) -> tuple[PlaygroundRun, bool]:
-    """`run_playground`, trained once per setting for everyone on this server.
+               deadline_s: float = DEADLINE_S, session: str | None = None,
+               on_state: OnState | None = None) -> tuple[PlaygroundRun, bool]:
+    """`train_run`, trained once per setting for everyone on this server.
 
     Training on the CPU is deterministic (same config, same weights: tested bit for bit), so when a class
     of 100 opens the page with the same settings the server trains once, not 100 times; sessions that
@@ -104,8 +119,10 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
     (a private deep copy the caller may change, whether it was reused). Only finished CPU runs on short
     texts are kept: a run cut by the deadline depends on the machine's speed, and CUDA kernels need not
     be deterministic."""
+    build = lambda: train_run(cfg, device=device, on_step=on_step, deadline_s=deadline_s,   # noqa: E731
+                              session=session, on_state=on_state)
     if str(device) != "cpu" or len(cfg.text) > SHARED_MAX_TEXT:
-        return run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s), False
+        return build(), False
 
     def keep(run: PlaygroundRun) -> bool:
         if run.result.status not in ("done", "target", "diverged"):
@@ -113,9 +130,71 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
         run.shared_id = next(_shared_ids)         # the kept run's number: its figures are cached under it
         return True
 
-    return _shared.get_or_build((cfg, str(device)),
-                                lambda: run_playground(cfg, device=device, on_step=on_step, deadline_s=deadline_s),
-                                keep=keep, wait_s=deadline_s + 10)
+    return _shared.get_or_build((cfg, str(device)), build, keep=keep, wait_s=deadline_s + 10)
+
+
+# ---- through the training service ---------------------------------------------------------------------------
+OnState = Callable[["JobStatus"], "bool | None"]
+
+
+def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
+              deadline_s: float = DEADLINE_S, session: str | None = None,
+              on_state: OnState | None = None) -> PlaygroundRun:
+    """`run_playground` through the training service (`rnnviz.service`) when there is one, a `session` is
+    named and the device is the CPU; else in-process. `on_state(JobStatus)` hears the job's state as it
+    changes (waiting with its queue position, running with progress); in-process it hears "running" states
+    after each step and may return False to stop. Raises what `run_playground` raises for bad input (before
+    anything is queued), QueueFull when too many trainings wait, JobFailed, JobCancelled (cancelled while
+    waiting: nothing learnt). A job cancelled while running returns its partial run ("stopped")."""
+    from ..service import JobCancelled, JobFailed, QueueFull, ServiceError, get_service
+    svc = get_service() if session is not None and str(device) == "cpu" else None
+    if svc is not None:
+        try:
+            return service_run(cfg, session, svc, on_state=on_state, deadline_s=deadline_s)
+        except (QueueFull, JobFailed, JobCancelled):
+            raise
+        except ServiceError:
+            pass                               # the service is shut down or broken: train here, as without one
+    step = on_step
+    if on_state is not None:
+        from ..service import JobStatus
+
+        def step(p):
+            answer = on_step(p) if on_step is not None else None
+            told = on_state(JobStatus(id=0, session=session or "", kind="hello", state="running",
+                                      progress={"step": p.step, "steps": p.steps, "loss": p.loss}))
+            return False if answer is False or told is False else None
+    return run_playground(cfg, device=device, on_step=step, deadline_s=deadline_s)
+
+
+def service_run(cfg: PlaygroundConfig, session: str, svc, on_state: OnState | None = None,
+                deadline_s: float = DEADLINE_S) -> PlaygroundRun:
+    """Train `cfg` as `session`'s job on the service `svc`, wait for it (telling `on_state`), rebuild the
+    model from the returned weights and trace it here."""
+    from ..service import JobCancelled, JobFailed
+    cfg.validate()
+    next_char_task(cfg.text)                       # bad text: TextError here, before anything is queued
+    job = svc.submit(session, "hello", {"cfg": dataclasses.asdict(cfg)}, deadline_s=deadline_s)
+    if on_state is not None:
+        on_state(job)
+    status = svc.wait(job.id, on_change=on_state)
+    svc.collect(job.id)
+    if status.state == "failed":
+        raise JobFailed(status)
+    if status.result is None:
+        raise JobCancelled(status)
+    return run_from_result(cfg, status.result)
+
+
+def run_from_result(cfg: PlaygroundConfig, result: dict) -> PlaygroundRun:
+    """The PlaygroundRun of a worker's `rnnviz.service.jobs.hello` result: the same model, rebuilt, traced here."""
+    from ..nn.model import build_model
+    from ..service.jobs import load_arrays
+    from ..training.loop import TrainResult
+    t0 = time.perf_counter() - result["seconds"]
+    vocab, x, y = next_char_task(cfg.text)
+    model = load_arrays(build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed), result["state"])
+    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), "cpu", t0)
 
 
 def run_figures(run: PlaygroundRun, lang: str) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .model import ModelConfig, Readout, make_input_layer
+from .model import SEEDED_INIT, ModelConfig, Readout, make_input_layer
 
 
 class MemorylessModel(Readout):
@@ -25,7 +25,7 @@ class MemorylessModel(Readout):
         self.cfg = ModelConfig(kind=kind, cell="mlp", in_features=in_features, vocab_size=vocab, hidden_size=hidden,
                                out_features=out, seed=seed, embed_size=embed_size,
                                pad_id=pad_id).validate(memoryless=True)
-        with torch.random.fork_rng(devices=[]):
+        with SEEDED_INIT, torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.embed = make_input_layer(self.cfg)
             self.mlp = nn.Linear(self.cfg.input_size, hidden)

@@ -9,6 +9,7 @@ modules; `rnnviz.trace` replays a sequence step by step with the same weights.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -186,6 +187,12 @@ class Readout(nn.Module):
         return y[0] if unbatched else y
 
 
+# Seeded initialisation draws from torch's one global generator: two threads building models at once (two
+# sessions of a server training in-process) would interleave their draws and both get weights their seed does
+# not give. Every seeded build holds this lock (re-entrant: seq2seq builds its two models inside its own).
+SEEDED_INIT = threading.RLock()
+
+
 class RecurrentModel(Readout):
     """input layer (`embed`) -> one recurrent layer (`rnn`) -> output layer (`head`), for every task.
 
@@ -197,7 +204,7 @@ class RecurrentModel(Readout):
     def __init__(self, cfg: ModelConfig, head: bool = True):
         super().__init__()
         self.cfg = cfg.validate()
-        with torch.random.fork_rng(devices=[]):
+        with SEEDED_INIT, torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             self.embed = make_input_layer(cfg)
             self.rnn = make_recurrent_layer(cfg)

@@ -12,7 +12,7 @@ import torch.nn as nn
 
 from ..checks import check_int as _check_int
 from ..data.synthetic import BOS, EOS, N_SPECIAL, PAD  # noqa: F401 (the seq2seq vocabulary)
-from .model import MAX_GENERATE, MAX_VOCAB_SIZE, ModelConfig, make_input_layer, make_recurrent_layer
+from .model import MAX_GENERATE, MAX_VOCAB_SIZE, SEEDED_INIT, ModelConfig, make_input_layer, make_recurrent_layer
 
 
 def _block(cfg: ModelConfig, head: bool) -> nn.Module:
@@ -44,7 +44,7 @@ class Seq2Seq(nn.Module):
                           seed=seed, embed_size=embed_size, nonlinearity=nonlinearity,
                           forget_bias=None if cell == "rnn" else forget_bias).validate()
         self.cfg = cfg
-        with torch.random.fork_rng(devices=[]):     # the encoder, then the decoder, from one seed
+        with SEEDED_INIT, torch.random.fork_rng(devices=[]):     # the encoder, then the decoder, from one seed
             torch.manual_seed(seed)
             self.encoder = _block(cfg, head=False)
             self.decoder = _block(cfg, head=True)

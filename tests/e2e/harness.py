@@ -60,7 +60,8 @@ def start_server(port: int | None = None, timeout: float = 60.0, script: str = "
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     classes = tempfile.TemporaryDirectory(prefix="rnnviz-class-")   # this server's class answers, dropped after
-    env = dict(os.environ, PYTHONUNBUFFERED="1", RNNVIZ_CLASS_DB=str(Path(classes.name) / "class.sqlite3"))
+    env = dict(os.environ, PYTHONUNBUFFERED="1", RNNVIZ_CLASS_DB=str(Path(classes.name) / "class.sqlite3"),
+               RNNVIZ_WORKERS=os.environ.get("RNNVIZ_E2E_WORKERS", "2"))   # the app as served: a training service
     log = tempfile.TemporaryFile(mode="w+b")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -1,0 +1,243 @@
+"""The training service (rnnviz.service): worker processes, FIFO queue, one job per session, bounds,
+deadlines, cancel, crashes; its results equal in-process training bit for bit."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz.app.playground import PlaygroundConfig, run_playground, service_run, train_run
+from rnnviz.service import JobFailed, QueueFull, TrainingService, get_service, set_service
+
+from tests.conftest import SERVICE_MAX_QUEUE as MAX_QUEUE
+
+
+@pytest.fixture
+def svc(training_service):
+    return training_service
+
+
+@pytest.fixture(autouse=True)
+def _idle(svc):
+    """Every test starts and ends with no job at all (none waiting, running or uncollected)."""
+    yield
+    for job in list(svc._jobs.values()):
+        svc.cancel(job.session)
+    _until(lambda: not (svc.stats()["running"] or svc.stats()["waiting"]))
+    for job in list(svc._jobs.values()):
+        svc.collect(job.id)
+
+
+def _sleeper(svc, session, steps=200, dt=0.01, tag=None):
+    return svc.submit(session, "sleep", {"steps": steps, "dt": dt, "tag": tag or session}, deadline_s=30)
+
+
+def _until(pred, timeout=10.0):
+    end = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
+
+
+def _same_run(a, b):
+    assert a.result.losses == b.result.losses and a.result.accuracies == b.result.accuracies
+    assert a.result.grad_norms == b.result.grad_norms and a.result.status == b.result.status
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+    np.testing.assert_array_equal(a.trace.hidden, b.trace.hidden)
+    np.testing.assert_array_equal(a.trace.probs, b.trace.probs)
+
+
+@pytest.mark.parametrize("cfg", [PlaygroundConfig(), PlaygroundConfig(text="abcabd", cell="rnn", hidden=8, seed=5),
+                                 PlaygroundConfig(text="hallo welt", cell="gru", lr=0.01, steps=60, seed=7)])
+def test_a_service_run_equals_training_in_process(svc, cfg):
+    states = []
+    run = service_run(cfg, "eq", svc, on_state=states.append)
+    _same_run(run, run_playground(cfg))
+    assert states[0].state == "waiting" and states[-1].state == "done"
+    assert svc.status(states[-1].id) is None                 # collected: forgotten
+
+
+def test_two_sessions_training_different_models_at_once_get_what_they_get_alone(svc):
+    cfgs = [PlaygroundConfig(seed=s, steps=300, cell=c) for s, c in ((1, "lstm"), (2, "gru"), (3, "rnn"), (4, "lstm"))]
+    out = {}
+    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, service_run(cfgs[i], f"s{i}", svc)))
+               for i in range(len(cfgs))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert sorted(out) == [0, 1, 2, 3]
+    for i, cfg in enumerate(cfgs):
+        _same_run(out[i], run_playground(cfg))
+
+
+def test_one_job_per_session_a_second_submit_attaches(svc):
+    first = _sleeper(svc, "a", steps=30)
+    again = _sleeper(svc, "a", steps=30)                      # a second click on Train
+    assert again.id == first.id and again.attached and not first.attached
+    assert svc.wait(first.id, timeout=10).state == "done"
+    done = _sleeper(svc, "a", steps=30)                        # done but not collected: still that job
+    assert done.id == first.id and done.state == "done"
+    svc.collect(first.id)
+    assert _sleeper(svc, "a", steps=1).id != first.id        # collected: the next click trains again
+
+
+def test_new_settings_replace_the_sessions_job(svc):
+    old = _sleeper(svc, "a", steps=500, tag="old")
+    _until(lambda: svc.status(old.id).state == "running")
+    new = _sleeper(svc, "a", steps=2, tag="new")
+    assert new.id != old.id
+    assert svc.wait(old.id, timeout=5).state == "cancelled"
+    end = svc.wait(new.id, timeout=10)
+    assert end.state == "done" and end.result["tag"] == "new"
+
+
+def test_fifo_order_and_queue_positions(svc):
+    busy = [_sleeper(svc, f"w{i}", steps=1000) for i in range(2)]
+    _until(lambda: all(svc.status(b.id).state == "running" for b in busy))
+    waiting = [_sleeper(svc, f"q{i}", steps=1, dt=0.001) for i in range(3)]
+    assert [svc.status(j.id).position for j in waiting] == [1, 2, 3]
+    assert [j.position for j in waiting] == [1, 2, 3] and all(j.state == "waiting" for j in waiting)
+    assert svc.active("q1").position == 2
+    assert svc.cancel("q0") and svc.status(waiting[0].id).state == "cancelled"
+    assert svc.status(waiting[0].id).result is None
+    assert [svc.status(j.id).position for j in waiting[1:]] == [1, 2]
+    svc.cancel("w0")                                          # one worker frees up: q1 first, then q2
+    ends = [svc.wait(j.id, timeout=10) for j in waiting[1:]]
+    assert [e.state for e in ends] == ["done", "done"]
+    assert ends[0].result["started"] <= ends[1].result["started"]
+    assert svc.wait(busy[0].id, timeout=5).state == "cancelled"
+
+
+def test_the_queue_is_bounded(svc):
+    busy = [_sleeper(svc, f"w{i}", steps=1000) for i in range(2)]
+    _until(lambda: all(svc.status(b.id).state == "running" for b in busy))
+    waiting = [_sleeper(svc, f"q{i}", steps=1) for i in range(MAX_QUEUE)]
+    with pytest.raises(QueueFull, match="queue is full"):
+        _sleeper(svc, "one too many")
+    assert svc.active("one too many") is None
+    assert _sleeper(svc, "q0", steps=1).id == waiting[0].id   # attaching needs no room
+
+
+def test_cancel_a_running_job_keeps_what_it_did(svc):
+    job = _sleeper(svc, "c", steps=1000)
+    _until(lambda: (svc.status(job.id).progress or {}).get("step", 0) >= 3)
+    assert svc.cancel("c") and not svc.cancel("nobody")
+    end = svc.wait(job.id, timeout=5)
+    assert end.state == "cancelled" and 3 <= end.result["done"] < 1000
+    assert svc.active("c") is None
+
+
+def test_cancelling_a_running_hello_training_returns_the_partial_model(svc):
+    cfg = PlaygroundConfig(text="the quick brown fox jumps over the lazy dog" * 4, hidden=128, steps=2000)
+    states = []
+
+    def on_state(s):
+        states.append(s)
+        if s.state == "running" and (s.progress or {}).get("step", 0) >= 2:
+            svc.cancel("h")
+    run = service_run(cfg, "h", svc, on_state=on_state)
+    assert run.result.status == "stopped" and 2 <= run.result.steps < 2000
+    assert states[-1].state == "cancelled"
+
+
+def test_a_job_stops_at_its_deadline_and_keeps_what_it_learnt(svc):
+    cfg = PlaygroundConfig(text="the quick brown fox jumps over the lazy dog" * 4, hidden=128, steps=2000)
+    run = service_run(cfg, "d", svc, deadline_s=0.3)
+    assert run.result.status == "deadline" and 1 <= run.result.steps < 2000
+    assert "time limit" in run.result.message and run.trace.loss == run.trace.loss   # a traced model
+
+
+def test_a_crashed_worker_is_replaced_and_the_next_job_runs(svc):
+    restarts, pids = svc.restarts, svc.stats()["pids"]
+    job = svc.submit("x", "crash", {}, deadline_s=5)
+    end = svc.wait(job.id, timeout=20)
+    assert end.state == "failed" and end.error_code == "crashed" and "exit code 3" in end.error
+    assert svc.restarts == restarts + 1
+    cfg = PlaygroundConfig(seed=11)
+    _same_run(service_run(cfg, "x", svc), run_playground(cfg))
+    _until(lambda: svc.stats()["ready"] == 2)
+    assert svc.stats()["pids"] != pids
+
+
+def test_a_hung_worker_is_killed_after_deadline_and_grace(svc):
+    job = svc.submit("y", "hang", {}, deadline_s=0.2)
+    end = svc.wait(job.id, timeout=20)
+    assert end.state == "failed" and end.error_code == "hung" and "deadline" in end.error
+    assert 1.2 <= end.ran_s < 5
+    assert svc.wait(_sleeper(svc, "y", steps=2).id, timeout=20).state == "done"
+
+
+def test_failures_reach_the_caller_as_job_failed(svc):
+    with pytest.raises(JobFailed) as e:
+        service_run(PlaygroundConfig(), "z", _CrashingHello(svc))
+    assert e.value.status.error_code == "crashed"
+
+
+class _CrashingHello:
+    """The service, with the hello kind swapped for one that crashes its worker."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def submit(self, session, kind, payload, deadline_s):
+        return self.svc.submit(session, "crash", {}, deadline_s=deadline_s)
+
+    def __getattr__(self, name):
+        return getattr(self.svc, name)
+
+
+def test_unknown_kinds_and_bad_deadlines_are_refused(svc):
+    with pytest.raises(ValueError, match="unknown job kind"):
+        svc.submit("k", "os.system", {})
+    with pytest.raises(ValueError, match="deadline"):
+        svc.submit("k", "sleep", {}, deadline_s=0)
+    assert "crash" not in TrainingService().kinds             # the app's service runs no test kinds
+
+
+def test_finished_jobs_are_forgotten_after_their_ttl(svc, monkeypatch):
+    job = _sleeper(svc, "t", steps=1)
+    assert svc.wait(job.id, timeout=10).state == "done"
+    monkeypatch.setattr(svc, "ttl_s", 0.0)
+    _sleeper(svc, "other", steps=1)                           # any call sweeps
+    assert svc.status(job.id) is None and svc.active("t") is None
+
+
+def test_without_workers_training_runs_in_process(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_WORKERS", "0")
+    assert get_service() is None
+    states = []
+    run = train_run(PlaygroundConfig(steps=20), session="p", on_state=states.append)
+    assert run.result.steps == 20 and [s.progress["step"] for s in states] == list(range(1, 21))
+
+
+def test_the_process_wide_service_is_the_installed_one(svc, monkeypatch):
+    monkeypatch.setenv("RNNVIZ_WORKERS", "2")
+    old = set_service(svc)
+    try:
+        assert get_service() is svc
+        cfg = PlaygroundConfig(seed=21)
+        seen = []
+        _same_run(train_run(cfg, session="g", on_state=seen.append), run_playground(cfg))
+        assert seen and seen[-1].state == "done" and seen[-1].id > 0      # trained as a job of the service
+    finally:
+        set_service(old)
+
+
+def test_in_process_trainings_at_once_get_what_they_get_alone():
+    """Without the service, sessions train in the server's threads: seeded model builds must not share torch's
+    global generator mid-draw (they did: four threads with one seed got four different models)."""
+    cfg = PlaygroundConfig(steps=40, seed=1)
+    out = {}
+    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, run_playground(cfg))) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    alone = run_playground(cfg)
+    for i in range(4):
+        _same_run(out[i], alone)
