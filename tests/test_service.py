@@ -228,6 +228,27 @@ def test_the_process_wide_service_is_the_installed_one(svc, monkeypatch):
         set_service(old)
 
 
+def test_while_the_pool_starts_the_first_trainings_run_in_process_and_the_pool_warms(monkeypatch):
+    """A fresh server's first visitor must not wait ~2 s for torch to import in the workers: until one worker is
+    ready the training runs in-process (the same result), and the pool goes on starting meanwhile."""
+    monkeypatch.setenv("RNNVIZ_WORKERS", "1")
+    fresh = TrainingService(workers=1)
+    old = set_service(fresh)
+    try:
+        assert get_service() is fresh and fresh.ready_workers == 0
+        cfg = PlaygroundConfig(seed=4, steps=30)
+        seen = []
+        _same_run(train_run(cfg, session="first", on_state=seen.append), run_playground(cfg))
+        assert seen and all(s.id == 0 for s in seen)                     # in-process: no job of the service
+        assert fresh.warm(timeout=60) and fresh.ready_workers == 1
+        seen.clear()
+        _same_run(train_run(cfg, session="later", on_state=seen.append), run_playground(cfg))
+        assert seen[-1].state == "done" and seen[-1].id > 0              # now a job of the warm pool
+    finally:
+        set_service(old)
+        fresh.shutdown()
+
+
 def test_in_process_trainings_at_once_get_what_they_get_alone():
     """Without the service, sessions train in the server's threads: seeded model builds must not share torch's
     global generator mid-draw (they did: four threads with one seed got four different models)."""

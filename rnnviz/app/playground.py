@@ -146,8 +146,13 @@ def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None
     after each step and may return False to stop. Raises what `run_playground` raises for bad input (before
     anything is queued), QueueFull when too many trainings wait, JobFailed, JobCancelled (cancelled while
     waiting: nothing learnt). A job cancelled while running returns its partial run ("stopped")."""
-    from ..service import JobCancelled, JobFailed, QueueFull, ServiceError, get_service
-    svc = get_service() if session is not None and str(device) == "cpu" else None
+    from ..service import JobCancelled, JobFailed, QueueFull, ServiceError, current_service, start_service_soon
+    svc = current_service() if session is not None and str(device) == "cpu" else None
+    if session is not None and str(device) == "cpu" and (svc is None or (svc.ready_workers == 0
+                                                                        and svc.active(session) is None)):
+        # no pool yet, or it is still starting: a fresh server's first visitor trains here rather than wait ~2 s
+        # for the workers to import torch (and compete with this training for the CPU); the pool starts after
+        svc = None
     if svc is not None:
         try:
             return service_run(cfg, session, svc, on_state=on_state, deadline_s=deadline_s)
@@ -164,7 +169,11 @@ def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None
             told = on_state(JobStatus(id=0, session=session or "", kind="hello", state="running",
                                       progress={"step": p.step, "steps": p.steps, "loss": p.loss}))
             return False if answer is False or told is False else None
-    return run_playground(cfg, device=device, on_step=step, deadline_s=deadline_s)
+    try:
+        return run_playground(cfg, device=device, on_step=step, deadline_s=deadline_s)
+    finally:
+        if session is not None and str(device) == "cpu":
+            start_service_soon()                # the next trainings go to the workers
 
 
 def service_run(cfg: PlaygroundConfig, session: str, svc, on_state: OnState | None = None,

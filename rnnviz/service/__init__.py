@@ -17,7 +17,8 @@ import threading
 from .pool import FAIL_CODES, FINAL, STATES, JobStatus, QueueFull, ServiceError, TrainingService
 
 __all__ = ["FAIL_CODES", "FINAL", "STATES", "JobCancelled", "JobFailed", "JobStatus", "QueueFull", "ServiceError",
-           "TrainingService", "get_service", "set_service", "shutdown_service", "workers_from_env"]
+           "TrainingService", "current_service", "get_service", "set_service", "shutdown_service",
+           "start_service_soon", "workers_from_env"]
 
 MAX_WORKERS = 64
 _lock = threading.Lock()
@@ -72,6 +73,36 @@ def get_service() -> TrainingService | None:
             return None
         atexit.register(_service.shutdown)
         return _service
+
+
+def current_service() -> TrainingService | None:
+    """The process-wide service if one is running (or installed), without starting one."""
+    if workers_from_env() == 0:
+        return None
+    with _lock:
+        ok = _service is not None and not _service.closed and not _service.broken
+        return _service if ok else None
+
+
+_starting = threading.Event()
+START_DELAY_S = 4.0      # after the first in-process training: its page draws first (2 cores: browser, server)
+
+
+def start_service_soon(delay_s: float = START_DELAY_S) -> None:
+    """Start the process-wide service in the background after `delay_s` (its workers import torch for ~2 s,
+    which would otherwise compete with the first page's drawing for the CPU), unless there is none to start;
+    returns at once. Until it is ready, trainings run in-process."""
+    if workers_from_env() > 0 and current_service() is None and not _failed and not _starting.is_set():
+        _starting.set()
+
+        def start():
+            try:
+                get_service()
+            finally:
+                _starting.clear()
+        timer = threading.Timer(delay_s, start)
+        timer.daemon = True
+        timer.start()
 
 
 def set_service(service: TrainingService | None) -> TrainingService | None:

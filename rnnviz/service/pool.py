@@ -183,6 +183,11 @@ class TrainingService:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def ready_workers(self) -> int:
+        """Workers started and ready for a job (0 while the pool is still starting: torch imports for ~2 s)."""
+        return sum(s.ready.is_set() for s in self._slots)
+
     def stats(self) -> dict:
         with self._lock:
             return {"workers": self.workers, "ready": sum(s.ready.is_set() for s in self._slots),
