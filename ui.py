@@ -15,7 +15,7 @@ from rnnviz.i18n import LANG_NAMES, LANGS, t
 
 import lecture_ui  # noqa: E402  (it imports this module back: names are looked up when called)
 
-PAGES = [  # (script, label key, icon): the sidebar navigation, in the user's language
+PAGES = [  # (script, label key, icon): the top bar's navigation, in the user's language
     ("app.py", "app.page.home", ":material/home:"),
     ("pages/1_Hello_Playground.py", "app.page.hello", ":material/waving_hand:"),
     ("pages/2_Step_Through.py", "app.page.step", ":material/footprint:"),
@@ -189,10 +189,10 @@ def session_id() -> str:
 
 
 def training_job():
-    """(service, this session's waiting or running job) or (service, None); (None, None) without a service
-    ($RNNVIZ_WORKERS=0, or its workers cannot start). Starts the service's workers on a first call."""
-    from rnnviz.service import get_service
-    svc = get_service()
+    """(service, this session's waiting or running job) or (service, None); (None, None) without a running
+    service (none started yet: the first training starts it, see rnnviz.app.playground.train_run)."""
+    from rnnviz.service import current_service
+    svc = current_service()
     return svc, (None if svc is None else svc.active(session_id()))
 
 
