@@ -174,17 +174,23 @@ def _question(value, where: str, field: str = "question") -> Question:
     return Question(text, choices, answer, _texts(value.get("explain"), where, pre + "explain"))
 
 
-def parse_lecture(text: str, source: str = "the lecture") -> Lecture:
-    """A lecture from its TOML text, validated; LectureError names the scene and field at fault."""
+def load_toml(text: str, source: str, fields: set[str]) -> dict:
+    """A lecture or prompts file's TOML text -> its table, checked for size, syntax and unknown top-level fields."""
     if not isinstance(text, str) or len(text.encode("utf-8")) > MAX_LECTURE_BYTES:
         raise _fail(source, "file", f"must be a TOML text of at most {MAX_LECTURE_BYTES:,} bytes")
     try:
         data = _toml.loads(text)
     except Exception as e:  # noqa: BLE001 -- tomllib.TOMLDecodeError or toml.TomlDecodeError
         raise _fail(source, "file", f"is not valid TOML ({e})") from None
-    unknown = sorted(set(data) - {"id", "title", "scenes"})
+    unknown = sorted(set(data) - fields)
     if unknown:
         raise _fail(source, "file", f"unknown field {', '.join(unknown)}")
+    return data
+
+
+def parse_lecture(text: str, source: str = "the lecture") -> Lecture:
+    """A lecture from its TOML text, validated; LectureError names the scene and field at fault."""
+    data = load_toml(text, source, {"id", "title", "scenes"})
     lid = data.get("id")
     if not isinstance(lid, str) or not lid or len(lid) > 40 or not all(c.isalnum() or c in "-_" for c in lid):
         raise _fail(source, "id", "must be 1 to 40 letters, digits, - or _")

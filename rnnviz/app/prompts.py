@@ -22,8 +22,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lectures import MAX_LECTURE_BYTES, PAGE_PARAMS, QUESTION_FIELDS, LectureError, Question, _fail, _question, \
-    _toml, check_params
+from .lectures import PAGE_PARAMS, QUESTION_FIELDS, LectureError, Question, _fail, _question, check_params, load_toml
 
 PROMPTS_FILE = Path(__file__).resolve().parents[2] / "assets" / "prompts.toml"
 MAX_PROMPTS = 60
@@ -46,15 +45,7 @@ class Prompt:
 
 def parse_prompts(text: str, source: str = "the prompts") -> tuple[Prompt, ...]:
     """Every prompt of a prompts file's TOML text, validated; LectureError names the prompt and field at fault."""
-    if not isinstance(text, str) or len(text.encode("utf-8")) > MAX_LECTURE_BYTES:
-        raise _fail(source, "file", f"must be a TOML text of at most {MAX_LECTURE_BYTES:,} bytes")
-    try:
-        data = _toml.loads(text)
-    except Exception as e:  # noqa: BLE001 -- tomllib.TOMLDecodeError or toml.TomlDecodeError
-        raise _fail(source, "file", f"is not valid TOML ({e})") from None
-    unknown = sorted(set(data) - {"prompts"})
-    if unknown:
-        raise _fail(source, "file", f"unknown field {', '.join(unknown)}")
+    data = load_toml(text, source, {"prompts"})
     raw = data.get("prompts")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_PROMPTS:
         raise _fail(source, "prompts", f"must be a list of 1 to {MAX_PROMPTS} prompts")
