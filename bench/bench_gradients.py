@@ -32,7 +32,8 @@ from benchlib import cpu_info, load1, markdown_table, write_report  # noqa: E402
 from rnnviz.app.vanishing import GradConfig  # noqa: E402
 from rnnviz.app.vanishing import grad_heatmap_during_training, make_model, task_for  # noqa: E402
 from rnnviz.data.synthetic import memory_task  # noqa: E402
-from rnnviz.tracing.gradients import grad_across_time, jacobian_norms  # noqa: E402
+from rnnviz.app.vanishing import source_views  # noqa: E402
+from rnnviz.tracing.gradients import grad_across_time, gradient_sources, input_attribution, jacobian_norms  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
 ROWS: list[dict] = []
@@ -121,6 +122,30 @@ def bench_training(args) -> None:
                 f"loss {res['losses'][0]:.3f} → {res['losses'][-1]:.3f} (memoryless ≈ {(T - 1) / T * 2.0794:.3f})")
 
 
+def bench_sources(args) -> None:
+    T, H = 100, 128
+    print(f"\n[4] where the gradient comes from: every dL_tau/dh_s, T = {T}, H = {H}")
+    cfgs = [GradConfig(cell=c, hidden=H, T=T, seed=0) for c in CELLS]
+    x, y = task_for(cfgs[0])
+    models = [make_model(c) for c in cfgs]
+    w, c, wm = measure(lambda: [gradient_sources(m, x, y) for m in models], args.repeats)
+    row(f"gradient_sources rnn+lstm+gru T{T} H{H} (the triangle, float32)", "≤ 500 ms", w, c, 0.500,
+        f"min wall {ms(wm)}; T seeds in blocks, one BPTT pass per block, each over steps 1..block end")
+    dbl = [m.double() for m in (make_model(c) for c in cfgs)]
+    w, c, wm = measure(lambda: [gradient_sources(m, x, y) for m in dbl], args.repeats)
+    row(f"  gradient_sources ×3 float64 T{T} H{H} (as the page computes it)", "(report)", w, c, None, f"min wall {ms(wm)}")
+    w, c, wm = measure(lambda: [input_attribution(m, x[:60], y[:60]) for m in dbl], args.repeats)
+    row("  input_attribution ×3 float64, 60 steps (the page's)", "(report)", w, c, None,
+        f"min wall {ms(wm)}; one autograd backward of 60 copies")
+    w, c, wm = measure(lambda: source_views(GradConfig()), max(3, args.repeats // 3), warmup=1)
+    row("  source_views at the page's defaults (T100 H64, three cells, float64: the tab's first view)", "(report)",
+        w, c, None, f"min wall {ms(wm)}")
+    big = GradConfig(T=400, hidden=256)
+    w, c, wm = measure(lambda: source_views(big), 1, warmup=0)
+    row("  source_views at the page's largest setting (T400 H256)", "(report)", w, c, None,
+        "one run; cached per setting by the page")
+
+
 def main(argv=None) -> int:
     global JUDGE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -136,6 +161,7 @@ def main(argv=None) -> int:
     bench_figure(args)
     bench_jacobian(args)
     bench_training(args)
+    bench_sources(args)
     tab = markdown_table(ROWS)
     print("\n" + tab)
     write_report(args.out, "rnnviz gradient benchmarks", "bench_gradients.py", argv, load0, tab, [

@@ -12,7 +12,7 @@ from rnnviz.app.longrange import (PAGE_DEFAULT, PAGE_LENGTHS, PAGE_STEPS, TASK_H
 from rnnviz.app.sweep import SweepResult, sweep
 from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, KNOBS, LOSS_ON, TRAIN_STEPS, GradConfig, exploding_runs,
                                   gradient_summary, gradient_views, heatmap_range, keep_heatmaps, knobs_config,
-                                  ready_heatmaps, scalar_toy, shared_exploding_runs, training_heatmaps)
+                                  ready_heatmaps, scalar_toy, shared_exploding_runs, source_views, training_heatmaps)
 from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
 
@@ -50,6 +50,11 @@ def _compare(cfg: GradConfig) -> dict:
     return gradient_views(cfg)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sources(cfg: GradConfig) -> dict:
+    return source_views(cfg)
+
+
 def _ready(field: str, value) -> dict | None:
     return None if value is None else {field: value, "source": "ready"}
 
@@ -74,6 +79,35 @@ def across_time_tab(cfg: GradConfig) -> None:
     st.plotly_chart(FG.grad_time_figure({c: res[c]["jac"] for c in CELLS}, lang, ytitle="‖∂h_T/∂h_t‖_F",
                                         note=t("grad.jac.exact" if exact else "grad.jac.estimated", lang)),
                     key="vg.jac_fig", width="stretch")
+
+
+def sources_tab(cfg: GradConfig) -> None:
+    """Where each state's gradient comes from (RNNbow's triangle, for every cell) and which inputs each
+    prediction depends on (Distill's connectivity), at initialisation."""
+    with st.spinner(t("grad.src.computing", lang)):
+        res = _sources(cfg)
+    st.caption(t("grad.src.howto", lang))
+    ui.url_state({"vg.tau": ("tau", ui.as_int(cfg.T, 1, 400)),
+                  "vg.attr_cell": ("attr_cell", ui.as_choice("lstm", CELLS))})
+    if ss["vg.tau"] > cfg.T:                                    # a shorter sequence than the link's: its last step
+        ss["vg.tau"] = cfg.T
+
+    @st.fragment
+    def triangle() -> None:                                     # a move of tau redraws this figure alone
+        tau = st.slider(t("grad.src.tau", lang), 1, cfg.T, key="vg.tau")
+        st.plotly_chart(FG.sources_figure({c: res[c]["sources"] for c in CELLS}, tau, lang), key="vg.src_fig",
+                        width="stretch")
+    triangle()
+    st.markdown(f"#### {t('grad.src.share_title', lang)}")
+    st.caption(t("grad.src.share_howto", lang))
+    st.plotly_chart(FG.source_share_figure({c: res[c]["sources"] for c in CELLS}, lang), key="vg.share_fig",
+                    width="stretch")
+    st.markdown(f"#### {t('grad.attr.heading', lang)}")
+    A = res[CELLS[0]]["attr"].shape[0]
+    st.caption(t("grad.attr.howto", lang, n=A, target=res["target"]))
+    cell = st.radio(t("grad.attr.cell", lang), CELLS, key="vg.attr_cell", horizontal=True, format_func=NAMES.get)
+    st.plotly_chart(FG.attribution_figure(res[cell]["attr"], res["chars"][:A], min(ss["vg.tau"], A), lang),
+                    key="vg.attr_fig", width="stretch")
 
 
 def training_tab(cfg: GradConfig) -> None:
@@ -210,7 +244,7 @@ st.title(t("grad.title", lang))
 st.markdown(t("grad.intro", lang))
 cfg = knobs_ui()
 TABS = {"across": lambda: across_time_tab(cfg), "training": lambda: training_tab(cfg), "exploding": exploding_tab,
-        "toy": toy_tab, "tasks": tasks_tab}
+        "toy": toy_tab, "tasks": tasks_tab, "sources": lambda: sources_tab(cfg)}
 active, tabs = ui.lazy_tabs("grad.tab", tuple(TABS), lang)    # the open tab is in the URL (?tab=) and survives a language switch
 with tabs[active]:
     ui.prompts("grad", lang, tab=active)

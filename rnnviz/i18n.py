@@ -968,6 +968,59 @@ TEXT: dict[str, dict[str, str]] = {
                          "ko": "t = {t}: <b>{x}</b> 읽음 → 예측 <b>{p}</b> ({prob:.0%})"},
     "fig.step_target": {"en": "true next <b>{y}</b>", "ko": "실제 다음 글자 <b>{y}</b>"},
     "fig.cursor": {"en": "t = {t}", "ko": "t = {t}"},
+    # ---- gradient sources (lead) ----
+    "grad.tab.sources": {"en": "Where it comes from", "ko": "기울기의 출처"},
+    "grad.src.computing": {"en": "Tracing every loss step back through time…", "ko": "모든 손실 시점을 시간을 거슬러 추적하는 중…"},
+    "grad.src.howto": {
+        "en": "Each state h_s gets gradient from every later loss L_τ (τ ≥ s). The triangles show ‖∂L_τ/∂h_s‖ for every "
+              "loss step τ (rows) and state step s (columns) at initialisation, on the same data and seed for the "
+              "three cells, in one colour scale (log₁₀). The diagonal is each loss's own step; moving left along a row "
+              "goes back in time. A triangle that fades away from its diagonal is a vanishing gradient: an early "
+              "state hears almost nothing from a far loss. The loss here is the mean over all steps (every step has "
+              "one), whatever the loss setting above.",
+        "ko": "각 상태 h_s는 그 뒤의 모든 손실 L_τ (τ ≥ s)에서 기울기를 받습니다. 삼각형은 초기화 직후 모든 손실 시점 τ (행)와 "
+              "상태 시점 s (열)에 대해 ‖∂L_τ/∂h_s‖를 같은 데이터, 같은 시드로 세 셀에 대해 하나의 색 범위 (log₁₀)로 "
+              "보여 줍니다. 대각선은 각 손실 자신의 시점이고, 행을 따라 왼쪽으로 가면 시간을 거슬러 올라갑니다. 대각선에서 "
+              "멀어질수록 어두워지는 삼각형이 기울기 소실입니다: 이른 상태는 먼 손실의 신호를 거의 받지 못합니다. 여기서 "
+              "손실은 모든 시점의 평균입니다 (모든 시점에 손실이 있음). 위의 손실 설정과 관계없습니다.",
+    },
+    "grad.src.tau": {"en": "loss step τ (the row drawn below the triangles)", "ko": "손실 시점 τ (삼각형 아래에 그린 행)"},
+    "grad.src.row_title": {"en": "the loss at τ = {tau}, back through time", "ko": "τ = {tau}의 손실에서 거슬러 올라간 기울기"},
+    "grad.src.loss_step": {"en": "loss step", "ko": "손실 시점"},
+    "grad.src.state_step": {"en": "state step", "ko": "상태 시점"},
+    "grad.src.share_title": {"en": "The total gradient of each state, split by where it comes from",
+                             "ko": "각 상태의 전체 기울기를 출처별로 나누기"},
+    "grad.src.share_howto": {
+        "en": "‖∂L/∂h_s‖, the gradient every page draws, is the sum of the parts above. Each bar splits it by how many "
+              "steps after s its loss is (as fractions of the total: the part of each loss along the total's "
+              "direction, so the parts add up exactly; a part below 0 pulls against the others). With vanishing "
+              "gradients almost all of it comes from the same step and the next few; a memory that works also "
+              "hears losses far ahead.",
+        "ko": "모든 페이지가 그리는 기울기 ‖∂L/∂h_s‖는 위의 부분들의 합입니다. 각 막대는 그것을 손실이 s보다 몇 시점 뒤에 "
+              "있는지로 나눕니다 (전체에 대한 비율: 각 손실의 기울기를 전체 기울기 방향으로 잰 부분이라 합이 정확히 "
+              "전체가 됩니다. 0보다 작은 부분은 나머지와 반대 방향입니다). 기울기가 소실되면 거의 전부가 같은 시점과 "
+              "바로 다음 몇 시점에서 오고, 기억이 작동하면 멀리 있는 손실도 들립니다.",
+    },
+    "grad.src.bin_same": {"en": "the same step", "ko": "같은 시점"},
+    "grad.src.bin": {"en": "{a}–{b} steps later", "ko": "{a}–{b} 시점 뒤"},
+    "grad.src.bin_last": {"en": "{a}+ steps later", "ko": "{a} 시점 이상 뒤"},
+    "grad.src.share_axis": {"en": "share of ‖∂L/∂h_s‖", "ko": "‖∂L/∂h_s‖ 중 비율"},
+    "grad.src.bins_title": {"en": "from the losses", "ko": "손실의 위치"},
+    "grad.attr.heading": {"en": "Which inputs does a prediction depend on?", "ko": "예측은 어떤 입력에 의존할까?"},
+    "grad.attr.howto": {
+        "en": "The input symbols of the first {n} steps, each coloured by ‖∂L_τ/∂x_s‖: how much the loss of the "
+              "prediction after step τ changes with input s (relative to the largest for that τ). Every target of "
+              "this task is the first symbol, {target}: a model that can remember should look back at it. Move τ with "
+              "the slider under the text: it moves in the browser, without waiting for the server.",
+        "ko": "처음 {n} 시점의 입력 기호를, ‖∂L_τ/∂x_s‖로 색칠했습니다: 시점 τ 다음 예측의 손실이 입력 s에 따라 얼마나 "
+              "변하는지 (그 τ에서 가장 큰 값에 대한 비율). 이 과제의 목표는 모두 첫 기호 {target}입니다: 기억할 수 있는 "
+              "모델이라면 그 기호를 돌아봐야 합니다. 글자 아래의 슬라이더로 τ를 옮기세요 (브라우저 안에서 바로 움직입니다).",
+    },
+    "grad.attr.cell": {"en": "cell", "ko": "셀"},
+    "grad.attr.scale": {"en": "relative", "ko": "상대값"},
+    "grad.attr.title": {"en": "the prediction after τ = {tau} (<b>{c}</b>): which inputs did it depend on?",
+                        "ko": "τ = {tau} (<b>{c}</b>) 다음 예측: 어떤 입력에 의존했나?"},
+    "grad.attr.slider": {"en": "prediction after", "ko": "예측 시점"},
 }
 
 

@@ -83,9 +83,9 @@ def test_not_toml_or_no_prompts_are_clear_errors():
         parse_prompts("scenes = []", "x.toml")
 
 
-def test_the_shipped_prompts_two_or_three_per_page_every_view_real_both_languages():
+def test_the_shipped_prompts_two_to_four_per_page_every_view_real_both_languages():
     per_page = Counter(p.page for p in PROMPTS.values())
-    assert set(per_page) == set(PROMPT_VIEWS) and all(2 <= n <= 3 for n in per_page.values()), per_page
+    assert set(per_page) == set(PROMPT_VIEWS) and all(2 <= n <= 4 for n in per_page.values()), per_page
     for p in PROMPTS.values():
         for name, value in p.show.items():                   # every tab, task, model named is the page's own
             kind = PAGE_PARAMS[p.page][name]
@@ -177,6 +177,15 @@ def test_gradient_answers_hold_at_the_pages_defaults():
     kept = {c: views[c]["grad"][0] / views[c]["grad"][-1] for c in ("lstm", "gru")}
     truth = 0 if all(r > 0.1 for r in kept.values()) else 2 if kept["gru"] > 0.1 else 1
     assert PROMPTS["grad-across-gates"].question.answer == truth and max(kept.values()) < 1e-6, kept
+
+
+def test_the_sources_answer_holds_at_the_pages_defaults():
+    from rnnviz.app.vanishing import GradConfig, source_views
+    from rnnviz.figures.gradients import source_shares
+    parts = source_shares(source_views(GradConfig(), cells=("rnn",))["rnn"]["sources"])[:, 49]   # s = 50
+    near, far20 = parts[:2].sum(), parts[3:].sum()                # 0-4 steps later; 20 and more
+    truth = 2 if near > 0.9 else 1 if far20 > 0.5 else 0
+    assert PROMPTS["grad-sources-rnn"].question.answer == truth and near > 0.95 and abs(far20) < 0.01, parts
 
 
 def test_the_toy_answer_is_the_toys_own_number():

@@ -231,8 +231,14 @@ def _grad_tasks(at):
     return {"task": "copy", "task_T": "20", "task_steps": "500"}
 
 
+def _grad_sources(at):
+    at.slider(key="vg.tau").set_value(17).run()
+    at.radio(key="vg.attr_cell").set_value("gru").run()
+    return {"tau": "17", "attr_cell": "gru"}
+
+
 GRAD_TABS = {"across": _grad_across, "training": _grad_training, "exploding": _grad_exploding, "toy": _grad_toy,
-             "tasks": _grad_tasks}
+             "tasks": _grad_tasks, "sources": _grad_sources}
 
 
 @LANG

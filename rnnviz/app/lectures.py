@@ -44,7 +44,7 @@ MAX_TEXT = 600                      # characters of one title, point, question o
 # Each page's URL settings: parameter -> ("int", lo, hi) | ("choice", values) | ("str", max length).
 # The same names and bounds the pages read with ui.qp_*; a test checks the pages and this table agree.
 _TABS_STEP = ("equations", "states", "unrolled", "units", "compare")
-_TABS_GRAD = ("across", "training", "exploding", "toy", "tasks")
+_TABS_GRAD = ("across", "training", "exploding", "toy", "tasks", "sources")
 PAGE_PARAMS: dict[str, dict[str, tuple]] = {
     "home": {},
     "hello": {"text": ("str", 2000), "cell": ("choice", ("rnn", "lstm", "gru")), "hidden": ("int", 1, 128),
@@ -55,7 +55,8 @@ PAGE_PARAMS: dict[str, dict[str, tuple]] = {
     "grad": {"T": ("int", 10, 400), "hidden": ("choice", ("16", "32", "64", "128", "256")), "seed": ("int", 0, 9999),
              "loss": ("choice", ("last", "all")), "scale": ("int", 10, 300), "init": ("choice", ("default", "orthogonal")),
              "act": ("choice", ("tanh", "relu")), "fb": ("choice", ("torch", "0", "1", "2", "3")),
-             "k": ("choice", ("off", "5", "10", "20", "50")), "tab": ("choice", _TABS_GRAD)},
+             "k": ("choice", ("off", "5", "10", "20", "50")), "tab": ("choice", _TABS_GRAD), "tau": ("int", 1, 400),
+             "attr_cell": ("choice", ("rnn", "lstm", "gru"))},
     "lab": {"task": ("choice", ("mnist1d", "mnist_rows", "charlm", "seq2seq", "timeseries", "textclf", "memory")),
             "data": ("str", 40), "steps": ("int", 100, 3000)},
 }

@@ -4,6 +4,8 @@
   orthogonal, the forget-gate bias of the LSTM and the GRU's update gate) on `memory_task` (remember the
   first symbol, `rnnviz.data.synthetic`); `task_for` gives its data.
 - `gradient_views`: the gradient views of RNN, LSTM and GRU on the same data and seed.
+- `source_views`: where each state's gradient comes from (every loss step's part) and which inputs each
+  prediction depends on, for RNN, LSTM and GRU on the same data and seed.
 - `grad_heatmap_during_training` / `training_heatmaps`: ||dL/dh_t|| recorded while `rnnviz.train`
   trains (training step x time step), for every cell.
 - `EXPLODING` / `exploding_runs`: the exploding-gradient demo, trained with and without clipping.
@@ -23,8 +25,8 @@ import torch
 from ..checks import is_int as _is_int, is_num as _is_num
 from ..data.synthetic import memory_task
 from ..nn.model import CELLS, MEMORY_GATE, CharRNN, build_model, set_memory_gate_bias
-from ..tracing.gradients import (LOSS_ON, MAX_GRAD_HIDDEN, check_window, grad_across_time, jacobian_norms,
-                                 spectral_radius, truncation_start)
+from ..tracing.gradients import (LOSS_ON, MAX_GRAD_HIDDEN, check_window, grad_across_time, gradient_sources,
+                                 input_attribution, jacobian_norms, spectral_radius, truncation_start)
 from ..training.loop import Progress, TrainConfig, train
 from . import ready
 
@@ -306,6 +308,34 @@ def gradient_views(cfg: GradConfig, cells=CELLS) -> dict:
         out[cell] = {"grad": grad_across_time(model, x, y, cfg.loss_on, cfg.window), "jac": jac["norms"],
                      "jac_exact": jac["exact"], "radius": spectral_radius(model.rnn.weight_hh_l0.detach(), cell)}
     out["cut"] = truncation_start(cfg.T, cfg.window) if cfg.loss_on == "last" else 1
+    return out
+
+
+ATTRIBUTION_STEPS = 60       # the input-attribution view reads the first steps (T copies of them run at once)
+
+
+def symbol_chars(x) -> list[str]:
+    """The memory task's symbols as the letters the page shows (0 -> A, 1 -> B, ...)."""
+    return [chr(ord("A") + int(v)) if int(v) < 26 else str(int(v)) for v in x]
+
+
+def source_views(cfg: GradConfig, cells=CELLS, attribution_steps: int = ATTRIBUTION_STEPS) -> dict:
+    """Where the gradient comes from, for every cell on the same data and seed at initialisation, float64.
+
+    The loss is the mean over all T steps (each step's target is the first symbol: every step has a loss, so
+    every loss step tau can be traced back; `cfg.loss_on` is not used). Returns {cell: {"sources":
+    `gradient_sources` output, "attr": `input_attribution` (A, A) on the first A = min(T, attribution_steps)
+    steps}}, "chars": the T inputs as letters, "target": the first symbol's letter (every step's target).
+    """
+    cfg.validate()
+    if not _is_int(attribution_steps) or not 1 <= attribution_steps <= MAX_T:
+        raise ValueError(f"attribution steps must be an integer between 1 and {MAX_T}, not {attribution_steps!r}")
+    x, y = task_for(cfg)
+    A = min(cfg.T, attribution_steps)
+    out: dict = {"chars": symbol_chars(x), "target": symbol_chars(y[:1])[0]}
+    for cell in cells:
+        model = make_model(replace(cfg, cell=cell)).double()
+        out[cell] = {"sources": gradient_sources(model, x, y, cfg.window), "attr": input_attribution(model, x[:A], y[:A])}
     return out
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..data.text import show_char
 from ..i18n import t as tr_
 from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline  # noqa: F401 (CELL_NAMES: the pages' too)
 
@@ -103,4 +104,157 @@ def sweep_figure(lengths, ratios: dict[str, list[float]], lang: str = "en") -> g
     fig.update_xaxes(title_text=tr_("grad.sweep.length", lang))
     fig.update_layout(template=TEMPLATE, height=360, margin=dict(l=70, r=20, t=30, b=50),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
+# ---- where the gradient comes from (RNNbow's view, for every cell) ---------------------------------------
+
+SOURCE_BINS = (0, 1, 5, 20, 50)      # how many steps after the state its loss is: 0, 1-4, 5-19, 20-49, 50+
+SOURCE_BIN_COLORS = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
+
+
+def _log10_or_nan(a) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(a > 0, np.log10(np.where(a > 0, a, 1.0)), np.nan)
+
+
+def sources_figure(sources: dict[str, dict], tau: int, lang: str = "en") -> go.Figure:
+    """RNNbow's triangle for each cell side by side: log10 ||∂L_τ/∂h_s|| for every loss step τ (rows) and
+    state step s ≤ τ (columns), ONE colour scale for all cells; under each, the row of the chosen loss step τ
+    on a log axis (one y range for all cells). sources: {cell: `gradient_sources` output}, same T."""
+    cells = list(sources)
+    T = next(iter(sources.values()))["norms"].shape[0]
+    if not 1 <= tau <= T:
+        raise ValueError(f"loss step must be between 1 and {T}, not {tau}")
+    logs = {c: _log10_or_nan(s["norms"]) for c, s in sources.items()}
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()] or [np.zeros(1)])
+    zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    fig = make_subplots(rows=2, cols=len(cells), row_heights=[0.64, 0.36], vertical_spacing=0.16,
+                        horizontal_spacing=0.05, shared_yaxes="rows",
+                        subplot_titles=[CELL_NAMES.get(c, c) for c in cells]
+                        + [tr_("grad.src.row_title", lang, tau=tau) for _ in cells])
+    steps = np.arange(1, T + 1)
+    hover = (f"{tr_('grad.src.loss_step', lang)} τ = %{{y}}<br>{tr_('grad.src.state_step', lang)} s = %{{x}}<br>"
+             "log₁₀ ‖∂L_τ/∂h_s‖ = %{z:.2f}<extra>%{meta}</extra>")
+    row_vals = [sources[c]["norms"][tau - 1, :tau] for c in cells]
+    pos = np.concatenate([v[v > 0] for v in row_vals] or [np.ones(1)])
+    lo, hi = (float(np.log10(pos.min())), float(np.log10(pos.max()))) if pos.size else (-1.0, 1.0)
+    pad = max(0.3, 0.05 * (hi - lo))
+    for k, c in enumerate(cells, start=1):
+        fig.add_trace(go.Heatmap(z=f32(logs[c]), x=steps, y=steps, coloraxis="coloraxis", meta=CELL_NAMES.get(c, c),
+                                 hovertemplate=hover), row=1, col=k)
+        fig.add_shape(type="rect", x0=0.5, x1=tau + 0.5, y0=tau - 0.5, y1=tau + 0.5, row=1, col=k,
+                      line=dict(color=STYLE["cursor"], width=2))
+        fig.add_trace(go.Scatter(x=steps[:tau], y=_positive(row_vals[k - 1]), mode="lines", showlegend=False,
+                                 line=dict(color=CELL_COLORS.get(c), width=3), name=CELL_NAMES.get(c, c),
+                                 hovertemplate="s = %{x}<br>‖∂L_τ/∂h_s‖ = %{y:.3e}<extra>%{fullData.name}</extra>"),
+                      row=2, col=k)
+        fig.update_yaxes(autorange="reversed", row=1, col=k)
+        fig.update_xaxes(range=[0.5, T + 0.5], row=1, col=k)
+        fig.update_xaxes(range=[0.5, T + 0.5], title_text=tr_("grad.src.state_step", lang) + " s", row=2, col=k)
+        fig.update_yaxes(**LOG_AXIS, range=[lo - pad, hi + pad], row=2, col=k)
+    fig.update_yaxes(title_text=tr_("grad.src.loss_step", lang) + " τ", row=1, col=1)
+    fig.update_yaxes(title_text="‖∂L_τ/∂h_s‖", row=2, col=1)
+    fig.update_layout(template=TEMPLATE, height=640, margin=dict(l=70, r=20, t=40, b=50),
+                      coloraxis=dict(colorscale="Viridis", cmin=zmin, cmax=zmax,
+                                     colorbar=dict(title="log₁₀", thickness=14, len=0.62, y=1, yanchor="top")))
+    return fig
+
+
+def source_shares(source: dict, bins: tuple[int, ...] = SOURCE_BINS) -> np.ndarray:
+    """(len(bins), T): the share of ||∂L/∂h_s|| that comes from the losses d = τ - s steps after s, summed per
+    bin of d (bins[i] <= d < bins[i + 1], the last open), as fractions of ||∂L/∂h_s|| (each column sums to 1
+    where the total is not 0). From `gradient_sources`' "share"."""
+    share, total = np.asarray(source["share"], dtype=np.float64), np.asarray(source["total"], dtype=np.float64)
+    T = share.shape[0]
+    d = np.arange(T)[:, None] - np.arange(T)[None, :]          # [tau - 1, s - 1] = tau - s
+    edges = list(bins) + [T + 1]
+    out = np.stack([np.where((d >= a) & (d < b), share, 0.0).sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, out / np.where(total > 0, total, 1.0), 0.0)
+
+
+def source_share_figure(sources: dict[str, dict], lang: str = "en", bins: tuple[int, ...] = SOURCE_BINS) -> go.Figure:
+    """The total ||∂L/∂h_s|| of each state step split by where it comes from: stacked bars of the losses
+    0, 1-4, 5-19, 20-49, 50+ steps later (fractions of the total; a negative part pulls against the rest)."""
+    cells = list(sources)
+    fig = make_subplots(rows=1, cols=len(cells), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[CELL_NAMES.get(c, c) for c in cells])
+    labels = [tr_("grad.src.bin_same", lang)] + [
+        tr_("grad.src.bin", lang, a=a, b=b - 1) for a, b in zip(bins[1:-1], bins[2:])] + [
+        tr_("grad.src.bin_last", lang, a=bins[-1])]
+    for k, c in enumerate(cells, start=1):
+        parts = source_shares(sources[c], bins)
+        steps = np.arange(1, parts.shape[1] + 1)
+        for i, (label, row) in enumerate(zip(labels, parts)):
+            fig.add_trace(go.Bar(x=steps, y=f32(row), name=label, legendgroup=label, showlegend=k == 1,
+                                 marker=dict(color=SOURCE_BIN_COLORS[i % len(SOURCE_BIN_COLORS)], line=dict(width=0)),
+                                 hovertemplate="s = %{x}<br>%{y:.0%}<extra>" + label + "</extra>"), row=1, col=k)
+        fig.update_xaxes(title_text=tr_("grad.src.state_step", lang) + " s", row=1, col=k)
+    fig.update_yaxes(title_text=tr_("grad.src.share_axis", lang), tickformat=".0%", row=1, col=1)
+    fig.update_layout(template=TEMPLATE, barmode="relative", bargap=0, height=380, margin=dict(l=70, r=20, t=40, b=50),
+                      legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, title_text=tr_("grad.src.bins_title", lang)))
+    return fig
+
+
+ATTRIBUTION_WRAP = 40     # characters per line of the attribution text
+
+
+def attribution_figure(attr: np.ndarray, chars: list[str], tau: int, lang: str = "en",
+                       wrap: int = ATTRIBUTION_WRAP) -> go.Figure:
+    """Distill's connectivity: the text, each character's background coloured by ||∂L_τ/∂x_s|| for the
+    prediction at step τ (relative to the largest for that τ; later characters blank: they cannot matter).
+    One slider step per τ moves the colours in the browser (restyle: no server round trip); the character
+    whose next one is predicted is framed. attr: `input_attribution` output (T, T); chars: the T inputs."""
+    attr = np.asarray(attr, dtype=np.float64)
+    T = attr.shape[0]
+    if len(chars) != T:
+        raise ValueError(f"{len(chars)} characters for {T} steps")
+    if not 1 <= tau <= T:
+        raise ValueError(f"prediction step must be between 1 and {T}, not {tau}")
+    W = max(1, min(T, wrap))
+    R = -(-T // W)
+
+    def grid(values) -> np.ndarray:
+        g = np.full(R * W, np.nan)
+        g[:T] = values
+        return g.reshape(R, W)
+
+    def rel(t: int) -> np.ndarray:
+        row = attr[t - 1].copy()
+        m = row[:t].max()
+        row = row / m if m > 0 else row * 0
+        row[t:] = np.nan
+        return row
+
+    text = grid(np.arange(T)).astype(object)
+    labels = [show_char(c) for c in chars]
+    text = np.array([[labels[int(v)] if v == v else "" for v in r] for r in text])
+    raw = [grid(attr[t - 1]) for t in range(1, T + 1)]
+    steps_grid = grid(np.arange(1, T + 1))
+
+    def frame_shape(t: int) -> dict:
+        r, c = divmod(t - 1, W)
+        return dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#d62728", width=3))
+
+    fig = go.Figure(go.Heatmap(
+        z=f32(grid(rel(tau))), text=text, texttemplate="%{text}", textfont=dict(size=18), customdata=np.dstack(
+            [steps_grid, raw[tau - 1]]), colorscale="Oranges", zmin=0, zmax=1, xgap=2, ygap=2,
+        colorbar=dict(title=tr_("grad.attr.scale", lang), thickness=12),
+        hovertemplate=f"{tr_('grad.src.state_step', lang)} s = %{{customdata[0]}}: %{{text}}<br>"
+                      "‖∂L_τ/∂x_s‖ = %{customdata[1]:.3e}<extra></extra>"))
+    fig.update_xaxes(visible=False, range=[-0.5, W - 0.5])
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
+    steps = [dict(method="update", label=f"{t} · {show_char(chars[t - 1])}",
+                  args=[{"z": [f32(grid(rel(t)))], "customdata": [np.dstack([steps_grid, raw[t - 1]])]},
+                        {"shapes": [frame_shape(t)], "title.text": tr_("grad.attr.title", lang, tau=t,
+                                                                         c=show_char(chars[t - 1]))}])
+             for t in range(1, T + 1)]
+    fig.update_layout(template=TEMPLATE, height=max(220, 46 * R + 170), margin=dict(l=20, r=20, t=50, b=20),
+                      shapes=[frame_shape(tau)],
+                      title=dict(text=tr_("grad.attr.title", lang, tau=tau, c=show_char(chars[tau - 1])), x=0,
+                                 font=dict(size=16)),
+                      sliders=[dict(active=tau - 1, steps=steps, x=0, len=1.0, pad=dict(t=10),
+                                    currentvalue=dict(prefix=tr_("grad.attr.slider", lang) + " τ = "))])
     return fig

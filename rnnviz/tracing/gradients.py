@@ -7,6 +7,10 @@ Pure functions over a character model (`build_model`: one-hot inputs, one recurr
 - `jacobian_norms`: ||dh_T/dh_t||_F for every t from ONE batched backward pass (B = H identity seeds,
   or random probes for large H).
 - `spectral_radius` of W_hh (per gate block for the gated cells).
+- `gradient_sources`: dL_tau/dh_s for every loss step tau and every state step s <= tau (RNNbow's view,
+  for every cell) from a few batched backward passes (one seed per loss step), never T^2 graphs.
+- `input_attribution`: ||dL_tau/dx_s|| for every loss step tau and input step s (Distill's connectivity),
+  from one autograd backward of a block of T copies of the sequence.
 
 Time steps are 1-based in the text (h_1 .. h_T) and 0-based in arrays (index t - 1). Nothing here
 touches a model's .grad or the global RNG. The page's configs, training views and demos are in
@@ -148,3 +152,89 @@ def jacobian_norms(model, x: torch.Tensor, exact_max_hidden: int = 128, probes: 
 
     return {"norms": frob(dh), "norms_c": None if dc is None else frob(dc), "exact": exact,
             "probes": 0 if exact else probes}
+
+
+MAX_SOURCE_CELLS = 2_000_000   # T * T * H numbers held at once by `gradient_sources` (blocks of loss steps beyond that)
+
+
+@torch.no_grad()
+def gradient_sources(model, x: torch.Tensor, y: torch.Tensor, window: int | None = None) -> dict:
+    """Where the gradient at each hidden state comes from: dL_tau/dh_s for every loss step tau and state step s.
+
+    model: a `CharRNN`; x, y: LongTensors (T,). L = (1/T) sum_tau L_tau is the mean cross-entropy over the T
+    steps (as `grad_across_time(..., loss_on="all")`), L_tau the term of step tau (ignored targets: none).
+    Every dL_tau/dh_s comes from ONE hand-written BPTT pass with a batch of T seeds (seed tau: the output-side
+    gradient of step tau alone), in blocks of loss steps when T * T * H is large (MAX_SOURCE_CELLS), so the
+    cost is that of T / block passes, never T^2 graphs. dL_tau/dh_s = 0 for s > tau (a state cannot change
+    an earlier loss). window: truncated BPTT as in `grad_across_time`.
+
+    Returns a dict of float64 ndarrays (index t - 1):
+    - "norms" (T, T): [tau - 1, s - 1] = ||dL_tau/dh_s|| (0 above the diagonal s > tau);
+    - "norms_c" (T, T) or None: ||dL_tau/dc_s|| for an LSTM (with h_s held);
+    - "total" (T,): ||dL/dh_s|| (= grad_across_time(model, x, y, "all", window));
+    - "share" (T, T): [tau - 1, s - 1] = <dL_tau/dh_s, g_s> / ||g_s|| with g_s = dL/dh_s = sum_tau dL_tau/dh_s:
+      how much loss step tau adds to the length of the total gradient at s; the shares of one s sum to
+      total[s - 1] (up to rounding; a share is negative where that loss pulls against the others).
+    """
+    check_window(window)
+    _check_seq(model, x, y)
+    fw = _forward(model, x)
+    h = fw["h"]                                                 # (T, H)
+    T, H = h.shape
+    _, dlogits = cross_entropy_grad(model.head(h), y.to(h.device))   # (T, V): the mean loss, so rows sum to dL
+    dh_out_all = dlogits @ model.head.weight                    # (T, H): dL/dh_t via the output at t only
+    block = max(1, min(T, MAX_SOURCE_CELLS // max(1, T * H)))
+    total = _grad_vec(model, x, y, "all", window).double()     # (T, H): g_s = dL/dh_s = sum over tau
+    tnorm = total.norm(dim=1)                                   # (T,)
+    unit = total / tnorm.clamp_min(1e-300)[:, None]             # 0 where g_s = 0
+    norms, share = np.zeros((T, T)), np.zeros((T, T))
+    norms_c = np.zeros((T, T)) if model.cfg.cell == "lstm" else None
+    for lo in range(0, T, block):
+        hi = min(T, lo + block)
+        # losses before step hi reach no state after it: the pass runs over steps 1..hi only (half the work)
+        part = {k: v[:hi] for k, v in fw.items()}
+        seeds = h.new_zeros(hi, hi - lo, H)                     # (hi, B, H): seed b carries loss step lo + b alone
+        seeds[torch.arange(lo, hi), torch.arange(hi - lo)] = dh_out_all[lo:hi]
+        dh, dc = backward_through_time(model.cfg.cell, model.rnn, part, seeds, window)   # (hi, B, H): dL_tau/dh_s
+        dh = dh.double()
+        norms[lo:hi, :hi] = dh.norm(dim=2).t().cpu().numpy()     # (B, hi)
+        share[lo:hi, :hi] = (dh * unit[:hi, None, :]).sum(dim=2).t().cpu().numpy()
+        if dc is not None:
+            norms_c[lo:hi, :hi] = dc.double().norm(dim=2).t().cpu().numpy()
+    return {"norms": norms, "norms_c": norms_c, "total": tnorm.cpu().numpy(), "share": share}
+
+
+MAX_ATTRIBUTION_STEPS = 400    # input_attribution runs T copies of the sequence at once: T^2 * (V + H) numbers
+
+
+def input_attribution(model, x: torch.Tensor, y: torch.Tensor | None = None, target: str = "loss") -> np.ndarray:
+    """How much each input character matters to each prediction: ||d out_tau / d x_s|| for tau, s = 1..T.
+
+    model: a `CharRNN` (one-hot or embedded token input); x: LongTensor (T,); y: (T,) targets. out_tau is the
+    cross-entropy of step tau against y (target="loss", needs y) or the log-probability of the model's own
+    top prediction at tau (target="prediction"). x_s is the input vector at step s (the one-hot vector, or the
+    embedding of a learned one). ONE autograd backward of a block of T copies of the sequence, copy tau
+    carrying out_tau alone, through torch's own fused module: entries with s > tau are exactly 0.
+    Returns a float64 ndarray (T, T): [tau - 1, s - 1].
+    """
+    if target not in ("loss", "prediction"):
+        raise ValueError(f"target must be 'loss' or 'prediction', not {target!r}")
+    _check_seq(model, x, y)
+    if target == "loss" and y is None:
+        raise ValueError("target='loss' needs the targets y")
+    T = x.shape[0]
+    if T > MAX_ATTRIBUTION_STEPS:
+        raise ValueError(f"input attribution takes at most {MAX_ATTRIBUTION_STEPS} steps, not {T}")
+    dev = model.rnn.weight_hh_l0.device
+    with torch.no_grad():
+        e = model.embed(x.to(dev))                              # (T, E)
+    e = e.unsqueeze(0).repeat(T, 1, 1).requires_grad_(True)    # (B = T, T, E): copy tau for loss step tau
+    with torch.enable_grad():
+        out, _ = model.rnn(e)                                   # (B, T, H)
+        idx = torch.arange(T, device=dev)
+        logits = model.head(out[idx, idx])                      # (T, V): copy tau at step tau
+        logp = torch.log_softmax(logits, dim=1)
+        pick = y.to(dev) if target == "loss" else logp.argmax(dim=1)
+        val = logp[idx, pick]
+        grad, = torch.autograd.grad((-val if target == "loss" else val).sum(), e)   # the model's .grad untouched
+    return grad.detach().double().norm(dim=2).cpu().numpy()     # (T, T)
