@@ -1021,6 +1021,17 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.attr.title": {"en": "the prediction after τ = {tau} (<b>{c}</b>): which inputs did it depend on?",
                         "ko": "τ = {tau} (<b>{c}</b>) 다음 예측: 어떤 입력에 의존했나?"},
     "grad.attr.slider": {"en": "prediction after", "ko": "예측 시점"},
+    # ---- interventions (lead) ----
+    "err.intervene.cell": {"en": "this model has no gates or states to edit.", "ko": "이 모델에는 바꿀 게이트나 상태가 없습니다."},
+    "err.intervene.quantity": {"en": "a {cell} cell has no {quantity} to edit.", "ko": "{cell} 셀에는 바꿀 {quantity}이(가) 없습니다."},
+    "err.intervene.step": {"en": "the step must be between 1 and {T}.", "ko": "시점은 1에서 {T} 사이여야 합니다."},
+    "err.intervene.value": {"en": "the value must be a number.", "ko": "값은 숫자여야 합니다."},
+    "err.intervene.gate_value": {"en": "a gate is a number between 0 and 1, not {value}.",
+                                 "ko": "게이트 값은 0과 1 사이의 숫자입니다 ({value}은(는) 안 됩니다)."},
+    "err.intervene.state_value": {"en": "a state can be set between -{limit} and {limit}, not {value}.",
+                                  "ko": "상태는 -{limit}에서 {limit} 사이로만 정할 수 있습니다 ({value}은(는) 안 됩니다)."},
+    "err.intervene.units": {"en": "units must be distinct numbers between 0 and H - 1 (H = {H}).",
+                            "ko": "유닛은 0에서 H - 1 사이의 서로 다른 번호여야 합니다 (H = {H})."},
 }
 
 

@@ -90,12 +90,14 @@ def to_numpy(t: torch.Tensor) -> np.ndarray:
     return (t if t.dtype == torch.float64 else t.float()).numpy()
 
 
-def forward_steps(cell: str, rnn, e: torch.Tensor, nonlinearity: str = "tanh") -> dict[str, torch.Tensor]:
+def forward_steps(cell: str, rnn, e: torch.Tensor, nonlinearity: str = "tanh", h0: torch.Tensor | None = None,
+                  c0: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The per-step replay of one sequence with `rnn`'s own weights (torch's nn.RNN / nn.LSTM / nn.GRU,
     one layer): e (T, E), the input layer's output -> {"h": (T, H), "c" (LSTM), each gate of GATES[cell],
-    and what backward_through_time needs}, all (T, H) tensors. No autograd graph is needed: call it under
-    torch.no_grad()."""
-    return _FORWARD[cell](rnn, e, nonlinearity)
+    and what backward_through_time needs}, all (T, H) tensors. h0, c0 (H,): the state before the first step
+    (None: zeros, as torch; `rnnviz.tracing.intervene` continues a replay from an edited state). No autograd
+    graph is needed: call it under torch.no_grad()."""
+    return _FORWARD[cell](rnn, e, nonlinearity, h0, c0)
 
 
 def cross_entropy_grad(logits: torch.Tensor, targets: torch.Tensor) -> tuple[float, torch.Tensor]:
@@ -153,11 +155,11 @@ def trace(model, x: torch.Tensor, targets: torch.Tensor | None = None) -> Trace:
 
 # ---- forward: e (T, E) -> dict of stacked per-step tensors, all (T, H) -----------------------------
 
-def _forward_rnn(rnn, e, nonlinearity):
+def _forward_rnn(rnn, e, nonlinearity, h0=None, c0=None):
     W_hhT = rnn.weight_hh_l0.t()
     xp = torch.addmm(rnn.bias_ih_l0 + rnn.bias_hh_l0, e, rnn.weight_ih_l0.t())  # (T, H): W_ih x_t + b
     act = torch.tanh if nonlinearity == "tanh" else torch.relu
-    h = e.new_zeros(1, W_hhT.shape[0])                          # h_0 = 0
+    h = e.new_zeros(1, W_hhT.shape[0]) if h0 is None else h0.reshape(1, -1)    # h_0 = 0
     hs = []
     for xt in xp.unsqueeze(1).unbind(0):
         h = act(torch.addmm(xt, h, W_hhT))                      # h_t = act(W_ih x_t + W_hh h_{t-1} + b)
@@ -165,33 +167,34 @@ def _forward_rnn(rnn, e, nonlinearity):
     return {"h": torch.cat(hs)}
 
 
-def _forward_lstm(rnn, e, _):
+def _forward_lstm(rnn, e, _, h0=None, c0=None):
     """h_t from torch's own fused nn.LSTM (one kernel for the whole sequence: the states ARE torch's); then
     every gate from x_t and h_{t-1} at once (one matmul) and c_t by its recurrence c_t = f * c_{t-1} + i * g
     (one fused op per step). h_t = o * tanh(c_t) holds to float rounding (tests/test_trace.py)."""
     W_hhT = rnn.weight_hh_l0.t()
     H = W_hhT.shape[0]
-    out, _ = rnn(e.unsqueeze(0) if rnn.batch_first else e.unsqueeze(1))
+    state = None if h0 is None else (h0.reshape(1, 1, H), (h0.new_zeros(H) if c0 is None else c0).reshape(1, 1, H))
+    out, _ = rnn(e.unsqueeze(0) if rnn.batch_first else e.unsqueeze(1), state)
     h = out.reshape(-1, H)                                      # (T, H)
     act = torch.addmm(rnn.bias_ih_l0 + rnn.bias_hh_l0, e, rnn.weight_ih_l0.t())  # (T, 4H): W_ih x_t + b ...
-    act.addmm_(_shift(h), W_hhT)                                # ... + W_hh h_{t-1}
+    act.addmm_(_shift(h, h0), W_hhT)                            # ... + W_hh h_{t-1}
     g = act[:, 2 * H:3 * H].tanh()
     act.sigmoid_()                                              # sigmoid(i, f, o); tanh(g) put back below
     act[:, 2 * H:3 * H] = g
     i, f = act[:, :H], act[:, H:2 * H]
     ig = i * g
     c = torch.empty_like(h)
-    prev = c.new_zeros(H)                                       # c_0 = 0
+    prev = c.new_zeros(H) if c0 is None else c0.reshape(H)      # c_0 = 0
     for t in range(h.shape[0]):
         prev = torch.addcmul(ig[t], f[t], prev, out=c[t])       # c_t = f * c_{t-1} + i * g
     return {"h": h, "c": c, "input": i, "forget": f, "candidate": act[:, 2 * H:3 * H], "output": act[:, 3 * H:]}
 
 
-def _forward_gru(rnn, e, _):
+def _forward_gru(rnn, e, _, h0=None, c0=None):
     W_hhT, b_hh = rnn.weight_hh_l0.t(), rnn.bias_hh_l0
     H = W_hhT.shape[0]
     xp = torch.addmm(rnn.bias_ih_l0, e, rnn.weight_ih_l0.t())    # (T, 3H): W_i{r,z,n} x_t + b_i{r,z,n}
-    h = e.new_zeros(1, H)
+    h = e.new_zeros(1, H) if h0 is None else h0.reshape(1, H)
     hs, rz, ns, ghn = [], [], [], []
     for xt in xp.unsqueeze(1).unbind(0):
         gh = torch.addmm(b_hh, h, W_hhT)                        # (1, 3H): W_h{r,z,n} h_{t-1} + b_h{r,z,n}
@@ -211,9 +214,10 @@ _FORWARD = {"rnn": _forward_rnn, "lstm": _forward_lstm, "gru": _forward_gru}
 # Each cell's step is linear in the incoming gradient, so the per-step factors are computed for all t
 # at once and the loop only does an elementwise product and one (1, G*H) x (G*H, H) product per step.
 
-def _shift(h):
-    """(T, H) -> (T, H) of the previous states h_0 .. h_{T-1} (h_0 = 0)."""
-    return torch.cat([h.new_zeros(1, h.shape[1]), h[:-1]])
+def _shift(h, h0=None):
+    """(T, H) -> (T, H) of the previous states h_0 .. h_{T-1} (h_0 = 0 unless given)."""
+    first = h.new_zeros(1, h.shape[1]) if h0 is None else h0.reshape(1, -1)
+    return torch.cat([first, h[:-1]])
 
 
 def _backward_rnn(rnn, fw, dh_out, window=None):
