@@ -307,6 +307,35 @@ def test_a_crafted_lab_budget_is_clamped_with_a_notice():
     assert "steps = 1000000000 → 600" in _notice(at)
 
 
+
+def _within():
+    """Crafted widget state on the other pages' widgets, and what the page must hold instead: their settings are
+    checked as they are read from the session (ui.url_state's bounds), so each is put back within its range."""
+    from rnnviz.app.longrange import PAGE_LENGTHS, PAGE_STEPS
+    from rnnviz.app.vanishing import TRAIN_STEPS
+    from rnnviz.app.lab_runs import DATA_CHOICES
+    return [
+        (GRAD, {"tab": "training"}, {"vg.train_steps": 10 ** 7}, lambda ss: ss["vg.train_steps"] in TRAIN_STEPS),
+        (GRAD, {"tab": "toy"}, {"vg.toy_T": 10 ** 6, "vg.toy_a": 99.0},
+         lambda ss: 5 <= ss["vg.toy_T"] <= 100 and -2 <= ss["vg.toy_a"] <= 2),
+        (GRAD, {"tab": "tasks"}, {"vg.task_T": 10 ** 6, "vg.task_steps": 10 ** 6},
+         lambda ss: ss["vg.task_T"] in PAGE_LENGTHS and ss["vg.task_steps"] in PAGE_STEPS),
+        (STEP, {}, {"step.t": 10 ** 6}, lambda ss: 1 <= ss["step.t"] <= len(ss["step.text.brackets_lstm"])),
+        (STEP, {"tab": "units"}, {"step.unit": 10 ** 6}, lambda ss: 0 <= ss["step.unit"] < 64),
+        (LAB, {"task": "charlm"}, {"lab.data.charlm": "nope"},
+         lambda ss: ss["lab.data.charlm"] in DATA_CHOICES["charlm"].choices("charlm")),
+        (LAB, {"task": "memory"}, {"lab.example": 10 ** 6}, lambda ss: 0 <= ss["lab.example"] < 10 ** 4),
+    ]
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_crafted_widget_state_on_the_other_pages_is_put_back_in_range_without_a_traceback(case):
+    page, query, state, ok = _within()[case]
+    at = _with_state(page, query=query, **state)
+    assert not at.exception, at.exception
+    assert ok(at.session_state), {k: at.session_state[k] for k in state}
+
+
 # ---- a worker killed from outside in the middle of a job ---------------------------------------------------------
 def _until(pred, timeout=20.0):
     end = time.monotonic() + timeout
