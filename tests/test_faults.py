@@ -265,6 +265,7 @@ def test_crafted_hello_widget_state_is_clamped_with_a_notice_before_any_model_is
     assert not [w for w in at.warning if "out of" in w.value or "허용 범위" in w.value]
 
 
+@pytest.mark.slow                     # trains the clamped 2000 steps
 def test_crafted_hello_steps_and_a_value_of_another_type_are_clamped():
     at = _with_state(HELLO, **{"hello.steps": 10 ** 9, "hello.hidden": float("nan")})
     assert not at.exception
