@@ -55,6 +55,7 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     if present:
         st.html(lecture_ui.PRESENTER_STYLE)
     st.session_state["_bad_params"] = {}                 # this run's unusable URL settings, named in one notice
+    st.session_state["_bad_state"] = {}                  # this run's held settings out of bounds, in that notice
     lecture_ui.scene_ui(PAGE_OF_TITLE.get(title_key, "home"), lang, present)
     st.session_state["_bad_params_slot"] = st.empty()
     bad_lang = st.session_state.pop("_lang_bad", None)      # read before the notice had its place
@@ -217,10 +218,56 @@ def _bad_param(name: str, value, used) -> None:
     if name in bad or ss.get("_quiet_params"):
         return
     bad[name] = (str(value)[:30], str(used))
+    _bad_notice()
+
+
+def _bad_notice() -> None:
+    """The one notice at the top of the page: the link's unusable settings, then the held settings out of bounds."""
+    ss = st.session_state
     slot = ss.get("_bad_params_slot")
-    if slot is not None:
-        items = ", ".join(f"{md_literal(k)} = {md_literal(v)} → {md_literal(u)}" for k, (v, u) in bad.items())
-        slot.warning(t("ui.bad_params", ss.get("_lang", "en"), items=items))
+    if slot is None:
+        return
+    lang = ss.get("_lang", "en")
+    parts = []
+    for key, bad in (("ui.bad_params", ss.get("_bad_params") or {}), ("ui.bad_state", ss.get("_bad_state") or {})):
+        if bad:
+            items = ", ".join(f"{md_literal(k)} = {md_literal(v)} → {md_literal(u)}" for k, (v, u) in bad.items())
+            parts.append(t(key, lang, items=items))
+    if parts:
+        slot.warning(" ".join(parts))
+
+
+def check_state(spec: dict[str, tuple[str, "Bound"]]) -> None:
+    """Settings the session holds (widget values, which the browser sends and a crafted message can set to
+    anything) checked against their bounds before any widget is drawn or anything is built from them: spec is
+    {widget key: (its name on the page / in the URL, Bound)}. A value out of bounds is replaced by the nearest
+    allowed one (or the default) and named in the page's notice, so the page never fails on it nor allocates
+    for it."""
+    ss = st.session_state
+    for key, (name, bound) in spec.items():
+        if key not in ss:
+            continue
+        value = ss[key]
+        try:
+            fine = bool(bound.ok(value))
+        except Exception:                       # a value of another type altogether
+            fine = False
+        if fine:
+            continue
+        try:
+            used = bound.default if bound.fix is None else bound.fix(value)
+            if not bound.ok(used):
+                used = bound.default
+        except Exception:                       # int("x"), int(nan), int(inf)
+            used = bound.default
+        ss[key] = used
+        ss.setdefault("_bad_state", {})[name] = (str(value)[:30], url_text(used))
+        _bad_notice()
+
+
+def spec_bounds(spec: dict) -> dict:
+    """{parameter: (first value, allowed values or (lo, hi) for an int)} (as for qp_spec) -> {parameter: Bound}."""
+    return {p: as_int(d, *allowed) if isinstance(d, int) else as_choice(d, allowed) for p, (d, allowed) in spec.items()}
 
 
 def qp_int(name: str, default: int, lo: int, hi: int) -> int:

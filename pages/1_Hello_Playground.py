@@ -34,6 +34,11 @@ def settings_ui() -> tuple[PlaygroundConfig, bool]:
         "hello.steps": ui.qp_int("steps", DEFAULT.steps, *STEPS_RANGE),
         "hello.seed": ui.qp_int("seed", DEFAULT.seed, *SEED_RANGE),
     })
+    ui.check_state({"hello.cell": ("cell", ui.as_choice(DEFAULT.cell, CELL_NAMES)),
+                    "hello.hidden": ("hidden", ui.as_int(DEFAULT.hidden, *HIDDEN_CHOICES)),
+                    "hello.lr": ("lr", ui.as_choice(DEFAULT.lr, LR_CHOICES)),
+                    "hello.steps": ("steps", ui.as_int(DEFAULT.steps, *STEPS_RANGE)),
+                    "hello.seed": ("seed", ui.as_int(DEFAULT.seed, *SEED_RANGE))})
     with st.form("hello.form", border=True):
         st.markdown(f"**{t('hello.settings', lang)}**")
         c1, c2 = st.columns([3, 2])
@@ -131,12 +136,10 @@ def summary_ui(run) -> None:
     st.success(t("hello.trained", lang, cell=CELL_NAMES[run.cfg.cell], hidden=run.cfg.hidden, steps=res.steps,
                  ms=run.seconds * 1000, device=run.device.upper(), loss=tr.loss, acc=tr.accuracy)
                + (" " + t("hello.reused", lang) if run.extras.get("reused") else ""))
-    if res.status == "diverged":
-        st.error(t("hello.status.diverged", lang, msg=res.message))
-    elif res.status == "deadline":
-        st.warning(t("hello.status.deadline", lang, msg=res.message))
-    elif res.status == "stopped":
-        st.warning(t("hello.status.stopped", lang, msg=res.message))
+    if res.status in ("diverged", "deadline", "stopped"):
+        # the library's message is English: other languages word the same facts (steps done, weights kept)
+        msg = res.message if lang == "en" else t(f"hello.msg.{res.status}", lang, step=res.steps + 1, good=res.steps)
+        (st.error if res.status == "diverged" else st.warning)(t(f"hello.status.{res.status}", lang, msg=msg))
     if tr.accuracy < 1.0:
         st.info(t("hello.not_perfect", lang))
     c1, c2 = st.columns([3, 1])

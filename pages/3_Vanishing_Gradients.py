@@ -25,6 +25,7 @@ HIDDEN, FORGET, WINDOWS = (KNOBS[k][1] for k in ("hidden", "fb", "k"))
 
 def knobs_ui() -> GradConfig:
     """The knobs that cause and cure vanishing/exploding gradients; every one lives in the URL."""
+    ui.check_state({f"vg.{p}": (p, b) for p, b in ui.spec_bounds(KNOBS).items()})   # crafted widget values
     ui.url_state({f"vg.{p}": (p, v) for p, v in ui.qp_spec(KNOBS).items()})
     with ui.controls(lang, border=True):      # folded away in the presenter view
         c1, c2, c3, c4 = st.columns(4)

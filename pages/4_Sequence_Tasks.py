@@ -88,6 +88,7 @@ def train_ui(task_name: str, data: str | None, source):
     session's own run of this task, else a run ready for these settings (shipped, or trained by another
     session with the same settings), else None."""
     key_steps = f"lab.steps.{task_name}"                # each task its own budget (its shipped run's by default)
+    ui.check_state({key_steps: ("steps", ui.as_choice(DEFAULT_STEPS[task_name], STEPS))})    # a crafted widget value
     if key_steps not in ss:                             # ?steps= is the budget of the link's ?task=
         steps = ui.qp_int("steps", DEFAULT_STEPS[task_name], 100, 3000) if url_task == task_name else DEFAULT_STEPS[task_name]
         ss[key_steps] = min(STEPS, key=lambda s: abs(s - steps))

@@ -1032,6 +1032,15 @@ TEXT: dict[str, dict[str, str]] = {
                                   "ko": "상태는 -{limit}에서 {limit} 사이로만 정할 수 있습니다 ({value}은(는) 안 됩니다)."},
     "err.intervene.units": {"en": "units must be distinct numbers between 0 and H - 1 (H = {H}).",
                             "ko": "유닛은 0에서 H - 1 사이의 서로 다른 번호여야 합니다 (H = {H})."},
+    # ---- faults ----
+    "ui.bad_state": {"en": "Some settings were out of their range and were replaced: {items}.",
+                     "ko": "일부 설정이 허용 범위를 벗어나 바꾸었습니다: {items}."},
+    "hello.msg.diverged": {"en": "at step {step} the loss or the gradient was not finite; the weights of step {good} "
+                                 "were kept. Try a smaller learning rate.",
+                           "ko": "{step}단계에서 손실이나 기울기가 유한한 값이 아니어서 {good}단계의 가중치를 유지했습니다. "
+                                 "학습률을 더 작게 해 보세요."},
+    "hello.msg.deadline": {"en": "stopped after {good} steps", "ko": "{good}단계를 학습한 뒤 멈췄습니다"},
+    "hello.msg.stopped": {"en": "stopped by the user after {good} steps", "ko": "{good}단계를 학습한 뒤 사용자가 멈췄습니다"},
 }
 
 
