@@ -432,8 +432,6 @@ TEXT: dict[str, dict[str, str]] = {
     "fig.values_at_cursor_first": {"en": "every value at the cursor's step (units 0–{k} of {H}; hover the heatmaps "
                                          "for the others)",
                                    "ko": "커서 시점의 모든 값 (유닛 {H}개 중 0–{k}; 나머지는 히트맵에 마우스를 올려 보세요)"},
-    "step.play": {"en": "Play", "ko": "재생"},
-    "step.pause": {"en": "Pause", "ko": "일시정지"},
     "step.sat.left": {"en": "fraction of steps < 0.1 (left-saturated)", "ko": "0.1 미만인 시점 비율 (왼쪽 포화)"},
     "step.sat.right": {"en": "fraction of steps > 0.9 (right-saturated)", "ko": "0.9 초과인 시점 비율 (오른쪽 포화)"},
     "step.diff.start": {"en": "aligned from the first character", "ko": "첫 글자부터 맞춰 비교"},
