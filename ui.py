@@ -191,7 +191,7 @@ def session_id() -> str:
 
 def training_job():
     """(service, this session's waiting or running job) or (service, None); (None, None) without a running
-    service (none started yet: the first training starts it, see rnnviz.app.playground.train_run)."""
+    service (none started yet: the first training starts it, see rnnviz.service.run.run_job)."""
     from rnnviz.service import current_service
     svc = current_service()
     return svc, (None if svc is None else svc.active(session_id()))

@@ -26,6 +26,8 @@ LONG = PlaygroundConfig(text="the quick brown fox jumps over the lazy dog", hidd
 @pytest.fixture
 def svc(training_service):
     yield training_service
+    from rnnviz.app.lab_runs import clear_shared_lab_runs
+    clear_shared_lab_runs()                                  # the lab's finished runs are kept for every session
     for job in list(training_service._jobs.values()):
         training_service.cancel(job.session)
         training_service.wait(job.id, timeout=10)

@@ -27,6 +27,10 @@ def service(training_service, monkeypatch):
     old = set_service(training_service)
     yield training_service, submits
     set_service(old)
+    from rnnviz.app import ready
+    from rnnviz.app.lab_runs import clear_shared_lab_runs
+    ready.clear()                                         # what these trainings kept for every session
+    clear_shared_lab_runs()
     for job in list(training_service._jobs.values()):
         training_service.cancel(job.session)
         training_service.wait(job.id, timeout=10)
