@@ -18,6 +18,8 @@ from rnnviz.app.sweep import train_sweep
 from rnnviz.app.vanishing import GradConfig, train_exploding, train_heatmaps
 from rnnviz.service.pool import same_payload
 from rnnviz.service.run import run_job
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException as Rerun, StopException
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
 
 LONG = PlaygroundConfig(text="the quick brown fox jumps over the lazy dog", hidden=128, steps=2000)   # ~10 s
@@ -114,12 +116,9 @@ def test_payloads_with_arrays_compare_by_value():
 
 
 # ---- stopping: a stopped or rerun script, a closed tab -------------------------------------------------------
-class RerunException(BaseException):
-    """Named as Streamlit's: what an element raises in a script that is to be rerun."""
-
-
-class StopException(BaseException):
-    """Named as Streamlit's: what an element raises in a script that is stopped (its session was closed)."""
+def _rerun() -> Rerun:
+    """What an element raises in a script that is to be rerun (a click, a Stop button)."""
+    return Rerun(RerunData())
 
 
 def _raise_when_running(exc, after_step=2):
@@ -131,9 +130,9 @@ def _raise_when_running(exc, after_step=2):
 
 def test_a_rerun_stops_the_job_and_keeps_what_it_recorded(svc):
     into = {}
-    with pytest.raises(RerunException):
+    with pytest.raises(Rerun):
         train_heatmaps(GradConfig(hidden=64, T=200), 400, into=into, session="rr", service=svc,
-                       on_state=_raise_when_running(RerunException, 20))
+                       on_state=_raise_when_running(_rerun, 20))
     assert svc.active("rr") is None and svc.stats()["jobs"] == 0     # cancelled and collected
     assert into["rnn"]["status"] == "stopped" and 20 <= into["rnn"]["steps"][-1] < 400
     assert "gru" not in into
@@ -141,16 +140,16 @@ def test_a_rerun_stops_the_job_and_keeps_what_it_recorded(svc):
 
 def test_a_rerun_in_process_stops_the_training_and_keeps_what_it_recorded():
     into = {}
-    with pytest.raises(RerunException):
-        train_heatmaps(GradConfig(hidden=8, T=20), 400, into=into, on_state=_raise_when_running(RerunException, 16))
+    with pytest.raises(Rerun):
+        train_heatmaps(GradConfig(hidden=8, T=20), 400, into=into, on_state=_raise_when_running(_rerun, 16))
     assert into["rnn"]["status"] == "stopped" and into["rnn"]["steps"][-1] < 400 and "lstm" not in into
 
 
 def test_the_hello_pages_rerun_leaves_its_job_for_the_rerun_but_a_stopped_script_cancels_it(svc):
     cfg = LONG
-    with pytest.raises(RerunException):
+    with pytest.raises(Rerun):
         run_job("hello", {"cfg": dataclasses.asdict(cfg)}, lambda r: r, session="hr", service=svc,
-                on_state=_raise_when_running(RerunException), cancel_on_rerun=False, deadline_s=20.0)
+                on_state=_raise_when_running(_rerun), cancel_on_rerun=False, deadline_s=20.0)
     job = svc.active("hr")
     assert job is not None and job.state == "running"              # the rerun attaches to it
     with pytest.raises(StopException):
