@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import math
 import string
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -191,7 +192,7 @@ def session_id() -> str:
 
 def training_job():
     """(service, this session's waiting or running job) or (service, None); (None, None) without a running
-    service (none started yet: the first training starts it, see rnnviz.app.playground.train_run)."""
+    service (none started yet: the first training starts it, see rnnviz.service.run.run_job)."""
     from rnnviz.service import current_service
     svc = current_service()
     return svc, (None if svc is None else svc.active(session_id()))
@@ -201,6 +202,79 @@ def job_failed_text(status, lang: str) -> str:
     """Why a training job failed, in the user's language."""
     code = status.error_code if status.error_code in ("crashed", "hung", "error", "shutdown", "unavailable") else "error"
     return t(f"job.failed.{code}", lang, detail=status.error.split("\n")[0][:200])
+
+
+def session_connected(session: str | None = None):
+    """A probe for the training facade (`rnnviz.service.run`): whether this session's browser is still
+    connected (Streamlit's runtime: `is_active_session`; a closed tab is not). Always True without a runtime
+    (AppTest, bare mode)."""
+    from streamlit import runtime
+    sid = session or session_id()
+
+    def connected() -> bool:
+        if not runtime.exists():
+            return True
+        return runtime.get_instance().is_active_session(sid)
+    return connected
+
+
+def job_state_text(status, lang: str) -> str:
+    """What a page says of a training job that is waiting (its place in the queue)."""
+    return t("hello.job.waiting", lang, position=status.position, ahead=max(0, status.position - 1))
+
+
+def _progress_text(p: dict, lang: str) -> str:
+    from rnnviz.figures.lab import cell_name
+    head = f"{cell_name(p['cell'], lang)}: " if p.get("cell") else ""
+    if p.get("loss") is None:
+        return head + f"{p['step']}/{p['steps']}" + (f" (T = {p['T']})" if p.get("T") else "")
+    return head + t("hello.training", lang, step=p["step"], steps=p["steps"], loss=p["loss"])
+
+
+def training(train, lang: str, stop_key: str, where=None, cells: tuple[str, ...] = (), stop_always: bool = True,
+             stopping: bool = False, on_cancelled=None, every_s: float = 0.5):
+    """Run a training through the training facade and show its job's state as it changes: waiting (the place in
+    the queue), running (a progress bar with the step and loss, at most every `every_s`), and a Stop button (at
+    `where`, a column, or above the bar: a click reruns the page, which stops the job; the page keeps what it
+    recorded). `train(session=, on_state=, connected=)` is a library facade (`rnnviz.service.run.run_job`'s
+    keywords). `cells`: the cells trained in turn (the bar then spans all of them; progress names its cell).
+    `stop_always`: a Stop button for an in-process training too (False: only for a job of the service, the
+    Hello page). Returns what `train` returns, or None after showing why: the queue is full, the job failed
+    (the reason), it was cancelled while it waited (`on_cancelled()` is called too). Other errors go on."""
+    from rnnviz.service import JobCancelled, JobFailed, QueueFull
+    stop, bar = (where or st).empty(), st.empty()
+    shown = {"t": 0.0, "state": None, "stop": stopping}            # no Stop button while it stops
+
+    def on_state(s):
+        if s.state in ("waiting", "running") and not shown["stop"] and (s.id or stop_always):
+            stop.button(t("grad.train.stop", lang), key=stop_key, width="stretch" if where is not None else "content")
+            shown["stop"] = True
+        if s.state == "waiting":
+            bar.info(job_state_text(s, lang), icon=":material/hourglass_top:")
+        elif s.state == "running" and s.progress and (shown["state"] != "running"
+                                                         or time.perf_counter() - shown["t"] > every_s):
+            p = s.progress
+            frac = p["step"] / max(1, p["steps"])
+            if p.get("cell") in cells:
+                frac = (cells.index(p["cell"]) + frac) / len(cells)
+            bar.progress(min(1.0, max(0.0, frac)), text=_progress_text(p, lang))
+            shown["t"] = time.perf_counter()
+        shown["state"] = s.state
+
+    try:
+        return train(session=session_id(), on_state=on_state, connected=session_connected())
+    except QueueFull as e:
+        st.error(t("hello.job.busy", lang, n=e.waiting))
+    except JobFailed as e:
+        st.error(t("hello.job.failed", lang, reason=job_failed_text(e.status, lang)))
+    except JobCancelled:
+        if on_cancelled is not None:
+            on_cancelled()
+        st.info(t("hello.job.cancelled", lang))
+    finally:
+        bar.empty()
+        stop.empty()
+    return None
 
 
 def device() -> str:

@@ -4,8 +4,6 @@ blink, and inspect every number the network computed at every time step.
 Load order matters on a first visit: the title, the form and the picture of the task go to the browser
 before torch is imported (about 1.5 s), so the browser loads its chart library while the server imports
 torch and trains. The modules imported here load without torch; torch comes with `ui.device_ui` below."""
-import time
-
 import streamlit as st
 
 import lecture_ui
@@ -82,47 +80,21 @@ def train_ui(cfg: PlaygroundConfig, stopping: bool = False):
     with the place in the queue, running with progress, and a Stop button), or in-process without one.
     Returns the new run, or None (with a message) when the input is bad or the training did not happen;
     the previous model stays in the session either way."""
-    from rnnviz.service import JobCancelled, JobFailed, QueueFull
-    stop, bar = st.empty(), st.empty()
-    shown = {"t": time.perf_counter(), "state": None, "stop": stopping}     # no Stop button while it stops
-
-    def on_state(s):
-        # Streamlit messages cost time: a running job's bar at most twice a second (nothing for short runs)
-        if s.id and s.state in ("waiting", "running") and not shown["stop"]:
-            stop.button(t("grad.train.stop", lang), key="hello.stop")     # a click reruns; the rerun cancels
-            shown["stop"] = True
-        if s.state == "waiting":
-            bar.info(t("hello.job.waiting", lang, position=s.position, ahead=max(0, s.position - 1)),
-                     icon=":material/hourglass_top:")
-        elif s.state == "running" and s.progress and (shown["state"] != "running"
-                                                         or time.perf_counter() - shown["t"] > 0.5):
-            p = s.progress
-            bar.progress(p["step"] / p["steps"], text=t("hello.training", lang, step=p["step"], steps=p["steps"],
-                                                         loss=p["loss"]))
-            shown["t"] = time.perf_counter()
-        shown["state"] = s.state
+    def cancelled():
+        ss["hello.cancelled"] = cfg                     # not trained again on its own: Train does
 
     try:
-        run, reused = shared_run(cfg, device=ui.device(), session=ui.session_id(), on_state=on_state)
+        out = ui.training(lambda **job: shared_run(cfg, device=ui.device(), **job), lang, "hello.stop",
+                          stop_always=False, stopping=stopping, on_cancelled=cancelled)
     except TextError as e:
         st.error(t("hello.bad_text", lang, msg=ui.error_message(e, lang)))
         return None
     except ValueError as e:
         st.error(t("hello.bad_setting", lang, msg=str(e)))
         return None
-    except QueueFull as e:
-        st.error(t("hello.job.busy", lang, n=e.waiting))
+    if out is None:                                     # the queue was full, the job failed or was cancelled
         return None
-    except JobFailed as e:
-        st.error(t("hello.job.failed", lang, reason=ui.job_failed_text(e.status, lang)))
-        return None
-    except JobCancelled:
-        ss["hello.cancelled"] = cfg                     # not trained again on its own: Train does
-        st.info(t("hello.job.cancelled", lang))
-        return None
-    finally:
-        bar.empty()
-        stop.empty()
+    run, reused = out
     run.extras["reused"] = reused
     ss["hello.run"] = run
     ss.pop("hello.cancelled", None)

@@ -7,12 +7,12 @@ import streamlit as st
 
 import ui
 from rnnviz.app.longrange import (PAGE_DEFAULT, PAGE_LENGTHS, PAGE_STEPS, TASK_HIDDEN,
-                                  comparison_rows, compare_cells as compare_task_cells,
-                                  keep_comparison, page_config, ready_comparison)
-from rnnviz.app.sweep import SweepResult, sweep
-from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, KNOBS, LOSS_ON, TRAIN_STEPS, GradConfig, exploding_runs,
+                                  comparison_rows, keep_comparison, page_config, ready_comparison, train_comparison)
+from rnnviz.app.sweep import SweepResult, train_sweep
+from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, INITS, KNOBS, LOSS_ON, TRAIN_STEPS, GradConfig,
                                   gradient_summary, gradient_views, heatmap_range, keep_heatmaps, knobs_config,
-                                  ready_heatmaps, scalar_toy, shared_exploding_runs, source_views, training_heatmaps)
+                                  ready_heatmaps, scalar_toy, shared_exploding_runs, source_views, train_exploding,
+                                  train_heatmaps)
 from rnnviz.figures import gradients as FG
 from rnnviz.i18n import t
 
@@ -121,13 +121,9 @@ def training_tab(cfg: GradConfig) -> None:
     go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
     key = (cfg, steps)
     if go:
-        heat = ss["vg.heat"] = {"key": key, "cells": {}, "source": "trained"}   # filled as recorded: a Stop loses nothing
-        with ui.running("vg.train_stop", lang, c3) as bar:
-            def on_progress(cell, step, total, loss, row):
-                bar.progress((CELLS.index(cell) + step / total) / len(CELLS),
-                             text=f"{NAMES[cell]}: " + t("hello.training", lang, step=step, steps=total, loss=loss))
-
-            training_heatmaps(cfg, steps, CELLS, on_progress, into=heat["cells"])
+        heat = ss["vg.heat"] = {"key": key, "cells": {}, "source": "trained"}   # filled even after a Stop
+        ui.training(lambda **job: train_heatmaps(cfg, steps, into=heat["cells"], **job), lang, "vg.train_stop", c3,
+                    cells=CELLS)
         keep_heatmaps(cfg, steps, heat["cells"])                # deterministic: the next session gets it at once
     heat = ui.shown_result("vg.heat", key, lambda: _ready("cells", ready_heatmaps(cfg, steps)))
     if not heat:
@@ -155,7 +151,9 @@ def training_tab(cfg: GradConfig) -> None:
 def exploding_tab() -> None:
     st.caption(t("grad.explode.howto", lang))
     if st.button(t("grad.explode.run", lang), key="vg.explode_go", type="primary"):
-        ss["vg.explode"] = exploding_runs()                     # live, in this session
+        runs = ui.training(train_exploding, lang, "vg.explode_stop")     # live, for this session
+        if runs is not None:
+            ss["vg.explode"] = runs
     if "vg.explode" not in ss:
         ss["vg.explode"] = shared_exploding_runs()              # the server's (0.6 s, once), then the session's
     runs = ss["vg.explode"]
@@ -203,14 +201,9 @@ def tasks_tab() -> None:
     cfg = page_config(task, T, steps)
     st.caption(t(f"grad.baseline.{task}", lang, v=cfg.baseline, T=T))
     if go:
-        ss["vg.tasks"] = {"key": cfg, "results": {}, "source": "trained"}   # filled as it trains: a Stop keeps it
-        with ui.running("vg.task_stop", lang) as bar:
-            def on_step(cell, p):
-                if p.step % 25 == 0:
-                    bar.progress((CELLS.index(cell) + p.step / p.steps) / len(CELLS),
-                                 text=f"{NAMES[cell]}: {p.step}/{p.steps}, {p.loss:.4f}")
-
-            compare_task_cells(cfg, CELLS, on_step, into=ss["vg.tasks"]["results"])
+        ss["vg.tasks"] = {"key": cfg, "results": {}, "source": "trained"}   # filled even after a Stop
+        ui.training(lambda **job: train_comparison(cfg, into=ss["vg.tasks"]["results"], **job), lang, "vg.task_stop",
+                    cells=CELLS)
         keep_comparison(cfg, ss["vg.tasks"]["results"])         # a finished run: every session gets it at once
     held = ui.shown_result("vg.tasks", cfg, lambda: _ready("results", ready_comparison(cfg)))
     if not held:
@@ -230,12 +223,8 @@ def tasks_tab() -> None:
     # tab shows its settings and the comparison above, and the button redoes the sweep)
     if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
         rows = ss["vg.sweep"] = []                              # the rows finished so far stay after a Stop
-        with ui.running("vg.sweep_stop", lang) as bar:
-            def on_run(row):
-                rows.append(row)
-                bar.progress(len(rows) / (len(lengths) * len(CELLS)), text=f"{NAMES[row.cell]} T = {row.T}")
-
-            sweep(task_, CELLS, lengths, steps=1000, deadline_s=120.0, on_run=on_run, hidden=TASK_HIDDEN[task_])
+        ui.training(lambda **job: train_sweep(task_, CELLS, lengths, 1000, 120.0, TASK_HIDDEN[task_], into=rows, **job),
+                    lang, "vg.sweep_stop")
     if ss.get("vg.sweep"):                                      # the rows finished so far, even after a Stop
         ratios = SweepResult(task_, CELLS, lengths, rows=list(ss["vg.sweep"])).ratios()
         st.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")

@@ -7,7 +7,7 @@ from rnnviz import data as D
 from rnnviz.app.export import file_stem, lab_models_bytes
 from rnnviz.app.lab import CELLS_OF, DEFAULT_STEPS, TASKS, build_task, example, overfitting
 from rnnviz.app.lab_runs import (BUILTIN, DATA_CHOICES, LabSetting, best_cell, build, decode_rows, lab_run, result_rows,
-                                 top_rows, train_lab_run, train_run)
+                                 top_rows, train_lab)
 from rnnviz.data.text import show_char
 from rnnviz.figures import lab as FL
 from rnnviz.i18n import t
@@ -109,16 +109,9 @@ def train_ui(task_name: str, data: str | None, source):
         st.error(ui.error_message(e, lang))
         return None
     run["task"] = task
-    with ui.running("lab.stop", lang, c2) as bar:       # finished cells stay after a Stop
-        def on_step(cell, p):
-            if p.step % 50 == 0:
-                bar.progress(min(1.0, (cells.index(cell) + p.step / p.steps) / len(cells)),
-                             text=f"{FL.cell_name(cell, lang)}: {p.step}/{p.steps}, {t('fig.loss', lang)} {p.loss:.4f}")
-
-        if setting:
-            train_lab_run(setting, on_step, ui.device(), into=run["results"], task=task)
-        else:
-            train_run(task, on_step, ui.device(), into=run["results"])
+    # the cells trained go into the session's run, also after a Stop
+    ui.training(lambda **job: train_lab(task, setting, None if setting else source, into=run["results"],
+                                        device=ui.device(), **job), lang, "lab.stop", c2, cells=cells)
     return run
 
 

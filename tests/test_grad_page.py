@@ -172,8 +172,10 @@ def test_sweep_shows_the_rows_finished_so_far(monkeypatch):
     import rnnviz.app.sweep as SW
 
     def two_rows(task, cells, lengths, on_run=None, **kw):          # as if stopped after two runs
-        for cell, ratio in (("rnn", 1.0), ("lstm", 0.1)):
-            on_run(SW.SweepRow(cell=cell, T=10, status="done", ratio=ratio))
+        rows = [SW.SweepRow(cell=cell, T=10, status="done", ratio=ratio) for cell, ratio in (("rnn", 1.0), ("lstm", 0.1))]
+        for row in rows:
+            on_run(row)
+        return SW.SweepResult(task, cells, lengths, rows=rows, status="stopped")
 
     at = _app(T="20", hidden="16", tab="tasks")
     at.select_slider(key="vg.task_T").set_value(10)

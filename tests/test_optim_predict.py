@@ -113,8 +113,8 @@ def test_run_playground_rejects_out_of_bounds_settings(bad):
 
 def _counting(monkeypatch):
     calls = []
-    real = playground.run_playground
-    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    real = playground.train_model
+    monkeypatch.setattr(playground, "train_model", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     return calls
 
 
@@ -138,7 +138,7 @@ def test_shared_run_trains_once_per_setting_and_hands_out_private_copies(monkeyp
     c, _ = shared_run(cfg)                                       # ... the next user's does not
     assert "x" not in c.extras and not torch.equal(c.model.head.weight, a.model.head.weight)
     other, _ = shared_run(PlaygroundConfig(text="hello", cell="gru", hidden=8, steps=40, seed=1))   # another setting trains
-    assert len(calls) == 2 and other.shared_id not in (0, a.shared_id)
+    assert len(calls) == 3 and other.shared_id not in (0, a.shared_id)   # cfg, `fresh` above, and this one
 
 
 def test_shared_runs_are_bounded_and_skip_long_texts_and_deadline_runs(monkeypatch):
@@ -166,13 +166,13 @@ def test_sessions_asking_at_once_wait_for_one_training(monkeypatch):
     import threading
     import time
     calls = []
-    real = playground.run_playground
+    real = playground.train_model
 
     def slow(*a, **k):
         calls.append(1)
         time.sleep(0.3)                                           # still training when the others ask
         return real(*a, **k)
-    monkeypatch.setattr(playground, "run_playground", slow)
+    monkeypatch.setattr(playground, "train_model", slow)
     cfg = PlaygroundConfig(text="hello", hidden=4, steps=20)
     out = []
     threads = [threading.Thread(target=lambda: out.append(shared_run(cfg))) for _ in range(4)]

@@ -196,8 +196,8 @@ def test_the_hello_page_draws_its_first_part_before_torch_loads():
 def test_a_second_session_with_the_same_settings_reuses_the_training(monkeypatch):
     """A class opening the page trains "hello" once: the next session gets its own copy of that run."""
     calls = []
-    real = playground.run_playground
-    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = playground.train_model                    # what the training (job kind "hello") runs, in-process too
+    monkeypatch.setattr(playground, "train_model", lambda *a, **k: calls.append(1) or real(*a, **k))
     first = _app(HELLO)
     second = _app(HELLO)
     assert not first.exception and not second.exception and calls == [1]

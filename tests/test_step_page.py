@@ -161,7 +161,7 @@ def test_model_from_the_hello_playground_is_offered_and_chosen(monkeypatch):
 
     # stepping never retrains: the Hello model stays the same object, no training runs
     calls = []
-    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(playground, "train_model", lambda *a, **k: calls.append(1))
     at.button(key="step.next").click().run()
     assert not at.exception and _step(at) == 2
     np.testing.assert_array_equal(_vectors(_latex(at)[0])[-1], _r3(run.trace.gates["forget"][1, :4]))
@@ -182,7 +182,7 @@ def test_next_previous_and_slider_move_the_step_without_reloading(monkeypatch, b
     real = stepthrough.source_from_preset
     monkeypatch.setattr(stepthrough, "source_from_preset", lambda name: loads.append(name) or real(name))
     trains = []
-    monkeypatch.setattr(playground, "run_playground", lambda *a, **k: trains.append(1))
+    monkeypatch.setattr(playground, "train_model", lambda *a, **k: trains.append(1))
     timeline = _chart(at, "step.timeline_fig")
     at.session_state["step.tab"] = "Equations"                # the user clicks the Equations tab
     at.run()

@@ -30,6 +30,7 @@ import torch
 
 from .. import data as D
 from ..nn.checkpoint import CheckpointError, load_models, read_models_meta, save_models
+from ..service.jobs import load_arrays
 from ..training.fit import CellRun, FitResult
 from .cache import SharedCache
 from .lab import CELLS_OF, DEFAULT_STEPS, LabTask, build_task, train_cells
@@ -206,10 +207,69 @@ def train_lab_run(setting: LabSetting, on_step=None, device: str = "cpu", into: 
     """`train_run` on a setting's built-in data (`task`: `build(setting)` when the caller has built it already);
     a finished CPU run is kept for every session with the same settings (a stopped, cut-short or CUDA run is not)."""
     run = train_run(build(setting) if task is None else task, on_step, device, into)
+    keep_lab_run(setting, run, device)
+    return run
+
+
+def keep_lab_run(setting: LabSetting, run: dict, device: str = "cpu") -> None:
+    """Keep a finished CPU run of `setting` for every session (a copy: the caller's models stay its own)."""
     finished = (str(device) == "cpu" and set(run["results"]) == set(CELLS_OF[setting.task])
                 and all(r.result.status in ("done", "target", "diverged") for r in run["results"].values()))
-    if finished:       # kept as a copy: the caller's models stay its own
+    if finished:
         _shared.get_or_build(setting, lambda: copy.deepcopy(dict(run, source="shared")))
+
+
+# ---- through the training service (`rnnviz.service.run.run_job`, job kind "lab") -----------------------------
+def plain_source(task: str, source):
+    """The user's data of a task (`build_task`'s `source`) as plain data for a job's payload."""
+    if isinstance(source, D.LabelledTexts):
+        return {"texts": list(source.texts), "labels": np.asarray(source.labels), "classes": list(source.classes)}
+    if task == "mnist_rows" and source is not None:
+        return [np.asarray(source[0]), np.asarray(source[1])]
+    return source
+
+
+def task_of_payload(payload: dict) -> LabTask:
+    """The LabTask of a "lab" job's payload (see `lab_payload`)."""
+    if "setting" in payload:
+        return build(LabSetting(**payload["setting"]))
+    source = payload["source"]
+    if isinstance(source, dict):
+        source = D.LabelledTexts(tuple(source["texts"]), np.asarray(source["labels"]), tuple(source["classes"]))
+    elif payload["task"] == "mnist_rows" and source is not None:
+        source = (source[0], source[1])
+    return build_task(payload["task"], steps=payload["steps"], source=source)
+
+
+def lab_payload(setting: LabSetting | None, task: str, steps: int, source=None) -> dict:
+    """A "lab" job's payload: the built-in data's setting, or the task, its budget and the user's data."""
+    if setting is not None:
+        return {"setting": dataclasses.asdict(setting.validate())}
+    return {"task": task, "steps": int(steps), "source": plain_source(task, source)}
+
+
+def train_lab(task: LabTask, setting: LabSetting | None = None, source=None, into: dict | None = None,
+              device: str = "cpu", **job) -> dict:
+    """The lab's training as job kind "lab": `train_run(task)` on the training service when there is one (its
+    worker builds the same task from the setting or the user's data), else in-process (`job`: `run_job`'s
+    keywords; progress carries the cell). The cells trained go into `into` (models rebuilt from their arrays)
+    when the job ends, also when it is stopped or the script is rerun. A finished CPU run of a built-in setting
+    is kept for every session (`keep_lab_run`). Returns {"task", "results", "source": "trained"}."""
+    from ..service.run import run_job
+    from .lab import MAX_SECONDS_PAGE
+    results = {} if into is None else into
+    run = {"task": task, "results": results, "source": "trained"}
+
+    def rebuild(res: dict) -> dict:
+        for cell, rec in res.items():
+            model = load_arrays(task.make_model(cell).to(device), rec["state"])
+            results[cell] = CellRun(model, FitResult(**rec["result"]))
+        return run
+    steps = setting.steps if setting is not None else task.fit.steps
+    run_job("lab", lab_payload(setting, task.name, steps, source), rebuild, device=device,
+            deadline_s=min(600.0, len(CELLS_OF[task.name]) * (MAX_SECONDS_PAGE + 5) + 10), **job)
+    if setting is not None:
+        keep_lab_run(setting, run, device)
     return run
 
 

@@ -16,6 +16,7 @@ Cells trained with the same seed therefore see exactly the same data.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -343,3 +344,26 @@ def ready_comparison(cfg: TaskConfig) -> dict[str, TaskResult] | None:
 def keep_comparison(cfg: TaskConfig, results: dict[str, TaskResult]) -> None:
     if set(results) == set(CELLS) and all(r.status in ("done", "target", "diverged") for r in results.values()):
         ready.keep("longrange", cfg, results_json(results))
+
+
+# ---- through the training service (`rnnviz.service.run.run_job`) ---------------------------------------------
+def train_comparison(cfg: TaskConfig, into: dict | None = None, **job) -> dict[str, TaskResult]:
+    """`compare_cells(cfg)` as job kind "vg_tasks" (on the training service when there is one, else in-process;
+    `job`: `run_job`'s keywords). Progress carries the cell. The results (models rebuilt from their arrays) go
+    into `into` when the job ends, also when it is stopped or the script is rerun. Returns them."""
+    from ..service.jobs import load_arrays
+    from ..service.run import run_job
+    cfg.validate()
+    out = {} if into is None else into
+
+    def rebuild(res: dict) -> dict[str, TaskResult]:
+        results = _results_from_json(cfg, res["results"])
+        for cell, r in results.items():
+            c = r.config
+            r.model = load_arrays(task_model(c.task, cell, c.hidden, c.seed, c.forget_bias, c.nonlinearity,
+                                             c.n_symbols), res["states"][cell])
+        out.update(results)
+        return out
+    per_cell = cfg.deadline_s if cfg.deadline_s else MAX_DEADLINE_S
+    return run_job("vg_tasks", {"cfg": dataclasses.asdict(cfg)}, rebuild,
+                   deadline_s=min(600.0, len(CELLS) * (per_cell + 5) + 10), **job)

@@ -110,7 +110,8 @@ _shared_ids = itertools.count(1)
 
 def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
                deadline_s: float = DEADLINE_S, session: str | None = None,
-               on_state: OnState | None = None) -> tuple[PlaygroundRun, bool]:
+               on_state: OnState | None = None, connected: Callable[[], bool] | None = None
+               ) -> tuple[PlaygroundRun, bool]:
     """`train_run`, trained once per setting for everyone on this server.
 
     Training on the CPU is deterministic (same config, same weights: tested bit for bit), so when a class
@@ -120,7 +121,7 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
     texts are kept: a run cut by the deadline depends on the machine's speed, and CUDA kernels need not
     be deterministic."""
     build = lambda: train_run(cfg, device=device, on_step=on_step, deadline_s=deadline_s,   # noqa: E731
-                              session=session, on_state=on_state)
+                              session=session, on_state=on_state, connected=connected)
     if str(device) != "cpu" or len(cfg.text) > SHARED_MAX_TEXT:
         return build(), False
 
@@ -139,71 +140,43 @@ OnState = Callable[["JobStatus"], "bool | None"]
 
 def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
               deadline_s: float = DEADLINE_S, session: str | None = None,
-              on_state: OnState | None = None) -> PlaygroundRun:
-    """`run_playground` through the training service (`rnnviz.service`) when there is one, a `session` is
-    named and the device is the CPU; else in-process. `on_state(JobStatus)` hears the job's state as it
-    changes (waiting with its queue position, running with progress); in-process it hears "running" states
-    after each step and may return False to stop. Raises what `run_playground` raises for bad input (before
-    anything is queued), QueueFull when too many trainings wait, JobFailed, JobCancelled (cancelled while
-    waiting: nothing learnt). A job cancelled while running returns its partial run ("stopped")."""
-    from ..service import JobCancelled, JobFailed, QueueFull, ServiceError, current_service, start_service_soon
-    svc = current_service() if session is not None and str(device) == "cpu" else None
-    if session is not None and str(device) == "cpu" and (svc is None or (svc.ready_workers == 0
-                                                                        and svc.active(session) is None)):
-        # no pool yet, or it is still starting: a fresh server's first visitor trains here rather than wait ~2 s
-        # for the workers to import torch (and compete with this training for the CPU); the pool starts after
-        svc = None
-    if svc is not None:
-        try:
-            return service_run(cfg, session, svc, on_state=on_state, deadline_s=deadline_s)
-        except (QueueFull, JobFailed, JobCancelled):
-            raise
-        except ServiceError:
-            pass                               # the service is shut down or broken: train here, as without one
-    step = on_step
-    if on_state is not None:
-        from ..service import JobStatus
-
-        def step(p):
-            answer = on_step(p) if on_step is not None else None
-            told = on_state(JobStatus(id=0, session=session or "", kind="hello", state="running",
-                                      progress={"step": p.step, "steps": p.steps, "loss": p.loss}))
-            return False if answer is False or told is False else None
-    try:
-        return run_playground(cfg, device=device, on_step=step, deadline_s=deadline_s)
-    finally:
-        if session is not None and str(device) == "cpu":
-            start_service_soon()                # the next trainings go to the workers
+              on_state: OnState | None = None, connected: Callable[[], bool] | None = None) -> PlaygroundRun:
+    """`run_playground` as job kind "hello" (`rnnviz.service.run.run_job`): through the training service when
+    there is a ready one, a `session` is named and the device is the CPU; else in-process (the same function,
+    `train_model`). `on_state(JobStatus)` hears the job's state as it changes (waiting with its queue
+    position, running with progress); in-process it hears "running" states after each step and may return
+    False to stop. `connected()`: False once the session's browser is gone (its job is then cancelled).
+    Raises what `run_playground` raises for bad input (before anything is queued), QueueFull when too many
+    trainings wait, JobFailed, JobCancelled (cancelled while waiting: nothing learnt). A job cancelled while
+    running returns its partial run ("stopped"). A rerun of the page leaves its job running: the rerun
+    attaches to it (the Stop button's rerun cancels it)."""
+    from ..service.run import run_job
+    cfg.validate()
+    next_char_task(cfg.text)                       # bad text: TextError here, before anything is queued
+    return run_job("hello", {"cfg": dataclasses.asdict(cfg)}, lambda r: run_from_result(cfg, r, device),
+                   session=session, on_state=on_state, deadline_s=deadline_s, device=device, connected=connected,
+                   cancel_on_rerun=False, on_step=on_step)
 
 
 def service_run(cfg: PlaygroundConfig, session: str, svc, on_state: OnState | None = None,
                 deadline_s: float = DEADLINE_S) -> PlaygroundRun:
-    """Train `cfg` as `session`'s job on the service `svc`, wait for it (telling `on_state`), rebuild the
-    model from the returned weights and trace it here."""
-    from ..service import JobCancelled, JobFailed
+    """`train_run` as `session`'s job on the service `svc` (no fallback: its errors are raised)."""
+    from ..service.run import run_job
     cfg.validate()
-    next_char_task(cfg.text)                       # bad text: TextError here, before anything is queued
-    job = svc.submit(session, "hello", {"cfg": dataclasses.asdict(cfg)}, deadline_s=deadline_s)
-    if on_state is not None:
-        on_state(job)
-    status = svc.wait(job.id, on_change=on_state)
-    svc.collect(job.id)
-    if status.state == "failed":
-        raise JobFailed(status)
-    if status.result is None:
-        raise JobCancelled(status)
-    return run_from_result(cfg, status.result)
+    next_char_task(cfg.text)
+    return run_job("hello", {"cfg": dataclasses.asdict(cfg)}, lambda r: run_from_result(cfg, r),
+                   session=session, on_state=on_state, deadline_s=deadline_s, cancel_on_rerun=False, service=svc)
 
 
-def run_from_result(cfg: PlaygroundConfig, result: dict) -> PlaygroundRun:
-    """The PlaygroundRun of a worker's `rnnviz.service.jobs.hello` result: the same model, rebuilt, traced here."""
+def run_from_result(cfg: PlaygroundConfig, result: dict, device: str = "cpu") -> PlaygroundRun:
+    """The PlaygroundRun of a `rnnviz.service.jobs.hello` result: the same model, rebuilt (on `device`), traced here."""
     from ..nn.model import build_model
     from ..service.jobs import load_arrays
     from ..training.loop import TrainResult
     t0 = time.perf_counter() - result["seconds"]
     vocab, x, y = next_char_task(cfg.text)
-    model = load_arrays(build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed), result["state"])
-    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), "cpu", t0)
+    model = load_arrays(build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed, device=device), result["state"])
+    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), str(device), t0)
 
 
 def run_figures(run: PlaygroundRun, lang: str) -> dict:

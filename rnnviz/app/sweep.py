@@ -125,3 +125,22 @@ def sweep(task: str = "adding", cells: tuple[str, ...] = CELLS, lengths: tuple[i
     if out.status != "stopped" and any(r.status in ("skipped", "deadline") for r in out.rows):
         out.status = "deadline"
     return out
+
+
+def train_sweep(task: str, cells: tuple[str, ...], lengths: tuple[int, ...], steps: int, deadline_s: float,
+                hidden: int, into: list | None = None, **job) -> SweepResult:
+    """`sweep(...)` as job kind "vg_sweep" (on the training service when there is one, else in-process; `job`:
+    `run_job`'s keywords). Progress after each run (its cell and T). The rows of the runs done go into `into`
+    when the job ends, also when it is stopped or the script is rerun. Returns the SweepResult."""
+    from ..service.run import run_job
+    if not _is_num(deadline_s) or not 0 < deadline_s <= MAX_DEADLINE_S:
+        raise ValueError(f"deadline must be in (0, {MAX_DEADLINE_S:g}] seconds, not {deadline_s!r}")
+    rows = [] if into is None else into
+    kw = {"task": task, "cells": list(cells), "lengths": list(lengths), "steps": int(steps),
+          "deadline_s": float(deadline_s), "hidden": int(hidden)}
+
+    def rebuild(res: dict) -> SweepResult:
+        rows.extend(SweepRow(**r) for r in res["rows"] if r["status"] != "skipped")
+        return SweepResult(task, tuple(cells), tuple(lengths), rows=[SweepRow(**r) for r in res["rows"]],
+                           seconds=res["seconds"], status=res["status"])
+    return run_job("vg_sweep", kw, rebuild, deadline_s=min(MAX_DEADLINE_S, float(deadline_s) + 30), **job)

@@ -15,6 +15,7 @@ The gradient computations themselves are in `rnnviz.tracing.gradients`.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -367,3 +368,34 @@ def shared_exploding_runs() -> dict:
         runs = exploding_runs()
         ready.keep("vanishing_exploding", EXPLODING, runs)
     return runs
+
+
+# ---- through the training service (`rnnviz.service.run.run_job`): the same functions, as jobs ---------------
+HEATMAP_DEADLINE_S = 20.0          # per cell, as `training_heatmaps`
+EXPLODING_STEPS, EXPLODING_DEADLINE_S = 100, 20.0
+
+
+def train_heatmaps(cfg: GradConfig, steps: int, into: dict | None = None, **job) -> dict:
+    """`training_heatmaps(cfg, steps)` as job kind "vg_heatmaps" (on the training service when there is one,
+    else in-process: `job` are `run_job`'s keywords: session, on_state, connected, ...). Progress carries the
+    cell. The records go into `into` (a session's dict) when the job ends, also when it is stopped or the
+    script is rerun: the cells recorded so far are kept. Returns the records."""
+    from ..service.run import run_job
+    cfg.validate()
+    if steps not in TRAIN_STEPS:
+        raise ValueError(f"training steps must be one of {', '.join(map(str, TRAIN_STEPS))}, not {steps!r}")
+    out = {} if into is None else into
+
+    def rebuild(res: dict) -> dict:
+        out.update({c: dict(r, steps=list(r["steps"]), rows=list(r["rows"])) for c, r in res.items()})
+        return out
+    return run_job("vg_heatmaps", {"cfg": dataclasses.asdict(cfg), "steps": int(steps),
+                                   "deadline_s": HEATMAP_DEADLINE_S}, rebuild,
+                   deadline_s=len(CELLS) * HEATMAP_DEADLINE_S + 15, **job)
+
+
+def train_exploding(**job) -> dict:
+    """`exploding_runs()` as job kind "vg_exploding": {"no_clip", "clip"}, each a record without its model."""
+    from ..service.run import run_job
+    return run_job("vg_exploding", {"steps": EXPLODING_STEPS, "deadline_s": EXPLODING_DEADLINE_S}, lambda r: r,
+                   deadline_s=2 * EXPLODING_DEADLINE_S + 10, **job)

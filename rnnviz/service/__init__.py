@@ -1,7 +1,8 @@
 """The training service: training runs in a bounded pool of worker processes instead of the server's
 script threads (one GIL), with a FIFO queue, one job per session, a bounded queue and a deadline per job
 (see `pool`). The library never imports streamlit; pages reach the service through the library's
-facades (`rnnviz.app.playground.train_run`).
+facades, which all go through `rnnviz.service.run.run_job` (a job kind of `jobs`, on the service or
+in-process: the same function) and show it with `ui.training`.
 
 `get_service()` is the process-wide service, started at the first call and shut down at interpreter
 exit. $RNNVIZ_WORKERS sets the number of worker processes (default: one per CPU core; 0: no service,

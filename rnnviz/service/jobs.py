@@ -27,5 +27,80 @@ def hello(payload: dict, ctx) -> dict:
     from ..app.playground import PlaygroundConfig, train_model
     cfg = PlaygroundConfig(**payload["cfg"])
     t0 = time.perf_counter()
-    _, _, _, model, result = train_model(cfg, "cpu", ctx.on_step, ctx.deadline_s)
+    _, _, _, model, result = train_model(cfg, getattr(ctx, "device", "cpu"), ctx.on_step, ctx.deadline_s)
     return {"state": state_arrays(model), "result": dataclasses.asdict(result), "seconds": time.perf_counter() - t0}
+
+
+def _cell_step(ctx):
+    """`on_step(cell, Progress)` of the trainings that go cell by cell: progress with the cell; False once cancelled."""
+    def on_step(cell, p):
+        ctx.progress(p.step, p.steps, p.loss, cell=cell)
+        return False if ctx.cancelled() else None
+    return on_step
+
+
+def vg_heatmaps(payload: dict, ctx) -> dict:
+    """The Vanishing Gradients page's "during training" view (`rnnviz.app.vanishing.training_heatmaps`), cell
+    by cell: payload {"cfg": GradConfig as a dict, "steps", "deadline_s"}. Returns {cell: {"steps", "rows"
+    (numpy arrays), "status", "message"}} for the cells trained (a cancelled job: up to the one it stopped in)."""
+    import numpy as np
+
+    from ..app.vanishing import CELLS, GradConfig, training_heatmaps
+    cfg = GradConfig(**payload["cfg"]).validate()
+    out: dict = {}
+
+    def cb(cell, step, total, loss, row):
+        ctx.progress(step, total, loss, cell=cell)
+        return False if ctx.cancelled() else None
+    for cell in CELLS:
+        training_heatmaps(cfg, payload["steps"], (cell,), cb, deadline_s=payload.get("deadline_s", 20.0), into=out)
+        if ctx.cancelled():
+            break
+    return {c: {"steps": [int(s) for s in r["steps"]], "rows": [np.asarray(x) for x in r["rows"]],
+                "status": r["status"], "message": r["message"]} for c, r in out.items()}
+
+
+def vg_exploding(payload: dict, ctx) -> dict:
+    """The exploding-gradient demo (`rnnviz.app.vanishing.exploding_runs`): payload {"steps", "deadline_s"}.
+    Returns {"no_clip" | "clip": the run's record without its model and data}."""
+    from ..app.vanishing import exploding_runs
+    runs = exploding_runs(payload.get("steps", 100), payload.get("deadline_s", 20.0))
+    return {name: {k: v for k, v in r.items() if k not in ("model", "x", "y")} for name, r in runs.items()}
+
+
+def vg_tasks(payload: dict, ctx) -> dict:
+    """The long-range tasks' comparison (`rnnviz.app.longrange.compare_cells`): payload {"cfg": TaskConfig as a
+    dict}. Returns {"results": `results_json`, "states": {cell: the model's arrays}}."""
+    from ..app.longrange import CELLS, TaskConfig, compare_cells, results_json
+    cfg = TaskConfig(**payload["cfg"]).validate()
+    results: dict = {}
+    compare_cells(cfg, CELLS, _cell_step(ctx), into=results)
+    return {"results": results_json(results), "states": {c: state_arrays(r.model) for c, r in results.items()}}
+
+
+def vg_sweep(payload: dict, ctx) -> dict:
+    """The length sweep (`rnnviz.app.sweep.sweep`): payload its keyword arguments (task, cells, lengths, steps,
+    deadline_s, hidden). Progress after each run (step = runs done); returns {"rows": [SweepRow as a dict],
+    "status", "seconds"}."""
+    from ..app.sweep import sweep
+    kw = dict(payload)
+    kw["cells"], kw["lengths"] = tuple(kw["cells"]), tuple(kw["lengths"])
+    n = len(kw["cells"]) * len(kw["lengths"])
+    done = [0]
+
+    def on_run(row):
+        done[0] += 1
+        ctx.progress(done[0], n, None, cell=row.cell, T=row.T)
+        return False if ctx.cancelled() else None
+    res = sweep(**kw, on_run=on_run, on_step=lambda cell, T, p: False if ctx.cancelled() else None)
+    return {"rows": [dataclasses.asdict(r) for r in res.rows], "status": res.status, "seconds": res.seconds}
+
+
+def lab(payload: dict, ctx) -> dict:
+    """The lab's training (`rnnviz.app.lab_runs.train_run`, every cell in turn): payload {"setting": LabSetting as
+    a dict} (built-in data) or {"task", "steps", "source"} (the user's data as plain data, `lab_runs.plain_source`).
+    Returns {cell: {"state", "result": FitResult as a dict}} for the cells trained."""
+    from ..app.lab_runs import task_of_payload, train_run
+    results: dict = {}
+    train_run(task_of_payload(payload), _cell_step(ctx), getattr(ctx, "device", "cpu"), into=results)
+    return {c: {"state": state_arrays(r.model), "result": dataclasses.asdict(r.result)} for c, r in results.items()}

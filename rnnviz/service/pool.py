@@ -37,7 +37,18 @@ FINAL = ("done", "cancelled", "failed")
 # Why a job failed (`JobStatus.error_code`); `error` adds the details (English, for logs)
 FAIL_CODES = ("crashed", "hung", "error", "shutdown", "unavailable")
 
-KINDS = {"hello": "rnnviz.service.jobs:hello"}
+KINDS = {"hello": "rnnviz.service.jobs:hello", "vg_heatmaps": "rnnviz.service.jobs:vg_heatmaps",
+         "vg_exploding": "rnnviz.service.jobs:vg_exploding", "vg_tasks": "rnnviz.service.jobs:vg_tasks",
+         "vg_sweep": "rnnviz.service.jobs:vg_sweep", "lab": "rnnviz.service.jobs:lab"}
+
+
+def same_payload(a, b) -> bool:
+    """Whether two payloads are equal; numpy arrays inside compare by their bytes (`==` on them is no bool)."""
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):
+        import pickle
+        return pickle.dumps(a, protocol=4) == pickle.dumps(b, protocol=4)
 
 
 class ServiceError(RuntimeError):
@@ -210,7 +221,7 @@ class TrainingService:
             if self.broken:
                 raise ServiceError(self.broken)
             old = self._by_session.get(session)
-            if old is not None and old.kind == kind and old.payload == payload:
+            if old is not None and old.kind == kind and same_payload(old.payload, payload):
                 return replace(self._status(old), attached=True)
             if len(self._queue) >= self.max_queue:
                 raise QueueFull(len(self._queue))
