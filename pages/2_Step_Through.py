@@ -10,10 +10,12 @@ import ui
 from rnnviz.app.cache import LRU
 from rnnviz.app.presets import PRESETS
 from rnnviz.app.export import file_stem, source_model_bytes
+from rnnviz.app import interventions as IV
 from rnnviz.app.stepthrough import (MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_file,
                                     source_from_preset)
 from rnnviz.data.text import show_char
 from rnnviz.figures import step as FS
+from rnnviz.figures.intervene import intervention_figure
 from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
 from rnnviz.i18n import t
 from rnnviz.tracing import analysis as A
@@ -239,6 +241,65 @@ def compare_tab(source) -> None:
                     key="step.diff_fig", width="stretch")
 
 
+def _apply_preset(settings: "IV.EditSettings") -> None:
+    ss["iv.t"], ss["iv.q"] = settings.step, settings.quantity
+    ss["iv.u"] = "all" if settings.unit is None else str(settings.unit)
+    ss["iv.v"] = float(settings.value)
+
+
+def intervene_tab(source: StepSource, view) -> None:
+    """What if this gate had closed? Edit a gate or a state at one step; the rest of the text is replayed from
+    the edit by the model itself, and the original and edited runs are drawn on one time axis."""
+    tr, chars = view.trace, view.chars
+    T, H, cell = tr.T, tr.hidden.shape[1], tr.cell_type
+    qs = IV.quantities(cell)
+    presets = IV.available_presets(source, view)
+    first = IV.preset_edit(presets[0], source, view) if presets else IV.EditSettings(min(T, 3), qs[0], None, 0.0)
+    units = ["all"] + [str(u) for u in range(H)]
+    ui.url_state({"iv.t": ("iv_t", ui.as_int(first.step, 1, T)), "iv.q": ("iv_q", ui.as_choice(first.quantity, qs)),
+                  "iv.u": ("iv_u", ui.as_choice("all" if first.unit is None else str(first.unit), units)),
+                  "iv.v": ("iv_v", ui.as_num(float(first.value), -IV.MAX_VALUE, IV.MAX_VALUE, 0.05))})
+    gate = ss["iv.q"] in IV.EDIT_GATES.get(cell, ())       # another model or text: settings brought into range
+    lo, hi = (0.0, 1.0) if gate else (-IV.state_limit(ss.get("iv.q", "h")), IV.state_limit(ss.get("iv.q", "h")))
+    ss["iv.t"] = min(max(int(ss["iv.t"]), 1), T)
+    if ss["iv.u"] not in units:
+        ss["iv.u"] = "all"
+    ss["iv.v"] = float(min(max(float(ss["iv.v"]), lo), hi))
+    st.caption(t("iv.howto", lang))
+    if presets:
+        cols = st.columns(len(presets))
+        for col, name in zip(cols, presets):
+            col.button(t(f"iv.preset.{name}", lang), key=f"iv.preset.{name}", width="stretch",
+                       on_click=_apply_preset, args=(IV.preset_edit(name, source, view),))
+    c1, c2, c3, c4 = st.columns([3, 2, 1, 2])
+    step = c1.select_slider(t("iv.step", lang), options=list(range(1, T + 1)), key="iv.t",
+                            format_func=lambda i: f"{i} · {show_char(chars[i - 1])}")
+    quantity = c2.radio(t("iv.quantity", lang), qs, key="iv.q", format_func=lambda q: t(f"iv.q.{q}", lang))
+    unit = c3.selectbox(t("iv.unit", lang), units, key="iv.u",
+                        format_func=lambda u: t("iv.all_units", lang) if u == "all" else u)
+    value = c4.slider(t("iv.value", lang), lo, hi, step=0.05, key="iv.v")
+    try:
+        edit = IV.edit_from_settings(view, IV.EditSettings(step, quantity, None if unit == "all" else int(unit), value))
+    except IV.InterventionError as e:
+        st.error(ui.error_message(e, lang))
+        return
+    cmp = IV.compare(view, edit)
+    vocab = list(view.vocab_chars)
+    changed = cmp["changed"]
+    st.markdown(t("iv.summary", lang, what=t(f"iv.q.{quantity}", lang), t=step, x=show_char(chars[step - 1]),
+                  units=t("iv.all_units", lang) if unit == "all" else t("iv.unit_n", lang, unit=unit), v=value,
+                  lo=float(cmp["original"].loss), le=float(cmp["edited"].loss), n=len(changed),
+                  steps=", ".join(f"{k} · {show_char(chars[k - 1])}" for k in changed[:8]) or "—"))
+    if cell == "gru" and quantity == "h" and unit == "all" and value == 0.0:
+        a, b = source.pair
+        gap = IV.pair_gap(source, a, b, edit) if step <= min(len(a), len(b)) else None
+        if gap is not None:
+            st.info(t("iv.pair", lang, a=ui.md_literal(a), b=ui.md_literal(b), t=step, before=gap["before"],
+                      after=gap["after"]))
+    st.plotly_chart(intervention_figure(cmp, chars, vocab, step, lang), key="step.iv_fig", width="stretch")
+    st.caption(t("iv.fig.howto", lang))
+
+
 st.title(t("step.title", lang))
 st.markdown(t("step.intro", lang))
 settings = ui.controls(lang)                 # folded away in the presenter view
@@ -270,7 +331,8 @@ with settings:                               # a bad text's message above stays 
 # Only the open tab runs and draws: choosing a preset or typing a text redraws one tab, not five.
 cursor_and_equations_ui = st.fragment(_cursor, run_every=PLAY_EVERY if ss.get("step.playing") else None)
 TABS = {"equations": lambda: cursor_and_equations_ui(view), "states": lambda: states_tab(view),
-        "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source)}
+        "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source),
+        "intervene": lambda: intervene_tab(source, view)}
 active, tabs = ui.lazy_tabs("step.tab", tuple(TABS), lang)
 with tabs[active]:
     ui.prompts("step", lang, src=source.name, tab=active)

@@ -1039,6 +1039,64 @@ TEXT: dict[str, dict[str, str]] = {
                                  "학습률을 더 작게 해 보세요."},
     "hello.msg.deadline": {"en": "stopped after {good} steps", "ko": "{good}단계를 학습한 뒤 멈췄습니다"},
     "hello.msg.stopped": {"en": "stopped by the user after {good} steps", "ko": "{good}단계를 학습한 뒤 사용자가 멈췄습니다"},
+    "step.tab.intervene": {"en": "What if?", "ko": "만약에?"},
+    "iv.howto": {
+        "en": "Change the memory at one step and watch what follows: clamp a gate to a value, or set the hidden state "
+              "h_t (or the LSTM's cell state c_t), for one unit or all. The text is replayed from that step by the "
+              "model itself, with the edited value, and drawn against the original run on the same time axis.",
+        "ko": "한 시점에서 기억을 바꾸고 그 뒤를 지켜보세요: 게이트를 어떤 값으로 고정하거나, 은닉 상태 h_t (LSTM이면 셀 상태 "
+              "c_t)를 한 유닛 또는 모든 유닛에 대해 정합니다. 그 시점부터 모델이 바뀐 값을 가지고 텍스트를 다시 읽고, "
+              "원래 실행과 같은 시간 축 위에 그립니다.",
+    },
+    "iv.preset.depth_forget": {"en": "Close the depth unit's forget gate at the deepest opening bracket",
+                               "ko": "가장 깊은 여는 괄호에서 깊이 유닛의 망각 게이트 (forget gate) 닫기"},
+    "iv.preset.reset_juga": {"en": "Reset the GRU's state at 주 (주가)", "ko": "주가의 '주'에서 GRU 상태 초기화"},
+    "iv.preset.hello_zero": {"en": "Zero h at step 3 of hello", "ko": "hello의 3번째 시점에서 h를 0으로"},
+    "iv.step": {"en": "edit at step", "ko": "바꿀 시점"},
+    "iv.quantity": {"en": "what to edit", "ko": "바꿀 것"},
+    "iv.q.forget": {"en": "forget gate f", "ko": "망각 게이트 (forget gate) f"},
+    "iv.q.input": {"en": "input gate i", "ko": "입력 게이트 (input gate) i"},
+    "iv.q.output": {"en": "output gate o", "ko": "출력 게이트 (output gate) o"},
+    "iv.q.reset": {"en": "reset gate r", "ko": "리셋 게이트 (reset gate) r"},
+    "iv.q.update": {"en": "update gate z", "ko": "업데이트 게이트 (update gate) z"},
+    "iv.q.h": {"en": "hidden state h", "ko": "은닉 상태 h"},
+    "iv.q.c": {"en": "cell state c", "ko": "셀 상태 c"},
+    "iv.unit": {"en": "unit", "ko": "유닛"},
+    "iv.all_units": {"en": "all units", "ko": "모든 유닛"},
+    "iv.unit_n": {"en": "unit {unit}", "ko": "유닛 {unit}"},
+    "iv.value": {"en": "set to", "ko": "바꿀 값"},
+    "iv.summary": {
+        "en": "**Edit:** {what} at step {t} (reading **{x}**), {units}, set to {v:.2f}. Loss over the text: "
+              "{lo:.3f} → **{le:.3f}**; the predicted next character changed at {n} steps: {steps}.",
+        "ko": "**바꾼 것:** 시점 {t} (**{x}** 읽음)의 {what}, {units}, 값 {v:.2f}. 텍스트 전체의 손실: {lo:.3f} → "
+              "**{le:.3f}**. 예측한 다음 글자가 {n}개 시점에서 바뀜: {steps}.",
+    },
+    "iv.pair": {
+        "en": "Without the edit, the states for {a} and {b} differ by up to {before:.3f} from step {t} on; with the "
+              "same reset on both, by {after:.3g}: after the reset the model can no longer tell them apart.",
+        "ko": "바꾸지 않으면 {a}와 {b}의 상태는 시점 {t}부터 최대 {before:.3f}만큼 다릅니다. 둘 다 같은 시점에서 "
+              "초기화하면 차이는 {after:.3g}: 초기화 뒤에는 모델이 둘을 더 이상 구별하지 못합니다.",
+    },
+    "iv.fig.howto": {
+        "en": "Top: how much each unit's state changed (edited − original; 0 before the edit: white). Then the unit "
+              "that changed most (or the one you edited) in both runs, the loss of every step in both runs (the red "
+              "area is what the edit cost or saved), and the predicted next characters (red where they changed). "
+              "The orange band is the edited step.",
+        "ko": "위: 각 유닛의 상태가 얼마나 바뀌었는지 (바꾼 실행 − 원래 실행, 바꾸기 전에는 0: 흰색). 그 아래: 가장 많이 바뀐 "
+              "유닛 (또는 바꾼 유닛)의 두 실행, 두 실행의 시점별 손실 (빨간 영역이 바꿔서 늘거나 준 손실), 예측한 다음 "
+              "글자 (바뀐 곳은 빨강). 주황색 띠가 바꾼 시점입니다.",
+    },
+    "iv.fig.dh": {"en": "change in h_t (edited − original)", "ko": "h_t의 변화 (바꾼 실행 − 원래 실행)"},
+    "iv.fig.dc": {"en": "change in c_t (edited − original)", "ko": "c_t의 변화 (바꾼 실행 − 원래 실행)"},
+    "iv.fig.unit": {"en": "unit {unit} in both runs", "ko": "두 실행의 유닛 {unit}"},
+    "iv.fig.loss": {"en": "loss at every step", "ko": "시점별 손실"},
+    "iv.fig.loss_axis": {"en": "−ln p(next)", "ko": "−ln p(다음 글자)"},
+    "iv.fig.pred": {"en": "predicted next character", "ko": "예측한 다음 글자"},
+    "iv.fig.change": {"en": "change", "ko": "변화"},
+    "iv.original": {"en": "original", "ko": "원래"},
+    "iv.edited": {"en": "edited", "ko": "바꿈"},
+    "iv.loss_orig": {"en": "loss, original", "ko": "원래 손실"},
+    "iv.loss_edit": {"en": "loss, edited", "ko": "바꾼 뒤 손실"},
 }
 
 

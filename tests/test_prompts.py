@@ -179,6 +179,19 @@ def test_gradient_answers_hold_at_the_pages_defaults():
     assert PROMPTS["grad-across-gates"].question.answer == truth and max(kept.values()) < 1e-6, kept
 
 
+def test_the_intervention_answer_holds_for_the_brackets_preset():
+    from rnnviz.app.interventions import compare, edit_from_settings, preset_edit
+    from rnnviz.app.stepthrough import prepare_view, source_from_preset
+    src = source_from_preset("brackets_lstm")
+    view = prepare_view(src, src.text)
+    cmp = compare(view, edit_from_settings(view, preset_edit("depth_forget", src, view)))
+    closing = [view.vocab_chars.index(c) for c in ")]"]
+    lost = sum(int(a in closing and b not in closing) for a, b in zip(cmp["pred_orig"], cmp["pred_edit"]))
+    gained = sum(int(b in closing and a not in closing) for a, b in zip(cmp["pred_orig"], cmp["pred_edit"]))
+    truth = 1 if lost > gained else 2 if gained > lost else 0
+    assert PROMPTS["step-intervene-depth"].question.answer == truth and lost >= 2, (lost, gained)
+
+
 def test_the_sources_answer_holds_at_the_pages_defaults():
     from rnnviz.app.vanishing import GradConfig, source_views
     from rnnviz.figures.gradients import source_shares

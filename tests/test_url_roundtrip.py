@@ -165,8 +165,16 @@ def _step_compare(at):
     return {"a": "(a) ok", "b": "[a] ok"}
 
 
+def _step_intervene(at):
+    at.select_slider(key="iv.t").set_value(12).run()
+    at.radio(key="iv.q").set_value("output").run()
+    at.selectbox(key="iv.u").set_value("7").run()
+    at.slider(key="iv.v").set_value(0.35).run()
+    return {"iv_t": "12", "iv_q": "output", "iv_u": "7", "iv_v": "0.35"}
+
+
 STEP_TABS = {"equations": _step_equations, "states": _step_states, "unrolled": _step_unrolled, "units": _step_units,
-             "compare": _step_compare}
+             "compare": _step_compare, "intervene": _step_intervene}
 
 
 @LANG
