@@ -14,11 +14,11 @@ from rnnviz.i18n import t
 # The widget keys each page binds to its URL (a name ending in "." is a prefix): a scene of a lecture clears
 # them on entry, so the page reads the scene's settings from the URL again. Results are never cleared.
 SCENE_KEYS = {"home": (), "lecture": (),
-              "hello": ("hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed", "hello.prime",
+              "hello": ("hello.show_cell", "hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed", "hello.prime",
                         "hello.gen_n", "hello.temp", "hello.gen_seed"),
               "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text.", "step.units", "step.unit",
                        "step.state", "step.span", "step.thr", "step.a.", "step.b.", "step.playing", "iv.t", "iv.q", "iv.u",
-                       "iv.v"),
+                       "iv.v", "cell.units"),
               "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
                        "grad.tab", "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T",
                        "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps", "vg.tau", "vg.attr_cell"),

@@ -9,8 +9,8 @@ import streamlit as st
 import lecture_ui
 import ui
 from rnnviz.app.export import file_stem, hello_model_bytes, hello_trace_bytes
-from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, run_figures,
-                                   shared_run)
+from rnnviz.app.playground import (HIDDEN_CHOICES, LR_CHOICES, SEED_RANGE, STEPS_RANGE, PlaygroundConfig, cell_figure,
+                                   run_figures, shared_run)
 from rnnviz.data.text import MAX_TEXT_CHARS, TextError, Vocab, show_char, validate_text
 from rnnviz.figures.step import unrolled_figure
 from rnnviz.figures.style import CELL_NAMES
@@ -101,6 +101,17 @@ def train_ui(cfg: PlaygroundConfig, stopping: bool = False):
     ui.set_query_params({"text": cfg.text, "cell": cfg.cell, "hidden": cfg.hidden, "lr": cfg.lr,
                          "steps": cfg.steps, "seed": cfg.seed})
     return run
+
+
+def cell_ui(run) -> None:
+    """Beside the task picture, once trained: the trained cell itself, animated step by step with its numbers
+    (off by default: the page's first view stays light)."""
+    ui.url_state({"hello.show_cell": ("show_cell", ui.as_bool(False))})
+    if not st.toggle(t("hello.cell_toggle", lang), key="hello.show_cell"):
+        return
+    c1, c2 = st.columns([3, 1])
+    c1.plotly_chart(cell_figure(run, lang), key="hello.cell_fig", width="stretch")
+    c2.caption(t("cell.howto", lang) + " " + t(f"cell.howto.{run.cfg.cell}", lang))
 
 
 def summary_ui(run) -> None:
@@ -221,6 +232,8 @@ if (pressed or (run is None and ss.get("hello.cancelled") != cfg) or lecture_ui.
     run = new or run
 if run is None:
     st.stop()
+with task_slot:                             # the trained cell, under the task picture
+    cell_ui(run)
 summary_ui(run)
 timeline_ui(run)
 predictions_ui(run)

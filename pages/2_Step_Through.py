@@ -15,6 +15,7 @@ from rnnviz.app.stepthrough import (MAX_STEP_TEXT, StepSource, compare_inputs, p
                                     source_from_preset)
 from rnnviz.data.text import show_char
 from rnnviz.figures import step as FS
+from rnnviz.figures.cell import MAX_CELL_UNITS
 from rnnviz.figures.intervene import intervention_figure
 from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
 from rnnviz.i18n import t
@@ -300,6 +301,19 @@ def intervene_tab(source: StepSource, view) -> None:
     st.caption(t("iv.fig.howto", lang))
 
 
+def cell_tab(view) -> None:
+    """The cell diagram with the real numbers of a few units, one frame per step (played in the browser)."""
+    tr = view.trace
+    H = tr.hidden.shape[1]
+    default = (view.noted_units + [u for u in range(H) if u not in view.noted_units])[:2]
+    ui.url_state({"cell.units": ("cell_units", ui.as_ints(default, 0, H - 1, MAX_CELL_UNITS))})
+    st.caption(t("cell.howto", lang) + " " + t(f"cell.howto.{tr.cell_type}", lang))
+    units = st.multiselect(t("cell.units", lang), list(range(H)), key="cell.units", max_selections=MAX_CELL_UNITS)
+    units = sorted(units) or default
+    start = min(max(int(ss.get("step.t", 1)), 1), tr.T)
+    st.plotly_chart(view.cell_figure(units, lang, start), key="step.cell_fig", width="stretch")
+
+
 st.title(t("step.title", lang))
 st.markdown(t("step.intro", lang))
 settings = ui.controls(lang)                 # folded away in the presenter view
@@ -332,7 +346,7 @@ with settings:                               # a bad text's message above stays 
 cursor_and_equations_ui = st.fragment(_cursor, run_every=PLAY_EVERY if ss.get("step.playing") else None)
 TABS = {"equations": lambda: cursor_and_equations_ui(view), "states": lambda: states_tab(view),
         "unrolled": lambda: unrolled_tab(view), "units": lambda: units_tab(view), "compare": lambda: compare_tab(source),
-        "intervene": lambda: intervene_tab(source, view)}
+        "intervene": lambda: intervene_tab(source, view), "cell": lambda: cell_tab(view)}
 active, tabs = ui.lazy_tabs("step.tab", tuple(TABS), lang)
 with tabs[active]:
     ui.prompts("step", lang, src=source.name, tab=active)

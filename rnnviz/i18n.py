@@ -1097,6 +1097,32 @@ TEXT: dict[str, dict[str, str]] = {
     "iv.edited": {"en": "edited", "ko": "바꿈"},
     "iv.loss_orig": {"en": "loss, original", "ko": "원래 손실"},
     "iv.loss_edit": {"en": "loss, edited", "ko": "바꾼 뒤 손실"},
+    # ---- the cell animated (lead) ----
+    "step.tab.cell": {"en": "The cell", "ko": "셀 그림"},
+    "cell.howto": {
+        "en": "One cell at step t, drawn with its real numbers: x_t and h_{t-1} come in at the bottom left, every box is "
+              "coloured by its value (gates blue from 0 to 1; other values red for positive, blue for negative) and "
+              "writes the numbers of the chosen units under it. ▶ and the slider play through time in the browser. "
+              "Hover a box for its equation with the numbers.",
+        "ko": "시점 t의 셀 하나를 실제 숫자로 그렸습니다: x_t와 h_{t-1}이 왼쪽 아래에서 들어오고, 각 상자는 그 값으로 "
+              "칠해지며 (게이트는 0에서 1까지 파랑, 나머지 값은 양수 빨강, 음수 파랑) 고른 유닛의 숫자를 아래에 씁니다. "
+              "▶와 슬라이더로 브라우저 안에서 시간을 따라 재생합니다. 상자에 마우스를 올리면 숫자가 채워진 식이 보입니다.",
+    },
+    "cell.howto.lstm": {"en": "The orange band on top is the cell state's conveyor belt: c_{t-1} is multiplied by the "
+                              "forget gate and the new memory i·g is added.",
+                        "ko": "위쪽의 주황색 띠가 셀 상태의 컨베이어 벨트입니다: c_{t-1}에 망각 게이트 (forget gate)가 "
+                              "곱해지고 새 기억 i·g가 더해집니다."},
+    "cell.howto.gru": {"en": "The top line carries h_{t-1}: the update gate z keeps that share of it and lets 1 − z of "
+                             "the candidate n in.",
+                       "ko": "위쪽 선은 h_{t-1}을 나릅니다: 업데이트 게이트 (update gate) z만큼 그대로 두고 후보 n을 "
+                             "1 − z만큼 들여옵니다."},
+    "cell.howto.rnn": {"en": "A plain RNN has one box: the weighted sum of x_t and h_{t-1} through tanh.",
+                       "ko": "기본 RNN에는 상자가 하나입니다: x_t와 h_{t-1}의 가중합을 tanh에 통과시킵니다."},
+    "cell.units": {"en": "units written in the boxes (up to 3)", "ko": "상자에 쓸 유닛 (최대 3개)"},
+    "hello.cell_toggle": {"en": "Show the trained cell, step by step, with its numbers",
+                          "ko": "학습한 셀을 숫자와 함께 한 걸음씩 보기"},
+    "cell.fig.input": {"en": "x_t: the character {c} (one-hot)", "ko": "x_t: 글자 {c} (원-핫)"},
+    "cell.fig.caption": {"en": "t = {t}: reading <b>{c}</b> · units {units}", "ko": "t = {t}: <b>{c}</b> 읽음 · 유닛 {units}"},
 }
 
 

@@ -192,6 +192,19 @@ def test_the_intervention_answer_holds_for_the_brackets_preset():
     assert PROMPTS["step-intervene-depth"].question.answer == truth and lost >= 2, (lost, gained)
 
 
+def test_the_cell_answer_holds_for_the_brackets_depth_unit():
+    from rnnviz.app.stepthrough import prepare_view, source_from_preset
+    src = source_from_preset("brackets_lstm")
+    view = prepare_view(src, src.text)
+    unit = next(n.unit for n in src.unit_notes if n.tracks == "bracket_depth")
+    assert unit in view.noted_units[:2]                          # the cell tab shows it by default
+    f = view.trace.gates["forget"][:, unit]
+    truth = 2 if np.median(f) > 0.9 else 0 if np.median(f) < 0.1 else 1
+    assert PROMPTS["step-cell-forget"].question.answer == truth, np.median(f)
+    closed = [view.chars[k] for k in np.nonzero(f < 0.5)[0]]
+    assert closed == ["\n"] and np.mean(f > 0.9) > 0.9, (closed, np.mean(f > 0.9))   # as the explanation says
+
+
 def test_the_sources_answer_holds_at_the_pages_defaults():
     from rnnviz.app.vanishing import GradConfig, source_views
     from rnnviz.figures.gradients import source_shares

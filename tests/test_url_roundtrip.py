@@ -173,8 +173,13 @@ def _step_intervene(at):
     return {"iv_t": "12", "iv_q": "output", "iv_u": "7", "iv_v": "0.35"}
 
 
+def _step_cell(at):
+    at.multiselect(key="cell.units").set_value([5, 20, 44]).run()
+    return {"cell_units": "5,20,44"}
+
+
 STEP_TABS = {"equations": _step_equations, "states": _step_states, "unrolled": _step_unrolled, "units": _step_units,
-             "compare": _step_compare, "intervene": _step_intervene}
+             "compare": _step_compare, "intervene": _step_intervene, "cell": _step_cell}
 
 
 @LANG

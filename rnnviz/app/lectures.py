@@ -43,13 +43,14 @@ MAX_TEXT = 600                      # characters of one title, point, question o
 
 # Each page's URL settings: parameter -> ("int", lo, hi) | ("choice", values) | ("str", max length).
 # The same names and bounds the pages read with ui.qp_*; a test checks the pages and this table agree.
-_TABS_STEP = ("equations", "states", "unrolled", "units", "compare", "intervene")
+_TABS_STEP = ("equations", "states", "unrolled", "units", "compare", "intervene", "cell")
 _TABS_GRAD = ("across", "training", "exploding", "toy", "tasks", "sources")
 PAGE_PARAMS: dict[str, dict[str, tuple]] = {
     "home": {},
     "hello": {"text": ("str", 2000), "cell": ("choice", ("rnn", "lstm", "gru")), "hidden": ("int", 1, 128),
               "lr": ("choice", ("0.001", "0.003", "0.01", "0.03", "0.05", "0.1", "0.3")),
-              "steps": ("int", 10, 2000), "seed": ("int", 0, 9999), "t": ("int", 1, 2000)},
+              "steps": ("int", 10, 2000), "seed": ("int", 0, 9999), "t": ("int", 1, 2000),
+              "show_cell": ("choice", ("0", "1"))},
     "step": {"src": ("choice", ("brackets_lstm", "korean_gru", "hello")), "text": ("str", 300),
              "t": ("int", 1, 300), "tab": ("choice", _TABS_STEP), "iv_t": ("int", 1, 300),
              "iv_q": ("choice", ("forget", "input", "output", "reset", "update", "h", "c")), "iv_u": ("str", 3)},

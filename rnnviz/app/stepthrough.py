@@ -87,6 +87,24 @@ class StepView:
                                if self.shared_key else self._build(name, lang))
         return self._figs[key]
 
+    def step_terms(self) -> list[dict]:
+        """`analysis.step_terms` of every step (the cell diagram's numbers), computed once per view."""
+        if "_terms" not in self._figs:
+            self._figs["_terms"] = [A.step_terms(self.model, self.trace, t) for t in range(1, self.trace.T + 1)]
+        return self._figs["_terms"]
+
+    def cell_figure(self, units: list[int], lang: str, start: int = 1):
+        """The animated cell diagram (`rnnviz.figures.cell`) for these units, opened at `start`; the last few kept."""
+        from ..figures.cell import cell_figure
+        memo = self._figs.setdefault("_cell", {})
+        key = (tuple(units), lang, start)
+        if key not in memo:
+            if len(memo) >= 6:
+                memo.pop(next(iter(memo)))
+            memo[key] = cell_figure(self.step_terms(), self.trace.cell_type, self.chars, list(units), lang, start,
+                                    self.model.cfg.nonlinearity)
+        return memo[key]
+
     def _build(self, name: str, lang: str):
         tr = self.trace
         if name == "timeline":

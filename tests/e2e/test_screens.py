@@ -35,7 +35,7 @@ PAGE_TEXT = """() => {
 VIEWS = [
     ("home", "", {}),
     ("hello", "Hello_Playground", {}),
-    *[(f"step_{tab}", "Step_Through", {"tab": tab}) for tab in ("equations", "states", "unrolled", "units", "compare", "intervene")],
+    *[(f"step_{tab}", "Step_Through", {"tab": tab}) for tab in ("equations", "states", "unrolled", "units", "compare", "intervene", "cell")],
     *[(f"grad_{tab}", "Vanishing_Gradients", {"tab": tab}) for tab in ("across", "training", "exploding", "toy", "tasks", "sources")],
     *[(f"lab_{task}", "Sequence_Tasks", {"task": task})
       for task in ("mnist1d", "charlm", "seq2seq", "timeseries", "textclf", "memory")],
