@@ -11,8 +11,8 @@ from rnnviz.app.cache import LRU
 from rnnviz.app.presets import PRESETS
 from rnnviz.app.export import file_stem, source_model_bytes
 from rnnviz.app import interventions as IV
-from rnnviz.app.stepthrough import (MAX_STEP_TEXT, StepSource, compare_inputs, prepare_view, source_from_file,
-                                    source_from_preset)
+from rnnviz.app.stepthrough import (MAX_CORPUS, MAX_STEP_TEXT, StepSource, compare_inputs, corpus_trace, prepare_view,
+                                    source_from_file, source_from_preset, training_corpus)
 from rnnviz.data.text import show_char
 from rnnviz.figures import step as FS
 from rnnviz.figures.cell import MAX_CELL_UNITS
@@ -222,6 +222,44 @@ def units_tab(view) -> None:
         best = ranked[0]["unit"]
         st.html(FS.colored_text_html(chars, tr.hidden[:, best], 1.0,
                                      title=f"{t('step.units.pick', lang)} {best}"))
+        match_ui(view, ranked, lo, hi, thr)
+
+
+def match_ui(view, ranked: list, lo: int, hi: int, thr: float) -> None:
+    """LSTMVis's match view: where else in a corpus the units that are on over the chosen span are on."""
+    st.markdown(f"#### {t('step.match.title', lang)}")
+    st.caption(t("step.match.howto", lang, n=hi - lo + 1))
+    H = view.trace.hidden.shape[1]
+    picked = [r["unit"] for r in ranked if r["score"] > 0][:3] or [ranked[0]["unit"]]
+    corpus = training_corpus(source)
+    kinds = (["train"] if corpus else []) + ["own"]
+    ui.url_state({"step.match_units": ("match_units", ui.as_ints(picked, 0, H - 1, 8)),
+                  "step.match_src": ("match_src", ui.as_choice(kinds[0], kinds)),
+                  "step.match_text": ("match_text", ui.as_text(view_text, MAX_CORPUS))})
+    c1, c2 = st.columns([2, 1])
+    units = c1.multiselect(t("step.match.units", lang), list(range(H)), key="step.match_units", max_selections=8)
+    kind = c2.radio(t("step.match.corpus", lang), kinds, key="step.match_src", horizontal=True,
+                    format_func=lambda k: t(f"step.match.corpus.{k}", lang))
+    if kind == "own":
+        text = st.text_area(t("step.match.text", lang), key="step.match_text", max_chars=MAX_CORPUS, height=110)
+    else:
+        text = corpus
+        st.caption(t("step.match.train_caption", lang, n=len(corpus)))
+    if not units:
+        st.info(t("step.match.none_picked", lang))
+        return
+    try:
+        found = corpus_trace(source, text)
+    except ValueError as e:
+        st.error(t("step.bad_text", lang, msg=ui.error_message(e, lang)))
+        return
+    length = min(hi - lo + 1, len(found["chars"]))
+    matches = A.match_spans(found["hidden"], sorted(units), length, threshold=thr, top=6)
+    if not matches:
+        st.info(t("step.match.nothing", lang))
+        return
+    st.plotly_chart(FS.matches_figure(matches, found["hidden"], found["chars"], sorted(units), lang),
+                    key="step.match_fig", width="stretch")
 
 
 def compare_tab(source) -> None:
@@ -321,6 +359,7 @@ with settings:
     source = source_ui()
     text = text_ui(source)
 view_key = (source.name, id(source.model), text)
+view_text = text
 views = ss.setdefault("step.views", LRU(MAX_VIEWS))     # the last few views (and their figures): going back
 view = views.get(view_key)                                # to a preset or text redraws, never recomputes
 if view is None:

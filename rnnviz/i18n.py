@@ -1123,6 +1123,27 @@ TEXT: dict[str, dict[str, str]] = {
                           "ko": "학습한 셀을 숫자와 함께 한 걸음씩 보기"},
     "cell.fig.input": {"en": "x_t: the character {c} (one-hot)", "ko": "x_t: 글자 {c} (원-핫)"},
     "cell.fig.caption": {"en": "t = {t}: reading <b>{c}</b> · units {units}", "ko": "t = {t}: <b>{c}</b> 읽음 · 유닛 {units}"},
+    # ---- the match view (lead) ----
+    "step.match.title": {"en": "The same behaviour elsewhere", "ko": "다른 곳에서 같은 행동 찾기"},
+    "step.match.howto": {
+        "en": "The units that are on over the span above, searched for in a whole text: every stretch of {n} characters "
+              "where the same units are on (above the threshold), best first, each with a few characters around it. "
+              "A unit that tracks something (a bracket, a quote) lights up wherever that thing comes again.",
+        "ko": "위의 구간에서 켜진 유닛들을 긴 텍스트 전체에서 찾습니다: 같은 유닛들이 (문턱값보다 크게) 켜지는 {n}글자 "
+              "구간을 점수 순서로, 앞뒤 몇 글자와 함께 보여 줍니다. 무언가(괄호, 따옴표)를 추적하는 유닛은 그것이 다시 "
+              "나오는 곳마다 켜집니다.",
+    },
+    "step.match.units": {"en": "units to search for (the span's best, first)", "ko": "찾을 유닛 (구간에서 가장 잘 맞는 것부터)"},
+    "step.match.corpus": {"en": "search in", "ko": "찾을 텍스트"},
+    "step.match.corpus.train": {"en": "its training text", "ko": "학습 텍스트"},
+    "step.match.corpus.own": {"en": "my text", "ko": "내 텍스트"},
+    "step.match.text": {"en": "text to search (the model's characters only)", "ko": "찾을 텍스트 (모델이 아는 글자만)"},
+    "step.match.train_caption": {"en": "The first {n:,} characters of the text the model was trained on.",
+                                 "ko": "모델이 학습한 텍스트의 처음 {n:,}글자."},
+    "step.match.none_picked": {"en": "Pick at least one unit to search for.", "ko": "찾을 유닛을 하나 이상 고르세요."},
+    "step.match.nothing": {"en": "These units are never on together in this text.",
+                           "ko": "이 텍스트에서는 이 유닛들이 함께 켜지는 곳이 없습니다."},
+    "step.match.row": {"en": "#{k} · {score:.0%} on · characters {a}–{b}", "ko": "{k}위 · {score:.0%} 켜짐 · {a}–{b}번째 글자"},
 }
 
 

@@ -83,9 +83,9 @@ def test_not_toml_or_no_prompts_are_clear_errors():
         parse_prompts("scenes = []", "x.toml")
 
 
-def test_the_shipped_prompts_two_to_four_per_page_every_view_real_both_languages():
+def test_the_shipped_prompts_two_to_five_per_page_every_view_real_both_languages():
     per_page = Counter(p.page for p in PROMPTS.values())
-    assert set(per_page) == set(PROMPT_VIEWS) and all(2 <= n <= 4 for n in per_page.values()), per_page
+    assert set(per_page) == set(PROMPT_VIEWS) and all(2 <= n <= 5 for n in per_page.values()), per_page
     for p in PROMPTS.values():
         for name, value in p.show.items():                   # every tab, task, model named is the page's own
             kind = PAGE_PARAMS[p.page][name]
@@ -100,7 +100,7 @@ def test_the_shipped_prompts_two_to_four_per_page_every_view_real_both_languages
 
 
 def test_for_view_picks_the_prompts_of_what_the_page_shows():
-    assert [p.id for p in for_view("step", {"src": "brackets_lstm", "tab": "units"})] == ["step-depth-unit"]
+    assert [p.id for p in for_view("step", {"src": "brackets_lstm", "tab": "units"})] == ["step-depth-unit", "step-match-quotes"]
     assert [p.id for p in for_view("step", {"src": "korean_gru", "tab": "units"})] == []
     assert {p.id for p in for_view("grad", {"tab": "across"})} == {"grad-across-rnn", "grad-across-gates"}
     assert [p.id for p in for_view("hello", {"text": "hello", "cell": "gru"})] == ["hello-first-l", "hello-loss-start"]
@@ -203,6 +203,23 @@ def test_the_cell_answer_holds_for_the_brackets_depth_unit():
     assert PROMPTS["step-cell-forget"].question.answer == truth, np.median(f)
     closed = [view.chars[k] for k in np.nonzero(f < 0.5)[0]]
     assert closed == ["\n"] and np.mean(f > 0.9) > 0.9, (closed, np.mean(f > 0.9))   # as the explanation says
+
+
+def test_the_match_answer_holds_for_the_brackets_preset():
+    from rnnviz.app.stepthrough import corpus_trace, prepare_view, source_from_preset, training_corpus
+    from rnnviz.tracing.analysis import find_units, match_spans
+    src = source_from_preset("brackets_lstm")
+    view = prepare_view(src, src.text)
+    lo, hi = view.default_span                                  # the unit explorer's first span: inside quotes
+    assert src.text[:lo].count('"') % 2 == 1
+    ranked = find_units(view.trace.hidden, lo - 1, hi, threshold=0.5)
+    units = sorted([r["unit"] for r in ranked if r["score"] > 0][:3])
+    text = training_corpus(src)
+    matches = match_spans(corpus_trace(src, text)["hidden"], units, hi - lo + 1, 0.5, top=6)
+    inside = np.mean([text[:m["start"]].count('"') % 2 == 1 for m in matches])
+    same_words = np.mean([text[m["start"]:m["end"]] == src.text[lo:hi + 1] for m in matches])
+    truth = 1 if inside >= 0.8 and same_words < 0.5 else 2 if same_words >= 0.5 else 0
+    assert PROMPTS["step-match-quotes"].question.answer == truth, (inside, same_words)
 
 
 def test_the_sources_answer_holds_at_the_pages_defaults():

@@ -156,7 +156,11 @@ def _step_units(at):
     at.radio(key="step.state").set_value("h").run()
     at.select_slider(key="step.span").set_value((2, 9)).run()
     at.slider(key="step.thr").set_value(0.3).run()
-    return {"unit": "7", "state": "h", "span": "2,9", "thr": "0.3"}
+    at.multiselect(key="step.match_units").set_value([3, 12]).run()
+    at.radio(key="step.match_src").set_value("own").run()
+    at.text_area(key="step.match_text").set_value('a (b) "c d" e').run()
+    return {"unit": "7", "state": "h", "span": "2,9", "thr": "0.3", "match_units": "3,12", "match_src": "own",
+            "match_text": 'a (b) "c d" e'}
 
 
 def _step_compare(at):

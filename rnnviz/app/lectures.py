@@ -53,7 +53,7 @@ PAGE_PARAMS: dict[str, dict[str, tuple]] = {
               "show_cell": ("choice", ("0", "1"))},
     "step": {"src": ("choice", ("brackets_lstm", "korean_gru", "hello")), "text": ("str", 300),
              "t": ("int", 1, 300), "tab": ("choice", _TABS_STEP), "iv_t": ("int", 1, 300),
-             "iv_q": ("choice", ("forget", "input", "output", "reset", "update", "h", "c")), "iv_u": ("str", 3)},
+             "iv_q": ("choice", ("forget", "input", "output", "reset", "update", "h", "c")), "iv_u": ("str", 3), "match_src": ("choice", ("train", "own"))},
     "grad": {"T": ("int", 10, 400), "hidden": ("choice", ("16", "32", "64", "128", "256")), "seed": ("int", 0, 9999),
              "loss": ("choice", ("last", "all")), "scale": ("int", 10, 300), "init": ("choice", ("default", "orthogonal")),
              "act": ("choice", ("tanh", "relu")), "fb": ("choice", ("torch", "0", "1", "2", "3")),

@@ -16,6 +16,7 @@ from ..tracing.engine import Trace, trace
 from . import cache
 
 MAX_STEP_TEXT = 300    # characters traced on the page (bounded: figures and frames grow with T)
+MAX_CORPUS = 3000      # characters of a corpus searched by the match view (one trace, no figures per step)
 
 PAIRS = {  # default inputs for "two sequences side by side", from the lecture notes
     "ko": ("오늘 주가가 어때?", "어제 주가가 어때?"),
@@ -201,6 +202,44 @@ def _default_span(text: str) -> tuple[int, int]:
         return i + 1, j
     T = len(text) - 1
     return max(1, T // 3), max(1, 2 * T // 3)
+
+
+def training_corpus(source: StepSource) -> str | None:
+    """The text the source's model was trained on, its first MAX_CORPUS characters (whole lines) where it is
+    known: a preset's corpus regenerated from its seed, the Hello model's text; None otherwise."""
+    if source.preset and source.meta.get("corpus"):
+        from ..data.preset_corpora import CORPORA
+        make = CORPORA.get(source.meta["corpus"])
+        if make is None:
+            return None
+        text = make(MAX_CORPUS, int(source.meta.get("corpus_seed", 0)))
+        cut = text.rfind("\n", 0, MAX_CORPUS)
+        return text[:cut] if cut > 0 else text[:MAX_CORPUS]
+    if source.name == "hello":
+        return source.text[:MAX_CORPUS]
+    return None
+
+
+def corpus_trace(source: StepSource, text: str) -> dict:
+    """A corpus (up to MAX_CORPUS characters, only the model's characters) traced by the source's model:
+    {"chars": the characters read, "hidden": (N, H)}. Kept per source for the last few texts."""
+    text = clean_text(text)
+    if len(text) < 2:
+        raise TextError("type at least 2 characters", code="step_short")
+    if len(text) > MAX_CORPUS:
+        raise TextError(f"the text has {len(text)} characters; the limit here is {MAX_CORPUS}", code="long",
+                        n=len(text), limit=MAX_CORPUS)
+    missing = "".join(sorted({c for c in text if c not in source.vocab.chars}))
+    if missing:
+        raise UnknownCharsError(missing)
+    memo = source.extras.setdefault("corpus_traces", {})
+    if text not in memo:
+        import torch
+        tr = trace(source.model, torch.as_tensor(source.vocab.encode(text)))
+        if len(memo) >= 3:
+            memo.pop(next(iter(memo)))
+        memo[text] = {"chars": list(text), "hidden": tr.hidden}
+    return memo[text]
 
 
 def compare_inputs(source: StepSource, a: str, b: str) -> dict:

@@ -160,3 +160,39 @@ def colored_text_html(chars: list[str], values: np.ndarray, vmax: float = 1.0, t
     head = f"<div style='font-size:0.85em;color:#666'>{html.escape(title)}</div>" if title else ""
     return (f"{head}<div class='rnnviz-text' style=\"font-family: 'DejaVu Sans Mono', 'NanumGothicCoding', monospace; "
             f"font-size: 1.35em; line-height: 2.0; word-break: break-all;\">{''.join(spans)}</div>")
+
+
+MATCH_CONTEXT = 4      # characters drawn before and after each match
+
+
+def matches_figure(matches: list[dict], values: np.ndarray, chars: list[str], units: list[int], lang: str = "en",
+                   context: int = MATCH_CONTEXT) -> go.Figure:
+    """LSTMVis's match view: one small heatmap per match (the selected units × the match's characters, with
+    `context` characters either side), ranked top to bottom, the match framed, its characters under it.
+    matches: `analysis.match_spans` output; values (N, H) and chars (N,) of the corpus."""
+    v = np.asarray(values, dtype=np.float64)
+    units = list(units)
+    n = max(1, len(matches))
+    titles = [tr_("step.match.row", lang, k=k, score=m["score"], a=m["start"] + 1, b=m["end"])
+              for k, m in enumerate(matches, start=1)] or [""]
+    fig = make_subplots(rows=n, cols=1, vertical_spacing=min(0.12, 0.5 / n), subplot_titles=titles)
+    for r, m in enumerate(matches, start=1):
+        lo, hi = max(0, m["start"] - context), min(len(chars), m["end"] + context)
+        cols = np.arange(lo, hi)
+        fig.add_trace(go.Heatmap(z=f32(v[lo:hi][:, units].T), x=cols, y=np.arange(len(units)), coloraxis="coloraxis",
+                                 xgap=1, ygap=1, customdata=np.repeat(np.asarray(units)[:, None], len(cols), axis=1),
+                                 hovertemplate=f"{tr_('fig.unit', lang)} %{{customdata}}<br>%{{z:.3f}}<extra></extra>"),
+                      row=r, col=1)
+        fig.add_shape(type="rect", x0=m["start"] - 0.5, x1=m["end"] - 0.5, y0=-0.5, y1=len(units) - 0.5,
+                      line=dict(color="#222", width=2), row=r, col=1)
+        fig.update_xaxes(tickmode="array", tickvals=list(cols), ticktext=[show_char(chars[i]) for i in cols],
+                         tickfont=dict(size=14), row=r, col=1)
+        fig.update_yaxes(title_text=tr_("fig.unit", lang) if len(units) <= 3 else None, tickmode="array",
+                         tickvals=list(range(len(units))), ticktext=[str(u) for u in units], autorange="reversed",
+                         row=r, col=1)
+    per = 40 + 22 * len(units)
+    fig.update_layout(template=TEMPLATE, height=max(160, n * (per + 60) + 40), margin=dict(l=60, r=20, t=40, b=30),
+                      coloraxis=dict(colorscale=STYLE["signed"], cmin=-1, cmax=1,
+                                     colorbar=dict(title="h", thickness=12, len=min(1.0, 300 / max(1, n * (per + 60))),
+                                                   y=1, yanchor="top")))
+    return fig

@@ -264,6 +264,49 @@ def find_units(values: np.ndarray, start: int, end: int, threshold: float = 0.5,
             for u in order]
 
 
+MAX_MATCHES = 12
+
+
+def match_spans(values: np.ndarray, units, length: int, threshold: float = 0.5, mode: str = "above",
+                top: int = 8) -> list[dict]:
+    """LSTMVis's match view: the places in a text where the selected `units` are on, as they were over a span
+    of `length` steps. values (N, H): the units' values over the corpus; a unit is on as in `find_units`.
+
+    Every window of `length` steps is scored by the fraction of (selected unit, step) pairs that are on; the
+    best windows that do not overlap a better one are returned, best first (ties: the higher mean value of the
+    selected units, then the earlier window): dicts {"start", "end" (0-based, end exclusive), "score", "mean"}.
+    Windows with no unit on at all are left out."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 2 or v.shape[0] < 1:
+        raise ValueError(f"values must be (N, H), got shape {v.shape}")
+    N, H = v.shape
+    units = list(dict.fromkeys(int(u) for u in units))
+    if not units or any(not 0 <= u < H for u in units):
+        raise ValueError(f"units must be between 0 and {H - 1}, not {units}")
+    if not isinstance(length, (int, np.integer)) or not 1 <= length <= N:
+        raise ValueError(f"the span length must be between 1 and {N}, not {length!r}")
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {', '.join(_MODES)}, not {mode!r}")
+    if not isinstance(top, (int, np.integer)) or not 1 <= top <= MAX_MATCHES:
+        raise ValueError(f"top must be between 1 and {MAX_MATCHES}, not {top!r}")
+    on = _MODES[mode](v[:, units], threshold).sum(axis=1)                # (N,) units on per step (integers: exact)
+    cs = np.concatenate([[0], np.cumsum(on)])
+    score = (cs[length:] - cs[:-length]) / (length * len(units))         # (N - length + 1,) per window start
+    windows = np.lib.stride_tricks.sliding_window_view(v[:, units].mean(axis=1), length)
+    mean = windows.mean(axis=1)
+    order = sorted(range(len(score)), key=lambda i: (-score[i], -mean[i], i))
+    taken = np.zeros(N, dtype=bool)
+    out = []
+    for i in order:
+        if score[i] <= 0 or len(out) >= top:
+            break
+        if taken[i:i + length].any():
+            continue
+        taken[i:i + length] = True
+        out.append({"start": int(i), "end": int(i + length), "score": float(score[i]), "mean": float(mean[i])})
+    return out
+
+
 def correlate_units(values: np.ndarray, signal: np.ndarray) -> np.ndarray:
     """values (T, H), signal (T,) -> (H,) Pearson correlation of each unit with the signal; 0 for a
     constant unit or a constant signal (no NaN, no warnings)."""
