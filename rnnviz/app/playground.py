@@ -140,22 +140,22 @@ OnState = Callable[["JobStatus"], "bool | None"]
 def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
               deadline_s: float = DEADLINE_S, session: str | None = None,
               on_state: OnState | None = None) -> PlaygroundRun:
-    """`run_playground` through the training service (`rnnviz.service`) when there is one, a `session` is
-    named and the device is the CPU; else in-process. `on_state(JobStatus)` hears the job's state as it
+    """`run_playground` through the training service (`rnnviz.service`) when there is one and a `session` is
+    named, else in-process; the job asks its worker for `device` (a worker without CUDA trains on its CPU, and
+    the run's `device` says where it trained). `on_state(JobStatus)` hears the job's state as it
     changes (waiting with its queue position, running with progress); in-process it hears "running" states
     after each step and may return False to stop. Raises what `run_playground` raises for bad input (before
     anything is queued), QueueFull when too many trainings wait, JobFailed, JobCancelled (cancelled while
     waiting: nothing learnt). A job cancelled while running returns its partial run ("stopped")."""
     from ..service import JobCancelled, JobFailed, QueueFull, ServiceError, current_service, start_service_soon
-    svc = current_service() if session is not None and str(device) == "cpu" else None
-    if session is not None and str(device) == "cpu" and (svc is None or (svc.ready_workers == 0
-                                                                        and svc.active(session) is None)):
+    svc = current_service() if session is not None else None
+    if session is not None and (svc is None or (svc.ready_workers == 0 and svc.active(session) is None)):
         # no pool yet, or it is still starting: a fresh server's first visitor trains here rather than wait ~2 s
         # for the workers to import torch (and compete with this training for the CPU); the pool starts after
         svc = None
     if svc is not None:
         try:
-            return service_run(cfg, session, svc, on_state=on_state, deadline_s=deadline_s)
+            return service_run(cfg, session, svc, on_state=on_state, deadline_s=deadline_s, device=device)
         except (QueueFull, JobFailed, JobCancelled):
             raise
         except ServiceError:
@@ -172,18 +172,23 @@ def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None
     try:
         return run_playground(cfg, device=device, on_step=step, deadline_s=deadline_s)
     finally:
-        if session is not None and str(device) == "cpu":
+        if session is not None:
             start_service_soon()                # the next trainings go to the workers
 
 
 def service_run(cfg: PlaygroundConfig, session: str, svc, on_state: OnState | None = None,
-                deadline_s: float = DEADLINE_S) -> PlaygroundRun:
-    """Train `cfg` as `session`'s job on the service `svc`, wait for it (telling `on_state`), rebuild the
-    model from the returned weights and trace it here."""
+                deadline_s: float = DEADLINE_S, device: str = "cpu") -> PlaygroundRun:
+    """Train `cfg` as `session`'s job on the service `svc` (on `device` in its worker: "cpu", "cuda" or
+    "auto", CUDA only where the worker has it), wait for it (telling `on_state`), rebuild the model from the
+    returned weights and trace it here (on the CPU)."""
+    from ..service.jobs import DEVICES
     from ..service import JobCancelled, JobFailed
     cfg.validate()
     next_char_task(cfg.text)                       # bad text: TextError here, before anything is queued
-    job = svc.submit(session, "hello", {"cfg": dataclasses.asdict(cfg)}, deadline_s=deadline_s)
+    device = str(device)
+    if device.split(":", 1)[0] not in DEVICES:
+        raise ValueError(f"unknown device {device!r} (known: {', '.join(DEVICES)})")
+    job = svc.submit(session, "hello", {"cfg": dataclasses.asdict(cfg), "device": device}, deadline_s=deadline_s)
     if on_state is not None:
         on_state(job)
     status = svc.wait(job.id, on_change=on_state)
@@ -203,7 +208,7 @@ def run_from_result(cfg: PlaygroundConfig, result: dict) -> PlaygroundRun:
     t0 = time.perf_counter() - result["seconds"]
     vocab, x, y = next_char_task(cfg.text)
     model = load_arrays(build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed), result["state"])
-    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), "cpu", t0)
+    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), result.get("device", "cpu"), t0)
 
 
 def run_figures(run: PlaygroundRun, lang: str) -> dict:
