@@ -151,6 +151,9 @@ def test_a_failing_job_is_failed_with_its_reason(svc):
     end = svc.wait(job.id, timeout=15)
     assert end.state == "failed" and end.error_code == "error"
     assert "ValueError" in end.error and "bad data" in end.error
+    with pytest.raises(JobFailed) as e:                       # through the page's path: JobFailed
+        service_run(PlaygroundConfig(), "f", _Swapped(svc, "fail"))
+    assert e.value.status.error_code == "error" and "fails on purpose" in str(e.value)
 
 
 def test_a_crashed_worker_is_replaced_and_the_next_job_runs(svc):
@@ -159,9 +162,6 @@ def test_a_crashed_worker_is_replaced_and_the_next_job_runs(svc):
     end = svc.wait(job.id, timeout=20)
     assert end.state == "failed" and end.error_code == "crashed" and "stopped unexpectedly" in end.error
     assert svc.restarts == restarts + 1
-    with pytest.raises(JobFailed) as e:                       # through the page's path: JobFailed
-        service_run(PlaygroundConfig(), "x2", _CrashingHello(svc))
-    assert e.value.status.error_code == "crashed"
     cfg = PlaygroundConfig(seed=11, steps=40)
     _same_run(service_run(cfg, "x", svc), run_playground(cfg))
     _until(lambda: svc.stats()["ready"] == 2, timeout=30)
@@ -176,14 +176,14 @@ def test_a_hung_worker_is_killed_after_deadline_and_grace(svc):
     assert svc.wait(_sleeper(svc, "y", steps=2).id, timeout=30).state == "done"
 
 
-class _CrashingHello:
-    """The service, with the hello kind swapped for one that crashes its worker."""
+class _Swapped:
+    """The service, with the hello kind swapped for another kind."""
 
-    def __init__(self, svc):
-        self.svc = svc
+    def __init__(self, svc, kind):
+        self.svc, self.kind = svc, kind
 
     def submit(self, session, kind, payload, deadline_s):
-        return self.svc.submit(session, "crash", {}, deadline_s=deadline_s)
+        return self.svc.submit(session, self.kind, {}, deadline_s=deadline_s)
 
     def __getattr__(self, name):
         return getattr(self.svc, name)
@@ -214,6 +214,7 @@ def test_without_a_reachable_cluster_the_local_pool_runs(no_service, caplog, add
     no_service.setenv("RNNVIZ_RAY_ADDRESS", address)
     no_service.setenv("RNNVIZ_WORKERS", "1")
     no_service.setattr(ray_backend, "_joined", lambda ray: False)  # as in a server that has not joined Ray
+    no_service.setattr(TrainingService, "start", lambda self: self)   # the local pool is built, not started
     if why.startswith("ray is not"):
         no_service.setitem(sys.modules, "ray", None)              # `import ray` raises ImportError
     t0 = time.monotonic()

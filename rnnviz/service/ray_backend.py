@@ -203,6 +203,10 @@ class RayTrainingService(TrainingService):
     def shutdown(self, timeout: float = 5.0) -> None:
         """The local pool's shutdown (the actors are killed), then Ray's if this service started/joined it."""
         was_closed = self.closed
+        if not was_closed:
+            for slot in self._slots:              # actors still starting (e.g. waiting for room on the cluster)
+                if slot.proc is not None and not slot.ready.is_set():
+                    self._kill(slot.proc)
         super().shutdown(timeout)
         if not was_closed:
             self._disconnect()
@@ -226,7 +230,12 @@ class RayTrainingService(TrainingService):
         try:
             # kept in the slot while it starts, so that a shutdown kills it (a cluster with no room: it waits)
             actor = slot.proc = self._actor_cls.remote()
-            info = self._ray.get(actor.ready.remote(), timeout=self.start_timeout_s)
+            ref, end = actor.ready.remote(), time.monotonic() + self.start_timeout_s
+            while not self._ray.wait([ref], timeout=0.2)[0]:
+                if self._closed or time.monotonic() > end:
+                    raise ServiceError("the service is shut down" if self._closed else
+                                       f"not ready within {self.start_timeout_s:g} s (no room on the cluster?)")
+            info = self._ray.get(ref)
         except Exception as e:  # noqa: BLE001 - not started (no room on the cluster, the import failed, ...)
             if not self._closed:
                 log.warning("a Ray training worker could not start: %s: %s", type(e).__name__, e)
