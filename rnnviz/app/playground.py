@@ -188,7 +188,10 @@ def service_run(cfg: PlaygroundConfig, session: str, svc, on_state: OnState | No
     device = str(device)
     if device.split(":", 1)[0] not in DEVICES:
         raise ValueError(f"unknown device {device!r} (known: {', '.join(DEVICES)})")
-    job = svc.submit(session, "hello", {"cfg": dataclasses.asdict(cfg), "device": device}, deadline_s=deadline_s)
+    payload = {"cfg": dataclasses.asdict(cfg)}
+    if device != "cpu":                            # a CPU job's payload stays as it was (no "device": CPU)
+        payload["device"] = device
+    job = svc.submit(session, "hello", payload, deadline_s=deadline_s)
     if on_state is not None:
         on_state(job)
     status = svc.wait(job.id, on_change=on_state)
