@@ -102,10 +102,47 @@ def connect(address: str, **init_kwargs) -> bool:
     if "address" in kwargs:                       # a running cluster has its own resources and dashboard
         kwargs.pop("include_dashboard")
     try:
-        ray.init(**kwargs)
+        _init_in_keeper(ray, kwargs)
     except Exception as e:  # noqa: BLE001 - whatever Ray raises, the caller gets the reason
         raise ServiceError(f"cannot connect to Ray at {address!r}: {type(e).__name__}: {e}") from e
     return True
+
+
+_keeper_stop = threading.Event()
+
+
+def _init_in_keeper(ray, kwargs: dict) -> None:
+    """`ray.init(**kwargs)` in a thread that lives until `disconnect()`. Ray ties the processes a local
+    instance starts (GCS, raylet) to the thread that started them (they die when it ends: Linux's
+    parent-death signal is per thread), and the server calls this from a page's script thread or a timer
+    thread, which end soon after."""
+    done, box = threading.Event(), {}
+
+    def keep():
+        try:
+            ray.init(**kwargs)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            box["error"] = e
+            return
+        finally:
+            done.set()
+        _keeper_stop.wait()
+
+    _keeper_stop.clear()
+    threading.Thread(target=keep, name="rnnviz-ray-keeper", daemon=True).start()
+    done.wait()
+    if "error" in box:
+        raise box["error"]
+
+
+def disconnect() -> None:
+    """Leave Ray (stopping the local instance `connect("local")` started) and end the keeper thread."""
+    ray = import_ray()
+    try:
+        if ray.is_initialized():
+            ray.shutdown()
+    finally:
+        _keeper_stop.set()
 
 
 # ---- the worker: a Ray actor ------------------------------------------------------------------------------
@@ -196,8 +233,8 @@ class RayTrainingService(TrainingService):
                          start_timeout_s=start_timeout_s, max_deadline_s=max_deadline_s)
 
     def _disconnect(self) -> None:
-        if self._owns_ray and self._ray.is_initialized():
-            self._ray.shutdown()
+        if self._owns_ray:
+            disconnect()
         self._owns_ray = False
 
     def shutdown(self, timeout: float = 5.0) -> None:
