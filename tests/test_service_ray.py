@@ -223,3 +223,35 @@ def test_without_a_reachable_cluster_the_local_pool_runs(no_service, caplog, add
     assert type(got) is TrainingService and got.workers == 1
     assert why in service_mod.backend_note() and "using the local process pool" in service_mod.backend_note()
     assert any(why in r.getMessage() for r in caplog.records)
+
+
+LOCAL = r"""
+import threading
+from rnnviz.app.playground import PlaygroundConfig, run_playground, train_run
+from rnnviz.service import backend_note, get_service, shutdown_service
+import ray
+out = {}
+th = threading.Thread(target=lambda: out.setdefault("svc", get_service()))   # as a page's or timer's thread
+th.start(); th.join()
+svc = out["svc"]
+print("backend", svc.stats().get("backend"), "note", repr(backend_note()), "warm", svc.warm(60))
+seen, cfg = [], PlaygroundConfig(seed=3, steps=30)
+run = train_run(cfg, session="s", on_state=seen.append)
+print("job", seen[-1].id > 0, seen[-1].state, "same", run.result.losses == run_playground(cfg).result.losses)
+shutdown_service()
+print("ray after shutdown", ray.is_initialized())
+"""
+
+
+def test_local_starts_ray_inside_the_server_and_stops_it_with_the_service(tmp_path):
+    """RNNVIZ_RAY_ADDRESS=local in a fresh server process: get_service, called from a thread that then ends
+    (Ray's processes must outlive it), starts Ray, trains through it, and the shutdown stops Ray."""
+    import os
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, RNNVIZ_RAY_ADDRESS="local", RNNVIZ_WORKERS="1", PYTHONPATH=str(root))
+    p = subprocess.run([sys.executable, "-c", LOCAL], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "backend ray note '' warm True" in p.stdout, p.stdout + p.stderr[-2000:]
+    assert "job True done same True" in p.stdout and "ray after shutdown False" in p.stdout
