@@ -1,6 +1,9 @@
 """The training service on a Ray cluster: the same service as the local pool (`rnnviz.service.pool`), with
-its workers as Ray actors, so several app replicas (servers) can share one cluster's training workers,
-GPU nodes included.
+its workers as Ray actors, so several app replicas (servers) share one cluster's machines, GPU nodes
+included. Each server keeps its own queue and its own actors (at most $RNNVIZ_WORKERS); Ray places them
+on the cluster's nodes and shares its CPUs (and GPUs) among all servers' actors: an actor that finds no
+room waits for it (its server trains in-process until one of its actors is ready, as while the local
+pool starts).
 
     svc = RayTrainingService(address="auto")       # or "local", or "10.0.0.5:6379"; ray is imported here
     job = svc.submit("session-1", "hello", payload, deadline_s=20)
