@@ -176,6 +176,21 @@ def test_a_hung_worker_is_killed_after_deadline_and_grace(svc):
     assert svc.wait(_sleeper(svc, "y", steps=2).id, timeout=30).state == "done"
 
 
+def test_a_server_finding_no_room_on_the_cluster_waits_for_it_and_is_not_broken(svc, caplog):
+    """Another server's service on the same (full) cluster: its actor waits for a CPU; jobs wait in its queue."""
+    other = RayTrainingService(workers=1, kinds=KINDS_FOR_TESTS, start_timeout_s=0.3)
+    try:
+        assert not other.warm(1.0) and other.ready_workers == 0
+        job = _sleeper(other, "elsewhere", steps=1)
+        time.sleep(0.3)
+        assert other.status(job.id).state == "waiting" and not other.broken
+        assert any("waiting for room on the cluster" in r.getMessage() for r in caplog.records)
+    finally:
+        other.shutdown()
+    assert other.status(job.id).state == "cancelled"
+    assert svc.stats()["ready"] == 2                          # the first server's actors are untouched
+
+
 class _Swapped:
     """The service, with the hello kind swapped for another kind."""
 

@@ -16,7 +16,10 @@ installed or the cluster cannot be reached):
   a fresh Ray instance inside this server, stopped with it) or a cluster's GCS address "host:port" (probed
   first: an address nobody answers at fails within 3 s instead of Ray's minutes of retries).
 - $RNNVIZ_WORKERS: the most actors (trainings at once) this server keeps on the cluster; default and
-  upper bound: the cluster's CPUs (each actor takes one CPU, and a GPU share where the cluster has GPUs).
+  upper bound: the cluster's CPUs (each actor takes one CPU). With several servers on one cluster, give
+  each its share: an actor that finds no room waits for it (the server runs with fewer workers meanwhile).
+  Where the cluster has GPUs, the first 4 actors per GPU also take a quarter of one (they start on GPU
+  nodes; the rest take none).
 - $RNNVIZ_QUEUE: as for the local pool.
 The workers import rnnviz by name: every node needs it importable (this checkout's folder is sent to the
 workers' PYTHONPATH; on other machines, the same checkout at the same path, or rnnviz installed).
@@ -51,6 +54,7 @@ PROGRESS_POLL_S = 0.1                            # how often it asks the actor f
 CANCEL_RESEND_S = 0.5                            # a cancel is repeated until the job ends (it may arrive first)
 PROBE_S = 3.0                                    # a cluster address must answer within this
 PRELOAD = ("rnnviz.service.jobs",)
+ACTORS_PER_GPU = 4                               # actors (small models' trainings) sharing one GPU
 
 
 def import_ray():
@@ -234,6 +238,7 @@ class RayTrainingService(TrainingService):
         n = min(64, self.cluster_cpus if workers is None else min(workers, self.cluster_cpus))
         super().__init__(workers=n, max_queue=max_queue, kinds=kinds, grace_s=grace_s, ttl_s=ttl_s,
                          start_timeout_s=start_timeout_s, max_deadline_s=max_deadline_s)
+        self.gpu_slots = 0                        # set when the workers start (`_prepare_workers`)
 
     def _disconnect(self) -> None:
         if self._owns_ray:
@@ -253,28 +258,37 @@ class RayTrainingService(TrainingService):
 
     def stats(self) -> dict:
         out = super().stats()
+        cuda = sum(bool(getattr(s, "cuda", False)) for s in self._slots if s.ready.is_set())
         out.update(backend="ray", address=self.address, cluster_cpus=self.cluster_cpus,
-                   cluster_gpus=self.cluster_gpus, cuda_workers=sum(bool(getattr(s, "cuda", False))
-                                                                  for s in self._slots if s.ready.is_set()))
+                   cluster_gpus=self.cluster_gpus, gpu_slots=self.gpu_slots, cuda_workers=cuda)
         return out
 
     # ---- the worker side ----------------------------------------------------------------------------------
     def _prepare_workers(self) -> None:
         opts = {"num_cpus": 1, "max_restarts": 0, "max_concurrency": 4}
-        if self.cluster_gpus > 0:                 # share the cluster's GPUs among this server's actors
-            opts["num_gpus"] = min(1.0, self.cluster_gpus / self.workers)
-        self._actor_cls = self._ray.remote(RayWorker).options(**opts)
+        cls = self._ray.remote(RayWorker)
+        self._actor_cls = cls.options(**opts)
+        # where the cluster has GPUs, the first actors each take a share of one (ACTORS_PER_GPU per GPU), the
+        # others none: actors asking for GPU shares can only start on GPU nodes, which may have few CPUs
+        self.gpu_slots = min(self.workers, int(self.cluster_gpus * ACTORS_PER_GPU))
+        self._gpu_actor_cls = cls.options(num_gpus=1.0 / ACTORS_PER_GPU, **opts) if self.gpu_slots else None
 
     def _start_worker(self, slot: _Slot) -> bool:
         actor = None
         try:
             # kept in the slot while it starts, so that a shutdown kills it (a cluster with no room: it waits)
-            actor = slot.proc = self._actor_cls.remote()
+            cls = self._gpu_actor_cls if slot.index < self.gpu_slots else self._actor_cls
+            actor = slot.proc = cls.remote()
             ref, end = actor.ready.remote(), time.monotonic() + self.start_timeout_s
             while not self._ray.wait([ref], timeout=0.2)[0]:
-                if self._closed or time.monotonic() > end:
-                    raise ServiceError("the service is shut down" if self._closed else
-                                       f"not ready within {self.start_timeout_s:g} s (no room on the cluster?)")
+                if self._closed:
+                    raise ServiceError("the service is shut down")
+                if end is not None and time.monotonic() > end:
+                    # no room on the cluster yet (other servers' actors hold its CPUs), or a slow start: it
+                    # keeps waiting (not a failure: this server has fewer workers meanwhile)
+                    log.warning("a Ray training worker is not ready after %g s: waiting for room on the cluster",
+                                self.start_timeout_s)
+                    end = None
             info = self._ray.get(ref)
         except Exception as e:  # noqa: BLE001 - not started (no room on the cluster, the import failed, ...)
             if not self._closed:
