@@ -31,6 +31,7 @@ __all__ = ["FAIL_CODES", "FINAL", "STATES", "JobCancelled", "JobFailed", "JobSta
 
 MAX_WORKERS = 64
 _lock = threading.Lock()
+_ray_lock = threading.Lock()       # one thread at a time joins Ray ($RNNVIZ_RAY_ADDRESS)
 _service: TrainingService | None = None
 _failed = ""                       # why the service could not start (then everything trains in-process)
 _note = ""                         # why $RNNVIZ_RAY_ADDRESS was not used (then the local pool runs)
@@ -71,16 +72,28 @@ def get_service() -> TrainingService | None:
     global _service, _failed
     if workers_from_env() == 0:
         return None
+    max_queue = _env_int("RNNVIZ_QUEUE", 100, 0, 10_000)
+    ray_svc = None
+    if os.environ.get("RNNVIZ_RAY_ADDRESS", "").strip() and not _note:
+        # joining Ray takes seconds (a probe, ray.init): done outside _lock, one thread at a time, so that
+        # current_service() answers meanwhile (None: trainings run in-process until the service is there)
+        with _ray_lock:
+            with _lock:
+                if _service is not None and not _service.closed and not _service.broken:
+                    return _service
+                if _failed or (_service is not None and _service.broken):
+                    return None
+            ray_svc = _ray_service(max_queue)
     with _lock:
         if _service is not None and not _service.closed and not _service.broken:
+            if ray_svc is not None and ray_svc is not _service:
+                ray_svc.shutdown()                 # another one was installed meanwhile (set_service)
             return _service
         if _failed or (_service is not None and _service.broken):
             return None
-        max_queue = _env_int("RNNVIZ_QUEUE", 100, 0, 10_000)
-        _service = _ray_service(max_queue)
         try:
-            if _service is None:
-                _service = TrainingService(workers=workers_from_env(), max_queue=max_queue).start()
+            _service = ray_svc if ray_svc is not None else TrainingService(workers=workers_from_env(),
+                                                                           max_queue=max_queue).start()
         except Exception as e:  # noqa: BLE001 - no service: the caller trains in-process
             _failed = f"{type(e).__name__}: {e}"
             return None
