@@ -270,3 +270,18 @@ def test_local_starts_ray_inside_the_server_and_stops_it_with_the_service(tmp_pa
     assert p.returncode == 0, p.stderr[-2000:]
     assert "backend ray note '' warm True" in p.stdout, p.stdout + p.stderr[-2000:]
     assert "job True done same True" in p.stdout and "ray after shutdown False" in p.stdout
+
+
+def test_auto_with_a_stale_record_of_a_stopped_ray_instance_falls_back_at_once(no_service, tmp_path):
+    """`ray start` leaves <tmp>/ray/ray_current_cluster behind; "auto" would retry its address for minutes."""
+    (tmp_path / "ray").mkdir()
+    (tmp_path / "ray" / "ray_current_cluster").write_text("127.0.0.1:9")
+    no_service.setenv("RAY_TMPDIR", str(tmp_path))
+    no_service.delenv("RAY_ADDRESS", raising=False)
+    no_service.setenv("RNNVIZ_RAY_ADDRESS", "auto")
+    no_service.setenv("RNNVIZ_WORKERS", "1")
+    no_service.setattr(ray_backend, "_joined", lambda ray: False)
+    no_service.setattr(TrainingService, "start", lambda self: self)
+    t0 = time.monotonic()
+    assert type(get_service()) is TrainingService and time.monotonic() - t0 < 10
+    assert "no Ray cluster answers at 127.0.0.1:9" in service_mod.backend_note()

@@ -39,6 +39,7 @@ import importlib
 import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -106,6 +107,13 @@ def connect(address: str, **init_kwargs) -> bool:
         kwargs["address"] = address
     else:
         kwargs["address"] = "auto"
+        current = Path(os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+        try:
+            known = current.read_text().strip() if not os.environ.get("RAY_ADDRESS") else ""
+        except OSError:
+            known = ""                            # none: ray.init says so at once
+        if known:
+            _probe(known)                         # a stale record of a stopped instance: fail fast, not in minutes
     if "address" in kwargs:                       # a running cluster has its own resources and dashboard
         kwargs.pop("include_dashboard")
     try:
@@ -230,6 +238,7 @@ class RayTrainingService(TrainingService):
         try:
             res = self._ray.cluster_resources()
         except Exception as e:  # noqa: BLE001
+            self._disconnect()
             raise ServiceError(f"the Ray cluster does not answer: {type(e).__name__}: {e}") from e
         self.cluster_cpus, self.cluster_gpus = int(res.get("CPU", 0)), float(res.get("GPU", 0))
         if self.cluster_cpus < 1:
