@@ -14,7 +14,9 @@ when $RNNVIZ_RAY_ADDRESS is set, and falls back to the local pool, with the reas
 installed or the cluster cannot be reached):
 - $RNNVIZ_RAY_ADDRESS: "auto" (the Ray instance running on this machine: `ray start --head`), "local" (start
   a fresh Ray instance inside this server, stopped with it) or a cluster's GCS address "host:port" (probed
-  first: an address nobody answers at fails within 3 s instead of Ray's minutes of retries).
+  first: an address nobody answers at fails within 3 s instead of Ray's minutes of retries). A cluster
+  with Ray's token authentication (`ray start`'s default in ray 2.60) needs Ray's own RAY_AUTH_MODE=token
+  (and its token) for a host:port; "auto" finds the token of the instance on this machine itself.
 - $RNNVIZ_WORKERS: the most actors (trainings at once) this server keeps on the cluster; default and
   upper bound: the cluster's CPUs (each actor takes one CPU). With several servers on one cluster, give
   each its share: an actor that finds no room waits for it (the server runs with fewer workers meanwhile).
