@@ -2,6 +2,7 @@
 
     python bench/bench_service.py                  # 30 sessions (seeds 0..29), 300 steps, 2 workers
     python bench/bench_service.py --sessions 10 --workers 1
+    python bench/bench_service.py --backend ray    # the service on Ray (a local instance started here)
 
 Each session trains "hello" (LSTM, 16 units, the page's defaults but 300 steps; seed = the session's
 number) and gets the traced run the page shows. Two ways, from one start signal:
@@ -12,7 +13,9 @@ number) and gets the traced run the page shows. Two ways, from one start signal:
 Completion times are seconds from the start signal to the session's run in hand. Every service run
 is checked against the in-process run of the same seed (losses and weights bit for bit).
 
-Prints markdown and writes it, with the date, torch version and CPU, to bench/results/service.md.
+Prints markdown and writes it, with the date, torch version and CPU, to bench/results/service.md
+(--backend ray: the same through `rnnviz.service.ray_backend` on a Ray instance started by the script,
+written to bench/results/service-ray.md).
 """
 from __future__ import annotations
 
@@ -68,8 +71,10 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "service.md"))
+    ap.add_argument("--backend", choices=("local", "ray"), default="local")
+    ap.add_argument("--out", default=None)
     args = ap.parse_args()
+    args.out = args.out or str(ROOT / "bench" / "results" / ("service-ray.md" if args.backend == "ray" else "service.md"))
     torch.set_num_threads(1)                                  # as the app does (ui.py) and the workers do
     load0 = load1()
     cfgs = [PlaygroundConfig(steps=args.steps, seed=i) for i in range(args.sessions)]
@@ -81,7 +86,11 @@ def main() -> None:
     threads_t, ref = at_once(args.sessions, lambda i: run_playground(cfgs[i]))
 
     t0 = time.perf_counter()
-    svc = TrainingService(workers=args.workers, max_queue=max(100, args.sessions))
+    if args.backend == "ray":
+        from rnnviz.service.ray_backend import RayTrainingService
+        svc = RayTrainingService(address="local", workers=args.workers, max_queue=max(100, args.sessions))
+    else:
+        svc = TrainingService(workers=args.workers, max_queue=max(100, args.sessions))
     assert svc.warm(120), "the workers did not start"
     warm = time.perf_counter() - t0
     service_run(PlaygroundConfig(steps=10), "warm-up", svc)
@@ -94,10 +103,11 @@ def main() -> None:
     lines = [f"## {args.sessions} sessions, each a different Hello model at once (seeds 0–{args.sessions - 1}, "
              f"{args.steps} steps)", "",
              f"One such training alone, in-process: {alone:.2f} s. Service: {args.workers} worker processes "
-             f"(warm in {warm:.2f} s, before the start). Seconds from the start signal until a session has its run.", "",
+             + ("as Ray actors on a local Ray instance started by the script " if args.backend == "ray" else "")
+             + f"(warm in {warm:.2f} s{', Ray included' if args.backend == 'ray' else ''}, before the start). Seconds from the start signal until a session has its run.", "",
              "| path | first | median | p95 | max | notes |", "|---|---|---|---|---|---|",
              row("in-process threads (before)", threads_t, "one GIL for every training"),
-             row(f"training service, {args.workers} workers", service_t,
+             row(f"training service{' on Ray' if args.backend == 'ray' else ''}, {args.workers} workers", service_t,
                  f"{correct}/{args.sessions} runs bit-identical to in-process"), "",
              markdown_table([
                  {"name": "first session done (service)", "target": "≤ 2 s", "measured": f"{service_t[0]:.2f} s",

@@ -1,5 +1,6 @@
 """Job kinds for the training service's tests only (the app's service never knows them): a job that
-sleeps step by step (cancellable), one that kills its worker, one that hangs and ignores everything."""
+sleeps step by step (cancellable), one that kills its worker, one that hangs and ignores everything, one
+that raises."""
 from __future__ import annotations
 
 import os
@@ -26,3 +27,7 @@ def crash(payload: dict, ctx) -> dict:
 def hang(payload: dict, ctx) -> dict:
     time.sleep(3600)
     return {}
+
+
+def fail(payload: dict, ctx) -> dict:
+    raise ValueError(f"this job fails on purpose ({payload.get('why', 'test')})")

@@ -159,13 +159,19 @@ def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None
 
 
 def service_run(cfg: PlaygroundConfig, session: str, svc, on_state: OnState | None = None,
-                deadline_s: float = DEADLINE_S) -> PlaygroundRun:
-    """`train_run` as `session`'s job on the service `svc` (no fallback: its errors are raised)."""
+                deadline_s: float = DEADLINE_S, device: str = "cpu") -> PlaygroundRun:
+    """`train_run` as `session`'s job on the service `svc` (no fallback: its errors are raised), on `device` in
+    its worker ("cpu", "cuda" or "auto": CUDA only where the worker has it; the run's `device` says where it
+    trained); the model is rebuilt and traced here on the CPU."""
+    from ..service.jobs import DEVICES
     from ..service.run import run_job
     cfg.validate()
     next_char_task(cfg.text)
+    if str(device).split(":", 1)[0] not in DEVICES:
+        raise ValueError(f"unknown device {device!r} (known: {', '.join(DEVICES)})")
     return run_job("hello", {"cfg": dataclasses.asdict(cfg)}, lambda r: run_from_result(cfg, r),
-                   session=session, on_state=on_state, deadline_s=deadline_s, cancel_on_rerun=False, service=svc)
+                   session=session, on_state=on_state, deadline_s=deadline_s, cancel_on_rerun=False, service=svc,
+                   device=str(device))
 
 
 def run_from_result(cfg: PlaygroundConfig, result: dict, device: str = "cpu") -> PlaygroundRun:
@@ -176,7 +182,7 @@ def run_from_result(cfg: PlaygroundConfig, result: dict, device: str = "cpu") ->
     t0 = time.perf_counter() - result["seconds"]
     vocab, x, y = next_char_task(cfg.text)
     model = load_arrays(build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed, device=device), result["state"])
-    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), str(device), t0)
+    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), result.get("device", str(device)), t0)
 
 
 def run_figures(run: PlaygroundRun, lang: str) -> dict:

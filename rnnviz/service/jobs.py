@@ -16,19 +16,40 @@ def state_arrays(model) -> dict:
 def load_arrays(model, arrays: dict):
     """Load `state_arrays` output into a freshly built model of the same shape (exactly: no conversion)."""
     import torch
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
+    # arrays from Ray's object store are read-only views: copied (torch wants writable memory)
+    model.load_state_dict({k: torch.from_numpy(v if v.flags.writeable else v.copy()) for k, v in arrays.items()})
     model.eval()
     return model
 
 
+DEVICES = ("cpu", "cuda", "auto")
+
+
+def job_device(asked: str | None) -> str:
+    """The device a job trains on in this worker: "cuda" when asked for ("cuda" or "auto") and
+    `torch.cuda.is_available()` here, else "cpu" (a worker without a GPU trains the job on its CPU)."""
+    asked = "cpu" if asked is None else str(asked)
+    if asked.split(":", 1)[0] not in DEVICES:
+        raise ValueError(f"unknown device {asked!r} (known: {', '.join(DEVICES)})")
+    if asked == "cpu":
+        return "cpu"
+    import torch
+    if not torch.cuda.is_available():
+        return "cpu"
+    return "cuda" if asked == "auto" else asked
+
+
 def hello(payload: dict, ctx) -> dict:
     """The Hello playground's training (`rnnviz.app.playground.train_model`, the function the in-process
-    path runs): payload {"cfg": PlaygroundConfig as a dict}. Returns {"state", "result", "seconds"}."""
+    path runs): payload {"cfg": PlaygroundConfig as a dict, "device": "cpu" (default) | "cuda" | "auto"}.
+    Returns {"state" (CPU arrays), "result", "seconds", "device" (the one it trained on)}."""
     from ..app.playground import PlaygroundConfig, train_model
     cfg = PlaygroundConfig(**payload["cfg"])
+    device = job_device(payload.get("device") or getattr(ctx, "device", None))   # a worker's, or in-process the page's
     t0 = time.perf_counter()
-    _, _, _, model, result = train_model(cfg, getattr(ctx, "device", "cpu"), ctx.on_step, ctx.deadline_s)
-    return {"state": state_arrays(model), "result": dataclasses.asdict(result), "seconds": time.perf_counter() - t0}
+    _, _, _, model, result = train_model(cfg, device, ctx.on_step, ctx.deadline_s)
+    return {"state": state_arrays(model), "result": dataclasses.asdict(result), "seconds": time.perf_counter() - t0,
+            "device": device}
 
 
 def _cell_step(ctx):
@@ -102,5 +123,6 @@ def lab(payload: dict, ctx) -> dict:
     Returns {cell: {"state", "result": FitResult as a dict}} for the cells trained."""
     from ..app.lab_runs import task_of_payload, train_run
     results: dict = {}
-    train_run(task_of_payload(payload), _cell_step(ctx), getattr(ctx, "device", "cpu"), into=results)
+    device = job_device(payload.get("device") or getattr(ctx, "device", None))
+    train_run(task_of_payload(payload), _cell_step(ctx), device, into=results)
     return {c: {"state": state_arrays(r.model), "result": dataclasses.asdict(r.result)} for c, r in results.items()}

@@ -153,10 +153,7 @@ class TrainingService:
             if self._started:
                 return self
             self._started = True
-            self._ctx = _context()
-            if self._ctx.get_start_method() == "forkserver":
-                # the fork server imports torch once; each worker forks from it (fast) before any torch thread runs
-                self._ctx.set_forkserver_preload(["rnnviz.service.worker", "torch"])
+            self._prepare_workers()
             for i in range(self.workers):
                 slot = _Slot(i)
                 slot.thread = threading.Thread(target=self._serve, args=(slot,), name=f"rnnviz-service-{i}", daemon=True)
@@ -164,6 +161,15 @@ class TrainingService:
         for slot in self._slots:
             slot.thread.start()
         return self
+
+    def _prepare_workers(self) -> None:
+        """What the worker side needs before the slots' threads start (here: the process context). The queue,
+        sessions and statuses above are the same for every backend; a backend (rnnviz.service.ray_backend)
+        replaces this and the worker side below (`_start_worker`, `_stop_worker`, `_serve`, `_watch`)."""
+        self._ctx = _context()
+        if self._ctx.get_start_method() == "forkserver":
+            # the fork server imports torch once; each worker forks from it (fast) before any torch thread runs
+            self._ctx.set_forkserver_preload(["rnnviz.service.worker", "torch"])
 
     def warm(self, timeout: float = 60.0) -> bool:
         """Start the workers and wait until each has imported torch; whether all are ready."""

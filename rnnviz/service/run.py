@@ -2,7 +2,7 @@
 
 The job kind (`rnnviz.service.jobs`, a function `fn(payload, ctx) -> plain data`) runs either as the
 session's job on the training service's workers or, without a ready service (RNNVIZ_WORKERS=0, the pool
-still starting, a GPU device), right here in the caller's thread with a `LocalContext`: the same function
+still starting), right here in the caller's thread with a `LocalContext`: the same function
 either way, so a service result equals the in-process one. `rebuild(result)` turns the plain result into
 what the page shows (models rebuilt from their arrays) on the caller's side.
 
@@ -75,10 +75,11 @@ def resolve(kind: str, kinds: dict[str, str] | None = None):
 
 
 def pick_service(session: str | None, device: str = "cpu"):
-    """The service a job of `session` goes to, or None (train in-process): no session, not the CPU, no running
-    service, or one still starting (its workers import torch for ~2 s) while the session has no job there."""
+    """The service a job of `session` goes to, or None (train in-process): no session, no running service, or one
+    still starting (its workers import torch for ~2 s) while the session has no job there. A GPU job goes to the
+    service too: its workers train on CUDA where they have it (`jobs.job_device`), else on their CPU."""
     from . import current_service
-    if session is None or str(device) != "cpu":
+    if session is None:
         return None
     svc = current_service()
     if svc is None or (svc.ready_workers == 0 and svc.active(session) is None):
@@ -97,8 +98,9 @@ def run_job(kind: str, payload: dict, rebuild: Callable[[object], object], *, se
     from . import JobCancelled, JobFailed, QueueFull, ServiceError, start_service_soon
     svc = service if service is not None else pick_service(session, device)
     if svc is not None:
+        sent = payload if str(device) == "cpu" else dict(payload, device=str(device))   # a CPU job's payload as ever
         try:
-            return _on_service(svc, kind, payload, rebuild, session, on_state, deadline_s, connected, cancel_on_rerun)
+            return _on_service(svc, kind, sent, rebuild, session, on_state, deadline_s, connected, cancel_on_rerun)
         except (QueueFull, JobFailed, JobCancelled):
             raise
         except ServiceError:
@@ -110,7 +112,7 @@ def run_job(kind: str, payload: dict, rebuild: Callable[[object], object], *, se
     try:
         out = rebuild(resolve(kind)(payload, ctx))
     finally:
-        if session is not None and str(device) == "cpu" and service is None:
+        if session is not None and service is None:
             start_service_soon()                   # the next trainings go to the workers
     if ctx.interrupt is not None:
         raise ctx.interrupt
