@@ -22,7 +22,7 @@ SCENE_KEYS = {"home": (), "lecture": (),
                        "step.match_text"),
               "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
                        "grad.tab", "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T",
-                       "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps", "vg.tau", "vg.attr_cell"),
+                       "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps", "vg.tau", "vg.attr_cell", "vg.src_step"),
               "lab": ("lab.task", "lab.steps.", "lab.data.", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
                       "lab.temp", "lab.gen_steps")}
 

@@ -52,8 +52,10 @@ def _compare(cfg: GradConfig) -> dict:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _sources(cfg: GradConfig) -> dict:
-    return source_views(cfg)
+def _sources(cfg: GradConfig, train_steps: int, step: int, _states: dict | None) -> dict:
+    """At initialisation (step 0), or the models trained `step` of `train_steps` steps (deterministic: the
+    settings name the weights, so `_states` is not hashed)."""
+    return source_views(cfg, states=_states)
 
 
 def _ready(field: str, value) -> dict | None:
@@ -85,9 +87,24 @@ def across_time_tab(cfg: GradConfig) -> None:
 def sources_tab(cfg: GradConfig) -> None:
     """Where each state's gradient comes from (RNNbow's triangle, for every cell) and which inputs each
     prediction depends on (Distill's connectivity), at initialisation."""
-    with st.spinner(t("grad.src.computing", lang)):
-        res = _sources(cfg)
     st.caption(t("grad.src.howto", lang))
+    train_steps = ss.get("vg.train_steps", DEFAULT_TRAIN_STEPS)
+    held = ui.shown_result("vg.heat", (cfg, train_steps), lambda: _ready("cells", ready_heatmaps(cfg, train_steps)),
+                           stale_ok=lambda own: False)
+    snaps = {c: (held["cells"].get(c) or {}).get("snapshots") or {} for c in CELLS} if held else {}
+    options = [0] + sorted(set.intersection(*(set(v) for v in snaps.values()))) if snaps else [0]
+    ui.url_state({"vg.src_step": ("src_step", ui.as_choice(0, options))})
+    if ss["vg.src_step"] not in options:                        # other settings: no such training step
+        ss["vg.src_step"] = 0
+    if len(options) > 1:
+        step = st.select_slider(t("grad.src.train_step", lang), options, key="vg.src_step",
+                                format_func=lambda k: t("grad.src.at_init", lang) if k == 0 else str(k))
+    else:
+        step = 0
+        st.caption(t("grad.src.train_first", lang))
+    states = {c: snaps[c][step] for c in CELLS} if step else None
+    with st.spinner(t("grad.src.computing", lang)):
+        res = _sources(cfg, train_steps, step, states)
     ui.url_state({"vg.tau": ("tau", ui.as_int(cfg.T, 1, 400)),
                   "vg.attr_cell": ("attr_cell", ui.as_choice("lstm", CELLS))})
     if ss["vg.tau"] > cfg.T:                                    # a shorter sequence than the link's: its last step

@@ -971,17 +971,23 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.src.computing": {"en": "Tracing every loss step back through time…", "ko": "모든 손실 시점을 시간을 거슬러 추적하는 중…"},
     "grad.src.howto": {
         "en": "Each state h_s gets gradient from every later loss L_τ (τ ≥ s). The triangles show ‖∂L_τ/∂h_s‖ for every "
-              "loss step τ (rows) and state step s (columns) at initialisation, on the same data and seed for the "
+              "loss step τ (rows) and state step s (columns), at initialisation or after training (the training-step slider), on the same data and seed for the "
               "three cells, in one colour scale (log₁₀). The diagonal is each loss's own step; moving left along a row "
               "goes back in time. A triangle that fades away from its diagonal is a vanishing gradient: an early "
               "state hears almost nothing from a far loss. The loss here is the mean over all steps (every step has "
               "one), whatever the loss setting above.",
-        "ko": "각 상태 h_s는 그 뒤의 모든 손실 L_τ (τ ≥ s)에서 기울기를 받습니다. 삼각형은 초기화 직후 모든 손실 시점 τ (행)와 "
+        "ko": "각 상태 h_s는 그 뒤의 모든 손실 L_τ (τ ≥ s)에서 기울기를 받습니다. 삼각형은 초기화 직후 또는 학습 후 (학습 단계 슬라이더) 모든 손실 시점 τ (행)와 "
               "상태 시점 s (열)에 대해 ‖∂L_τ/∂h_s‖를 같은 데이터, 같은 시드로 세 셀에 대해 하나의 색 범위 (log₁₀)로 "
               "보여 줍니다. 대각선은 각 손실 자신의 시점이고, 행을 따라 왼쪽으로 가면 시간을 거슬러 올라갑니다. 대각선에서 "
               "멀어질수록 어두워지는 삼각형이 기울기 소실입니다: 이른 상태는 먼 손실의 신호를 거의 받지 못합니다. 여기서 "
               "손실은 모든 시점의 평균입니다 (모든 시점에 손실이 있음). 위의 손실 설정과 관계없습니다.",
     },
+    "grad.src.train_step": {"en": "training step (the models the \"During training\" tab trained)",
+                             "ko": "학습 단계 ('학습 중' 탭에서 학습한 모델)"},
+    "grad.src.at_init": {"en": "at initialisation", "ko": "초기화 직후"},
+    "grad.src.train_first": {"en": "At initialisation. Train on the \"During training\" tab (with these settings) to see "
+                                   "where the gradient comes from after training too.",
+                             "ko": "초기화 직후입니다. 학습 후의 모습도 보려면 '학습 중' 탭에서 (이 설정으로) 학습하세요."},
     "grad.src.tau": {"en": "loss step τ (the row drawn below the triangles)", "ko": "손실 시점 τ (삼각형 아래에 그린 행)"},
     "grad.src.row_title": {"en": "the loss at τ = {tau}, back through time", "ko": "τ = {tau}의 손실에서 거슬러 올라간 기울기"},
     "grad.src.loss_step": {"en": "loss step", "ko": "손실 시점"},
@@ -1121,7 +1127,6 @@ TEXT: dict[str, dict[str, str]] = {
     "cell.units": {"en": "units written in the boxes (up to 3)", "ko": "상자에 쓸 유닛 (최대 3개)"},
     "hello.cell_toggle": {"en": "Show the trained cell, step by step, with its numbers",
                           "ko": "학습한 셀을 숫자와 함께 한 걸음씩 보기"},
-    "cell.fig.input": {"en": "x_t: the character {c} (one-hot)", "ko": "x_t: 글자 {c} (원-핫)"},
     "cell.fig.caption": {"en": "t = {t}: reading <b>{c}</b> · units {units}", "ko": "t = {t}: <b>{c}</b> 읽음 · 유닛 {units}"},
     # ---- the match view (lead) ----
     "step.match.title": {"en": "The same behaviour elsewhere", "ko": "다른 곳에서 같은 행동 찾기"},

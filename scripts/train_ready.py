@@ -1,4 +1,5 @@
-"""Compute the Vanishing Gradients page's training views at its default settings: assets/ready/*.json.
+"""Compute the Vanishing Gradients page's training views at its default settings: assets/ready/*.json (and the
+trained models' snapshots, assets/ready/vanishing_snapshots.safetensors).
 
     python scripts/train_ready.py        # about 25 seconds
 
@@ -21,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 from rnnviz.app import ready  # noqa: E402
 from rnnviz.app.longrange import PAGE_DEFAULT, compare_cells, page_config, results_json  # noqa: E402
-from rnnviz.app.vanishing import DEFAULT_TRAIN_STEPS, GradConfig, training_heatmaps  # noqa: E402
+from rnnviz.app.vanishing import DEFAULT_TRAIN_STEPS, GradConfig, save_snapshots, training_heatmaps  # noqa: E402
 
 
 def main() -> None:
@@ -31,7 +32,9 @@ def main() -> None:
     heat = training_heatmaps(cfg, DEFAULT_TRAIN_STEPS)
     if any(rec["status"] != "done" for rec in heat.values()):
         raise SystemExit(f"the heatmaps did not finish: {[(c, r['status']) for c, r in heat.items()]}")
-    ready.save_shipped("vanishing_training", (cfg, DEFAULT_TRAIN_STEPS), heat)
+    ready.save_shipped("vanishing_training", (cfg, DEFAULT_TRAIN_STEPS),
+                       {c: {k: v for k, v in r.items() if k != "snapshots"} for c, r in heat.items()})
+    save_snapshots(cfg, DEFAULT_TRAIN_STEPS, heat)             # the trained models, for the sources view
     rows = ", ".join(f"{c} {len(r['rows'])} rows" for c, r in heat.items())
     print(f"vanishing_training: {rows}; {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()

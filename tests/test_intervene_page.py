@@ -26,7 +26,8 @@ def _view(name):
 
 
 def _summary(at) -> str:
-    return next(html.unescape(m.value) for m in at.markdown if m.value.startswith("**"))
+    """The line that says what was edited and what it cost ("**Edit:** …" / "**바꾼 것:** …")."""
+    return next(html.unescape(m.value) for m in at.markdown if m.value.startswith(("**Edit:**", "**바꾼 것:**")))
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -79,3 +79,33 @@ def test_a_bad_loss_step_in_a_link_is_named_and_the_default_used():
     assert not at.exception
     assert at.slider(key="vg.tau").value == 20
     assert any("tau" in w.value for w in at.warning)
+
+
+def test_after_training_the_view_traces_the_shipped_trained_models():
+    """The page's defaults come with the "During training" run shipped, its models at 4 training steps included:
+    the sources view traces them (the same numbers as the library on those weights)."""
+    from rnnviz.app.vanishing import (DEFAULT_TRAIN_STEPS, ready_heatmaps, snapshot_steps, source_views)
+    at = open_page(PAGE, timeout=120, tab="sources")
+    assert not at.exception
+    slider = at.select_slider(key="vg.src_step")
+    steps = snapshot_steps(DEFAULT_TRAIN_STEPS, max(1, DEFAULT_TRAIN_STEPS // 25))
+    assert list(slider.options) == ["at initialisation"] + [str(s) for s in steps] and slider.value == 0
+    slider.set_value(steps[-1]).run()
+    assert not at.exception and at.query_params["src_step"] in (str(steps[-1]), [str(steps[-1])])
+    heat = ready_heatmaps(GradConfig(), DEFAULT_TRAIN_STEPS)
+    trained = source_views(GradConfig(), states={c: heat[c]["snapshots"][steps[-1]] for c in CELLS})
+    init = source_views(GradConfig())
+    z = plotly_array([tr for tr in chart(at, "vg.src_fig")["data"] if tr["type"] == "heatmap"][1]["z"]).astype(float)
+    lit = trained["lstm"]["sources"]["norms"] > 0
+    np.testing.assert_allclose(z[lit], np.log10(trained["lstm"]["sources"]["norms"][lit]), rtol=1e-5)
+    assert not np.allclose(trained["lstm"]["sources"]["norms"], init["lstm"]["sources"]["norms"])
+    # a fresh session opening the link gets the same trained view
+    fresh = open_page(PAGE, timeout=120, tab="sources", src_step=str(steps[-1]))
+    assert not fresh.exception and fresh.select_slider(key="vg.src_step").value == steps[-1]
+
+
+def test_without_a_training_record_the_view_is_at_initialisation_and_says_how_to_train():
+    at = _open()                                              # T = 20, H = 16: nothing shipped for it
+    assert not at.exception
+    assert not [s for s in at.select_slider if s.key == "vg.src_step"]
+    assert any("During training" in c.value for c in at.caption)

@@ -97,7 +97,7 @@ def test_default_is_the_brackets_preset_with_lstm_equations(brackets_view):
     assert at.text_area(key="step.text.brackets_lstm").value == SAMPLE_TEXTS["brackets_lstm"]
     assert "LSTM · 64 units · vocabulary of 33 characters · 27,489 parameters" in _text(at)
     assert [t.label for t in at.tabs] == ["Equations", "Gates and states", "Unrolled", "Unit explorer",
-                                          "Two sequences"]
+                                          "Two sequences", "What if?", "The cell"]
     assert not at.get("plotly_chart")[1:] and not _html(at)     # only the open tab (Equations) ran
     assert dict(at.query_params) == {"src": "brackets_lstm", "t": "1", "units": "44,0,1,2",
                                      "text": at.session_state["step.text.brackets_lstm"]}
@@ -385,7 +385,7 @@ def test_korean_ui():
     assert not at.exception
     assert at.title[0].value == "시간 따라 한 걸음씩"
     assert [b.label for b in at.button] == ["◀ 이전", "다음 ▶", "재생"]
-    assert [t.label for t in at.tabs] == ["수식", "게이트와 상태", "펼친 모습", "유닛 탐색", "두 문장 비교"]
+    assert [t.label for t in at.tabs] == ["수식", "게이트와 상태", "펼친 모습", "유닛 탐색", "두 문장 비교", "만약에?", "셀 그림"]
     assert at.radio(key="step.src").options == ["괄호·따옴표 LSTM (프리셋)", "한국어 문장 GRU (프리셋)"]
     assert "시점 t = 1 (입력 **s**)" in _text(at)
     assert at.select_slider(key="step.t").label == "시점"

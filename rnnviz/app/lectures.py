@@ -57,7 +57,7 @@ PAGE_PARAMS: dict[str, dict[str, tuple]] = {
     "grad": {"T": ("int", 10, 400), "hidden": ("choice", ("16", "32", "64", "128", "256")), "seed": ("int", 0, 9999),
              "loss": ("choice", ("last", "all")), "scale": ("int", 10, 300), "init": ("choice", ("default", "orthogonal")),
              "act": ("choice", ("tanh", "relu")), "fb": ("choice", ("torch", "0", "1", "2", "3")),
-             "k": ("choice", ("off", "5", "10", "20", "50")), "tab": ("choice", _TABS_GRAD), "tau": ("int", 1, 400),
+             "k": ("choice", ("off", "5", "10", "20", "50")), "tab": ("choice", _TABS_GRAD), "tau": ("int", 1, 400), "src_step": ("int", 0, 400),
              "attr_cell": ("choice", ("rnn", "lstm", "gru"))},
     "lab": {"task": ("choice", ("mnist1d", "mnist_rows", "charlm", "seq2seq", "timeseries", "textclf", "memory")),
             "data": ("str", 40), "steps": ("int", 100, 3000)},

@@ -30,6 +30,7 @@ from ..tracing.gradients import (LOSS_ON, MAX_GRAD_HIDDEN, check_window, grad_ac
                                  input_attribution, jacobian_norms, spectral_radius, truncation_start)
 from ..training.loop import Progress, TrainConfig, train
 from . import ready
+from ..service.jobs import load_arrays, state_arrays
 
 MIN_T, MAX_T = 2, 400
 MIN_VOCAB, MAX_VOCAB = 2, 64
@@ -142,7 +143,8 @@ OnProgress = Callable[[int, int, float, np.ndarray], "bool | None"]  # (step, st
 def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int = 10,
                                  on_progress: OnProgress | None = None, deadline_s: float = 30.0,
                                  lr: float = 0.01, clip: float | None = 1.0, n_seqs: int = 32,
-                                 optimizer: str = "adam", model: CharRNN | None = None) -> dict:
+                                 optimizer: str = "adam", model: CharRNN | None = None,
+                                 snapshot_steps: tuple[int, ...] = ()) -> dict:
     """Train on the memory task and record ||dL/dh_t|| as training proceeds (training step x time step).
 
     cfg: the model (`make_model(cfg)` unless `model` is given, which is trained in place) and the task:
@@ -155,7 +157,8 @@ def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int =
 
     Returns {"train_steps": int ndarray (K,), "grad": ndarray (K, T), "losses": list (per step),
     "status": done | deadline | stopped | diverged, "message": str, "seconds": float, "model": the
-    trained model, "x": (n_seqs, T), "y": (n_seqs, T)}.
+    trained model, "x": (n_seqs, T), "y": (n_seqs, T), "snapshots": {step: the model's state as numpy arrays}
+    at each recorded step of `snapshot_steps` (and at the last step reached, when snapshots are asked for)}.
     """
     cfg.validate()
     if not _is_int(every) or not _is_int(steps) or not 1 <= every <= steps:
@@ -168,10 +171,13 @@ def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int =
     x0, y0 = x[0], y[0]
     rows = [grad_across_time(model, x0, y0, cfg.loss_on, cfg.window)]
     at = [0]
+    snaps: dict[int, dict] = {}
 
     def record(step: int, loss: float) -> bool | None:
         rows.append(grad_across_time(model, x0, y0, cfg.loss_on, cfg.window))
         at.append(step)
+        if step in snapshot_steps:
+            snaps[step] = state_arrays(model)
         if on_progress is not None:
             return on_progress(step, steps, loss, rows[-1])
         return None
@@ -185,9 +191,12 @@ def grad_heatmap_during_training(cfg: GradConfig, steps: int = 200, every: int =
     if res.steps and at[-1] != res.steps:                       # stopped between recordings: keep the last state
         rows.append(grad_across_time(model, x0, y0, cfg.loss_on, cfg.window))
         at.append(res.steps)
+    if snapshot_steps and res.steps and res.steps not in snaps:
+        snaps[res.steps] = state_arrays(model)
     model.eval()
     return {"train_steps": np.asarray(at, dtype=np.int64), "grad": np.stack(rows), "losses": list(res.losses),
-            "status": res.status, "message": res.message, "seconds": res.seconds, "model": model, "x": x, "y": y}
+            "status": res.status, "message": res.message, "seconds": res.seconds, "model": model, "x": x, "y": y,
+            "snapshots": snaps}
 
 
 def training_heatmaps(cfg: GradConfig, steps: int = 100, cells: tuple[str, ...] = CELLS,
@@ -197,7 +206,8 @@ def training_heatmaps(cfg: GradConfig, steps: int = 100, cells: tuple[str, ...] 
     and seed), recording about 25 rows each. on_progress(cell, step, steps, loss, row). Returns
     {cell: {"steps": [...], "rows": [(T,) ...], "status", "message"}}; with `into` (a session's dict) each
     cell's record is filled there as it is recorded, "stopped" until its training ends, so a run cut short
-    by a rerun keeps what it recorded."""
+    by a rerun keeps what it recorded. Each record also holds "snapshots": {step: the model's state arrays} at
+    `snapshot_steps` (for the sources view after training)."""
     out = {} if into is None else into
     for cell in cells:
         rec = out[cell] = {"steps": [0], "rows": [], "status": "stopped", "message": ""}
@@ -206,11 +216,22 @@ def training_heatmaps(cfg: GradConfig, steps: int = 100, cells: tuple[str, ...] 
             _rec["steps"].append(step)
             _rec["rows"].append(row)
             return None if on_progress is None else on_progress(_c, step, total, loss, row)
-        res = grad_heatmap_during_training(replace(cfg, cell=cell), steps=steps, every=max(1, steps // 25),
-                                           on_progress=cb, deadline_s=deadline_s)
+        every = max(1, steps // 25)
+        res = grad_heatmap_during_training(replace(cfg, cell=cell), steps=steps, every=every,
+                                           on_progress=cb, deadline_s=deadline_s,
+                                           snapshot_steps=snapshot_steps(steps, every))
         out[cell] = {"steps": list(res["train_steps"]), "rows": list(res["grad"]), "status": res["status"],
-                     "message": res["message"]}
+                     "message": res["message"], "snapshots": res["snapshots"]}
     return out
+
+
+SNAPSHOTS = 4          # the trained models the "where it comes from" view can trace: at 1/4, 1/2, 3/4 and all steps
+
+
+def snapshot_steps(steps: int, every: int) -> tuple[int, ...]:
+    """The recorded steps nearest to 1/4, 1/2, 3/4 of `steps`, and `steps` itself."""
+    return tuple(sorted({min(steps, max(every, every * round(steps * k / SNAPSHOTS / every)))
+                         for k in range(1, SNAPSHOTS)} | {steps}))
 
 
 def heatmap_range(heat: dict[str, dict]) -> tuple[float, float]:
@@ -320,8 +341,10 @@ def symbol_chars(x) -> list[str]:
     return [chr(ord("A") + int(v)) if int(v) < 26 else str(int(v)) for v in x]
 
 
-def source_views(cfg: GradConfig, cells=CELLS, attribution_steps: int = ATTRIBUTION_STEPS) -> dict:
-    """Where the gradient comes from, for every cell on the same data and seed at initialisation, float64.
+def source_views(cfg: GradConfig, cells=CELLS, attribution_steps: int = ATTRIBUTION_STEPS,
+                 states: dict | None = None) -> dict:
+    """Where the gradient comes from, for every cell on the same data and seed, float64: at initialisation, or
+    with `states` ({cell: state arrays}, e.g. a training record's snapshots) the models trained so far.
 
     The loss is the mean over all T steps (each step's target is the first symbol: every step has a loss, so
     every loss step tau can be traced back; `cfg.loss_on` is not used). Returns {cell: {"sources":
@@ -335,7 +358,10 @@ def source_views(cfg: GradConfig, cells=CELLS, attribution_steps: int = ATTRIBUT
     A = min(cfg.T, attribution_steps)
     out: dict = {"chars": symbol_chars(x), "target": symbol_chars(y[:1])[0]}
     for cell in cells:
-        model = make_model(replace(cfg, cell=cell)).double()
+        model = make_model(replace(cfg, cell=cell))
+        if states is not None:
+            load_arrays(model, states[cell])
+        model = model.double()
         out[cell] = {"sources": gradient_sources(model, x, y, cfg.window), "attr": input_attribution(model, x[:A], y[:A])}
     return out
 
@@ -350,9 +376,43 @@ def _heatmaps_from_json(value: dict) -> dict:
 
 
 def ready_heatmaps(cfg: GradConfig, steps: int) -> dict | None:
-    """`training_heatmaps(cfg, steps)` if it is ready: shipped for the page's defaults (scripts/train_ready.py)
-    or computed by a session of this server. None otherwise."""
-    return ready.get("vanishing_training", (cfg, steps), _heatmaps_from_json)
+    """`training_heatmaps(cfg, steps)` if it is ready: shipped for the page's defaults (scripts/train_ready.py,
+    the snapshots in their own safetensors file) or computed by a session of this server. None otherwise."""
+    def load(value):
+        heat = _heatmaps_from_json(value)
+        snaps = shipped_snapshots(cfg, steps)
+        for cell, rec in heat.items():
+            rec["snapshots"] = (snaps or {}).get(cell, {})
+        return heat
+    return ready.get("vanishing_training", (cfg, steps), load)
+
+
+SNAPSHOT_FILE = ready.READY_DIR / "vanishing_snapshots.safetensors"
+
+
+def save_snapshots(cfg: GradConfig, steps: int, heat: dict, path=None) -> None:
+    """The training records' snapshots as one safetensors file (tensors "<cell>/<step>/<parameter>", the
+    settings in its metadata): the shipped JSON keeps the heatmaps alone (numbers as text would be 5x larger)."""
+    from safetensors.numpy import save_file
+    tensors = {f"{cell}/{step}/{name}": np.ascontiguousarray(a) for cell, rec in heat.items()
+               for step, arrays in rec.get("snapshots", {}).items() for name, a in arrays.items()}
+    save_file(tensors, str(SNAPSHOT_FILE if path is None else path), metadata={"key": ready.canonical((cfg, steps))})
+
+
+def shipped_snapshots(cfg: GradConfig, steps: int, path=None) -> dict | None:
+    """{cell: {step: state arrays}} shipped for (cfg, steps), or None (no file, other settings)."""
+    from safetensors import safe_open
+    p = SNAPSHOT_FILE if path is None else path
+    if not p.exists():
+        return None
+    with safe_open(str(p), framework="numpy") as f:
+        if (f.metadata() or {}).get("key") != ready.canonical((cfg, steps)):
+            return None
+        out: dict = {}
+        for name in f.keys():
+            cell, step, param = name.split("/", 2)
+            out.setdefault(cell, {}).setdefault(int(step), {})[param] = f.get_tensor(name)
+    return out
 
 
 def keep_heatmaps(cfg: GradConfig, steps: int, heat: dict) -> None:

@@ -78,7 +78,8 @@ def vg_heatmaps(payload: dict, ctx) -> dict:
         if ctx.cancelled():
             break
     return {c: {"steps": [int(s) for s in r["steps"]], "rows": [np.asarray(x) for x in r["rows"]],
-                "status": r["status"], "message": r["message"]} for c, r in out.items()}
+                "status": r["status"], "message": r["message"],
+                "snapshots": {int(k): v for k, v in r.get("snapshots", {}).items()}} for c, r in out.items()}
 
 
 def vg_exploding(payload: dict, ctx) -> dict:
