@@ -178,6 +178,8 @@ def test_a_hung_worker_is_killed_after_deadline_and_grace(svc):
 
 def test_a_server_finding_no_room_on_the_cluster_waits_for_it_and_is_not_broken(svc, caplog):
     """Another server's service on the same (full) cluster: its actor waits for a CPU; jobs wait in its queue."""
+    assert svc.warm(60)                                       # a worker an earlier test replaced is up again
+    pids = svc.stats()["pids"]
     other = RayTrainingService(workers=1, kinds=KINDS_FOR_TESTS, start_timeout_s=0.3)
     try:
         assert not other.warm(1.0) and other.ready_workers == 0
@@ -188,7 +190,7 @@ def test_a_server_finding_no_room_on_the_cluster_waits_for_it_and_is_not_broken(
     finally:
         other.shutdown()
     assert other.status(job.id).state == "cancelled"
-    assert svc.stats()["ready"] == 2                          # the first server's actors are untouched
+    assert svc.stats()["ready"] == 2 and svc.stats()["pids"] == pids   # the first server's actors are untouched
 
 
 class _Swapped:
