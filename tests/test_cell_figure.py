@@ -87,7 +87,7 @@ def test_the_hello_page_shows_its_trained_cell_when_asked():
     run = at.session_state["hello.run"]
     assert len(spec["frames"]) == run.trace.T == 4
     k = list(NODES[run.cfg.cell]).index("h_out")
-    h = [float(run.trace.hidden[2, u]) for u in range(min(3, run.cfg.hidden))]   # step 3
+    h = [float(run.trace.hidden[2, u]) for u in range(min(2, run.cfg.hidden))]   # step 3
     assert spec["frames"][2]["data"][2]["text"][k] == " · ".join(f"{v:+.2f}" for v in h)
     at.toggle(key="hello.show_cell").set_value(False).run()
     assert not [c for c in at.get("plotly_chart") if "hello.cell_fig" in c.proto.id]

@@ -197,7 +197,8 @@ def run_figures(run: PlaygroundRun, lang: str) -> dict:
 
 
 def cell_figure(run: PlaygroundRun, lang: str):
-    """The trained cell, animated with its numbers (`rnnviz.figures.cell`), for the first units (up to 3), built
+    """The trained cell, animated with its numbers (`rnnviz.figures.cell`), for the first units (up to 2: the
+    page's column is narrow), built
     once per run and language (once per server for a shared run, like `run_figures`)."""
     key = ("cell_fig", lang)
     if key not in run.extras:
@@ -205,7 +206,7 @@ def cell_figure(run: PlaygroundRun, lang: str):
             from ..figures.cell import MAX_CELL_UNITS, cell_figure as draw
             from ..tracing.analysis import step_terms
             steps = [step_terms(run.model, run.trace, t) for t in range(1, run.trace.T + 1)]
-            units = list(range(min(run.cfg.hidden, MAX_CELL_UNITS)))
+            units = list(range(min(run.cfg.hidden, MAX_CELL_UNITS - 1)))
             return draw(steps, run.cfg.cell, run.input_chars, units, lang, 1, run.model.cfg.nonlinearity)
         run.extras[key] = shared_figure(("hello-cell", run.shared_id, lang), build) if run.shared_id else build()
     return run.extras[key]

@@ -166,7 +166,7 @@ def cell_figure(steps: list[dict], cell: str, chars: list[str], units: list[int]
                                  color=["#fff3d6" if nodes[n][4] == "input" else "#9a9a9a" for n in fixed_nodes],
                                  line=dict(color="#444", width=1.5))))
     fig.add_trace(go.Scatter(x=xs, y=[y - 0.62 for y in ys], mode="text", text=text0, hoverinfo="skip",
-                             textfont=dict(size=13, color="#222"), showlegend=False))
+                             textfont=dict(size=13 if len(units) < 3 else 11, color="#222"), showlegend=False))
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=[nodes[n][2] for n in names], hoverinfo="skip",
                              textfont=dict(size=14, color="#111"), showlegend=False))
     for a, b in EDGES[cell]:
