@@ -618,9 +618,7 @@ async def sc_train(base, pid, a, n, movers: int = 10):
     movers_task = asyncio.ensure_future(move_loop(others, stop_at, gen_move, (a.think_min, a.think_max), rng))
     results = await asyncio.gather(*(train(s, i) for i, s in enumerate(trainers)))
     done = sorted(r.t_done - t0 for r in results if r.t_done is not None and not r.errors)
-    stop_at_now = time.monotonic()
-    # the movers stop with the trainings: their loop ends at its next check
-    movers_task.cancel()
+    movers_task.cancel()                                  # the movers stop with the trainings
     with contextlib.suppress(asyncio.CancelledError):
         await movers_task
     u = await samp.stop()
@@ -636,8 +634,6 @@ async def sc_train(base, pid, a, n, movers: int = 10):
              Row(f"{n} trainings: finished correctly", f"{n}", f"{n - len(wrong)}", not wrong,
                  (f"session {wrong[0][0]}: {wrong[0][1]}"[:120] if wrong else "").replace("|", "/"))]
     rows += lat_rows(f"{len(others)} others' slider moves meanwhile", moves, 0.3)
-    rows.append(Row("time with trainings", "", f"{stop_at_now - (t0 - time.perf_counter() + time.monotonic()):.1f} s",
-                    None, ""))
     await close_all(s for s, _ in opened)
     return rows + usage_rows(u)
 
@@ -681,7 +677,8 @@ async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
     env = {}
     if a.profile:
         env["RNNVIZ_LOAD_PROFILE"] = a.profile
-    info = {"load_before": load_text(True), "sessions": n}
+    from rnnviz.service import workers_from_env
+    info = {"load_before": load_text(True), "sessions": n, "workers": workers_from_env()}
     with streamlit_server(env=env) as (base, proc):
         # a first visit warms the server as a lecturer's check would (imports, the default model, the Step page)
         warm = []
@@ -760,7 +757,7 @@ def main(argv=None) -> int:
     for name, rows, info in results:
         body.append(f"## {name}\n")
         if info:
-            body.append(f"{info['sessions']} sessions; load average before {info['load_before']}, after "
+            body.append(f"{info['sessions']} sessions; {info['workers']} training workers; load average before {info['load_before']}, after "
                         f"{info['load_after']}; warm-up visits: {info['warm']}\n")
         body.append(markdown_table([r.as_dict() for r in rows]) + "\n")
     notes = [f"sessions think {a.think_min:g}-{a.think_max:g} s between moves; moves for {a.seconds:g} s",
