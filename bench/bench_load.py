@@ -75,11 +75,14 @@ def health_ok(base: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 90.0, env: dict | None = None):
+def streamlit_server(timeout: float = 90.0, env: dict | None = None, profile: str = ""):
     """`streamlit run app.py` on a free port of 127.0.0.1 in its own process group (killed on exit, always);
-    yields (base url, the Popen). A class-answers database of its own in a temp folder."""
+    yields (base url, the Popen). A class-answers database of its own in a temp folder. With `profile` (a
+    file), the server runs under bench/server_profile.py's sampling profiler, which writes its table there."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    run = [str(Path(__file__).resolve().parent / "server_profile.py"), str(Path(profile).resolve())] if profile \
+        else ["-m", "streamlit"]
+    cmd = [sys.executable, *run, "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true"]
     tmp = tempfile.TemporaryDirectory(prefix="rnnviz-load-")
     full_env = dict(os.environ, PYTHONUNBUFFERED="1", RNNVIZ_CLASS_DB=str(Path(tmp.name) / "class.sqlite3"))
@@ -173,7 +176,10 @@ class Sampler:
         self.pid, self.every, self.peak, self.peak_kids = pid, every, 0, 0
         self.start = usage(pid)
         self.t0 = time.monotonic()
+        self.own0 = _own_cpu()
+        self.lags: list[float] = []
         self._task = asyncio.get_running_loop().create_task(self._run())
+        self._lag_task = asyncio.get_running_loop().create_task(self._lag())
 
     async def _run(self):
         while True:
@@ -181,17 +187,32 @@ class Sampler:
             self.peak, self.peak_kids = max(self.peak, u.rss), max(self.peak_kids, u.kids_rss)
             await asyncio.sleep(self.every)
 
+    async def _lag(self):
+        """How late the bench's own event loop wakes from a 50 ms sleep: when it is late, the clients (not the
+        server) add to the latencies."""
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.05)
+            self.lags.append(time.perf_counter() - t - 0.05)
+
     async def stop(self) -> dict:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        for task in (self._task, self._lag_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         end, wall = usage(self.pid), time.monotonic() - self.t0
         ncpu = os.cpu_count() or 1
         cpu, kcpu = end.cpu - self.start.cpu, end.kids_cpu - self.start.kids_cpu
         self.peak, self.peak_kids = max(self.peak, end.rss), max(self.peak_kids, end.kids_rss)
         return {"wall": wall, "cpu": cpu, "cpu_pct": 100 * cpu / (wall * ncpu), "kids_cpu": max(0.0, kcpu),
                 "kids_pct": 100 * max(0.0, kcpu) / (wall * ncpu), "rss": end.rss, "rss_peak": self.peak,
-                "kids_rss": end.kids_rss, "kids_rss_peak": self.peak_kids, "n_kids": end.n_kids}
+                "kids_rss": end.kids_rss, "kids_rss_peak": self.peak_kids, "n_kids": end.n_kids,
+                "own_cpu": _own_cpu() - self.own0, "lag_p95": pct(self.lags, .95), "lag_max": max(self.lags, default=0)}
+
+
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 # ---- one browser session ---------------------------------------------------------------------------------------
@@ -550,7 +571,10 @@ def usage_rows(u: dict) -> list[Row]:
                 f"over {u['wall']:.1f} s", None,
                 f"{u['n_kids']} child processes: {u['kids_cpu']:.1f} s = {u['kids_pct']:.0f} %"),
             Row("server RSS end / peak", "", f"{u['rss'] * mb:.0f} / {u['rss_peak'] * mb:.0f} MB", None,
-                f"children {u['kids_rss'] * mb:.0f} / {u['kids_rss_peak'] * mb:.0f} MB")]
+                f"children {u['kids_rss'] * mb:.0f} / {u['kids_rss_peak'] * mb:.0f} MB")] + ([
+            Row("the bench's own clients: CPU, event-loop lag p95 / max", "",
+                f"{u['own_cpu']:.1f} s; {u['lag_p95'] * 1000:.0f} / {u['lag_max'] * 1000:.0f} ms", None,
+                "a late loop inflates the latencies")] if "own_cpu" in u else [])
 
 
 async def close_all(sessions) -> None:
@@ -674,12 +698,12 @@ async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
     n_default = {"sliders-30": 30, "sliders-100": 100, "fragment-30": 30, "open-100": 100, "train-30": 30,
                  "waves": 30}[name]
     n = min(a.sessions or n_default, MAX_SESSIONS)
-    env = {}
+    profile = ""
     if a.profile:
-        env["RNNVIZ_LOAD_PROFILE"] = a.profile
-    from rnnviz.service import workers_from_env
-    info = {"load_before": load_text(True), "sessions": n, "workers": workers_from_env()}
-    with streamlit_server(env=env) as (base, proc):
+        profile = a.profile if a.scenario != "all" else str(Path(a.profile).with_suffix(f".{name}.txt"))
+    workers = os.environ.get("RNNVIZ_WORKERS", "").strip() or f"{os.cpu_count()} (one per core, the default)"
+    info = {"load_before": load_text(True), "sessions": n, "workers": workers}
+    with streamlit_server(profile=profile) as (base, proc):
         # a first visit warms the server as a lecturer's check would (imports, the default model, the Step page)
         warm = []
         for page in (HELLO, STEP):
@@ -716,7 +740,8 @@ def parse(argv=None):
     p.add_argument("--timeout", type=float, default=1200.0, help=f"hard limit for the whole run (≤ {MAX_TIMEOUT} s)")
     p.add_argument("--train-median-before", type=float, default=14.1,
                    help="median seconds of the 30 trainings before the service (bench_load, Dec 2026)")
-    p.add_argument("--profile", default="", help="a folder: the server writes a cProfile of each script run there")
+    p.add_argument("--profile", default="", help="a file: the server runs under bench/server_profile.py's sampling "
+                   "profiler and writes its table there (with --scenario all: one file per scenario)")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "load.md"))
     a = p.parse_args(argv)
     if not 0 <= a.sessions <= MAX_SESSIONS:
@@ -757,7 +782,7 @@ def main(argv=None) -> int:
     for name, rows, info in results:
         body.append(f"## {name}\n")
         if info:
-            body.append(f"{info['sessions']} sessions; {info['workers']} training workers; load average before {info['load_before']}, after "
+            body.append(f"{info['sessions']} sessions; {info['workers']} training workers ($RNNVIZ_WORKERS); load average before {info['load_before']}, after "
                         f"{info['load_after']}; warm-up visits: {info['warm']}\n")
         body.append(markdown_table([r.as_dict() for r in rows]) + "\n")
     notes = [f"sessions think {a.think_min:g}-{a.think_max:g} s between moves; moves for {a.seconds:g} s",
