@@ -178,6 +178,9 @@ class Sampler:
         self.t0 = time.monotonic()
         self.own0 = _own_cpu()
         self.lags: list[float] = []
+        self.sched: dict[str, tuple[int, int]] = {}
+        self._schedstat()
+        self.sched0 = dict(self.sched)
         self._task = asyncio.get_running_loop().create_task(self._run())
         self._lag_task = asyncio.get_running_loop().create_task(self._lag())
 
@@ -185,7 +188,22 @@ class Sampler:
         while True:
             u = usage(self.pid)
             self.peak, self.peak_kids = max(self.peak, u.rss), max(self.peak_kids, u.kids_rss)
+            self._schedstat()
             await asyncio.sleep(self.every)
+
+    def _schedstat(self):
+        """Per thread of the server: nanoseconds on a CPU and waiting in a run queue for one (the kernel's
+        schedstat), the last value of every thread seen (a thread that lives < `every` may be missed)."""
+        try:
+            tids = os.listdir(f"/proc/{self.pid}/task")
+        except OSError:
+            return
+        for tid in tids:
+            try:
+                run, wait, _ = Path(f"/proc/{self.pid}/task/{tid}/schedstat").read_text().split()
+            except (OSError, ValueError):
+                continue
+            self.sched[tid] = (int(run), int(wait))
 
     async def _lag(self):
         """How late the bench's own event loop wakes from a 50 ms sleep: when it is late, the clients (not the
@@ -200,14 +218,17 @@ class Sampler:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._schedstat()
         end, wall = usage(self.pid), time.monotonic() - self.t0
+        on_cpu = sum(r - self.sched0.get(t, (0, 0))[0] for t, (r, w) in self.sched.items()) / 1e9
+        queued = sum(w - self.sched0.get(t, (0, 0))[1] for t, (r, w) in self.sched.items()) / 1e9
         ncpu = os.cpu_count() or 1
         cpu, kcpu = end.cpu - self.start.cpu, end.kids_cpu - self.start.kids_cpu
         self.peak, self.peak_kids = max(self.peak, end.rss), max(self.peak_kids, end.kids_rss)
         return {"wall": wall, "cpu": cpu, "cpu_pct": 100 * cpu / (wall * ncpu), "kids_cpu": max(0.0, kcpu),
                 "kids_pct": 100 * max(0.0, kcpu) / (wall * ncpu), "rss": end.rss, "rss_peak": self.peak,
                 "kids_rss": end.kids_rss, "kids_rss_peak": self.peak_kids, "n_kids": end.n_kids,
-                "own_cpu": _own_cpu() - self.own0, "lag_p95": pct(self.lags, .95), "lag_max": max(self.lags, default=0)}
+                "own_cpu": _own_cpu() - self.own0, "on_cpu": on_cpu, "queued": queued, "lag_p95": pct(self.lags, .95), "lag_max": max(self.lags, default=0)}
 
 
 def _own_cpu() -> float:
@@ -227,7 +248,8 @@ class Run:
     errors: list[str] = field(default_factory=list)
     success_alerts: list[str] = field(default_factory=list)
     charts: int = 0
-    kinds: list = field(default_factory=list)
+    kinds: list = field(default_factory=list)         # every element's kind, in order
+    times: list = field(default_factory=list)         # ... and when it came
 
     @property
     def latency(self) -> float | None:
@@ -378,6 +400,7 @@ class Session:
             return
         if run is not None:
             run.kinds.append(kind)
+            run.times.append(time.perf_counter())
         if kind == "plotly_chart" and run is not None:
             run.charts += 1
         sub = getattr(el, kind)
@@ -572,6 +595,9 @@ def usage_rows(u: dict) -> list[Row]:
                 f"{u['n_kids']} child processes: {u['kids_cpu']:.1f} s = {u['kids_pct']:.0f} %"),
             Row("server RSS end / peak", "", f"{u['rss'] * mb:.0f} / {u['rss_peak'] * mb:.0f} MB", None,
                 f"children {u['kids_rss'] * mb:.0f} / {u['kids_rss_peak'] * mb:.0f} MB")] + ([
+            Row("server's long-lived threads: on a CPU / runnable, waiting for one", "",
+                f"{u['on_cpu']:.1f} s / {u['queued']:.1f} s", None, "kernel schedstat (script-run threads live too "
+                "short to be seen); a wait above the time on a CPU: other processes had the cores"),
             Row("the bench's own clients: CPU, event-loop lag p95 / max", "",
                 f"{u['own_cpu']:.1f} s; {u['lag_p95'] * 1000:.0f} / {u['lag_max'] * 1000:.0f} ms", None,
                 "a late loop inflates the latencies")] if "own_cpu" in u else [])
@@ -642,6 +668,7 @@ async def sc_train(base, pid, a, n, movers: int = 10):
     movers_task = asyncio.ensure_future(move_loop(others, stop_at, gen_move, (a.think_min, a.think_max), rng))
     results = await asyncio.gather(*(train(s, i) for i, s in enumerate(trainers)))
     done = sorted(r.t_done - t0 for r in results if r.t_done is not None and not r.errors)
+    print("  completion times (s):", " ".join(f"{d:.1f}" for d in done), flush=True)
     movers_task.cancel()                                  # the movers stop with the trainings
     with contextlib.suppress(asyncio.CancelledError):
         await movers_task
