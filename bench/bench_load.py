@@ -763,7 +763,7 @@ def parse(argv=None):
     p.add_argument("--seconds", type=float, default=30.0, help=f"how long sliders move (≤ {MAX_SECONDS})")
     p.add_argument("--think-min", type=float, default=1.0, help="seconds a session waits between moves, from")
     p.add_argument("--think-max", type=float, default=3.0, help="... to")
-    p.add_argument("--waves", type=int, default=4, help="waves of the waves scenario (≤ 10)")
+    p.add_argument("--waves", type=int, default=5, help="waves of the waves scenario (≤ 10)")
     p.add_argument("--timeout", type=float, default=1200.0, help=f"hard limit for the whole run (≤ {MAX_TIMEOUT} s)")
     p.add_argument("--train-median-before", type=float, default=14.1,
                    help="median seconds of the 30 trainings before the service (bench_load, Dec 2026)")

@@ -56,6 +56,7 @@ class Sampler:
         self.incl: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.self_: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.busy: collections.Counter = collections.Counter()
+        self.imports: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.samples = 0
         self.lock = threading.Lock()
         self.cpu: dict[int, tuple[str, float]] = {}        # thread ident -> (group, CPU seconds so far)
@@ -90,8 +91,14 @@ class Sampler:
                     seen = set()
                     top = True
                     f = frame
+                    importing = None
                     while f is not None:
                         c = f.f_code
+                        if c.co_name == "_find_and_load" and c.co_filename.startswith("<frozen"):
+                            importing = f.f_locals.get("name")      # the outermost import on the stack
+                        elif importing and not c.co_filename.startswith("<frozen"):
+                            self.imports[g][f"{importing} <- {os.path.relpath(c.co_filename)}:{f.f_lineno}"] += 1
+                            importing = ""                          # recorded: only its first caller
                         key = f"{os.path.relpath(c.co_filename) if 'site-packages' not in c.co_filename else c.co_filename.split('site-packages/')[1]}:{c.co_firstlineno} {c.co_name}"
                         if top:
                             self.self_[g][key] += 1
@@ -121,6 +128,10 @@ class Sampler:
                 lines.append("self (top of stack):")
                 for k, c in self.self_[g].most_common(20):
                     lines.append(f"  {100 * c / n:5.1f} %  {k}")
+                if self.imports[g]:
+                    lines.append("imports in progress (module <- the importing line):")
+                    for k, c in self.imports[g].most_common(12):
+                        lines.append(f"  {100 * c / n:5.1f} %  {k}")
                 lines.append("")
         with open(self.out, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
