@@ -53,6 +53,7 @@ MAX_SESSIONS, MAX_SECONDS, MAX_TIMEOUT = 200, 300, 1800
 HELLO, STEP = "Hello_Playground", "Step_Through"
 XSRF_COOKIE = "_streamlit_xsrf"
 RERUN_TIMEOUT = 120.0            # one rerun longer than this is an error
+TTL_WAIT = 130.0                 # server.disconnectedSessionTTL (120 s) and a little
 
 
 class ProtocolError(RuntimeError):
@@ -711,11 +712,40 @@ async def sc_waves(base, pid, a, n, waves: int):
                         f"children {u.kids_rss * mb:.0f} MB; train p50 {pct(lats, .5):.1f} s; {wrong} failed"))
         print(f"  wave {w + 1}: RSS {u.rss * mb:.0f} MB (children {u.kids_rss * mb:.0f} MB), {wrong} failed", flush=True)
     if len(rss) >= 3:
-        growth_first, growth_last = rss[1] - rss[0], rss[-1] - rss[-2]
-        plateau = growth_last <= max(20 * 2**20, 0.5 * max(growth_first, 0))
-        rows.append(Row("memory plateaus", "last wave grows ≤ half the 2nd's (or ≤ 20 MB)",
-                        f"+{(rss[1] - rss[0]) * mb:.0f} MB → +{growth_last * mb:.0f} MB", plateau, ""))
+        last2 = rss[-1] - rss[-3]
+        rows.append(Row("memory plateaus: growth over the last 2 waves", "≤ 20 MB",
+                        f"{last2 * mb:+.0f} MB (wave by wave: "
+                        + ", ".join(f"{(b - a) * mb:+.0f}" for a, b in zip([u0.rss] + rss, rss)) + " MB)",
+                        last2 <= 20 * 2**20, "Streamlit keeps up to 128 disconnected sessions for 120 s "
+                        "(MemorySessionStorage; server.disconnectedSessionTTL)"))
+    if a.after_ttl:
+        print(f"  waiting {TTL_WAIT:.0f} s: past the disconnected sessions' TTL", flush=True)
+        await asyncio.sleep(TTL_WAIT)
+        probe = Session(base, HELLO, name="probe")     # a connection lets the session storage drop expired ones
+        await probe.connect()
+        await probe.rerun("open")
+        await probe.close()
+        await asyncio.sleep(3.0)
+        u = usage(pid)
+        rows.append(Row(f"{TTL_WAIT:.0f} s after the last wave (sessions expired): RSS", "", f"{u.rss * mb:.0f} MB",
+                        None, f"children {u.kids_rss * mb:.0f} MB; freed memory need not go back to the OS"))
     return rows
+
+
+async def settle(pid: int, at_least: float = 6.0, most: float = 60.0) -> str:
+    """Wait until the training service has started after the warm-up's first training (4 s later) and its
+    workers have imported torch: at least `at_least` s, then until the server's children use < 5 % of a core
+    for 1 s (at most `most` s), as a lecturer's server would be when the class comes."""
+    t0 = time.monotonic()
+    await asyncio.sleep(at_least)
+    last = usage(pid).kids_cpu
+    while time.monotonic() - t0 < most:
+        await asyncio.sleep(1.0)
+        u = usage(pid)
+        if u.n_kids and u.kids_cpu - last < 0.05:
+            return f"settled after {time.monotonic() - t0:.0f} s ({u.n_kids} child processes)"
+        last = u.kids_cpu
+    return f"not settled after {most:.0f} s"
 
 
 SCENARIOS = ("sliders-30", "sliders-100", "fragment-30", "open-100", "train-30", "waves")
@@ -740,6 +770,7 @@ async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
             warm.append(f"{page} {r.latency:.1f} s" + (f" ERR {r.errors}" if r.errors else ""))
             await s.close()
         info["warm"] = ", ".join(warm)
+        info["settle"] = await settle(proc.pid)
         if name.startswith("sliders"):
             rows = await sc_sliders(base, proc.pid, a, n)
         elif name == "fragment-30":
@@ -747,10 +778,8 @@ async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
         elif name == "open-100":
             rows = await sc_open(base, proc.pid, a, n)
         elif name == "train-30":
-            await asyncio.sleep(5.0)                   # the training service starts after the first training
             rows = await sc_train(base, proc.pid, a, n, movers=min(10, max(1, n // 3)))
         else:
-            await asyncio.sleep(5.0)
             rows = await sc_waves(base, proc.pid, a, n, a.waves)
     info["load_after"] = load_text(True)
     return rows, info
@@ -763,7 +792,9 @@ def parse(argv=None):
     p.add_argument("--seconds", type=float, default=30.0, help=f"how long sliders move (≤ {MAX_SECONDS})")
     p.add_argument("--think-min", type=float, default=1.0, help="seconds a session waits between moves, from")
     p.add_argument("--think-max", type=float, default=3.0, help="... to")
-    p.add_argument("--waves", type=int, default=5, help="waves of the waves scenario (≤ 10)")
+    p.add_argument("--waves", type=int, default=8, help="waves of the waves scenario (≤ 10)")
+    p.add_argument("--no-after-ttl", dest="after_ttl", action="store_false",
+                   help=f"waves: skip the last RSS sample {TTL_WAIT:.0f} s after the last wave")
     p.add_argument("--timeout", type=float, default=1200.0, help=f"hard limit for the whole run (≤ {MAX_TIMEOUT} s)")
     p.add_argument("--train-median-before", type=float, default=14.1,
                    help="median seconds of the 30 trainings before the service (bench_load, Dec 2026)")
@@ -809,8 +840,9 @@ def main(argv=None) -> int:
     for name, rows, info in results:
         body.append(f"## {name}\n")
         if info:
-            body.append(f"{info['sessions']} sessions; {info['workers']} training workers ($RNNVIZ_WORKERS); load average before {info['load_before']}, after "
-                        f"{info['load_after']}; warm-up visits: {info['warm']}\n")
+            body.append(f"{info['sessions']} sessions; {info['workers']} training workers ($RNNVIZ_WORKERS); "
+                        f"load average before {info['load_before']}, after {info['load_after']}; warm-up visits: "
+                        f"{info['warm']}; training pool {info['settle']}\n")
         body.append(markdown_table([r.as_dict() for r in rows]) + "\n")
     notes = [f"sessions think {a.think_min:g}-{a.think_max:g} s between moves; moves for {a.seconds:g} s",
              "a session = one websocket client speaking Streamlit's BackMsg/ForwardMsg protocol (no browser); "
