@@ -18,6 +18,21 @@ Widget values set once stay in every later rerun (the browser keeps them); a tri
 A rerun's latency is from sending the BackMsg to its script_finished; the first delta's time is kept too.
 Errors: an exception element, an st.error alert, a compile error, a dropped connection, a rerun timeout.
 
+Scenarios (each on a fresh server, after one warm-up visit of Hello and Step and the training pool's start):
+- sliders-30 / sliders-100: every Hello slider is inside a form now (moving one reruns nothing), so a "move"
+  is what reaches the server: the Generate form's length slider set and Generate pressed (a full rerun of
+  the trained page). Sessions think --think-min..--think-max s between moves, for --seconds.
+- fragment-30: Hello's time cursor moves in the browser (no rerun); the Step page's cursor slider is the
+  server-side fragment: a fragment rerun with its fragment_id.
+- open-100: 100 sessions open Hello, their connections spread over 5 s: connect -> first delta, and ->
+  the first run's script_finished (the first full view).
+- train-30: 30 sessions press Train ("hello world", 300 steps, seed = the session's number) at once, while
+  10 other sessions move sliders as above: Train -> trained view (checked: a success line, the figures, the
+  URL with the new settings), and the others' rerun latencies meanwhile.
+- waves: --waves waves of 30 sessions that connect, train (distinct seeds) and leave; RSS after each wave,
+  and after the disconnected sessions' TTL.
+auto_rerun requests (st.fragment(run_every=...)) are recorded, not acted on: no scenario's page asks for one.
+
 Server CPU (user+sys of the server process; its worker processes apart) and RSS come from /proc.
 Every count and time is bounded (--sessions <= 200, --seconds <= 300, --timeout <= 1800 for the whole
 run), and the server's process group is always killed at the end.
