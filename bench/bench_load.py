@@ -8,7 +8,8 @@ Starts `streamlit run app.py --server.port <free> --server.address 127.0.0.1 --s
 project's .streamlit/config.toml: XSRF protection on) and drives sessions the way the browser does:
 1. GET /_stcore/health, which sets the `_streamlit_xsrf` cookie (the browser's first request does the same);
 2. open ws://127.0.0.1:<port>/_stcore/stream with that cookie, an Origin header, and the cookie's value as
-   the second Sec-WebSocket-Protocol entry ("streamlit, <xsrf token>"), as the frontend does;
+   the second Sec-WebSocket-Protocol entry ("streamlit, <xsrf token>"), as the frontend does (Streamlit
+   1.67's starlette server accepts the socket either way; the token only makes it trust auth cookies);
 3. send BackMsg.rerun_script (ClientState: the page's URL name on the first run, then the page_script_hash
    from NewSession; the query string the server last set via page_info_changed; widget_states; context_info);
    read ForwardMsgs (new_session, deltas, page_info_changed, auto_rerun, script_finished).
