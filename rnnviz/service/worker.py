@@ -10,12 +10,17 @@ name (the parent only sends the names it was configured with). It calls `ctx.pro
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import time
 import traceback
 
 PROGRESS_EVERY_S = 0.1
+# Workers run at a lower CPU priority than the server: with as many workers as cores, 30 queued trainings
+# otherwise take every core and the server's page runs (other sessions' reruns, the trained views) wait
+# in the run queue (bench/bench_load.py train-30). A nice worker still gets every core the server leaves idle.
+WORKER_NICE = 10
 
 
 class JobContext:
@@ -55,6 +60,8 @@ def _resolve(target: str, cache: dict):
 def worker_main(conn, cancel_event, preload: tuple[str, ...] = ()) -> None:
     """The worker's loop. One intra-op thread: small models run fastest so, and results are bit-identical
     to the server's in-process training (which also uses one)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICE)        # the server's page runs win the CPU over queued trainings (bench_load)
     import torch
     torch.set_num_threads(1)
     for module in preload:

@@ -1,0 +1,153 @@
+"""Run `streamlit run ...` with a sampling profiler inside the server (py-spy is not installed here).
+
+    python bench/server_profile.py OUT.txt run app.py --server.port 8501 ...   # bench_load.py --profile OUT.txt
+
+A daemon thread takes every thread's Python stack (sys._current_frames) every 5 ms and counts, per
+thread group (script runs, the event loop, others), the functions on the stacks of threads that were
+not idle (waiting in a lock, a queue, select or sleep). OUT.txt gets the table every 2 s and at exit:
+the share of busy samples in which each function (file:line name) was on the stack, inclusive, and the
+top self frames. A sample needs the GIL, so a thread that holds it long delays sampling, and a thread
+that waits for the GIL shows where it waits: read the table as "where the server's threads spend time".
+"""
+from __future__ import annotations
+
+import atexit
+import collections
+import os
+import sys
+import threading
+import time
+
+IDLE = ("wait", "select", "poll", "get", "sleep", "acquire", "_worker", "accept", "recv", "read", "epoll",
+        "_run_once", "run_forever", "join", "readinto")
+IDLE_FILES = ("threading.py", "queue.py", "selectors.py", "concurrent/futures", "multiprocessing/connection.py")
+
+
+def _group(name: str) -> str:
+    if name.startswith("ScriptRunner"):
+        return "script runs"
+    if name == "MainThread":
+        return "event loop (main thread)"
+    return "other threads"
+
+
+def _idle(frame) -> bool:
+    code = frame.f_code
+    return code.co_name in IDLE and (any(f in code.co_filename for f in IDLE_FILES) or code.co_name in
+                                      ("select", "poll", "epoll", "sleep"))
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu(native_id) -> float | None:
+    """user+sys seconds of one thread of this process (/proc/self/task/<tid>/stat), None when gone."""
+    try:
+        raw = open(f"/proc/self/task/{native_id}/stat").read()
+    except (OSError, TypeError):
+        return None
+    rest = raw[raw.rindex(")") + 2:].split()
+    return (int(rest[11]) + int(rest[12])) / _TICK
+
+
+class Sampler:
+    def __init__(self, out: str, every: float = 0.005):
+        self.out, self.every = out, every
+        self.incl: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        self.self_: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        self.busy: collections.Counter = collections.Counter()
+        self.imports: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        self.samples = 0
+        self.lock = threading.Lock()
+        self.cpu: dict[int, tuple[str, float]] = {}        # thread ident -> (group, CPU seconds so far)
+
+    def run(self):
+        try:
+            self._run()
+        except BaseException as e:  # noqa: BLE001 - say why the profile stops, in its file
+            with open(self.out + ".error", "w") as fh:
+                fh.write(f"{type(e).__name__}: {e}\n")
+            raise
+
+    def _run(self):
+        me = threading.get_ident()
+        last_dump = time.monotonic()
+        while True:
+            time.sleep(self.every)
+            names = {t.ident: t.name for t in threading.enumerate()}
+            frames = sys._current_frames()
+            with self.lock:
+                self.samples += 1
+                if self.samples % 50 == 0:                  # CPU time of every thread, from /proc (Linux)
+                    for t in threading.enumerate():
+                        c = _thread_cpu(t.native_id)
+                        if c is not None:
+                            self.cpu[t.native_id] = (_group(t.name), c)
+                for ident, frame in frames.items():
+                    if ident == me or frame is None or _idle(frame):
+                        continue
+                    g = _group(names.get(ident, "?"))
+                    self.busy[g] += 1
+                    seen = set()
+                    top = True
+                    f = frame
+                    importing = None
+                    while f is not None:
+                        c = f.f_code
+                        if c.co_name == "_find_and_load" and c.co_filename.startswith("<frozen"):
+                            importing = f.f_locals.get("name")      # the outermost import on the stack
+                        elif importing and not c.co_filename.startswith("<frozen"):
+                            self.imports[g][f"{importing} <- {os.path.relpath(c.co_filename)}:{f.f_lineno}"] += 1
+                            importing = ""                          # recorded: only its first caller
+                        key = f"{os.path.relpath(c.co_filename) if 'site-packages' not in c.co_filename else c.co_filename.split('site-packages/')[1]}:{c.co_firstlineno} {c.co_name}"
+                        if top:
+                            self.self_[g][key] += 1
+                            top = False
+                        if key not in seen:
+                            self.incl[g][key] += 1
+                            seen.add(key)
+                        f = f.f_back
+            if time.monotonic() - last_dump > 2:
+                self.dump()
+                last_dump = time.monotonic()
+
+    def dump(self):
+        with self.lock:
+            lines = [f"# server sampling profile: {self.samples} samples every {self.every * 1000:.0f} ms "
+                     f"({self.samples * self.every:.0f} s); switch interval {sys.getswitchinterval() * 1000:g} ms", ""]
+            per: collections.Counter = collections.Counter()
+            for g, c in self.cpu.values():
+                per[g] += c
+            lines += ["CPU seconds by thread group (/proc/self/task; the sampler is in other threads; ended threads' last value):"]
+            lines += [f"  {c:7.1f} s  {g}" for g, c in per.most_common()] + [""]
+            for g, n in self.busy.most_common():
+                lines.append(f"## {g}: busy in {n} thread-samples = {n * self.every:.1f} thread-seconds")
+                lines.append("inclusive (share of this group's busy samples):")
+                for k, c in self.incl[g].most_common(45):
+                    lines.append(f"  {100 * c / n:5.1f} %  {k}")
+                lines.append("self (top of stack):")
+                for k, c in self.self_[g].most_common(20):
+                    lines.append(f"  {100 * c / n:5.1f} %  {k}")
+                if self.imports[g]:
+                    lines.append("imports in progress (module <- the importing line):")
+                    for k, c in self.imports[g].most_common(12):
+                        lines.append(f"  {100 * c / n:5.1f} %  {k}")
+                lines.append("")
+        with open(self.out, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    out, args = sys.argv[1], sys.argv[2:]
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):          # an experiment: the GIL's switch interval (seconds)
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    s = Sampler(out)
+    threading.Thread(target=s.run, name="bench-sampler", daemon=True).start()
+    atexit.register(s.dump)
+    from streamlit.web.cli import main as st_main
+    sys.argv = ["streamlit", *args]
+    st_main()
+
+
+if __name__ == "__main__":
+    main()
