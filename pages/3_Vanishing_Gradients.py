@@ -124,6 +124,9 @@ def sources_tab(cfg: GradConfig) -> None:
     A = res[CELLS[0]]["attr"].shape[0]
     st.caption(t("grad.attr.howto", lang, n=A, target=res["target"]))
     cell = st.radio(t("grad.attr.cell", lang), CELLS, key="vg.attr_cell", horizontal=True, format_func=NAMES.get)
+    # hover a character: its prediction's attribution, recoloured in the browser (the component's own script)
+    st.iframe(FG.attribution_html(res[cell]["attr"], res["chars"][:A], min(ss["vg.tau"], A), lang), height="content",
+              alt=t("grad.attr.heading", lang))
     st.plotly_chart(FG.attribution_figure(res[cell]["attr"], res["chars"][:A], min(ss["vg.tau"], A), lang),
                     key="vg.attr_fig", width="stretch")
 

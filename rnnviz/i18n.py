@@ -1014,13 +1014,19 @@ TEXT: dict[str, dict[str, str]] = {
     "grad.attr.howto": {
         "en": "The input symbols of the first {n} steps, each coloured by ‖∂L_τ/∂x_s‖: how much the loss of the "
               "prediction after step τ changes with input s (relative to the largest for that τ). Every target of "
-              "this task is the first symbol, {target}: a model that can remember should look back at it. Move τ with "
-              "the slider under the text: it moves in the browser, without waiting for the server.",
+              "this task is the first symbol, {target}: a model that can remember should look back at it. Hover a "
+              "character to move τ to it, or drag the slider under the second picture: both move in the browser, "
+              "without waiting for the server.",
         "ko": "처음 {n} 시점의 입력 기호를, ‖∂L_τ/∂x_s‖로 색칠했습니다: 시점 τ 다음 예측의 손실이 입력 s에 따라 얼마나 "
               "변하는지 (그 τ에서 가장 큰 값에 대한 비율). 이 과제의 목표는 모두 첫 기호 {target}입니다: 기억할 수 있는 "
-              "모델이라면 그 기호를 돌아봐야 합니다. 글자 아래의 슬라이더로 τ를 옮기세요 (브라우저 안에서 바로 움직입니다).",
+              "모델이라면 그 기호를 돌아봐야 합니다. 글자에 마우스를 올리면 τ가 그 글자로 옮겨 가고, 두 번째 그림 아래의 슬라이더로도 "
+              "옮길 수 있습니다 (둘 다 브라우저 안에서 바로 움직입니다).",
     },
     "grad.attr.cell": {"en": "cell", "ko": "셀"},
+    "grad.attr.hover_caption": {"en": "Hover a character (or tap it): the prediction after τ = {tau} ({c}) depended on "
+                                      "the orange characters, darker ones more.",
+                                "ko": "글자에 마우스를 올리세요 (또는 누르세요): τ = {tau} ({c}) 다음 예측은 주황색 글자에 "
+                                      "의존했습니다. 진할수록 더 많이."},
     "grad.attr.scale": {"en": "relative", "ko": "상대값"},
     "grad.attr.title": {"en": "the prediction after τ = {tau} (<b>{c}</b>): which inputs did it depend on?",
                         "ko": "τ = {tau} (<b>{c}</b>) 다음 예측: 어떤 입력에 의존했나?"},

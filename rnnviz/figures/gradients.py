@@ -258,3 +258,49 @@ def attribution_figure(attr: np.ndarray, chars: list[str], tau: int, lang: str =
                       sliders=[dict(active=tau - 1, steps=steps, x=0, len=1.0, pad=dict(t=10),
                                     currentvalue=dict(prefix=tr_("grad.attr.slider", lang) + " τ = "))])
     return fig
+
+
+def attribution_html(attr: np.ndarray, chars: list[str], tau: int, lang: str = "en") -> str:
+    """The input attribution as a text whose characters the reader hovers: hovering (or tapping) the character
+    read at step τ recolours every earlier character by ||∂L_τ/∂x_s|| relative to the largest for that τ (later
+    characters blank), all in the browser (a few lines of script in the component's own frame; the numbers are
+    the server's, rounded to 3 digits). A self-contained HTML page for `streamlit.components.v1.html`."""
+    import html as _html
+    import json as _json
+    attr = np.asarray(attr, dtype=np.float64)
+    T = attr.shape[0]
+    if len(chars) != T:
+        raise ValueError(f"{len(chars)} characters for {T} steps")
+    if not 1 <= tau <= T:
+        raise ValueError(f"prediction step must be between 1 and {T}, not {tau}")
+    rows = []
+    for t in range(1, T + 1):
+        row = attr[t - 1, :t]
+        m = row.max()
+        rows.append([round(float(v / m), 3) if m > 0 else 0.0 for v in row])
+    spans = "".join(f'<span data-s="{s}" title="s = {s + 1}">{_html.escape(show_char(c))}</span>'
+                    for s, c in enumerate(chars))
+    labels = [show_char(c) for c in chars]
+    caption = _json.dumps(tr_("grad.attr.hover_caption", lang))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
+body {{ margin: 0; font-family: "Source Sans Pro", "Source Sans", "Noto Sans KR", "NanumGothic", sans-serif; }}
+#txt span {{ display: inline-block; min-width: 1.05em; padding: 0.18em 0.08em; margin: 0 1px 4px 0; text-align: center;
+            font: 20px/1.2 "Source Code Pro", monospace; border-radius: 3px; cursor: pointer; border: 2px solid transparent; }}
+#txt span.tau {{ border-color: #d62728; }}
+#cap {{ font-size: 15px; margin: 4px 0 8px 0; color: #31333f; }}
+</style></head><body><div id="cap"></div><div id="txt">{spans}</div><script>
+const rows = {_json.dumps(rows)}, labels = {_json.dumps(labels, ensure_ascii=False)}, cap = {caption};
+const spans = document.querySelectorAll("#txt span");
+function show(t) {{
+  const row = rows[t - 1];
+  spans.forEach((el, s) => {{
+    const v = s < t ? row[s] : null;
+    el.style.background = v === null ? "transparent" : `rgba(255, 127, 14, ${{Math.max(0.04, v)}})`;
+    el.style.color = v === null ? "#bbb" : "#111";
+    el.classList.toggle("tau", s === t - 1);
+  }});
+  document.getElementById("cap").textContent = cap.replace("{{tau}}", t).replace("{{c}}", labels[t - 1]);
+}}
+spans.forEach((el, s) => {{ el.addEventListener("mouseenter", () => show(s + 1)); el.addEventListener("click", () => show(s + 1)); }});
+show({int(tau)});
+</script></body></html>"""
