@@ -174,3 +174,20 @@ def test_bad_requests_get_clear_messages():
     long_x = torch.zeros(G.MAX_ATTRIBUTION_STEPS + 1, dtype=torch.long)
     with pytest.raises(ValueError, match="at most"):
         input_attribution(model, long_x, long_x)
+
+
+def test_the_hover_text_carries_the_attribution_of_every_step():
+    import json
+    import re
+
+    from rnnviz.figures.gradients import attribution_html
+    model, x, y = small("lstm", T=7)
+    attr = input_attribution(model, x, y)
+    page = attribution_html(attr, list("ab<c&de"), 7, "en")
+    rows = json.loads(re.search(r"const rows = (\[.*?\]\]),", page).group(1))
+    assert len(rows) == 7 and all(len(r) == t for t, r in enumerate(rows, start=1))
+    for t, r in enumerate(rows, start=1):
+        np.testing.assert_allclose(r, attr[t - 1, :t] / attr[t - 1, :t].max(), atol=5e-4)
+    assert "&lt;" in page and "&amp;" in page and "<c&" not in page          # characters escaped
+    with pytest.raises(ValueError, match="characters"):
+        attribution_html(attr, list("abc"), 1, "en")

@@ -61,3 +61,20 @@ def test_the_intervention_tab_draws_the_brackets_example(server, page, artifacts
     H.wait_for_app_run(page)
     expect(page.get_by_text("Loss over the text: 1.248 →")).to_be_visible()
     H.full_page_screenshot(page, artifacts / "step_intervene.png")
+
+
+def test_hovering_a_character_moves_the_prediction_step_in_the_browser(server, page):
+    H.goto(page, f"{server}/Vanishing_Gradients?tab=sources&T=30&hidden=16")
+    H.wait_for_app_run(page, timeout=90_000)
+    frame = page.frame_locator('iframe[title="Which inputs does a prediction depend on?"]')
+    cap = frame.locator("#cap")
+    expect(cap).to_contain_text("τ = 30", timeout=60_000)
+    H.watch_script_runs(page)
+    spans = frame.locator("#txt span")
+    assert spans.count() == 30
+    spans.nth(6).hover()
+    expect(cap).to_contain_text("τ = 7 ")
+    colours = [spans.nth(s).evaluate("e => e.style.background") for s in range(30)]
+    assert all(c and c != "transparent" for c in colours[:7]) and all(c == "transparent" for c in colours[7:])
+    assert "tau" in (spans.nth(6).get_attribute("class") or "")
+    assert H.script_runs(page) == {"states": [], "running": 0}
