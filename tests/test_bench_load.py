@@ -4,6 +4,7 @@ one session moves the Step page's cursor as a fragment rerun; the bench's table 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sys
 from pathlib import Path
 
@@ -59,7 +60,10 @@ def test_client_drives_a_real_server(monkeypatch):
             await B.close_all(sessions)
 
     with B.streamlit_server() as (base, proc):
-        runs = asyncio.run(asyncio.wait_for(drive(base, proc.pid), 60))
+        # in a thread of its own: after the browser tests, Playwright's sync API keeps an event loop running in
+        # this one, and asyncio.run refuses to start another there
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            runs = pool.submit(asyncio.run, asyncio.wait_for(drive(base, proc.pid), 60)).result()
         u = B.usage(proc.pid)
     rows = B.lat_rows("moves", runs, 10.0) + B.usage_rows({"wall": 1.0, "cpu": u.cpu, "cpu_pct": 1.0, "kids_cpu": 0.0,
                                                            "kids_pct": 0.0, "rss": u.rss, "rss_peak": u.rss,
