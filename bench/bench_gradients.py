@@ -18,7 +18,6 @@ bench/results/gradients.md.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from benchlib import cpu_info, load1, markdown_table, write_report  # noqa: E402
+from benchlib import cpu_info, load1, markdown_table, measure, write_report  # noqa: E402
 
 from rnnviz.app.vanishing import GradConfig  # noqa: E402
 from rnnviz.app.vanishing import grad_heatmap_during_training, make_model, task_for  # noqa: E402
@@ -44,17 +43,6 @@ def ms(s: float) -> str:
     return f"{s * 1e3:.1f} ms"
 
 
-def measure(fn, repeats: int, warmup: int = 3) -> tuple[float, float, float]:
-    """-> (median wall, median CPU, min wall) seconds of fn() after warm-up."""
-    for _ in range(warmup):
-        fn()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.thread_time()
-        fn()
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.thread_time() - c0)
-    return statistics.median(walls), statistics.median(cpus), min(walls)
 
 
 def row(name: str, target: str, wall: float, cpu: float, limit: float | None, note: str = "") -> None:

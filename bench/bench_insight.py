@@ -20,7 +20,6 @@ Median of N repeats after warm-up; wall (perf_counter) and this thread's CPU tim
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from benchlib import cpu_info, load1, markdown_table, write_report  # noqa: E402
+from benchlib import cpu_info, load1, markdown_table, measure, write_report  # noqa: E402
 
 ROWS: list[dict] = []
 JUDGE = "wall"
@@ -40,16 +39,6 @@ def ms(s: float) -> str:
     return f"{s * 1e3:.1f} ms"
 
 
-def measure(fn, repeats: int, warmup: int = 2) -> tuple[float, float, float]:
-    for _ in range(warmup):
-        fn()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.thread_time()
-        fn()
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.thread_time() - c0)
-    return statistics.median(walls), statistics.median(cpus), min(walls)
 
 
 def row(name: str, target: str, res: tuple[float, float, float], limit: float | None, note: str = "") -> None:

@@ -6,7 +6,22 @@ from __future__ import annotations
 import math
 import os
 import platform
+import statistics
+import time
 from pathlib import Path
+
+
+def measure(fn, repeats: int, warmup: int = 3) -> tuple[float, float, float]:
+    """-> (median wall, median CPU of this thread, min wall) seconds of fn() after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    walls, cpus = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        fn()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.thread_time() - c0)
+    return statistics.median(walls), statistics.median(cpus), min(walls)
 
 
 def pct(values, q: float) -> float:

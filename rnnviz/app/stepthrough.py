@@ -155,14 +155,15 @@ def source_from_file(data: bytes, device: str = "cpu") -> StepSource:
     return StepSource("file", model, vocab, text, meta, _best_notes(notes))
 
 
-def encode_known(vocab: Vocab, text: str):
-    """Clean `text` and encode it; raise UnknownCharsError / ValueError with a clear message."""
+def encode_known(vocab: Vocab, text: str, limit: int = MAX_STEP_TEXT):
+    """Clean `text` (at most `limit` characters) and encode it; raise UnknownCharsError / ValueError with a clear
+    message."""
     text = clean_text(text)
     if len(text) < 2:
         raise TextError("type at least 2 characters", code="step_short")
-    if len(text) > MAX_STEP_TEXT:
-        raise TextError(f"the text has {len(text)} characters; the limit here is {MAX_STEP_TEXT}", code="long",
-                        n=len(text), limit=MAX_STEP_TEXT)
+    if len(text) > limit:
+        raise TextError(f"the text has {len(text)} characters; the limit here is {limit}", code="long",
+                        n=len(text), limit=limit)
     missing = "".join(sorted({c for c in text if c not in vocab.chars}))
     if missing:
         raise UnknownCharsError(missing)
@@ -223,19 +224,10 @@ def training_corpus(source: StepSource) -> str | None:
 def corpus_trace(source: StepSource, text: str) -> dict:
     """A corpus (up to MAX_CORPUS characters, only the model's characters) traced by the source's model:
     {"chars": the characters read, "hidden": (N, H)}. Kept per source for the last few texts."""
-    text = clean_text(text)
-    if len(text) < 2:
-        raise TextError("type at least 2 characters", code="step_short")
-    if len(text) > MAX_CORPUS:
-        raise TextError(f"the text has {len(text)} characters; the limit here is {MAX_CORPUS}", code="long",
-                        n=len(text), limit=MAX_CORPUS)
-    missing = "".join(sorted({c for c in text if c not in source.vocab.chars}))
-    if missing:
-        raise UnknownCharsError(missing)
+    text, ids = encode_known(source.vocab, text, MAX_CORPUS)
     memo = source.extras.setdefault("corpus_traces", {})
     if text not in memo:
-        import torch
-        tr = trace(source.model, torch.as_tensor(source.vocab.encode(text)))
+        tr = trace(source.model, ids)
         if len(memo) >= 3:
             memo.pop(next(iter(memo)))
         memo[text] = {"chars": list(text), "hidden": tr.hidden}
