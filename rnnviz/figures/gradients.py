@@ -201,18 +201,33 @@ def source_share_figure(sources: dict[str, dict], lang: str = "en", bins: tuple[
 ATTRIBUTION_WRAP = 40     # characters per line of the attribution text
 
 
+def relative_attribution(attr: np.ndarray, chars: list[str], tau: int) -> np.ndarray:
+    """The two attribution views' numbers, checked against the text and the step: (T, T) ||∂L_τ/∂x_s|| divided by
+    the largest of its row over s <= τ (0 where that is 0), NaN for s > τ (a later input cannot matter)."""
+    attr = np.asarray(attr, dtype=np.float64)
+    T = attr.shape[0]
+    if attr.shape != (T, T):
+        raise ValueError(f"the attribution must be (T, T), got {attr.shape}")
+    if len(chars) != T:
+        raise ValueError(f"{len(chars)} characters for {T} steps")
+    if not 1 <= tau <= T:
+        raise ValueError(f"prediction step must be between 1 and {T}, not {tau}")
+    low = np.tril(attr)
+    m = low.max(axis=1, keepdims=True)
+    rel = np.divide(low, m, out=np.zeros_like(low), where=m > 0)
+    rel[np.triu_indices(T, k=1)] = np.nan
+    return rel
+
+
 def attribution_figure(attr: np.ndarray, chars: list[str], tau: int, lang: str = "en",
                        wrap: int = ATTRIBUTION_WRAP) -> go.Figure:
     """Distill's connectivity: the text, each character's background coloured by ||∂L_τ/∂x_s|| for the
     prediction at step τ (relative to the largest for that τ; later characters blank: they cannot matter).
     One slider step per τ moves the colours in the browser (restyle: no server round trip); the character
     whose next one is predicted is framed. attr: `input_attribution` output (T, T); chars: the T inputs."""
+    rel_all = relative_attribution(attr, chars, tau)
     attr = np.asarray(attr, dtype=np.float64)
     T = attr.shape[0]
-    if len(chars) != T:
-        raise ValueError(f"{len(chars)} characters for {T} steps")
-    if not 1 <= tau <= T:
-        raise ValueError(f"prediction step must be between 1 and {T}, not {tau}")
     W = max(1, min(T, wrap))
     R = -(-T // W)
 
@@ -222,11 +237,7 @@ def attribution_figure(attr: np.ndarray, chars: list[str], tau: int, lang: str =
         return g.reshape(R, W)
 
     def rel(t: int) -> np.ndarray:
-        row = attr[t - 1].copy()
-        m = row[:t].max()
-        row = row / m if m > 0 else row * 0
-        row[t:] = np.nan
-        return row
+        return rel_all[t - 1]
 
     text = grid(np.arange(T)).astype(object)
     labels = [show_char(c) for c in chars]
@@ -264,20 +275,12 @@ def attribution_html(attr: np.ndarray, chars: list[str], tau: int, lang: str = "
     """The input attribution as a text whose characters the reader hovers: hovering (or tapping) the character
     read at step τ recolours every earlier character by ||∂L_τ/∂x_s|| relative to the largest for that τ (later
     characters blank), all in the browser (a few lines of script in the component's own frame; the numbers are
-    the server's, rounded to 3 digits). A self-contained HTML page for `streamlit.components.v1.html`."""
+    the server's, rounded to 3 digits). A self-contained HTML page for `st.iframe`."""
     import html as _html
     import json as _json
-    attr = np.asarray(attr, dtype=np.float64)
-    T = attr.shape[0]
-    if len(chars) != T:
-        raise ValueError(f"{len(chars)} characters for {T} steps")
-    if not 1 <= tau <= T:
-        raise ValueError(f"prediction step must be between 1 and {T}, not {tau}")
-    rows = []
-    for t in range(1, T + 1):
-        row = attr[t - 1, :t]
-        m = row.max()
-        rows.append([round(float(v / m), 3) if m > 0 else 0.0 for v in row])
+    rel = relative_attribution(attr, chars, tau)
+    T = rel.shape[0]
+    rows = [[round(float(v), 3) for v in rel[t - 1, :t]] for t in range(1, T + 1)]
     spans = "".join(f'<span data-s="{s}" title="s = {s + 1}">{_html.escape(show_char(c))}</span>'
                     for s, c in enumerate(chars))
     labels = [show_char(c) for c in chars]
