@@ -64,10 +64,8 @@ def training_service():
     """One real training service (2 warm worker processes) for every test that asks for it, with the test-only
     job kinds of tests/service_kinds.py."""
     from rnnviz.service import TrainingService
-    from rnnviz.service.pool import KINDS
-    kinds = dict(KINDS, sleep="tests.service_kinds:sleep", crash="tests.service_kinds:crash",
-                 hang="tests.service_kinds:hang")
-    svc = TrainingService(workers=2, max_queue=SERVICE_MAX_QUEUE, kinds=kinds, grace_s=1.0)
+    from tests.service_helpers import TEST_KINDS
+    svc = TrainingService(workers=2, max_queue=SERVICE_MAX_QUEUE, kinds=TEST_KINDS, grace_s=1.0)
     assert svc.warm(60), "the training workers did not start"
     yield svc
     svc.shutdown()

@@ -3,16 +3,14 @@ deadlines, cancel, crashes; its results equal in-process training bit for bit.""
 from __future__ import annotations
 
 import threading
-import time
 
-import numpy as np
 import pytest
-import torch
 
 from rnnviz.app.playground import PlaygroundConfig, run_playground, service_run, train_run
 from rnnviz.service import JobFailed, QueueFull, TrainingService, get_service, set_service
 
 from tests.conftest import SERVICE_MAX_QUEUE as MAX_QUEUE
+from tests.service_helpers import empty, same_run as _same_run, sleeper as _sleeper, until as _until
 
 
 @pytest.fixture
@@ -24,31 +22,7 @@ def svc(training_service):
 def _idle(svc):
     """Every test starts and ends with no job at all (none waiting, running or uncollected)."""
     yield
-    for job in list(svc._jobs.values()):
-        svc.cancel(job.session)
-    _until(lambda: not (svc.stats()["running"] or svc.stats()["waiting"]))
-    for job in list(svc._jobs.values()):
-        svc.collect(job.id)
-
-
-def _sleeper(svc, session, steps=200, dt=0.01, tag=None):
-    return svc.submit(session, "sleep", {"steps": steps, "dt": dt, "tag": tag or session}, deadline_s=30)
-
-
-def _until(pred, timeout=10.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.01)
-
-
-def _same_run(a, b):
-    assert a.result.losses == b.result.losses and a.result.accuracies == b.result.accuracies
-    assert a.result.grad_norms == b.result.grad_norms and a.result.status == b.result.status
-    sa, sb = a.model.state_dict(), b.model.state_dict()
-    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-    np.testing.assert_array_equal(a.trace.hidden, b.trace.hidden)
-    np.testing.assert_array_equal(a.trace.probs, b.trace.probs)
+    empty(svc)
 
 
 @pytest.mark.parametrize("cfg", [PlaygroundConfig(), PlaygroundConfig(text="abcabd", cell="rnn", hidden=8, seed=5),

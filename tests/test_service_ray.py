@@ -16,14 +16,13 @@ ray = pytest.importorskip("ray", reason="ray is not installed (pip install -r re
 from rnnviz import service as service_mod                                    # noqa: E402
 from rnnviz.app.playground import PlaygroundConfig, run_playground, service_run   # noqa: E402
 from rnnviz.service import JobFailed, QueueFull, TrainingService, get_service, set_service   # noqa: E402
-from rnnviz.service.pool import KINDS                                          # noqa: E402
 from rnnviz.service import ray_backend                                         # noqa: E402
 from rnnviz.service.ray_backend import RayTrainingService, runtime_env         # noqa: E402
+from tests.service_helpers import TEST_KINDS, empty, same_run as _same_run, sleeper as _sleeper, until   # noqa: E402
 
 pytestmark = pytest.mark.slow
 MAX_QUEUE = 3
-KINDS_FOR_TESTS = dict(KINDS, sleep="tests.service_kinds:sleep", crash="tests.service_kinds:crash",
-                       hang="tests.service_kinds:hang", fail="tests.service_kinds:fail")
+KINDS_FOR_TESTS = TEST_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -43,30 +42,11 @@ def svc():
 def _idle(svc):
     """Every test starts and ends with no job at all (none waiting, running or uncollected)."""
     yield
-    for job in list(svc._jobs.values()):
-        svc.cancel(job.session)
-    _until(lambda: not (svc.stats()["running"] or svc.stats()["waiting"]))
-    for job in list(svc._jobs.values()):
-        svc.collect(job.id)
-
-
-def _sleeper(svc, session, steps=200, dt=0.01, tag=None):
-    return svc.submit(session, "sleep", {"steps": steps, "dt": dt, "tag": tag or session}, deadline_s=30)
+    empty(svc, timeout=15.0)
 
 
 def _until(pred, timeout=15.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.01)
-
-
-def _same_run(a, b):
-    assert a.result.losses == b.result.losses and a.result.accuracies == b.result.accuracies
-    assert a.result.grad_norms == b.result.grad_norms and a.result.status == b.result.status
-    sa, sb = a.model.state_dict(), b.model.state_dict()
-    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-    np.testing.assert_array_equal(a.trace.hidden, b.trace.hidden)
+    until(pred, timeout)
 
 
 def test_the_service_runs_on_the_ray_cluster(svc):

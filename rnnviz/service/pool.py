@@ -385,6 +385,9 @@ class TrainingService:
             return job
 
     def _serve(self, slot: _Slot) -> None:
+        """A slot's loop: take the next job, make sure its worker lives (a fresh one takes the job of one that
+        died while idle), run the job on it. The backends differ only in `_alive`, `_dispatch` and how a
+        worker stops at the end (`_stop_at_end_kill`)."""
         while not self._closed:
             if slot.proc is None and not self._restart(slot):
                 if self.broken:
@@ -394,7 +397,7 @@ class TrainingService:
             job = self._next_job(slot)
             if job is None:
                 break
-            if not slot.proc.is_alive():              # died while idle: a fresh one takes the job
+            if not self._alive(slot):                 # died while idle: a fresh one takes the job
                 self._stop_worker(slot, kill=True)
                 with self._lock:
                     self.restarts += 1
@@ -406,13 +409,22 @@ class TrainingService:
                     job.slot = slot
                     if job.cancel_at is not None:
                         slot.cancel.set()
-            try:
-                slot.conn.send(("job", job.id, self.kinds[job.kind], job.payload, job.deadline_s))
-            except (OSError, ValueError) as e:
-                self._lost(slot, job, "crashed", f"the training worker could not take the job ({e})")
-                continue
-            self._watch(slot, job)
-        self._stop_worker(slot, kill=False)
+            self._dispatch(slot, job)
+        self._stop_worker(slot, kill=self._stop_at_end_kill)
+
+    _stop_at_end_kill = False                          # a process worker is asked to stop, then joined
+
+    def _alive(self, slot: _Slot) -> bool:
+        return slot.proc.is_alive()
+
+    def _dispatch(self, slot: _Slot, job: _Job) -> None:
+        """Run `job` on the slot's worker and relay its messages until the job is final."""
+        try:
+            slot.conn.send(("job", job.id, self.kinds[job.kind], job.payload, job.deadline_s))
+        except (OSError, ValueError) as e:
+            self._lost(slot, job, "crashed", f"the training worker could not take the job ({e})")
+            return
+        self._watch(slot, job)
 
     def _restart(self, slot: _Slot) -> bool:
         """Start the slot's worker; after repeated failures the service is marked broken."""

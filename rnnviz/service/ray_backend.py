@@ -331,35 +331,15 @@ class RayTrainingService(TrainingService):
         except Exception:  # noqa: BLE001
             return False
 
-    def _serve(self, slot: _Slot) -> None:
-        while not self._closed:
-            if slot.proc is None and not self._restart(slot):
-                if self.broken:
-                    return
-                time.sleep(0.5)
-                continue
-            job = self._next_job(slot)
-            if job is None:
-                break
-            if not self._alive(slot):                 # died while idle: a fresh one takes the job
-                self._stop_worker(slot, kill=True)
-                with self._lock:
-                    self.restarts += 1
-                if not self._restart(slot):
-                    with self._lock:
-                        self._finish(job, "failed", code="unavailable", error="the training worker could not start")
-                    continue
-                with self._lock:
-                    job.slot = slot
-                    if job.cancel_at is not None:
-                        slot.cancel.set()
-            try:
-                ref = slot.proc.run.remote(job.id, self.kinds[job.kind], job.payload, job.deadline_s)
-            except Exception as e:  # noqa: BLE001
-                self._lost(slot, job, "crashed", f"the training worker could not take the job ({e})")
-                continue
-            self._watch_ray(slot, job, ref)
-        self._stop_worker(slot, kill=True)
+    _stop_at_end_kill = True                           # an actor has no stop message: it is killed
+
+    def _dispatch(self, slot: _Slot, job: _Job) -> None:
+        try:
+            ref = slot.proc.run.remote(job.id, self.kinds[job.kind], job.payload, job.deadline_s)
+        except Exception as e:  # noqa: BLE001
+            self._lost(slot, job, "crashed", f"the training worker could not take the job ({e})")
+            return
+        self._watch_ray(slot, job, ref)
 
     def _watch_ray(self, slot: _Slot, job: _Job, ref) -> None:
         """Relay the actor's progress for `job` until it is final; kill and replace an actor that dies, hangs
