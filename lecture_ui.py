@@ -11,20 +11,15 @@ import streamlit as st
 import ui
 from rnnviz.i18n import t
 
-# The widget keys each page binds to its URL (a name ending in "." is a prefix): a scene of a lecture clears
-# them on entry, so the page reads the scene's settings from the URL again. Results are never cleared.
-SCENE_KEYS = {"home": (), "lecture": (),
-              "hello": ("hello.show_cell", "hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed", "hello.prime",
-                        "hello.gen_n", "hello.temp", "hello.gen_seed"),
-              "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text.", "step.units", "step.unit",
-                       "step.state", "step.span", "step.thr", "step.a.", "step.b.", "step.playing", "iv.t", "iv.q", "iv.u",
-                       "iv.v", "cell.units", "step.match_units", "step.match_src",
-                       "step.match_text"),
-              "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k",
-                       "grad.tab", "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T",
-                       "vg.toy_tanh", "vg.task", "vg.task_T", "vg.task_steps", "vg.tau", "vg.attr_cell", "vg.src_step"),
-              "lab": ("lab.task", "lab.steps.", "lab.data.", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
-                      "lab.temp", "lab.gen_steps")}
+# Session keys a scene also clears on entry besides the page's URL-bound widget keys (ui.URL_KEYS): the Step
+# page's playing cursor stops.
+SCENE_ALSO = {"step": ("step.playing",)}
+
+
+def scene_keys(page: str) -> set[str]:
+    """The session keys a scene of `page` clears on entry, so the page reads the scene's settings from the URL
+    again (results are never cleared)."""
+    return set(ui.URL_KEYS.get(page, ())) | set(SCENE_ALSO.get(page, ()))
 
 
 # Presenter view: the page's text larger for the back of a hall (Streamlit sizes text in rem), less padding.
@@ -91,7 +86,7 @@ def scene_ui(page: str, lang: str, present: bool) -> None:
         st.warning(ss.pop("_scene_notice"))
     if ss.get("_scene") != (lec.id, k):                 # entering the scene: its settings, from the URL
         ss["_scene"] = (lec.id, k)
-        for key in [k_ for k_ in ss if any(k_ == p or (p.endswith(".") and k_.startswith(p)) for p in SCENE_KEYS[page])]:
+        for key in scene_keys(page) & set(ss.keys()):
             del ss[key]
             ss.get("_url_read", set()).discard(key)     # read from the scene's URL as from a link (ui.url_state)
         for name, value in scene.params.items():

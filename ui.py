@@ -42,6 +42,7 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     may go into the sidebar first)."""
     lang = _lang_from_state()
     present = presenting()
+    st.session_state["_page"] = PAGE_OF_TITLE.get(title_key, "home")     # whose keys url_state registers
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed")
     st.html(TOP_BAR_STYLE)
@@ -471,8 +472,28 @@ def qp_spec(spec: dict) -> dict:
             for p, (d, allowed) in spec.items()}
 
 
+# Every widget key each page binds to its URL (url_state, init_state, lazy_tabs), as the page's runs in this
+# process met them: a lecture's scene clears them on entry (lecture_ui.scene_keys), so the page reads the
+# scene's settings from the URL again. Only names are kept (the same for every session); a session can hold a
+# page's keys only after that page ran in this process, so it is never missing one the session has.
+URL_KEYS: dict[str, set[str]] = {}
+
+
+def url_keys(*keys: str) -> None:
+    """Widget keys a page reads from the URL itself (not through url_state / init_state): registered as the
+    page's URL-bound keys all the same (URL_KEYS)."""
+    _register(keys)
+
+
+def _register(keys) -> None:
+    page = st.session_state.get("_page")
+    if page is not None:
+        URL_KEYS.setdefault(page, set()).update(keys)
+
+
 def init_state(values: dict) -> None:
     """Give widget keys their first value (from the URL) once per session; the widgets own them after."""
+    _register(values)
     for k, v in values.items():
         if k not in st.session_state:
             st.session_state[k] = v
@@ -529,6 +550,7 @@ def url_state(spec: dict[str, tuple[str, object]], write: bool = True) -> None:
     per session; from then on the widgets own their keys and the URL follows them (unless `write` is False:
     the page writes them itself), so a link reproduces the view."""
     ss = st.session_state
+    _register(spec)
     read = ss.setdefault("_url_read", set())
     for key, (param, first) in spec.items():
         if isinstance(first, Bound):
@@ -558,6 +580,7 @@ def lazy_tabs(key: str, ids: tuple[str, ...], lang: str, default: str | None = N
     Returns (the open tab's id, {id: tab container})."""
     default = default or ids[0]
     id_key = f"{key}_id"
+    _register((key,))
     init_state({id_key: qp_choice("tab", default, ids)})
     shown = st.session_state.get(key)       # the label the user clicked, in whichever language it was drawn
     for i in ids:

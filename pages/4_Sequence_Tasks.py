@@ -88,6 +88,7 @@ def train_ui(task_name: str, data: str | None, source):
     session's own run of this task, else a run ready for these settings (shipped, or trained by another
     session with the same settings), else None."""
     key_steps = f"lab.steps.{task_name}"                # each task its own budget (its shipped run's by default)
+    ui.url_keys(key_steps)
     ui.check_state({key_steps: ("steps", ui.as_choice(DEFAULT_STEPS[task_name], STEPS))})    # a crafted widget value
     if key_steps not in ss:                             # ?steps= is the budget of the link's ?task=
         steps = ui.qp_int("steps", DEFAULT_STEPS[task_name], 100, 3000) if url_task == task_name else DEFAULT_STEPS[task_name]
@@ -210,6 +211,7 @@ def generate_ui(task, model) -> None:
 st.title(t("lab.title", lang))
 st.markdown(t("lab.intro", lang))
 with ui.controls(lang):                     # folded away in the presenter view
+    ui.url_keys("lab.task")
     task_name = st.radio(t("grad.task", lang), TASKS, key="lab.task", horizontal=True,
                          index=TASKS.index(ui.qp_choice("task", "mnist1d", TASKS)),
                          format_func=lambda v: t(f"lab.task.{v}", lang))

@@ -182,3 +182,39 @@ def test_lan_address_is_an_address_or_none():
     from rnnviz.app.lectures import lan_address
     ip = lan_address()
     assert ip is None or (ip.count(".") == 3 and not ip.startswith("127."))
+
+
+# What a scene cleared on entry before its keys were registered by the pages themselves (a hand-kept list):
+# every one of them must be registered once its page (tab, task) has run, or a scene would keep a stale setting.
+_KEPT_BY_HAND = {
+    "hello": ("hello.show_cell", "hello.text", "hello.cell", "hello.hidden", "hello.lr", "hello.steps", "hello.seed",
+              "hello.prime", "hello.gen_n", "hello.temp", "hello.gen_seed"),
+    "step": ("step.src", "step.t", "step.tab", "step.tab_id", "step.text.brackets_lstm", "step.units", "step.unit",
+             "step.state", "step.span", "step.thr", "step.a.brackets_lstm", "step.b.brackets_lstm", "iv.t", "iv.q", "iv.u",
+             "iv.v", "cell.units", "step.match_units", "step.match_src", "step.match_text"),
+    "grad": ("vg.T", "vg.hidden", "vg.seed", "vg.loss", "vg.scale", "vg.init", "vg.act", "vg.fb", "vg.k", "grad.tab",
+             "grad.tab_id", "vg.train_steps", "vg.toy_a", "vg.toy_b", "vg.toy_c", "vg.toy_T", "vg.toy_tanh", "vg.task",
+             "vg.task_T", "vg.task_steps", "vg.tau", "vg.attr_cell", "vg.src_step"),
+    "lab": ("lab.task", "lab.steps.mnist1d", "lab.data.timeseries", "lab.cell", "lab.example", "lab.start", "lab.gen_n",
+            "lab.temp", "lab.gen_steps"),
+}
+
+
+@pytest.mark.slow
+def test_a_scene_clears_every_setting_its_page_binds_to_the_url():
+    import lecture_ui
+    import ui
+    ui.URL_KEYS.clear()
+    visits = [("pages/1_Hello_Playground.py", {"gen": "5"}),
+              *[("pages/2_Step_Through.py", {"tab": tab}) for tab in ("equations", "states", "unrolled", "units",
+                                                                     "compare", "intervene", "cell")],
+              *[("pages/3_Vanishing_Gradients.py", {"tab": tab}) for tab in ("across", "training", "exploding", "toy", "tasks", "sources")],
+              ("pages/4_Sequence_Tasks.py", {"task": "mnist1d"}), ("pages/4_Sequence_Tasks.py", {"task": "charlm"}),
+              ("pages/4_Sequence_Tasks.py", {"task": "timeseries"})]
+    for page, query in visits:
+        assert not open_page(page, timeout=180, **query).exception, (page, query)
+    for page, keys in _KEPT_BY_HAND.items():
+        missing = set(keys) - lecture_ui.scene_keys(page)
+        assert not missing, f"{page}: a scene would not clear {sorted(missing)}"
+    assert "step.playing" in lecture_ui.scene_keys("step")
+    assert not lecture_ui.scene_keys("hello") & lecture_ui.scene_keys("step")     # each page its own keys
