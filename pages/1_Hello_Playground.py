@@ -171,7 +171,10 @@ def predictions_ui(run) -> None:
          for r in rows], align="rcclrc"))
 
 
+@st.fragment
 def generate_ui(run) -> None:
+    """The Generate form and its sample: a fragment, so pressing Generate reruns this part alone (not the
+    training, the figures and tables above it)."""
     from rnnviz.tracing.generate import MAX_GENERATE, generate
     st.subheader(t("hello.generate", lang))
     st.caption(t("hello.generate.howto", lang))
