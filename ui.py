@@ -675,6 +675,44 @@ def download(kind: str, build, file_name: str, mime: str, key: str, lang: str, w
                                   help=t(f"ui.download.{kind}.help", lang), on_click="ignore", icon=":material/download:")
 
 
+def plotly_chart(fig, key: str, where=None, version=None, **kw):
+    """st.plotly_chart(fig, key=key, **kw) for a figure that is kept and never changed once drawn (the pages'
+    figures are built once per run and kept in the session): Streamlit starts every draw with plotly's
+    `fig.to_dict()`, a deep copy with every array base64-encoded (about 3.5 ms for the Hello timeline, on every
+    rerun); here that dict is made on the first draw, kept on the figure, and handed to Streamlit again on
+    later ones. The browser gets the same spec and element id (Streamlit still serialises and hashes it).
+    A caller that changes a drawn figure in place gives each state its own `version` (the dict is made again
+    when the version changes)."""
+    kept = fig.__dict__.get("_rnnviz_dict")
+    if kept is None or kept[0] != version:
+        kept = (version, fig.to_dict())
+        object.__setattr__(fig, "_rnnviz_dict", kept)
+    d, own = kept[1], fig.__dict__.get("to_dict")
+    object.__setattr__(fig, "to_dict", lambda: d)          # for this call only: Streamlit reads the dict
+    try:
+        return (where or st).plotly_chart(fig, key=key, **kw)
+    finally:
+        if own is None:
+            object.__delattr__(fig, "to_dict")
+        else:
+            object.__setattr__(fig, "to_dict", own)
+
+
+def session_figure(name: str, key: tuple, build, max_entries: int = 4):
+    """The figure for `key`, built once per server (`rnnviz.app.cache.shared_figure`: each session its own
+    copy) and kept in this session (st.session_state[name], the last `max_entries` keys), so every rerun draws
+    the same object (`plotly_chart` then reuses its dict). st.cache_data would unpickle a new Figure (plotly
+    validates every property again) on each rerun."""
+    from rnnviz.app.cache import LRU, shared_figure
+    memo = st.session_state.get(name)
+    if not isinstance(memo, LRU):
+        memo = st.session_state[name] = LRU(max_entries)
+    fig = memo.get(key)
+    if fig is None:
+        fig = memo[key] = shared_figure(key, build)
+    return fig
+
+
 def figure_download(fig, name: str, lang: str, where=None) -> None:
     """The button under a page's main figure: the figure as one standalone HTML file (works offline)."""
     from rnnviz.app.export import file_stem
