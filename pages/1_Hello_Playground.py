@@ -161,16 +161,20 @@ def timeline_ui(run) -> None:
 
 
 def predictions_ui(run) -> None:
-    from rnnviz.tracing.generate import format_top, prediction_rows
     st.subheader(t("hello.predictions", lang))
     st.caption(t("hello.predictions.howto", lang))
-    rows = prediction_rows(run.trace, run.vocab, k=3)
-    cols = ["t", "input", "target", "top", "p_target", "ok"]
-    ui.scroll_box(len(rows)).markdown(ui.markdown_table(
-        [t(f"hello.col.{c}", lang) for c in cols],
-        [[str(r["t"]), f"**{ui.md_literal(show_char(r['input']))}**", f"**{ui.md_literal(show_char(r['target']))}**",
-          ui.md_literal(format_top(r["top"])), f"{r['p_target']:.3f}", ":green[**✓**]" if r["correct"] else ":red[**✗**]"]
-         for r in rows], align="rcclrc"))
+    key = ("predictions_md", lang)                  # the table of a run is made once, not on every rerun
+    if key not in run.extras:
+        from rnnviz.tracing.generate import format_top, prediction_rows
+        rows = prediction_rows(run.trace, run.vocab, k=3)
+        cols = ["t", "input", "target", "top", "p_target", "ok"]
+        run.extras[key] = (len(rows), ui.markdown_table(
+            [t(f"hello.col.{c}", lang) for c in cols],
+            [[str(r["t"]), f"**{ui.md_literal(show_char(r['input']))}**", f"**{ui.md_literal(show_char(r['target']))}**",
+              ui.md_literal(format_top(r["top"])), f"{r['p_target']:.3f}", ":green[**✓**]" if r["correct"] else ":red[**✗**]"]
+             for r in rows], align="rcclrc"))
+    n, table = run.extras[key]
+    ui.scroll_box(n).markdown(table)
 
 
 @st.fragment
