@@ -32,6 +32,29 @@ SCRIPT_OF_PAGE = {"home": "app.py", "hello": "pages/1_Hello_Playground.py", "ste
 
 
 
+_FROZEN_AT = [0]        # len(sys.modules) at the last gc.freeze()
+
+
+def freeze_loaded_modules() -> None:
+    """Keep the server's long-lived objects out of Python's full garbage collections. With torch, plotly and
+    Streamlit loaded a server holds ~230k tracked objects, and every full (generation 2) collection walks them
+    all: 70-220 ms with every thread stopped, about once every 2-3 s under a class's reruns (bench_load
+    sliders-30: 13 of them in 30 s) - the slowest reruns' latency. Once a page run finds new modules loaded
+    (torch, a page's figure code: 20 or more since the last time), one collection runs and gc.freeze() moves
+    what survives to the permanent generation, so later collections walk only the sessions' newer objects.
+    Frozen objects are still freed by reference counting; only a cycle among them would stay. A few times per
+    server process (each page's first visit), ~0.1 s each."""
+    import gc
+    import sys
+    if "torch" not in sys.modules or len(sys.modules) < _FROZEN_AT[0] + 20:
+        return
+    _FROZEN_AT[0] = len(sys.modules)
+    import os, time
+    open(os.environ["GC_LOG"], "a").write(f"{time.time():.2f} FREEZE {len(sys.modules)}\n") if os.environ.get("GC_LOG") else None
+    gc.collect()
+    gc.freeze()
+
+
 def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bool = False) -> str:
     """set_page_config; the top bar (every page, the language, the presenter view); the device picker in the
     sidebar; returns the language code.
@@ -40,6 +63,7 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     needs on every page is in the top bar. The device picker imports torch (about 1.5 s on a first visit).
     With defer_device, the page calls `device_ui` itself once its light first part is on screen (nothing else
     may go into the sidebar first)."""
+    freeze_loaded_modules()                              # what the last runs imported (torch, figures): once
     lang = _lang_from_state()
     present = presenting()
     st.set_page_config(page_title=f"rnnviz · {t(title_key, lang)}", page_icon=icon, layout="wide",

@@ -62,3 +62,18 @@ def test_hello_draws_the_same_figures_on_every_rerun():
     timeline = run.extras[("figs", "en")]["timeline"]
     assert json.loads(plotly.io.to_json(timeline, validate=False)) == first["hello.timeline_fig"]
     assert "_rnnviz_dict" in timeline.__dict__                 # kept for the reruns
+
+
+def test_a_page_run_freezes_what_the_server_has_loaded():
+    """After a page with torch has run, the long-lived objects are in the permanent generation (gc.freeze), so
+    full collections under a class's reruns do not walk torch's and plotly's objects again."""
+    import gc
+    import ui
+    gc.unfreeze()
+    ui._FROZEN_AT[0] = 0
+    at = open_page("pages/1_Hello_Playground.py")
+    assert not at.exception
+    assert gc.get_freeze_count() > 50_000
+    before = ui._FROZEN_AT[0]
+    at.run()                                        # nothing new loaded: no second collection
+    assert ui._FROZEN_AT[0] == before
