@@ -32,6 +32,29 @@ SCRIPT_OF_PAGE = {"home": "app.py", "hello": "pages/1_Hello_Playground.py", "ste
 
 
 
+_FROZEN_AT = [0]        # len(sys.modules) at the last gc.freeze()
+
+
+def freeze_loaded_modules() -> None:
+    """Keep the server's long-lived objects out of Python's full garbage collections. With torch, plotly and
+    Streamlit loaded a server holds ~230k tracked objects, and every full (generation 2) collection walks them
+    all: 70-220 ms with every thread stopped, about once every 2-3 s under a class's reruns (bench_load
+    sliders-30: 13 of them in 30 s) - the slowest reruns' latency. Once a page run finds new modules loaded
+    (torch, a page's figure code: 20 or more since the last time), one collection runs and gc.freeze() moves
+    what survives to the permanent generation, so later collections walk only the sessions' newer objects.
+    Frozen objects are still freed by reference counting; only a cycle among them would stay. A few times per
+    server process (each page's first visit), ~0.1 s each."""
+    import gc
+    import sys
+    if "torch" not in sys.modules or len(sys.modules) < _FROZEN_AT[0] + 20:
+        return
+    _FROZEN_AT[0] = len(sys.modules)
+    import os, time
+    open(os.environ["GC_LOG"], "a").write(f"{time.time():.2f} FREEZE {len(sys.modules)}\n") if os.environ.get("GC_LOG") else None
+    gc.collect()
+    gc.freeze()
+
+
 def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bool = False) -> str:
     """set_page_config; the top bar (every page, the language, the presenter view); the device picker in the
     sidebar; returns the language code.
@@ -40,6 +63,7 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     needs on every page is in the top bar. The device picker imports torch (about 1.5 s on a first visit).
     With defer_device, the page calls `device_ui` itself once its light first part is on screen (nothing else
     may go into the sidebar first)."""
+    freeze_loaded_modules()                              # what the last runs imported (torch, figures): once
     lang = _lang_from_state()
     present = presenting()
     st.session_state["_page"] = PAGE_OF_TITLE.get(title_key, "home")     # whose keys url_state registers
@@ -696,6 +720,44 @@ def download(kind: str, build, file_name: str, mime: str, key: str, lang: str, w
     touch Streamlit), and pressing it does not rerun the page."""
     (where or st).download_button(t(f"ui.download.{kind}", lang), data=build, file_name=file_name, mime=mime, key=key,
                                   help=t(f"ui.download.{kind}.help", lang), on_click="ignore", icon=":material/download:")
+
+
+def plotly_chart(fig, key: str, where=None, version=None, **kw):
+    """st.plotly_chart(fig, key=key, **kw) for a figure that is kept and never changed once drawn (the pages'
+    figures are built once per run and kept in the session): Streamlit starts every draw with plotly's
+    `fig.to_dict()`, a deep copy with every array base64-encoded (about 3.5 ms for the Hello timeline, on every
+    rerun); here that dict is made on the first draw, kept on the figure, and handed to Streamlit again on
+    later ones. The browser gets the same spec and element id (Streamlit still serialises and hashes it).
+    A caller that changes a drawn figure in place gives each state its own `version` (the dict is made again
+    when the version changes)."""
+    kept = fig.__dict__.get("_rnnviz_dict")
+    if kept is None or kept[0] != version:
+        kept = (version, fig.to_dict())
+        object.__setattr__(fig, "_rnnviz_dict", kept)
+    d, own = kept[1], fig.__dict__.get("to_dict")
+    object.__setattr__(fig, "to_dict", lambda: d)          # for this call only: Streamlit reads the dict
+    try:
+        return (where or st).plotly_chart(fig, key=key, **kw)
+    finally:
+        if own is None:
+            object.__delattr__(fig, "to_dict")
+        else:
+            object.__setattr__(fig, "to_dict", own)
+
+
+def session_figure(name: str, key: tuple, build, max_entries: int = 4):
+    """The figure for `key`, built once per server (`rnnviz.app.cache.shared_figure`: each session its own
+    copy) and kept in this session (st.session_state[name], the last `max_entries` keys), so every rerun draws
+    the same object (`plotly_chart` then reuses its dict). st.cache_data would unpickle a new Figure (plotly
+    validates every property again) on each rerun."""
+    from rnnviz.app.cache import LRU, shared_figure
+    memo = st.session_state.get(name)
+    if not isinstance(memo, LRU):
+        memo = st.session_state[name] = LRU(max_entries)
+    fig = memo.get(key)
+    if fig is None:
+        fig = memo[key] = shared_figure(key, build)
+    return fig
 
 
 def figure_download(fig, name: str, lang: str, where=None) -> None:

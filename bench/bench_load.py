@@ -20,15 +20,18 @@ A rerun's latency is from sending the BackMsg to its script_finished; the first 
 Errors: an exception element, an st.error alert, a compile error, a dropped connection, a rerun timeout.
 
 Scenarios (each on a fresh server, after one warm-up visit of Hello and Step and the training pool's start):
-- sliders-30 / sliders-100: every Hello slider is inside a form now (moving one reruns nothing), so a "move"
-  is what reaches the server: the Generate form's length slider set and Generate pressed (a full rerun of
-  the trained page). Sessions think --think-min..--think-max s between moves, for --seconds.
+- sliders-30 / sliders-100 (the issue's "moving sliders (full reruns)"): every Hello slider is inside a form
+  (moving one reruns nothing) and Generate reruns its fragment alone, so the full rerun a student makes most
+  on the trained Hello page is the "show the cell" toggle: a move flips it (on, off, ...; a full rerun, half
+  of them drawing the cell's figure). Sessions think --think-min..--think-max s between moves, for --seconds.
+- generate-30 / generate-100: the Generate form's length slider set and Generate pressed: a fragment rerun
+  with the fragment's id (`generate_ui` is an st.fragment), as the browser sends it.
 - fragment-30: Hello's time cursor moves in the browser (no rerun); the Step page's cursor slider is the
   server-side fragment: a fragment rerun with its fragment_id.
 - open-100: 100 sessions open Hello, their connections spread over 5 s: connect -> first delta, and ->
   the first run's script_finished (the first full view).
 - train-30: 30 sessions press Train ("hello world", 300 steps, seed = the session's number) at once, while
-  10 other sessions move sliders as above: Train -> trained view (checked: a success line, the figures, the
+  10 other sessions make full reruns as in sliders-30: Train -> trained view (checked: a success line, the figures, the
   URL with the new settings), and the others' rerun latencies meanwhile.
 - waves: --waves waves of 30 sessions that connect, train (distinct seeds) and leave; RSS after each wave,
   and after the disconnected sessions' TTL.
@@ -532,9 +535,22 @@ async def move_loop(sessions, until: float, move, think: tuple[float, float], rn
 
 
 def gen_move(s: Session, i: int):
-    """Hello: move the sample-length slider of the Generate form and press Generate (a full rerun)."""
+    """Hello: move the sample-length slider of the Generate form and press Generate. The form lives in a fragment
+    (`generate_ui`): the browser sends a fragment rerun with the fragment's id, and so does this."""
     s.set_value("hello.gen_n", 10 + (i * 7) % 60)
-    return s.rerun("full", trigger=form_submit(s, "hello.gen_form"))
+    button = form_submit(s, "hello.gen_form")
+    fid = s.widget(button).fragment_id
+    if not fid:
+        raise ProtocolError("the Generate button came without a fragment id")
+    return s.rerun("fragment", fragment_id=fid, trigger=button)
+
+
+def cell_move(s: Session, i: int):
+    """Hello: flip the "show the cell" toggle (on, off, on, ...): a full rerun of the trained page, the most
+    common one a student makes there (every slider is in a form; Generate is a fragment). Half the reruns draw
+    the trained cell's figure too."""
+    s.set_value("hello.show_cell", i % 2 == 0)
+    return s.rerun("full")
 
 
 def step_move(s: Session, i: int):
@@ -641,8 +657,13 @@ async def scenario_moves(base, pid, a, n: int, page: str, move, label: str, targ
 
 
 async def sc_sliders(base, pid, a, n):
-    return await scenario_moves(base, pid, a, n, HELLO, gen_move, f"{n} sessions, Hello slider + Generate (full)",
+    return await scenario_moves(base, pid, a, n, HELLO, cell_move, f"{n} sessions, Hello 'show the cell' toggle (full)",
                                 0.3 if n <= 30 else 1.0)
+
+
+async def sc_generate(base, pid, a, n):
+    return await scenario_moves(base, pid, a, n, HELLO, gen_move,
+                                f"{n} sessions, Hello slider + Generate (fragment)", 0.3 if n <= 30 else 1.0)
 
 
 async def sc_fragment(base, pid, a, n):
@@ -682,7 +703,7 @@ async def sc_train(base, pid, a, n, movers: int = 10):
     samp = Sampler(pid)
     t0 = time.perf_counter()
     stop_at = time.monotonic() + RERUN_TIMEOUT + 10
-    movers_task = asyncio.ensure_future(move_loop(others, stop_at, gen_move, (a.think_min, a.think_max), rng))
+    movers_task = asyncio.ensure_future(move_loop(others, stop_at, cell_move, (a.think_min, a.think_max), rng))
     results = await asyncio.gather(*(train(s, i) for i, s in enumerate(trainers)))
     done = sorted(r.t_done - t0 for r in results if r.t_done is not None and not r.errors)
     print("  completion times (s):", " ".join(f"{d:.1f}" for d in done), flush=True)
@@ -701,7 +722,7 @@ async def sc_train(base, pid, a, n, movers: int = 10):
                  f"half of {base_median:.1f} s, the median before the service"),
              Row(f"{n} trainings: finished correctly", f"{n}", f"{n - len(wrong)}", not wrong,
                  (f"session {wrong[0][0]}: {wrong[0][1]}"[:120] if wrong else "").replace("|", "/"))]
-    rows += lat_rows(f"{len(others)} others' slider moves meanwhile", moves, 0.3)
+    rows += lat_rows(f"{len(others)} others' full reruns ('show the cell') meanwhile", moves, 0.3)
     await close_all(s for s, _ in opened)
     return rows + usage_rows(u)
 
@@ -764,11 +785,11 @@ async def settle(pid: int, at_least: float = 6.0, most: float = 60.0) -> str:
     return f"not settled after {most:.0f} s"
 
 
-SCENARIOS = ("sliders-30", "sliders-100", "fragment-30", "open-100", "train-30", "waves")
+SCENARIOS = ("sliders-30", "sliders-100", "generate-30", "generate-100", "fragment-30", "open-100", "train-30", "waves")
 
 
 async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
-    n_default = {"sliders-30": 30, "sliders-100": 100, "fragment-30": 30, "open-100": 100, "train-30": 30,
+    n_default = {"sliders-30": 30, "sliders-100": 100, "generate-30": 30, "generate-100": 100, "fragment-30": 30, "open-100": 100, "train-30": 30,
                  "waves": 30}[name]
     n = min(a.sessions or n_default, MAX_SESSIONS)
     profile = ""
@@ -789,6 +810,8 @@ async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
         info["settle"] = await settle(proc.pid)
         if name.startswith("sliders"):
             rows = await sc_sliders(base, proc.pid, a, n)
+        elif name.startswith("generate"):
+            rows = await sc_generate(base, proc.pid, a, n)
         elif name == "fragment-30":
             rows = await sc_fragment(base, proc.pid, a, n)
         elif name == "open-100":

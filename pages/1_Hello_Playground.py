@@ -64,15 +64,15 @@ def task_ui(text: str, cell: str) -> None:
     chars, vocab = list(text[:-1]), Vocab.from_text(text).chars
     st.subheader(t("hello.task", lang))
     c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(_task_figure(cell, text, lang), key="hello.task_fig", width="stretch")
+    ui.plotly_chart(_task_figure(cell, text, lang), "hello.task_fig", c1, width="stretch")
     pairs = ", ".join(f"{show_char(a)}→{show_char(b)}" for a, b in zip(text[:6], text[1:7]))
     c2.caption(t("hello.task.howto", lang, pairs=pairs + (" …" if len(text) > 7 else ""), n=len(chars),
                  vocab=", ".join(show_char(c) for c in vocab[:20]) + (" …" if len(vocab) > 20 else "")))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def _task_figure(cell: str, text: str, lang: str):
-    return unrolled_figure(cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=list(Vocab.from_text(text).chars))
+    return ui.session_figure("hello.task_figs", ("hello-task", cell, text, lang), lambda: unrolled_figure(
+        cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=list(Vocab.from_text(text).chars)))
 
 
 def train_ui(cfg: PlaygroundConfig, stopping: bool = False):
@@ -110,7 +110,7 @@ def cell_ui(run) -> None:
     if not st.toggle(t("hello.cell_toggle", lang), key="hello.show_cell"):
         return
     c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(cell_figure(run, lang), key="hello.cell_fig", width="stretch")
+    ui.plotly_chart(cell_figure(run, lang), "hello.cell_fig", c1, width="stretch")
     c2.caption(t("cell.howto", lang) + " " + t(f"cell.howto.{run.cfg.cell}", lang))
 
 
@@ -126,7 +126,7 @@ def summary_ui(run) -> None:
     if tr.accuracy < 1.0:
         st.info(t("hello.not_perfect", lang))
     c1, c2 = st.columns([3, 1])
-    c1.plotly_chart(run_figures(run, lang)["loss"], key="hello.loss_fig", width="stretch")
+    ui.plotly_chart(run_figures(run, lang)["loss"], "hello.loss_fig", c1, width="stretch")
     c2.markdown(f"#### {t('hello.loss', lang)}")
     c2.caption(t("hello.loss.howto", lang))
 
@@ -143,7 +143,9 @@ def timeline_ui(run) -> None:
     start = ui.qp_int("t", 1, 1, T)
     if "t" in st.query_params:                  # the step used (a crafted t = 999 is the last step): said once
         ui.set_query_params({"t": start})
-    c1.plotly_chart(open_at(fig, start) if start > 1 else fig, key="hello.timeline_fig", width="stretch")
+    if start > 1:
+        open_at(fig, start)                     # in place: the same start on every rerun changes nothing
+    ui.plotly_chart(fig, "hello.timeline_fig", c1, version=start, width="stretch")
     d1, d2, d3 = c1.columns(3)                     # the files are built only when a button is pressed
     stem = file_stem("hello", run.cfg.cell, run.cfg.hidden)
     ui.download("model", lambda: hello_model_bytes(run), f"{stem}.safetensors", "application/octet-stream",
@@ -159,19 +161,26 @@ def timeline_ui(run) -> None:
 
 
 def predictions_ui(run) -> None:
-    from rnnviz.tracing.generate import format_top, prediction_rows
     st.subheader(t("hello.predictions", lang))
     st.caption(t("hello.predictions.howto", lang))
-    rows = prediction_rows(run.trace, run.vocab, k=3)
-    cols = ["t", "input", "target", "top", "p_target", "ok"]
-    ui.scroll_box(len(rows)).markdown(ui.markdown_table(
-        [t(f"hello.col.{c}", lang) for c in cols],
-        [[str(r["t"]), f"**{ui.md_literal(show_char(r['input']))}**", f"**{ui.md_literal(show_char(r['target']))}**",
-          ui.md_literal(format_top(r["top"])), f"{r['p_target']:.3f}", ":green[**✓**]" if r["correct"] else ":red[**✗**]"]
-         for r in rows], align="rcclrc"))
+    key = ("predictions_md", lang)                  # the table of a run is made once, not on every rerun
+    if key not in run.extras:
+        from rnnviz.tracing.generate import format_top, prediction_rows
+        rows = prediction_rows(run.trace, run.vocab, k=3)
+        cols = ["t", "input", "target", "top", "p_target", "ok"]
+        run.extras[key] = (len(rows), ui.markdown_table(
+            [t(f"hello.col.{c}", lang) for c in cols],
+            [[str(r["t"]), f"**{ui.md_literal(show_char(r['input']))}**", f"**{ui.md_literal(show_char(r['target']))}**",
+              ui.md_literal(format_top(r["top"])), f"{r['p_target']:.3f}", ":green[**✓**]" if r["correct"] else ":red[**✗**]"]
+             for r in rows], align="rcclrc"))
+    n, table = run.extras[key]
+    ui.scroll_box(n).markdown(table)
 
 
+@st.fragment
 def generate_ui(run) -> None:
+    """The Generate form and its sample: a fragment, so pressing Generate reruns this part alone (not the
+    training, the figures and tables above it)."""
     from rnnviz.tracing.generate import MAX_GENERATE, generate
     st.subheader(t("hello.generate", lang))
     st.caption(t("hello.generate.howto", lang))

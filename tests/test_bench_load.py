@@ -42,10 +42,18 @@ def test_client_drives_a_real_server(monkeypatch):
                 assert s.page_script_hash and "seed=0" in s.query      # from navigation / page_info_changed
                 assert {"hello.gen_n", "hello.seed", "hello.steps"} <= set(s.widgets)
                 assert B.form_submit(s, "hello.gen_form") != B.form_submit(s, "hello.form")
-            moves = [await B.gen_move(s, i) for s in sessions for i in range(2)]
+            assert {"hello.show_cell", "hello.prime"} <= set(s.widgets)
+            moves = [await B.cell_move(s, i) for s in sessions for i in range(2)]
             assert all(m.kind == "full" and m.status == "FINISHED_SUCCESSFULLY" and not m.errors for m in moves)
             assert all(m.charts >= 2 for m in moves)                    # the whole page again (cached refs resolved)
+            assert moves[0].charts == moves[1].charts + 1               # the toggle on: the cell's figure too
             assert sum(s.cache_hits for s in sessions) > 0              # the server sent references, as to a browser
+            gens = [await B.gen_move(sessions[0], i) for i in range(2)]
+            for g in gens:                                              # Generate reruns its fragment, nothing else
+                assert g.kind == "fragment" and g.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and not g.errors
+                assert g.charts == 0 and not g.success_alerts and "code" in g.kinds, g.kinds
+                assert len(g.kinds) < moves[0].kinds.__len__() / 2
+            assert "gen=17" in sessions[0].query and "prime=h" in sessions[0].query   # the sample's settings
             trained = await B.train(sessions[0], 7, steps=30)
             assert B.trained_ok(sessions[0], trained, 7, steps=30) == ""
             assert B.trained_ok(sessions[1], moves[-1], 7, steps=30) != ""   # the other one did not train seed 7

@@ -74,13 +74,81 @@ class Generation:
         return self.probs[np.arange(len(self.ids)), self.ids]
 
 
-@torch.no_grad()
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))          # = 1 / (1 + e^-x), no overflow for large |x|
+
+
+class NumpyStepper:
+    """One step of a model's recurrent layer(s) and output layer on plain numpy arrays of its weights
+    (float64), for generation: a torch module call per generated character costs ~10x the arithmetic at
+    these sizes. Layer 0's input projection is a table per token (embedding @ W_ih^T + b_ih), so a step
+    is one small matrix product per layer plus the gates. The same equations as torch's fused nn.RNN (tanh
+    or relu) / nn.LSTM (gates i, f, g, o) / nn.GRU (r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn))),
+    any number of stacked layers; tests check every step's distribution against the torch model."""
+
+    def __init__(self, model):
+        rnn = model.rnn
+        mode = getattr(rnn, "mode", None)
+        self.cell = {"RNN_TANH": "tanh", "RNN_RELU": "relu", "LSTM": "lstm", "GRU": "gru"}.get(mode)
+        if self.cell is None or rnn.bidirectional or getattr(rnn, "proj_size", 0):
+            raise ValueError("generation steps a one-directional nn.RNN, nn.LSTM or nn.GRU without projections")
+        f64 = lambda t: t.detach().to("cpu", torch.float64).numpy()            # noqa: E731
+        self.H, self.L = rnn.hidden_size, rnn.num_layers
+        G = {"tanh": 1, "relu": 1, "lstm": 4, "gru": 3}[self.cell] * self.H
+        zero = np.zeros(G)
+        self.w_ih, self.b_ih, self.w_hh, self.b_hh = [], [], [], []
+        for k in range(self.L):
+            self.w_ih.append(f64(getattr(rnn, f"weight_ih_l{k}")))
+            self.w_hh.append(f64(getattr(rnn, f"weight_hh_l{k}")).T.copy())   # h @ w_hh: (H,) @ (H, G)
+            self.b_ih.append(f64(getattr(rnn, f"bias_ih_l{k}")) if rnn.bias else zero)
+            self.b_hh.append(f64(getattr(rnn, f"bias_hh_l{k}")) if rnn.bias else zero)
+        self.table = f64(model.embed.weight) @ self.w_ih[0].T + self.b_ih[0]  # (V, G): token -> layer 0 input
+        self.w_ih = [None] + [w.T.copy() for w in self.w_ih[1:]]
+        self.w_out = f64(model.head.weight).T.copy()                           # (H, V)
+        self.b_out = f64(model.head.bias) if model.head.bias is not None else np.zeros(self.w_out.shape[1])
+
+    def zero_state(self) -> list:
+        z = lambda: np.zeros(self.H)                                            # noqa: E731
+        return [(z(), z()) if self.cell == "lstm" else z() for _ in range(self.L)]
+
+    def step(self, token: int, state: list) -> tuple[np.ndarray, list]:
+        """Feed one token id: (the top layer's new h, the new state of every layer)."""
+        H, new = self.H, []
+        for k, s in enumerate(state):
+            gi = self.table[token] if k == 0 else x @ self.w_ih[k] + self.b_ih[k]
+            if self.cell == "lstm":
+                h, c = s
+                g = gi + h @ self.w_hh[k] + self.b_hh[k]
+                c = _sigmoid(g[H:2 * H]) * c + _sigmoid(g[:H]) * np.tanh(g[2 * H:3 * H])
+                x = _sigmoid(g[3 * H:]) * np.tanh(c)
+                new.append((x, c))
+            elif self.cell == "gru":
+                gh = s @ self.w_hh[k] + self.b_hh[k]
+                rz = _sigmoid(gi[:2 * H] + gh[:2 * H])
+                n = np.tanh(gi[2 * H:] + rz[:H] * gh[2 * H:])
+                x = n + rz[H:] * (s - n)                                          # (1 - z) * n + z * h
+                new.append(x)
+            else:
+                a = gi + s @ self.w_hh[k] + self.b_hh[k]
+                x = np.tanh(a) if self.cell == "tanh" else np.maximum(a, 0.0)
+                new.append(x)
+        return x, new
+
+    def logits(self, h: np.ndarray) -> np.ndarray:
+        return h @ self.w_out + self.b_out
+
+
 def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0, seed: int = 0,
                  greedy: bool = False) -> Generation:
     """One-to-many generation from a CharRNN-like model (token embed -> rnn -> head at every step, e.g.
     `rnnviz.build_model` or a token `seq_model("many_to_many")`): feed the start symbol (or a list of
-    ids, a prime), then n times read softmax(logits / temperature), draw the next id (argmax when
-    greedy) and feed it back. Same arguments and weights: same ids."""
+    ids, a prime), then n times read p = softmax(logits / temperature), draw the next id (argmax when
+    greedy) and feed it back. Same arguments and weights: same ids.
+
+    The steps run on numpy copies of the weights (`NumpyStepper`, float64). The draw is torch.multinomial's
+    own (for one sample it takes argmax(p / q), q ~ Exp(1) from the seeded generator): all n draws' noise
+    comes from torch.Generator().manual_seed(seed) in one call up front, the same numbers as one multinomial
+    call per step (tested against such a loop)."""
     if not all(hasattr(model, a) for a in ("embed", "rnn", "head")) or not isinstance(model.embed, nn.Embedding):
         raise ValueError("sample_steps takes a model with a token embedding, a recurrent layer and a head")
     V = model.embed.num_embeddings
@@ -91,17 +159,22 @@ def sample_steps(model, start: int | list[int], n: int, temperature: float = 1.0
     _check_num("temperature", temperature, *TEMPERATURE_RANGE, lo_open=False)
     if model.head.out_features != V:
         raise ValueError("sample_steps needs a model whose outputs are its own input symbols")
-    dev = model.head.weight.device
-    gen = torch.Generator().manual_seed(int(seed))
-    out, state = model.rnn(model.embed(torch.tensor([start], device=dev)))
-    ids, probs, hs = [], [], []
-    for _ in range(n):
-        h = out[0, -1]
-        p = torch.softmax(model.head(h).double().cpu() / temperature, dim=0)
-        nxt = int(p.argmax()) if greedy else int(torch.multinomial(p, 1, generator=gen))
-        ids.append(nxt); probs.append(p.float()); hs.append(h)
-        out, state = model.rnn(model.embed(torch.tensor([[nxt]], device=dev)), state)
-    return Generation(start=start, ids=np.array(ids), probs=torch.stack(probs).numpy(), hidden=to_numpy(torch.stack(hs)))
+    net = NumpyStepper(model)
+    noise = None if greedy else \
+        torch.empty(n, V, dtype=torch.float64).exponential_(1, generator=torch.Generator().manual_seed(int(seed))).numpy()
+    state = net.zero_state()
+    for s in start:
+        h, state = net.step(s, state)
+    ids, probs, hs = np.empty(n, dtype=np.int64), np.empty((n, V)), np.empty((n, net.H))
+    for i in range(n):
+        z = net.logits(h) / temperature
+        e = np.exp(z - z.max())
+        p = e / e.sum()
+        nxt = int(p.argmax() if greedy else (p / noise[i]).argmax())
+        ids[i], probs[i], hs[i] = nxt, p, h
+        if i + 1 < n:
+            h, state = net.step(nxt, state)
+    return Generation(start=start, ids=ids, probs=probs.astype(np.float32), hidden=hs.astype(np.float32))
 
 
 @dataclass
