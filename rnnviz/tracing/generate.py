@@ -113,7 +113,7 @@ class NumpyStepper:
 
     def step(self, token: int, state: list) -> tuple[np.ndarray, list]:
         """Feed one token id: (the top layer's new h, the new state of every layer)."""
-        H, new = self.H, []
+        H, new, x = self.H, [], None                  # x: the layer below's new h (layer 0 reads the table)
         for k, s in enumerate(state):
             gi = self.table[token] if k == 0 else x @ self.w_ih[k] + self.b_ih[k]
             if self.cell == "lstm":
