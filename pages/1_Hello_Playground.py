@@ -136,7 +136,7 @@ def timeline_ui(run) -> None:
     figure, with every value at its step in the table under the panels), so moving it never reruns the
     script, let alone retrains. ?t= in a link opens it at that step; as the server never hears of a move of
     the cursor, the URL cannot follow it (the one setting of this page a link does not keep)."""
-    from rnnviz.figures.timeline import open_at
+    from rnnviz.figures.timeline import cursor_keys_html, open_at
     st.subheader(t("hello.states", lang))
     c1, c2 = st.columns([3, 1])
     fig, T = run_figures(run, lang)["timeline"], run.trace.T
@@ -153,11 +153,12 @@ def timeline_ui(run) -> None:
     ui.download("csv", lambda: hello_trace_bytes(run), f"{stem}-trace.csv", "text/csv", "hello.csv_dl", lang, d2)
     ui.figure_download(fig, "hello-timeline", lang, d3)
     c2.caption(t("hello.cursor.howto", lang))
-    c2.caption(t("hello.cursor.keys", lang))
+    c2.caption(t("hello.cursor.keyhints", lang))
     c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
     c2.caption(t("hello.probs.howto", lang))
     c2.caption(t("hello.grad.howto", lang))
     c2.caption(t("hello.values.howto", lang))
+    c2.html(cursor_keys_html("hello.timeline_fig"), unsafe_allow_javascript=True)   # J / K / L, in the browser
 
 
 def predictions_ui(run) -> None:

@@ -18,6 +18,7 @@ from rnnviz.figures import step as FS
 from rnnviz.figures.cell import MAX_CELL_UNITS
 from rnnviz.figures.intervene import intervention_figure
 from rnnviz.figures.style import CELL_NAMES, VECTOR_SYMBOLS
+from rnnviz.figures.timeline import CURSOR_KEYS
 from rnnviz.i18n import t
 from rnnviz.tracing import analysis as A
 
@@ -86,8 +87,8 @@ def text_ui(source: StepSource) -> str:
 
 
 PLAY_EVERY = 1.0    # seconds per step while playing
-KEYS = {"prev": "J", "play": "K", "next": "L"}   # YouTube's back / play-pause / forward; letters, not arrows: an
-                                                  # arrow on the focused slider would move it and press the button
+KEYS = CURSOR_KEYS   # J / K / L, as on the Hello timeline: YouTube's back / play-pause / forward; letters, not arrows: an
+                     # arrow on the focused slider would move it and press the button
 
 
 def _cursor(view) -> None:

@@ -184,11 +184,6 @@ TEXT: dict[str, dict[str, str]] = {
               "panels and the values table at once, in your browser. Hover any cell for its exact value.",
         "ko": "패널 위의 **시점** 슬라이더를 끌거나 **▶ 재생**을 누르세요. 커서가 모든 패널과 값 표에서 함께, 브라우저 "
               "안에서 바로 움직입니다. 칸 위에 마우스를 올리면 정확한 값이 보입니다."},
-    "hello.cursor.keys": {
-        "en": "No keys here: the cursor and ▶ Play live inside the figure, in your browser, and the page cannot pass "
-              "key presses to them; use the mouse (on the “Step through time” page the cursor has keys: J, K, L).",
-        "ko": "여기서는 단축키가 없습니다. 커서와 ▶ 재생은 브라우저 안의 그림 속에 있어서 페이지가 키 입력을 전해 줄 수 "
-              "없으니 마우스를 쓰세요(‘시간 따라 한 걸음씩’ 페이지에서는 J, K, L 키로 커서를 움직입니다)."},
     "hello.values.howto": {
         "en": "The table under the panels holds every number at the cursor's step: one row per unit, one column "
               "per vector (h_t, each gate, c_t). It moves with the cursor. A link with `t=` opens at that step.",
@@ -1155,6 +1150,12 @@ TEXT: dict[str, dict[str, str]] = {
     "step.match.nothing": {"en": "These units are never on together in this text.",
                            "ko": "이 텍스트에서는 이 유닛들이 함께 켜지는 곳이 없습니다."},
     "step.match.row": {"en": "#{k} · {score:.0%} on · characters {a}–{b}", "ko": "{k}위 · {score:.0%} 켜짐 · {a}–{b}번째 글자"},
+    # ---- keys ----
+    "hello.cursor.keyhints": {
+        "en": "Keys: **J** previous step · **L** next step · **K** play / pause (they move the cursor in your browser; "
+              "not while typing in a text box).",
+        "ko": "단축키: **J** 이전 단계 · **L** 다음 단계 · **K** 재생 / 일시정지 (브라우저 안에서 커서를 움직입니다. 입력란에 "
+              "글을 쓰는 중에는 안 됩니다)."},
 }
 
 

@@ -112,9 +112,3 @@ def test_the_step_pages_file_upload_is_no_expander_inside_the_folded_settings():
     assert t("step.load", "en") in " ".join(c.value for c in box.get("caption"))
     plain = open_page(STEP, timeout=120)
     assert [e.label for e in plain.expander] == [t("step.load", "en")]
-
-
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_hello_page_says_its_timeline_has_no_keys(lang):
-    at = open_page("pages/1_Hello_Playground.py", timeout=120, **({"lang": lang} if lang != "en" else {}))
-    assert not at.exception and t("hello.cursor.keys", lang) in _captions(at)

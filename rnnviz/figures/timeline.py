@@ -264,3 +264,67 @@ def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Fig
     fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=2, col=1)
     fig.update_layout(template=TEMPLATE, height=340, margin=dict(l=70, r=20, t=20, b=50), showlegend=False)
     return fig
+
+
+CURSOR_KEYS = {"prev": "J", "play": "K", "next": "L"}   # YouTube's back / play-pause / forward (the Step page's too)
+
+
+def element_class(key: str) -> str:
+    """The CSS class Streamlit gives the element made with `key=` (its frontend: "st-key-" + the key trimmed,
+    every character other than a-z A-Z 0-9 _ - made "-")."""
+    import re
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def cursor_keys_html(chart_key: str, keys: dict[str, str] = CURSOR_KEYS) -> str:
+    """Keyboard keys for the in-browser time cursor of a `timeline_figure` shown with `st.plotly_chart(key=chart_key)`:
+    keys["prev"] / keys["next"] move it a step back / on, keys["play"] plays (from the start when at the last step)
+    and pauses. A script for `st.html(..., unsafe_allow_javascript=True)`, run in the app's own page: it drives the
+    figure with Plotly's own `Plotly.animate` to the figure's frames (the slider, its caption, the cursor and the
+    values picture move as when the slider or ▶ is used) and the figure's own ▶ / ❚❚ arguments, so a key press
+    never reaches the server. ONE keydown listener per browser tab (a second run only updates the table of charts
+    and keys); keys typed in a text box, with Ctrl / Alt / ⌘, or on a page without the chart do nothing."""
+    import json
+    acts = {"prev", "play", "next"}
+    if set(keys) != acts or not all(isinstance(k, str) and len(k) == 1 and k.isalpha() for k in keys.values()):
+        raise ValueError(f"keys must map {sorted(acts)} to one letter each, not {keys!r}")
+    if len({k.lower() for k in keys.values()}) != 3:
+        raise ValueError(f"the three keys must differ: {keys!r}")
+    table = json.dumps({k.lower(): act for act, k in keys.items()})
+    # a JSON string in a script: "</" could end the script element, so it is written "<\/" (the same string)
+    cls = json.dumps(element_class(chart_key)).replace("</", "<\\/")
+    return f"""<script>
+(() => {{
+  const w = window, reg = w.__rnnvizCursorKeys || (w.__rnnvizCursorKeys = {{}});
+  reg[{cls}] = {table};
+  if (w.__rnnvizCursorKeysOn) return;
+  w.__rnnvizCursorKeysOn = true;
+  const typing = el => !!el && (el.isContentEditable || !!(el.closest && el.closest("input, textarea, select")));
+  const go = (P, gd, act, repeat) => {{
+    const s = gd._fullLayout.sliders[0], n = s.steps.length, at = s.active;
+    const playing = !!(gd._transitionData && gd._transitionData._animationRaf);
+    const [play, pause] = gd.layout.updatemenus[0].buttons;
+    if (act === "play") {{
+      if (repeat) return;
+      if (playing) P.animate(gd, ...pause.args);
+      else if (at >= n - 1) P.animate(gd, Array.from({{length: n}}, (_, i) => String(i + 1)), play.args[1]);
+      else P.animate(gd, ...play.args);
+      return;
+    }}
+    const t = Math.min(Math.max(at + (act === "next" ? 1 : -1), 0), n - 1);
+    if (t !== at || playing)
+      P.animate(gd, [String(t + 1)], {{mode: "immediate", frame: {{duration: 0, redraw: true}}, transition: {{duration: 0}}}});
+  }};
+  w.document.addEventListener("keydown", e => {{
+    if (e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey || typing(e.target) || !e.key) return;
+    for (const [cls, table] of Object.entries(reg)) {{
+      const act = table[e.key.toLowerCase()];
+      const gd = act && w.document.querySelector("." + cls + " .js-plotly-plot");
+      if (!gd || !w.Plotly || !gd._fullLayout || !(gd._fullLayout.sliders || []).length) continue;
+      e.preventDefault();
+      go(w.Plotly, gd, act, e.repeat);
+      return;
+    }}
+  }});
+}})();
+</script>"""

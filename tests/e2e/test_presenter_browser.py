@@ -1,5 +1,5 @@
 """Browser tests of issue #13's presenter keys and view (real app, Debian chromium through Playwright): the Step
-page's keys move its cursor (J / L) and play / pause it (K); ?present=1 at a projector's 1280×720 folds the
+page's keys move its cursor (J / L) and play / pause it (K), and so do the Hello page's, in the browser; ?present=1 at a projector's 1280×720 folds the
 settings away so the figure comes first. Screenshots: tests/e2e/artifacts/screens/present_<view>_<lang>.png."""
 from __future__ import annotations
 
@@ -52,6 +52,78 @@ def test_keys_move_the_step_cursor_and_play_it(server, page):
     page.wait_for_timeout(500)
     assert _step(page) == paused_at
     assert page.locator(H.EXCEPTION).count() == 0
+
+
+def _hello_keys(page, lang: str = "en") -> None:
+    """J / K / L on the Hello page's timeline: L, L, J → step 2 (the slider and its caption), K plays, K again
+    pauses; an "l" typed into a text box is text; a key press runs no script."""
+    chart = H.states_chart(page, lang)
+    expect(H.cursor_label(page, 1, lang)).to_be_visible()
+    expect(page.get_by_text(t("hello.cursor.keyhints", lang).replace("**", ""))).to_be_attached()   # the hints
+    H.watch_script_runs(page)
+    body = page.locator("body")
+    body.press("l")
+    expect(H.cursor_label(page, 2, lang)).to_be_visible()
+    body.press("l")
+    expect(H.cursor_label(page, 3, lang)).to_be_visible()
+    body.press("j")
+    expect(H.cursor_label(page, 2, lang)).to_be_visible()
+    assert H.slider_step(chart) == 2
+    assert H.slider_current_value(chart).endswith("2 · e")      # the slider's own "Time step: 2 · e"
+    body.press("j")
+    body.press("j")                                            # the first step: J stays there
+    expect(H.cursor_label(page, 1, lang)).to_be_visible()
+    page.wait_for_timeout(300)
+    assert H.slider_step(chart) == 1
+
+    body.press("k")                                            # play (700 ms a step)
+    H.wait_until(page, lambda: H.slider_step(chart) >= 2, timeout=30)
+    body.press("k")                                            # pause
+    page.wait_for_timeout(300)
+    paused_at = H.slider_step(chart)
+    page.wait_for_timeout(2000)
+    assert H.slider_step(chart) == paused_at                    # paused: no more steps
+    expect(H.cursor_label(page, paused_at, lang)).to_be_visible()
+
+    for _ in range(5):                                         # to the last step (L stays there) ...
+        body.press("l")
+    H.wait_until(page, lambda: H.slider_step(chart) == 4)      # "hello": 4 steps
+    body.press("k")                                            # ... where K plays from the start
+    H.wait_until(page, lambda: H.slider_step(chart) < 4, timeout=30)
+    body.press("k")
+    page.wait_for_timeout(300)
+    paused_at = H.slider_step(chart)
+
+    box = page.get_by_role("textbox").first                    # an "l" typed into the text is text
+    box.click()
+    box.press("End")
+    box.type("l")
+    page.wait_for_timeout(500)
+    assert H.slider_step(chart) == paused_at
+    assert H.script_runs(page) == {"states": [], "running": 0}  # all in the browser
+    assert page.locator(H.EXCEPTION).count() == 0
+
+
+def test_keys_move_the_hello_timelines_cursor_in_the_browser(server, page):
+    """Test that on /Hello_Playground J / K / L move and play the timeline's own cursor (Plotly's slider, in the
+    browser) as they do the Step page's, with no script run."""
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+    _hello_keys(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_keys_move_the_hello_cursor_in_the_presenter_view(server, browser, lang):
+    """Test the same keys in the presenter view (?present=1) at a projector's 1280×720."""
+    q = "present=1" + ("&lang=ko" if lang == "ko" else "")
+    context = browser.new_context(viewport=PROJECTOR)
+    page = context.new_page()
+    try:
+        H.goto(page, f"{server}/Hello_Playground?{q}", timeout=180_000)
+        H.wait_for_hello(page, timeout=180_000)
+        _hello_keys(page, lang)
+    finally:
+        context.close()
 
 
 VIEWS = {"hello": ("Hello_Playground", {"lecture": "rnn-intro", "scene": "2"}),   # a lecture's scene, as presented
