@@ -38,19 +38,17 @@ _FROZEN_AT = [0]        # len(sys.modules) at the last gc.freeze()
 def freeze_loaded_modules() -> None:
     """Keep the server's long-lived objects out of Python's full garbage collections. With torch, plotly and
     Streamlit loaded a server holds ~230k tracked objects, and every full (generation 2) collection walks them
-    all: 70-220 ms with every thread stopped, about once every 2-3 s under a class's reruns (bench_load
-    sliders-30: 13 of them in 30 s) - the slowest reruns' latency. Once a page run finds new modules loaded
+    all with every thread stopped: under bench_load sliders-30 the server made 7 of them in ~35 s, growing from
+    16 to 240 ms as sessions accumulate - the slowest reruns' latency. Once a page run finds new modules loaded
     (torch, a page's figure code: 20 or more since the last time), one collection runs and gc.freeze() moves
-    what survives to the permanent generation, so later collections walk only the sessions' newer objects.
-    Frozen objects are still freed by reference counting; only a cycle among them would stay. A few times per
-    server process (each page's first visit), ~0.1 s each."""
+    what survives to the permanent generation, so later collections walk only newer objects (the same run:
+    the last ones 18-62 ms). Frozen objects are still freed by reference counting; only a cycle among them
+    would stay. A few times per server process (each page's first visits), 2-80 ms each."""
     import gc
     import sys
     if "torch" not in sys.modules or len(sys.modules) < _FROZEN_AT[0] + 20:
         return
     _FROZEN_AT[0] = len(sys.modules)
-    import os, time
-    open(os.environ["GC_LOG"], "a").write(f"{time.time():.2f} FREEZE {len(sys.modules)}\n") if os.environ.get("GC_LOG") else None
     gc.collect()
     gc.freeze()
 

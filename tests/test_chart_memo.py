@@ -71,9 +71,12 @@ def test_a_page_run_freezes_what_the_server_has_loaded():
     import ui
     gc.unfreeze()
     ui._FROZEN_AT[0] = 0
-    at = open_page("pages/1_Hello_Playground.py")
-    assert not at.exception
-    assert gc.get_freeze_count() > 50_000
-    before = ui._FROZEN_AT[0]
-    at.run()                                        # nothing new loaded: no second collection
-    assert ui._FROZEN_AT[0] == before
+    try:
+        at = open_page("pages/1_Hello_Playground.py")
+        assert not at.exception
+        assert gc.get_freeze_count() > 50_000
+        before = ui._FROZEN_AT[0]
+        at.run()                                    # nothing new loaded: no second collection
+        assert ui._FROZEN_AT[0] == before
+    finally:
+        gc.unfreeze()                               # the other tests' process as it was
