@@ -15,10 +15,11 @@ from tests.korean import english_words
 PROJECTOR = {"width": 1280, "height": 720}
 # The page's own words: the main area's text without what is data, not interface (the text a model reads or
 # writes, a figure's tick labels: characters, words, digits), without icon ligatures (Material Symbols
-# are drawn from words such as "science") and without text drawn at font size 0 (replaced by translated CSS).
+# are drawn from words such as "science"), without scripts and stylesheets (the cursor keys' listener) and
+# without text drawn at font size 0 (replaced by translated CSS).
 PAGE_TEXT = """() => {
   const skip = '[data-testid="stIconMaterial"], [data-testid="stCode"], .rnnviz-text, [class$="tick"], '
-               + '[data-testid="stDataFrame"], textarea, input, .katex, pre, .textpoint';
+               + '[data-testid="stDataFrame"], textarea, input, .katex, pre, .textpoint, script, style';
   const main = document.querySelector('[data-testid="stMain"]');
   const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
   const out = [];
