@@ -143,8 +143,7 @@ def timeline_ui(run) -> None:
     start = ui.qp_int("t", 1, 1, T)
     if "t" in st.query_params:                  # the step used (a crafted t = 999 is the last step): said once
         ui.set_query_params({"t": start})
-    if start > 1:
-        open_at(fig, start)                     # in place: the same start on every rerun changes nothing
+    open_at(fig, start)                         # in place, every rerun (step 1 too: the figure may be at another)
     ui.plotly_chart(fig, "hello.timeline_fig", c1, version=start, width="stretch")
     d1, d2, d3 = c1.columns(3)                     # the files are built only when a button is pressed
     stem = file_stem("hello", run.cfg.cell, run.cfg.hidden)
