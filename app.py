@@ -18,7 +18,7 @@ def _hello_picture(lang: str):
 st.title(t("app.title", lang))
 st.markdown(t("app.tagline", lang))
 c1, c2 = st.columns([3, 1], vertical_alignment="center")
-c1.plotly_chart(_hello_picture(lang), key="home.hello_fig", width="stretch")
+ui.plotly_chart(_hello_picture(lang), key="home.hello_fig", width="stretch", where=c1)
 c2.caption(t("app.hello_picture", lang))
 st.subheader(t("app.pages", lang))
 for script, key, icon in ui.PAGES[1:]:

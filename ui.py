@@ -720,27 +720,45 @@ def download(kind: str, build, file_name: str, mime: str, key: str, lang: str, w
                                   help=t(f"ui.download.{kind}.help", lang), on_click="ignore", icon=":material/download:")
 
 
+class _KeptSpec:
+    """What ui.plotly_chart hands Streamlit: a plotly figure in Streamlit's eyes (an instance of BaseFigure),
+    whose `to_dict` is a dict already made. Made with object.__new__ (no plotly validation, nothing copied);
+    Streamlit reads nothing of it but `to_dict` (st.plotly_chart: return_figure_from_figure_or_data)."""
+
+    _cls = None
+
+    @classmethod
+    def of(cls, spec: dict):
+        if cls._cls is None:
+            from plotly.basedatatypes import BaseFigure
+            cls._cls = type("KeptFigure", (BaseFigure,), {"to_dict": lambda self: self.__dict__["_spec"]})
+        obj = object.__new__(cls._cls)
+        obj.__dict__["_spec"] = spec
+        return obj
+
+
 def plotly_chart(fig, key: str, where=None, version=None, **kw):
-    """st.plotly_chart(fig, key=key, **kw) for a figure that is kept and never changed once drawn (the pages'
-    figures are built once per run and kept in the session): Streamlit starts every draw with plotly's
-    `fig.to_dict()`, a deep copy with every array base64-encoded (about 3.5 ms for the Hello timeline, on every
-    rerun); here that dict is made on the first draw, kept on the figure, and handed to Streamlit again on
-    later ones. The browser gets the same spec and element id (Streamlit still serialises and hashes it).
-    A caller that changes a drawn figure in place gives each state its own `version` (the dict is made again
-    when the version changes)."""
+    """st.plotly_chart(fig, key=key, **kw), for every figure a page draws.
+
+    - The figure's dict (Streamlit starts every draw with plotly's `fig.to_dict()`, a deep copy with every
+      array base64-encoded: about 3.5 ms for the Hello timeline, on every rerun) is made on the first draw,
+      kept on the figure and handed to Streamlit again on later ones (the figure itself is never changed, so
+      a figure shared between sessions is safe). The browser gets the same spec and element id. A caller
+      that changes a drawn figure in place gives each state its own `version` (the dict is made again).
+    - In the presenter view (?present=1) the spec's text is larger (`rnnviz.figures.style.presenter_spec`:
+      every font size and the margins x1.25, so a figure's words read like the page's from the back of a
+      hall); that copy is kept beside the plain one."""
+    from rnnviz.figures.style import presenter_spec
     kept = fig.__dict__.get("_rnnviz_dict")
     if kept is None or kept[0] != version:
-        kept = (version, fig.to_dict())
-        object.__setattr__(fig, "_rnnviz_dict", kept)
-    d, own = kept[1], fig.__dict__.get("to_dict")
-    object.__setattr__(fig, "to_dict", lambda: d)          # for this call only: Streamlit reads the dict
-    try:
-        return (where or st).plotly_chart(fig, key=key, **kw)
-    finally:
-        if own is None:
-            object.__delattr__(fig, "to_dict")
-        else:
-            object.__setattr__(fig, "to_dict", own)
+        kept = [version, fig.to_dict(), None]
+        fig.__dict__["_rnnviz_dict"] = kept
+    spec = kept[1]
+    if presenting():
+        if kept[2] is None:
+            kept[2] = presenter_spec(kept[1])
+        spec = kept[2]
+    return (where or st).plotly_chart(_KeptSpec.of(spec), key=key, **kw)
 
 
 def session_figure(name: str, key: tuple, build, max_entries: int = 4):

@@ -144,21 +144,21 @@ def _cursor(view) -> None:
                  chars=", ".join(show_char(vocab[i]) for i in outputs)))
     for _, latex in A.equation_latex(terms, tr.cell_type, units, outputs=outputs, nonlinearity=view.model.cfg.nonlinearity):
         st.latex(latex)
-    st.plotly_chart(FS.trajectory_figure(view.pca[0], chars, step, view.pca[1], lang), key="step.traj_fig",
+    ui.plotly_chart(FS.trajectory_figure(view.pca[0], chars, step, view.pca[1], lang), key="step.traj_fig",
                     width="stretch")
     st.caption(t("step.traj.howto", lang))
 
 
 def states_tab(view) -> None:
     st.caption(t("step.states.howto", lang))
-    st.plotly_chart(view.figure("timeline", lang), key="step.timeline_fig", width="stretch")
+    ui.plotly_chart(view.figure("timeline", lang), key="step.timeline_fig", width="stretch")
     ui.figure_download(view.figure("timeline", lang), "step-timeline", lang)
     st.markdown(f"#### {t('step.sat.title', lang)}")
     if not view.saturation:
         st.info(t("step.sat.none", lang))
         return
     c1, c2 = st.columns([2, 1])
-    c1.plotly_chart(view.figure("sat", lang), key="step.sat_fig", width="stretch")
+    ui.plotly_chart(view.figure("sat", lang), key="step.sat_fig", width="stretch", where=c1)
     c2.caption(t("step.sat.howto", lang))
     # three rows: a Markdown table (an st.dataframe would load its grid's JavaScript on the tab's first visit)
     # gates as columns (by their symbol, as in the legend), so the narrow column needs no wrapping
@@ -171,7 +171,7 @@ def states_tab(view) -> None:
 
 def unrolled_tab(view) -> None:
     st.caption(t("step.unrolled.howto", lang))
-    st.plotly_chart(view.figure("unrolled", lang), key="step.unrolled_fig", width="stretch")
+    ui.plotly_chart(view.figure("unrolled", lang), key="step.unrolled_fig", width="stretch")
     st.markdown(f"#### {t('step.params', lang)}")
     rec = next(r for r in A.parameter_table(view.model) if r["total"] and r["layer"] == "recurrent")
     st.caption(t("step.params.bias_note", lang, torch=f"{rec['count']:,}", keras=f"{rec['one_bias_count']:,}"))
@@ -259,7 +259,7 @@ def match_ui(view, ranked: list, lo: int, hi: int, thr: float) -> None:
     if not matches:
         st.info(t("step.match.nothing", lang))
         return
-    st.plotly_chart(FS.matches_figure(matches, found["hidden"], found["chars"], sorted(units), lang),
+    ui.plotly_chart(FS.matches_figure(matches, found["hidden"], found["chars"], sorted(units), lang),
                     key="step.match_fig", width="stretch")
 
 
@@ -277,7 +277,7 @@ def compare_tab(source) -> None:
     except ValueError as e:
         st.error(t("step.bad_text", lang, msg=ui.error_message(e, lang)))
         return
-    st.plotly_chart(FS.difference_figure(cmp["from_start"], cmp["from_end"], list(a), list(b), lang),
+    ui.plotly_chart(FS.difference_figure(cmp["from_start"], cmp["from_end"], list(a), list(b), lang),
                     key="step.diff_fig", width="stretch")
 
 
@@ -336,7 +336,7 @@ def intervene_tab(source: StepSource, view) -> None:
         if gap is not None:
             st.info(t("iv.pair", lang, a=ui.md_literal(a), b=ui.md_literal(b), t=step, before=gap["before"],
                       after=gap["after"]))
-    st.plotly_chart(intervention_figure(cmp, chars, vocab, step, lang), key="step.iv_fig", width="stretch")
+    ui.plotly_chart(intervention_figure(cmp, chars, vocab, step, lang), key="step.iv_fig", width="stretch")
     st.caption(t("iv.fig.howto", lang))
 
 
@@ -350,7 +350,7 @@ def cell_tab(view) -> None:
     units = st.multiselect(t("cell.units", lang), list(range(H)), key="cell.units", max_selections=MAX_CELL_UNITS)
     units = sorted(units) or default
     start = min(max(int(ss.get("step.t", 1)), 1), tr.T)
-    st.plotly_chart(view.cell_figure(units, lang, start), key="step.cell_fig", width="stretch")
+    ui.plotly_chart(view.cell_figure(units, lang, start), key="step.cell_fig", width="stretch")
 
 
 st.title(t("step.title", lang))

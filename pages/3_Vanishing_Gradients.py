@@ -71,7 +71,7 @@ def across_time_tab(cfg: GradConfig) -> None:
     res = _compare(cfg)
     st.caption(t("grad.across.howto", lang))
     note = t("grad.cut_note", lang, t=res["cut"]) if res["cut"] > 1 else None
-    st.plotly_chart(FG.grad_time_figure({c: res[c]["grad"] for c in CELLS}, lang, window=cfg.window, note=note),
+    ui.plotly_chart(FG.grad_time_figure({c: res[c]["grad"] for c in CELLS}, lang, window=cfg.window, note=note),
                     key="vg.grad_fig", width="stretch")
     ui.rows_table(gradient_summary(res, CELLS), {k: f"grad.col.{k}" for k in ("cell", "first", "last", "ratio", "radius")},
                   lang, {"cell": NAMES.get})
@@ -79,7 +79,7 @@ def across_time_tab(cfg: GradConfig) -> None:
     exact = all(res[c]["jac_exact"] for c in CELLS)
     st.markdown(f"#### {t('grad.jac.title', lang)}")
     st.caption(t("grad.jac.howto", lang))
-    st.plotly_chart(FG.grad_time_figure({c: res[c]["jac"] for c in CELLS}, lang, ytitle="‖∂h_T/∂h_t‖_F",
+    ui.plotly_chart(FG.grad_time_figure({c: res[c]["jac"] for c in CELLS}, lang, ytitle="‖∂h_T/∂h_t‖_F",
                                         note=t("grad.jac.exact" if exact else "grad.jac.estimated", lang)),
                     key="vg.jac_fig", width="stretch")
 
@@ -113,12 +113,12 @@ def sources_tab(cfg: GradConfig) -> None:
     @st.fragment
     def triangle() -> None:                                     # a move of tau redraws this figure alone
         tau = st.slider(t("grad.src.tau", lang), 1, cfg.T, key="vg.tau")
-        st.plotly_chart(FG.sources_figure({c: res[c]["sources"] for c in CELLS}, tau, lang), key="vg.src_fig",
+        ui.plotly_chart(FG.sources_figure({c: res[c]["sources"] for c in CELLS}, tau, lang), key="vg.src_fig",
                         width="stretch")
     triangle()
     st.markdown(f"#### {t('grad.src.share_title', lang)}")
     st.caption(t("grad.src.share_howto", lang))
-    st.plotly_chart(FG.source_share_figure({c: res[c]["sources"] for c in CELLS}, lang), key="vg.share_fig",
+    ui.plotly_chart(FG.source_share_figure({c: res[c]["sources"] for c in CELLS}, lang), key="vg.share_fig",
                     width="stretch")
     st.markdown(f"#### {t('grad.attr.heading', lang)}")
     A = res[CELLS[0]]["attr"].shape[0]
@@ -127,7 +127,7 @@ def sources_tab(cfg: GradConfig) -> None:
     # hover a character: its prediction's attribution, recoloured in the browser (the component's own script)
     st.iframe(FG.attribution_html(res[cell]["attr"], res["chars"][:A], min(ss["vg.tau"], A), lang), height="content",
               alt=t("grad.attr.heading", lang))
-    st.plotly_chart(FG.attribution_figure(res[cell]["attr"], res["chars"][:A], min(ss["vg.tau"], A), lang),
+    ui.plotly_chart(FG.attribution_figure(res[cell]["attr"], res["chars"][:A], min(ss["vg.tau"], A), lang),
                     key="vg.attr_fig", width="stretch")
 
 
@@ -164,8 +164,8 @@ def training_tab(cfg: GradConfig) -> None:
         elif rec["status"] in ("diverged", "deadline"):
             col.warning(t("lab.cell_warning", lang, cell=NAMES[cell], n=rec["steps"][-1],
                           status=t(f"train.status.{rec['status']}", lang)))
-        col.plotly_chart(FG.training_heatmap_figure(rec["steps"], np.stack(rec["rows"]), lang, zrange=zrange),
-                         key=f"vg.heat_fig.{cell}", width="stretch")
+        ui.plotly_chart(FG.training_heatmap_figure(rec["steps"], np.stack(rec["rows"]), lang, zrange=zrange),
+                         key=f"vg.heat_fig.{cell}", width="stretch", where=col)
 
 
 def exploding_tab() -> None:
@@ -184,7 +184,7 @@ def exploding_tab() -> None:
             msg += " " + t("grad.explode.diverged", lang, steps=len(r["losses"]))
         (st.warning if r["status"] == "diverged" else st.success)(msg)
     curves = {t(f"grad.explode.{n}.label", lang): runs[n]["losses"] for n in ("no_clip", "clip")}
-    st.plotly_chart(FG.task_loss_figure(curves, math.log(8), lang), key="vg.explode_fig", width="stretch")
+    ui.plotly_chart(FG.task_loss_figure(curves, math.log(8), lang), key="vg.explode_fig", width="stretch")
 
 
 def toy_tab() -> None:
@@ -204,7 +204,7 @@ def toy_tab() -> None:
     st.latex(r"h_t = \tanh(a x_t + b h_{t-1} + c)" if use_tanh else r"h_t = a x_t + b h_{t-1} + c")
     factor = r"\prod_{s=2}^{T} b\,(1-h_s^2)" if use_tanh else rf"b^{{{T - 1}}} = ({b:g})^{{{T - 1}}}"
     st.latex(rf"\frac{{\partial h_T}}{{\partial h_1}} = {factor} = {res['dhT_dh'][0]:.3e}")
-    st.plotly_chart(FG.scalar_toy_figure(res["h"], res["dhT_dh"], lang), key="vg.toy_fig", width="stretch")
+    ui.plotly_chart(FG.scalar_toy_figure(res["h"], res["dhT_dh"], lang), key="vg.toy_fig", width="stretch")
 
 
 def tasks_tab() -> None:
@@ -231,7 +231,7 @@ def tasks_tab() -> None:
     _source_caption(held["source"])
     results, task_ = held["results"], held["key"].task
     base_ = held["key"].baseline
-    st.plotly_chart(FG.task_loss_figure({c: r.losses for c, r in results.items()}, base_, lang),
+    ui.plotly_chart(FG.task_loss_figure({c: r.losses for c, r in results.items()}, base_, lang),
                     key="vg.task_fig", width="stretch")
     ui.rows_table(comparison_rows(results), {"cell": "grad.col.cell", "final": "grad.col.final", "beat": "grad.col.beat",
                   "seconds": "grad.col.seconds", "status": "lab.status"}, lang,
@@ -247,7 +247,7 @@ def tasks_tab() -> None:
                     lang, "vg.sweep_stop")
     if ss.get("vg.sweep"):                                      # the rows finished so far, even after a Stop
         ratios = SweepResult(task_, CELLS, lengths, rows=list(ss["vg.sweep"])).ratios()
-        st.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")
+        ui.plotly_chart(FG.sweep_figure(lengths, ratios, lang), key="vg.sweep_fig", width="stretch")
 
 
 st.title(t("grad.title", lang))

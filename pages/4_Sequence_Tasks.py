@@ -134,7 +134,7 @@ def results_ui(run) -> None:
             st.caption(t("lab.steps.own", lang, cell=FL.cell_name(r["cell"], lang), n=r["own_budget"], m=task.fit.steps))
     base = dict(task.baseline)
     fig = FL.curves_figure(results, base, lang, accuracy=task.kind != "regression")
-    st.plotly_chart(fig, key="lab.curves", width="stretch")
+    ui.plotly_chart(fig, key="lab.curves", width="stretch")
     c1, c2, _ = st.columns([1, 1, 2])
     ui.download("models", lambda: lab_models_bytes(run), f"{file_stem('lab', task.name)}.safetensors",
                 "application/octet-stream", "lab.models_dl", lang, c1)
@@ -172,13 +172,13 @@ def inspect_ui(run) -> None:
         ex = task.extras
         preds = task.forecasts({c: r.model for c, r in results.items()})
         preds[t("lab.naive", lang)] = preds.pop("naive")
-        st.plotly_chart(FL.series_figure(ex["series"], ex["n_train"], preds, ex["n_train"], lang), key="lab.series_fig",
+        ui.plotly_chart(FL.series_figure(ex["series"], ex["n_train"], preds, ex["n_train"], lang), key="lab.series_fig",
                         width="stretch")
     out = per_step_outputs(model, x, task.target(y))
     T = out.T
     shown = task.figure_inputs(x, y, T)
     labels = shown.pop("labels")
-    st.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, **shown),
+    ui.plotly_chart(FL.inspect_figure(labels, out.hidden, out.probs, task.classes, lang, **shown),
                     key="lab.inspect_fig", width="stretch")
     if task.generates:
         ui.rows_table(top_rows(task, out, y, labels), {"t": "hello.col.t", "input": "hello.col.input",
@@ -203,7 +203,7 @@ def generate_ui(task, model) -> None:
         return                                                                   # stays within a second
     k = min(len(g.ids), 60)                                        # the first steps of the generation, one by one
     fed = [start] + list(vocab.decode(g.ids[:k - 1]))             # what the model read at each step
-    st.plotly_chart(FL.inspect_figure([show_char(c) for c in fed], g.hidden[:k], g.probs[:k], list(vocab.chars), lang,
+    ui.plotly_chart(FL.inspect_figure([show_char(c) for c in fed], g.hidden[:k], g.probs[:k], list(vocab.chars), lang,
                                       targets=g.ids[:k]), key="lab.gen_fig", width="stretch")
     st.caption(t("lab.generate.steps", lang))
 

@@ -8,6 +8,7 @@ payload a browser receives stays small.
 from __future__ import annotations
 
 import math
+import re
 
 import base64
 
@@ -80,3 +81,91 @@ def cursor(t: int, y0: float = 0.0) -> dict:
     heatmaps): 12 ms per move against 35 ms (opacities of 90 shapes) and 105 ms (moving one shape)."""
     return dict(source=cursor_source(STYLE["cursor"]), xref="x", yref="paper", x=t - 0.5, y=1.0, sizex=1.0,
                 sizey=1.0 - y0, sizing="stretch", xanchor="left", yanchor="top", layer="above", name="cursor")
+
+
+PRESENTER_SCALE = 1.25   # the presenter view's text: a figure's own font sizes x1.25 (the page's goes 16 -> 19 px)
+# In the app Streamlit's chart theme replaces a figure's template: ticks, legends and hover text 0.75 rem (12 px,
+# 14.25 px under the presenter stylesheet's 19 px), axis titles 0.875 rem. The presenter view sets these sizes:
+PRESENTER_SIZES = {"tick": 16, "title": 18, "legend": 16, "text": 16, "colorbar": 14}
+_PLOTLY_FONT_SIZE = 12   # plotly.js's own default, for a figure that sets none
+_CARTESIAN = {"scatter", "scattergl", "bar", "heatmap", "histogram", "box", "violin", "contour", "image",
+              "candlestick", "ohlc", "waterfall", "funnel", "histogram2d", "histogram2dcontour"}
+_SCALED = {"heatmap", "contour", "histogram2d", "histogram2dcontour"}      # the traces with a colour bar
+
+
+def presenter_spec(spec: dict, scale: float = PRESENTER_SCALE) -> dict:
+    """A copy of a figure's dict (`fig.to_dict()`, or a spec) for the presenter view:
+    - every font size the figure sets (its layout's and template's, each axis's ticks and titles, annotations,
+      legends, colour bars, hover labels, traces' text, the frames' too) and the layout's margins x `scale`
+      (a figure of a set height grows by what its top and bottom margins grew: the plot area keeps its size);
+    - every size it leaves to the chart theme set (`PRESENTER_SIZES`): the ticks and titles of every axis
+      and colour bar, the legend, annotations and the figure's base font.
+    Marker and line sizes, data and everything else are as they were; `spec` itself is not changed (its data
+    arrays are shared, not copied)."""
+    def walk(node, in_font: bool):
+        if isinstance(node, dict):
+            return {k: (_scaled(v, scale) if in_font and k == "size" else walk(v, k.endswith("font")))
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, False) for v in node]
+        return node
+
+    out = walk(spec, False)
+    layout = out.setdefault("layout", {})
+    _size(layout, "font", PRESENTER_SIZES["text"])
+    _size(layout, "legend", PRESENTER_SIZES["legend"], "font")
+    _size(layout, "hoverlabel", PRESENTER_SIZES["legend"], "font")
+    axes = {k for k in layout if re.fullmatch(r"[xy]axis\d*", k)}
+    for tr in out.get("data", []):
+        if tr.get("type", "scatter") in _CARTESIAN:
+            axes |= {"xaxis" + tr.get("xaxis", "x")[1:], "yaxis" + tr.get("yaxis", "y")[1:]}
+        if isinstance(tr.get("colorbar"), dict) or tr.get("type") in _SCALED:
+            _colorbar(tr.setdefault("colorbar", {}))
+        if isinstance(tr.get("marker"), dict) and isinstance(tr["marker"].get("colorbar"), dict):
+            _colorbar(tr["marker"]["colorbar"])
+    for k in axes:
+        ax = layout.setdefault(k, {})
+        _size(ax, "tickfont", PRESENTER_SIZES["tick"])
+        _size(ax, "title", PRESENTER_SIZES["title"], "font")
+    for k, v in layout.items():
+        if k.startswith("coloraxis") and isinstance(v, dict):
+            _colorbar(v.setdefault("colorbar", {}))
+    for a in layout.get("annotations", []):
+        _size(a, "font", PRESENTER_SIZES["legend"])
+    margin = layout.get("margin")
+    if isinstance(margin, dict):
+        layout["margin"] = {k: (_scaled(v, scale) if k in ("l", "r", "t", "b") else v) for k, v in margin.items()}
+        grown = sum(layout["margin"].get(k, 0) - margin.get(k, 0) for k in ("t", "b")
+                    if isinstance(margin.get(k), (int, float)))
+        if isinstance(layout.get("height"), (int, float)):     # the plot area keeps its height: the figure grows
+            layout["height"] = round(layout["height"] + grown)
+    return out
+
+
+def _colorbar(cb: dict) -> None:
+    _size(cb, "tickfont", PRESENTER_SIZES["colorbar"])      # a short bar beside one panel: 3 labels, no more
+    _size(cb, "title", PRESENTER_SIZES["colorbar"], "font")
+
+
+def _size(node: dict, key: str, size: float, sub: str | None = None) -> None:
+    """node[key](.sub).size = size unless set (the path made as needed; a title given as text kept)."""
+    d = node.get(key)
+    if not isinstance(d, dict):
+        d = node[key] = {} if d is None else ({"text": d} if isinstance(d, str) else d)
+        if not isinstance(d, dict):
+            return
+    if sub is not None:
+        d = d.setdefault(sub, {})
+        if not isinstance(d, dict):
+            return
+    d.setdefault("size", size)
+
+
+def _scaled(v, scale: float):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return round(v * scale, 1)
+    if isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        return [round(x * scale, 1) for x in v]
+    return v                                    # a typed array (per-point sizes): left as drawn

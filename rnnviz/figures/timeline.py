@@ -21,6 +21,7 @@ from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline
 
 MAX_TABLE_NUMBERS = 12_000   # the values table's numbers over all steps (sent once per slider step and frame)
 MAX_TABLE_ROWS = 16          # units in the values table (the Hello default); hovering the heatmaps gives the rest
+VALUES_TITLE_PX = 30           # the band above the values table, for its title
 TABLE_ROW_PX, TABLE_COL_PX = 22, 86
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     # compact panels, so that on a 1280x720 projector the controls (at the top) and the first panels fit one screen
     unit_px = int(min(max(70, 4 * H + 40), 180))         # H = 16: 104 px, from H = 35 on 180 px
     px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170,
-          "values": TABLE_ROW_PX * (shown_units + 1) + 10}
+          "values": TABLE_ROW_PX * (shown_units + 1) + 10 + VALUES_TITLE_PX}
     heights = [px[kind] for _, kind, _ in spec]
     fig = make_subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
                         subplot_titles=[title for title, _, _ in spec])
@@ -148,8 +149,12 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     # values table's picture (a second layout image): Plotly redraws those in place without touching the heatmaps.
     images = [cursor(start, cursor_y0)]
     if values_row is not None:
-        images.append(dict(table_image(start), xref=f"x{values_row}", yref=f"y{values_row}", x=0.5, y=1, sizex=1,
-                           sizey=1, sizing="contain", xanchor="center", yanchor="top", layer="above", name="values"))
+        # the table's title inside its own panel, in a band above the table: the time axis's characters (larger
+        # in the presenter view) keep the spacing between the panels to themselves
+        fig.layout.annotations[values_row - 1].update(yanchor="top")
+        below = 1 - VALUES_TITLE_PX / px["values"]
+        images.append(dict(table_image(start), xref=f"x{values_row}", yref=f"y{values_row}", x=0.5, y=below, sizex=1,
+                           sizey=below, sizing="contain", xanchor="center", yanchor="top", layer="above", name="values"))
 
     def _step_args(t: int) -> list:
         lay = {"images[0].x": t - 0.5, "title.text": caption(t)}

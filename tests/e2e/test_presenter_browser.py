@@ -127,7 +127,8 @@ def test_keys_move_the_hello_cursor_in_the_presenter_view(server, browser, lang)
 
 
 VIEWS = {"hello": ("Hello_Playground", {"lecture": "rnn-intro", "scene": "2"}),   # a lecture's scene, as presented
-         "step": ("Step_Through", {})}
+         "step": ("Step_Through", {}),
+         "gradients": ("Vanishing_Gradients", {"tab": "across"})}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -144,8 +145,10 @@ def test_the_presenter_view_on_a_projector_shows_the_figure_not_the_settings(ser
         H.goto(page, f"{server}/{path}?{urlencode(q)}", timeout=180_000)
         if view == "hello":
             H.wait_for_hello(page, timeout=180_000)
-        else:
+        elif view == "step":
             H.wait_for_step(page, timeout=180_000)
+        else:
+            expect(page.locator(H.CHART).first).to_be_visible(timeout=180_000)
         H.wait_for_app_run(page, settle_ms=500)
         page.wait_for_timeout(800)
         out = artifacts / "screens"
@@ -163,7 +166,11 @@ def test_the_presenter_view_on_a_projector_shows_the_figure_not_the_settings(ser
             expect(page.get_by_role("button", name=t("step.next", lang))).to_be_in_viewport()
         size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
         assert size >= 19                                        # the presenter stylesheet's larger text
-        if view == "hello":                                     # the scene's figure on the first screen
+        if view != "step":                                      # the scene's figure on the first screen
             expect(page.locator(H.CHART).first).to_be_in_viewport()
+        # the figures' text is larger than the chart theme's 14.25 px here: every tick label of every chart >= 16 px
+        ticks = page.evaluate(f"[...document.querySelectorAll('{H.CHART} g.xtick text, {H.CHART} g.ytick text')]"
+                              ".map(e => parseFloat(e.style.fontSize))")
+        assert ticks and min(ticks) >= 16, ticks
     finally:
         context.close()
