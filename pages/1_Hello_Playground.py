@@ -84,7 +84,7 @@ def train_ui(cfg: PlaygroundConfig, stopping: bool = False):
         ss["hello.cancelled"] = cfg                     # not trained again on its own: Train does
 
     try:
-        out = ui.training(lambda **job: shared_run(cfg, device=ui.device(), **job), lang, "hello.stop",
+        out = ui.training(lambda **job: shared_run(cfg, device=ui.device(), lang=lang, **job), lang, "hello.stop",
                           stop_always=False, stopping=stopping, on_cancelled=cancelled)
     except TextError as e:
         st.error(t("hello.bad_text", lang, msg=ui.error_message(e, lang)))

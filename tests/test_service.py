@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from rnnviz.app.playground import PlaygroundConfig, run_playground, service_run, train_run
@@ -248,3 +249,41 @@ def test_workers_run_at_a_lower_cpu_priority_than_the_server(svc):
     want = min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
     assert WORKER_NICE > 0
     assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in svc.stats()["pids"]] == [want] * 2
+
+
+def test_the_worker_builds_the_runs_figures_and_they_are_the_ones_the_server_would_build(svc, monkeypatch):
+    """A Hello job asked for figures returns them as dicts (built on the worker, from the very CPU model and
+    trace the page rebuilds); the page's figures then come from those dicts, equal to the ones built here."""
+    import dataclasses
+    import rnnviz.app.playground as P
+    from rnnviz.service.run import run_job
+    cfg = PlaygroundConfig(text="hallo welt", cell="gru", steps=80, seed=4)
+    run = run_job("hello", {"cfg": dataclasses.asdict(cfg), "figures": ["ko", "xx"]},
+                  lambda r: P.run_from_result(cfg, r), session="figs", service=svc)
+    assert set(run.specs) == {"ko"} and set(run.specs["ko"]) == {"timeline", "loss"}   # an unknown language: none
+    from rnnviz.service.jobs import state_arrays
+    alone = P.run_playground(cfg)                              # the same training here: its figures
+    assert all(np.array_equal(a, b) for a, b in zip(state_arrays(alone.model).values(),
+                                                     state_arrays(run.model).values()))
+    here = {k: f.to_dict() for k, f in P._build_figures(alone, "ko").items()}
+
+    def no_build(*a, **k):
+        raise AssertionError("the figures were built again on the server")
+    monkeypatch.setattr(P, "_build_figures", no_build)
+    figs = P.run_figures(run, "ko")
+    for name, fig in figs.items():
+        assert fig.to_dict() == here[name], name
+    assert P.run_figures(run, "ko") is figs                     # kept for the reruns
+
+
+def test_a_rerun_asking_for_figures_in_another_language_attaches_to_the_running_training(svc):
+    """The Hello page's job names the language its figures are built in; a rerun in another language (a switch
+    while it trains) is the same training: it attaches, it does not start again."""
+    import dataclasses
+    cfg = dataclasses.asdict(PlaygroundConfig(steps=2000, hidden=128, text="the quick brown fox"))
+    first = svc.submit("lang", "hello", {"cfg": cfg, "figures": ["en"]}, deadline_s=20)
+    again = svc.submit("lang", "hello", {"cfg": cfg, "figures": ["ko"]}, deadline_s=20)
+    assert again.attached and again.id == first.id
+    other = svc.submit("lang", "hello", {"cfg": dict(cfg, seed=9), "figures": ["ko"]}, deadline_s=20)
+    assert not other.attached and other.id != first.id       # another training: the first one is cancelled
+    svc.cancel("lang")

@@ -64,6 +64,7 @@ class PlaygroundRun:
     device: str
     seconds: float
     extras: dict = field(default_factory=dict)   # per-run memo for a UI (figures per language, samples)
+    specs: dict = field(default_factory=dict)    # {lang: {name: figure dict}} built where it trained (`figure_specs`)
     shared_id: int = 0         # > 0: kept by `shared_run` under this number, and every session with these
                                # settings gets a copy of it, so what is computed from it (figures) may be shared
 
@@ -110,8 +111,8 @@ _shared_ids = itertools.count(1)
 
 def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
                deadline_s: float = DEADLINE_S, session: str | None = None,
-               on_state: OnState | None = None, connected: Callable[[], bool] | None = None
-               ) -> tuple[PlaygroundRun, bool]:
+               on_state: OnState | None = None, connected: Callable[[], bool] | None = None,
+               lang: str | None = None) -> tuple[PlaygroundRun, bool]:
     """`train_run`, trained once per setting for everyone on this server.
 
     Training on the CPU is deterministic (same config, same weights: tested bit for bit), so when a class
@@ -121,7 +122,7 @@ def shared_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | Non
     texts are kept: a run cut by the deadline depends on the machine's speed, and CUDA kernels need not
     be deterministic."""
     build = lambda: train_run(cfg, device=device, on_step=on_step, deadline_s=deadline_s,   # noqa: E731
-                              session=session, on_state=on_state, connected=connected)
+                              session=session, on_state=on_state, connected=connected, lang=lang)
     if str(device) != "cpu" or len(cfg.text) > SHARED_MAX_TEXT:
         return build(), False
 
@@ -140,7 +141,8 @@ OnState = Callable[["JobStatus"], "bool | None"]
 
 def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None = None,
               deadline_s: float = DEADLINE_S, session: str | None = None,
-              on_state: OnState | None = None, connected: Callable[[], bool] | None = None) -> PlaygroundRun:
+              on_state: OnState | None = None, connected: Callable[[], bool] | None = None,
+              lang: str | None = None) -> PlaygroundRun:
     """`run_playground` as job kind "hello" (`rnnviz.service.run.run_job`): through the training service when
     there is a ready one, a `session` is named and the device is the CPU; else in-process (the same function,
     `train_model`). `on_state(JobStatus)` hears the job's state as it changes (waiting with its queue
@@ -149,11 +151,13 @@ def train_run(cfg: PlaygroundConfig, device: str = "cpu", on_step: OnStep | None
     Raises what `run_playground` raises for bad input (before anything is queued), QueueFull when too many
     trainings wait, JobFailed, JobCancelled (cancelled while waiting: nothing learnt). A job cancelled while
     running returns its partial run ("stopped"). A rerun of the page leaves its job running: the rerun
-    attaches to it (the Stop button's rerun cancels it)."""
+    attaches to it (the Stop button's rerun cancels it). With `lang`, the job also builds the run's figures in
+    that language where it runs (`figure_specs`: on a worker, outside the server's interpreter)."""
     from ..service.run import run_job
     cfg.validate()
     next_char_task(cfg.text)                       # bad text: TextError here, before anything is queued
-    return run_job("hello", {"cfg": dataclasses.asdict(cfg)}, lambda r: run_from_result(cfg, r, device),
+    payload = {"cfg": dataclasses.asdict(cfg), **({"figures": [lang]} if lang else {})}
+    return run_job("hello", payload, lambda r: run_from_result(cfg, r, device),
                    session=session, on_state=on_state, deadline_s=deadline_s, device=device, connected=connected,
                    cancel_on_rerun=False, on_step=on_step)
 
@@ -182,18 +186,36 @@ def run_from_result(cfg: PlaygroundConfig, result: dict, device: str = "cpu") ->
     t0 = time.perf_counter() - result["seconds"]
     vocab, x, y = next_char_task(cfg.text)
     model = load_arrays(build_model(cfg.cell, vocab.size, cfg.hidden, seed=cfg.seed, device=device), result["state"])
-    return traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), result.get("device", str(device)), t0)
+    run = traced_run(cfg, vocab, x, y, model, TrainResult(**result["result"]), result.get("device", str(device)), t0)
+    if str(device) == "cpu":                       # the figures the job built are of this very CPU trace
+        run.specs = dict(result.get("figures") or {})
+    return run
 
 
 def run_figures(run: PlaygroundRun, lang: str) -> dict:
     """The run's figures in this language ("timeline", "loss"), built once per run (kept in run.extras, never
-    rebuilt on a rerun) and, for a shared run, once per server: a class of 100 opening the page would
-    otherwise build the same timeline (0.1-0.3 s) 100 times. Each session gets its own copy."""
+    rebuilt on a rerun): from the dicts its training job built (`run.specs`, ~15 ms: plotly's object model
+    without validation), else here and, for a shared run, once per server: a class of 100 opening the page
+    would otherwise build the same timeline (0.1-0.3 s) 100 times. Each session gets its own copy."""
     key = ("figs", lang)
     if key not in run.extras:
-        build = lambda: _build_figures(run, lang)            # noqa: E731
-        run.extras[key] = shared_figure(("hello", run.shared_id, lang), build) if run.shared_id else build()
+        specs = run.specs.get(lang)
+        if specs is not None:
+            import plotly.graph_objects as go
+            run.extras[key] = {name: go.Figure(d, _validate=False) for name, d in specs.items()}
+        else:
+            build = lambda: _build_figures(run, lang)            # noqa: E731
+            run.extras[key] = shared_figure(("hello", run.shared_id, lang), build) if run.shared_id else build()
     return run.extras[key]
+
+
+def figure_specs(cfg: PlaygroundConfig, result: dict, langs) -> dict:
+    """{lang: {name: fig.to_dict()}} of `run_figures` for the run the page rebuilds from this job `result`
+    (the same CPU model and trace): plain data a worker returns. Unknown languages are skipped."""
+    from ..i18n import LANGS
+    run = run_from_result(cfg, result)
+    return {lang: {name: f.to_dict() for name, f in _build_figures(run, lang).items()}
+            for lang in dict.fromkeys(langs) if lang in LANGS}
 
 
 def cell_figure(run: PlaygroundRun, lang: str):

@@ -41,15 +41,24 @@ def job_device(asked: str | None) -> str:
 
 def hello(payload: dict, ctx) -> dict:
     """The Hello playground's training (`rnnviz.app.playground.train_model`, the function the in-process
-    path runs): payload {"cfg": PlaygroundConfig as a dict, "device": "cpu" (default) | "cuda" | "auto"}.
-    Returns {"state" (CPU arrays), "result", "seconds", "device" (the one it trained on)}."""
-    from ..app.playground import PlaygroundConfig, train_model
+    path runs): payload {"cfg": PlaygroundConfig as a dict, "device": "cpu" (default) | "cuda" | "auto",
+    "figures": languages (optional)}. Returns {"state" (CPU arrays), "result", "seconds", "device" (the one it
+    trained on), "figures": {lang: {name: figure dict}}}.
+
+    The figures (`playground.figure_specs`: the timeline and the loss, ~0.2-0.35 s of plotly's object model per
+    run) are built here, from the model the page rebuilds (the same CPU arrays, the same trace), so a class's
+    trainings finishing together do not queue their figure builds in the server's one interpreter."""
+    from ..app.playground import PlaygroundConfig, figure_specs, train_model
     cfg = PlaygroundConfig(**payload["cfg"])
     device = job_device(payload.get("device") or getattr(ctx, "device", None))   # a worker's, or in-process the page's
     t0 = time.perf_counter()
     _, _, _, model, result = train_model(cfg, device, ctx.on_step, ctx.deadline_s)
-    return {"state": state_arrays(model), "result": dataclasses.asdict(result), "seconds": time.perf_counter() - t0,
-            "device": device}
+    out = {"state": state_arrays(model), "result": dataclasses.asdict(result), "seconds": time.perf_counter() - t0,
+           "device": device}
+    langs = payload.get("figures") or ()
+    if langs:
+        out["figures"] = figure_specs(cfg, out, langs)
+    return out
 
 
 def _cell_step(ctx):

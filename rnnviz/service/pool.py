@@ -42,6 +42,17 @@ KINDS = {"hello": "rnnviz.service.jobs:hello", "vg_heatmaps": "rnnviz.service.jo
          "vg_sweep": "rnnviz.service.jobs:vg_sweep", "lab": "rnnviz.service.jobs:lab"}
 
 
+# payload keys that ask a job for more of the same result, not for another training (the languages a Hello job
+# builds its figures in): a rerun that differs in them only (a language switch while training) attaches to the job
+RESULT_EXTRAS = ("figures",)
+
+
+def same_training(a: dict, b: dict) -> bool:
+    """Whether two payloads ask for the same training (`same_payload` but for RESULT_EXTRAS)."""
+    strip = lambda p: {k: v for k, v in p.items() if k not in RESULT_EXTRAS} if isinstance(p, dict) else p  # noqa: E731
+    return same_payload(strip(a), strip(b))
+
+
 def same_payload(a, b) -> bool:
     """Whether two payloads are equal; numpy arrays inside compare by their bytes (`==` on them is no bool)."""
     try:
@@ -227,7 +238,7 @@ class TrainingService:
             if self.broken:
                 raise ServiceError(self.broken)
             old = self._by_session.get(session)
-            if old is not None and old.kind == kind and same_payload(old.payload, payload):
+            if old is not None and old.kind == kind and same_training(old.payload, payload):
                 return replace(self._status(old), attached=True)
             if len(self._queue) >= self.max_queue:
                 raise QueueFull(len(self._queue))
