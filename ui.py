@@ -748,16 +748,8 @@ def plotly_chart(fig, key: str, where=None, version=None, **kw):
     - In the presenter view (?present=1) the spec's text is larger (`rnnviz.figures.style.presenter_spec`:
       every font size and the margins x1.25, so a figure's words read like the page's from the back of a
       hall); that copy is kept beside the plain one."""
-    from rnnviz.figures.style import presenter_spec
-    kept = fig.__dict__.get("_rnnviz_dict")
-    if kept is None or kept[0] != version:
-        kept = [version, fig.to_dict(), None]
-        fig.__dict__["_rnnviz_dict"] = kept
-    spec = kept[1]
-    if presenting():
-        if kept[2] is None:
-            kept[2] = presenter_spec(kept[1])
-        spec = kept[2]
+    from rnnviz.figures.style import kept_spec
+    spec = kept_spec(fig, version, presenting())
     return (where or st).plotly_chart(_KeptSpec.of(spec), key=key, **kw)
 
 

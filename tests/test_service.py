@@ -271,8 +271,10 @@ def test_the_worker_builds_the_runs_figures_and_they_are_the_ones_the_server_wou
         raise AssertionError("the figures were built again on the server")
     monkeypatch.setattr(P, "_build_figures", no_build)
     figs = P.run_figures(run, "ko")
+    from rnnviz.figures.style import kept_spec
     for name, fig in figs.items():
         assert fig.to_dict() == here[name], name
+        assert kept_spec(fig, 1 if name == "timeline" else None) == here[name], name   # the job's dict, kept
     assert P.run_figures(run, "ko") is figs                     # kept for the reruns
 
 

@@ -202,7 +202,10 @@ def run_figures(run: PlaygroundRun, lang: str) -> dict:
         specs = run.specs.get(lang)
         if specs is not None:
             import plotly.graph_objects as go
-            run.extras[key] = {name: go.Figure(d, _validate=False) for name, d in specs.items()}
+            from ..figures.style import keep_spec
+            run.extras[key] = figs = {name: go.Figure(d, _validate=False) for name, d in specs.items()}
+            for name, d in specs.items():          # its dict is the job's (the timeline as it opens: at step 1)
+                keep_spec(figs[name], d, 1 if name == "timeline" else None)
         else:
             build = lambda: _build_figures(run, lang)            # noqa: E731
             run.extras[key] = shared_figure(("hello", run.shared_id, lang), build) if run.shared_id else build()

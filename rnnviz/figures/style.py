@@ -83,6 +83,27 @@ def cursor(t: int, y0: float = 0.0) -> dict:
                 sizey=1.0 - y0, sizing="stretch", xanchor="left", yanchor="top", layer="above", name="cursor")
 
 
+def keep_spec(fig: go.Figure, spec: dict, version=None) -> list:
+    """Keep `spec` (fig.to_dict() of `fig` as it is at `version`) on the figure, for `kept_spec`: what the app
+    hands Streamlit instead of making the dict again (ui.plotly_chart), [version, spec, presenter spec]."""
+    kept = [version, spec, None]
+    fig.__dict__["_rnnviz_dict"] = kept          # past plotly's __setattr__ (no validation, no property)
+    return kept
+
+
+def kept_spec(fig: go.Figure, version=None, presenter: bool = False) -> dict:
+    """fig.to_dict(), made once per `version` and kept on the figure (a caller that changes a drawn figure in
+    place names each state by its own version); with `presenter`, its `presenter_spec`, kept beside it."""
+    kept = fig.__dict__.get("_rnnviz_dict")
+    if kept is None or kept[0] != version:
+        kept = keep_spec(fig, fig.to_dict(), version)
+    if not presenter:
+        return kept[1]
+    if kept[2] is None:
+        kept[2] = presenter_spec(kept[1])
+    return kept[2]
+
+
 PRESENTER_SCALE = 1.25   # the presenter view's text: a figure's own font sizes x1.25 (the page's goes 16 -> 19 px)
 # In the app Streamlit's chart theme replaces a figure's template: ticks, legends and hover text 0.75 rem (12 px,
 # 14.25 px under the presenter stylesheet's 19 px), axis titles 0.875 rem. The presenter view sets these sizes:
