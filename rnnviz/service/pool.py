@@ -179,8 +179,10 @@ class TrainingService:
         replaces this and the worker side below (`_start_worker`, `_stop_worker`, `_serve`, `_watch`)."""
         self._ctx = _context()
         if self._ctx.get_start_method() == "forkserver":
-            # the fork server imports torch once; each worker forks from it (fast) before any torch thread runs
-            self._ctx.set_forkserver_preload(["rnnviz.service.worker", "torch"])
+            # the fork server imports torch once, and what a Hello job builds its figures with (plotly: ~0.5 s
+            # to import); each worker forks from it (fast) before any torch thread runs
+            self._ctx.set_forkserver_preload(["rnnviz.service.worker", "torch", "rnnviz.app.playground",
+                                              "rnnviz.figures.timeline"])
 
     def warm(self, timeout: float = 60.0) -> bool:
         """Start the workers and wait until each has imported torch; whether all are ready."""
