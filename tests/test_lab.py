@@ -195,3 +195,22 @@ def test_the_lab_says_when_the_character_model_overfits():
     assert not at.exception
     (note,) = [i.value for i in at.info if "overfitting" in i.value]
     assert "LSTM: lowest" in note and "at step 250" in note
+
+
+def test_a_narrow_log_loss_axis_labels_1_2_5_only():
+    """The learning curves' log axis: for losses within about a decade (the time series: 0.05-0.1) the labels
+    are 1, 2 and 5 of each decade (dtick "D2"), not every digit; a wide range is left to Plotly."""
+    from types import SimpleNamespace as NS
+    from rnnviz.figures.lab import curves_figure
+    from rnnviz.figures.style import log_ticks
+    assert log_ticks([0.05, 0.07, 0.1]) == {"dtick": "D2"}
+    assert log_ticks([1e-4, 2.0]) == {} and log_ticks([]) == {} and log_ticks([np.nan, 0.0, -1]) == {}
+
+    def run(losses):
+        return NS(result=NS(steps=len(losses), losses=losses, val_steps=[len(losses)], val_losses=[losses[-1]],
+                            val_accuracies=[]))
+    narrow = curves_figure({"rnn": run([0.1, 0.08, 0.06]), "lstm": run([0.09, 0.07, 0.05])}, {"naive": 0.08},
+                           accuracy=False)
+    assert narrow.layout.yaxis.dtick == "D2" and narrow.layout.yaxis.type == "log"
+    wide = curves_figure({"rnn": run([2.0, 0.5, 0.001])}, {"naive": 0.08}, accuracy=False)
+    assert wide.layout.yaxis.dtick is None

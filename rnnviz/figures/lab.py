@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import TEXT, t as tr_
-from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline
+from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline, log_ticks
 
 CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
 ACCURACY_BASELINES = {"chance"}          # baseline ids that are accuracies (drawn on the accuracy panel)
@@ -56,7 +56,9 @@ def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", 
               below=near)                    # two lines close together: the lower one's label under its line
         if not near:
             last[is_acc] = v
-    fig.update_yaxes(title_text=tr_("lab.val_loss", lang), **LOG_AXIS, row=1, col=1)
+    shown = [r.result.losses for r in results.values()] + [r.result.val_losses for r in results.values()]
+    shown += [[v for k, v in baselines.items() if k not in ACCURACY_BASELINES]]
+    fig.update_yaxes(title_text=tr_("lab.val_loss", lang), **LOG_AXIS, **log_ticks(*shown), row=1, col=1)
     if accuracy:
         fig.update_yaxes(title_text=tr_("fig.accuracy", lang), range=[0, 1.02], tickformat=".0%", row=2, col=1)
     fig.update_xaxes(title_text=tr_("fig.train_step", lang), row=rows, col=1)

@@ -37,6 +37,17 @@ STYLE = {
 LOG_AXIS = dict(type="log", tickformat="~g")
 
 
+def log_ticks(*values, decades: float = 1.5) -> dict:
+    """A log axis's tick spacing for data within `decades` decades: labels at 1, 2 and 5 of each decade
+    (Plotly's dtick "D2"), where Plotly would label every digit (0.05, 0.06, ... 0.1 crowded together); {}
+    for a wider range (Plotly's own choice) or no positive finite value."""
+    v = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in values]) if values else np.array([])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0 or math.log10(v.max() / v.min()) > decades:
+        return {}
+    return {"dtick": "D2"}
+
+
 def hline(fig: go.Figure, y: float, text: str, log: bool = False, row: int | None = None, col: int | None = None,
           below: bool = False, **line) -> None:
     """A dashed reference line at y with its label at the right. On a log axis Plotly places an annotation
