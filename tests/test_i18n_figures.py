@@ -127,6 +127,12 @@ def test_timeline_cursor_moves_in_the_browser_one_frame_per_step():
     moved = F.open_at(fig, 3)                                                  # a link's step
     assert moved.layout.sliders[0].active == 2 and moved.layout.images[0].x == 2.5
     assert table_numbers(moved.layout.images[1].source)[2] == expected(3)
+    assert F.open_at(fig, 3) is fig and fig.layout.sliders[0].active == 2      # again at 3: nothing to do
+    F.open_at(fig, 1)                                                          # back to 1, then 3 again
+    assert fig.layout.sliders[0].active == 0 and fig.layout.images[0].x == 0.5
+    assert fig.layout.title.text == fig.frames[0].layout.title.text
+    F.open_at(fig, 3)
+    assert fig.layout.sliders[0].active == 2 and table_numbers(fig.layout.images[1].source)[2] == expected(3)
     with pytest.raises(ValueError, match="between 1 and"):
         F.open_at(fig, T + 1)
     no_bars = F.timeline_figure(tr, chars, list(vocab.chars), "en", panels=("states",))

@@ -216,12 +216,15 @@ def open_at(fig: go.Figure, t: int) -> go.Figure:
     slider and the values table as its frame t has them. t outside 1..T: ValueError."""
     if not 1 <= t <= len(fig.frames):
         raise ValueError(f"time step must be between 1 and {len(fig.frames)}, not {t}")
+    if fig.__dict__.get("_rnnviz_open_at") == t:       # at t already (a page sets it every rerun: ~4 ms of
+        return fig                                     # plotly's validators each time, for nothing)
     frame = fig.frames[t - 1]
     fig.layout.sliders[0].active = t - 1
     fig.layout.images[0].x = t - 0.5
     fig.layout.title.text = frame.layout.title.text
     if len(frame.layout.images) > 1:
         fig.layout.images[1].source = frame.layout.images[1].source
+    fig.__dict__["_rnnviz_open_at"] = t
     return fig
 
 
