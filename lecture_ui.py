@@ -215,14 +215,29 @@ def prompts_ui(page: str, lang: str, **view) -> None:
     except LectureError as e:                           # a broken prompts file: said, and the page goes on
         st.warning(ui.error_message(e, lang))
         return
-    if not shown:
+    if shown:
+        _prompts_box(page, shown, lang)
+
+
+@st.fragment
+def _prompts_box(page: str, shown: list, lang: str) -> None:
+    """The folded box of prompts. Its questions are drawn only while it is open (a lazy expander: opening or
+    closing it, and answering, rerun this fragment alone), so the page's every other rerun sends one element
+    for it, not a dozen; the answers stay in the session (`self_check_ui`) while it is closed."""
+    box = st.expander(t("prompts.title", lang), icon=":material/quiz:", key=prompts_key(page), on_change="rerun")
+    if not box.open:
         return
-    with st.expander(t("prompts.title", lang), icon=":material/quiz:", expanded=False):
+    with box:
         st.caption(t("prompts.howto", lang))
         for p in shown:
             with st.container(border=True, key=f"prompt_{p.id}"):
                 st.markdown(f"**{ui.md_literal(p.question.text[lang])}**")
                 self_check_ui(f"prompt:{p.id}", p.question, lang)
+
+
+def prompts_key(page: str) -> str:
+    """The widget key of a page's prompts box (True while it is open)."""
+    return f"_prompts.{page}"
 
 
 def _hold_back(lang: str) -> None:

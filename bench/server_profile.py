@@ -137,13 +137,67 @@ class Sampler:
             fh.write("\n".join(lines) + "\n")
 
 
+def _cprofile_script_runs(out: str) -> None:
+    """BENCH_CPROFILE=1: every script run (its thread) runs under its own cProfile.Profile; their stats are summed
+    and written to OUT (pstats, sorted by cumulative time) every 2 s and at exit. The event loop is not profiled."""
+    import cProfile
+    import io
+    import pstats
+    from streamlit.runtime.scriptrunner import script_runner
+
+    lock, profiles, last, total = threading.Lock(), [], [0.0], []
+    orig = script_runner.ScriptRunner._run_script
+
+    def dump():
+        with lock:
+            if not profiles and not total:
+                return
+            buf = io.StringIO()
+            if not total:
+                total.append(pstats.Stats(profiles.pop(0), stream=buf))
+            st = total[0]
+            st.stream = buf
+            while profiles:
+                st.add(profiles.pop(0))
+            st.sort_stats("cumulative").print_stats(90)
+            st.sort_stats("tottime").print_stats(40)
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(f"# cProfile (thread CPU time) of {runs[0]} script runs\n" + buf.getvalue())
+
+    skip = [int(os.environ.get("BENCH_CPROFILE_SKIP", "0"))]     # the first runs (imports, first builds) apart
+
+    def run(self, *a, **k):
+        if skip[0] > 0:
+            skip[0] -= 1
+            return orig(self, *a, **k)
+        prof = cProfile.Profile(time.thread_time)       # CPU time: a thread waiting for the GIL costs nothing
+        prof.enable()
+        try:
+            return orig(self, *a, **k)
+        finally:
+            prof.disable()
+            with lock:
+                profiles.append(prof)
+                runs[0] += 1
+            if time.monotonic() - last[0] > 2:
+                last[0] = time.monotonic()
+                dump()
+
+    runs = [0]
+    script_runner.ScriptRunner._run_script = run
+    atexit.register(dump)
+
+
 def main() -> None:
     out, args = sys.argv[1], sys.argv[2:]
     if os.environ.get("BENCH_SWITCH_INTERVAL"):          # an experiment: the GIL's switch interval (seconds)
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
-    s = Sampler(out)
-    threading.Thread(target=s.run, name="bench-sampler", daemon=True).start()
-    atexit.register(s.dump)
+    if os.environ.get("BENCH_CPROFILE"):                  # deterministic: cProfile in every script run, summed
+        _cprofile_script_runs(out)
+    else:
+        s = Sampler(out)
+        threading.Thread(target=s.run, name="bench-sampler", daemon=True).start()
+        atexit.register(s.dump)
     from streamlit.web.cli import main as st_main
     sys.argv = ["streamlit", *args]
     st_main()

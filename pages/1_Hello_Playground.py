@@ -145,18 +145,15 @@ def timeline_ui(run) -> None:
         ui.set_query_params({"t": start})
     open_at(fig, start)                         # in place, every rerun (step 1 too: the figure may be at another)
     ui.plotly_chart(fig, "hello.timeline_fig", c1, version=start, width="stretch")
-    d1, d2, d3 = c1.columns(3)                     # the files are built only when a button is pressed
+    files = c1.container(horizontal=True)          # the files are built only when a button is pressed
     stem = file_stem("hello", run.cfg.cell, run.cfg.hidden)
     ui.download("model", lambda: hello_model_bytes(run), f"{stem}.safetensors", "application/octet-stream",
-                "hello.model_dl", lang, d1)
-    ui.download("csv", lambda: hello_trace_bytes(run), f"{stem}-trace.csv", "text/csv", "hello.csv_dl", lang, d2)
-    ui.figure_download(fig, "hello-timeline", lang, d3)
-    c2.caption(t("hello.cursor.howto", lang))
-    c2.caption(t("hello.cursor.keyhints", lang))
-    c2.caption(t(f"hello.states.howto.{run.trace.cell_type}", lang))
-    c2.caption(t("hello.probs.howto", lang))
-    c2.caption(t("hello.grad.howto", lang))
-    c2.caption(t("hello.values.howto", lang))
+                "hello.model_dl", lang, files)
+    ui.download("csv", lambda: hello_trace_bytes(run), f"{stem}-trace.csv", "text/csv", "hello.csv_dl", lang, files)
+    ui.figure_download(fig, "hello-timeline", lang, files)
+    c2.caption("\n\n".join(t(k, lang) for k in ("hello.cursor.howto", "hello.cursor.keyhints",     # one element
+                                                 f"hello.states.howto.{run.trace.cell_type}", "hello.probs.howto",
+                                                 "hello.grad.howto", "hello.values.howto")))
     c2.html(cursor_keys_html("hello.timeline_fig"), unsafe_allow_javascript=True)   # J / K / L, in the browser
 
 

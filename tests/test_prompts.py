@@ -279,6 +279,13 @@ def _prompt_box(at, lang: str):
     return [e for e in at.expander if e.label == t("prompts.title", lang)]
 
 
+def _open_box(at, page: str):
+    """Open the page's prompts box as a click does (its questions are drawn only while it is open)."""
+    from lecture_ui import prompts_key
+    at.session_state[prompts_key(page)] = True
+    return at.run()
+
+
 @pytest.mark.parametrize("pid, lang, query", _views(), ids=[f"{v[0]}-{v[1]}" for v in _views()])
 def test_each_page_asks_its_prompt_and_marks_the_answer(pid, lang, query):
     p = PROMPTS[pid]
@@ -286,6 +293,10 @@ def test_each_page_asks_its_prompt_and_marks_the_answer(pid, lang, query):
     assert not at.exception
     assert len(_prompt_box(at, lang)) == 1
     q = p.question
+    closed = [html.unescape(m.value) for m in at.markdown]
+    assert f"**{q.text[lang]}**" not in closed and not [r for r in at.radio if "prompt:" in (r.key or "")]  # folded
+    _open_box(at, p.page)
+    assert not at.exception and len(_prompt_box(at, lang)) == 1
     assert any(html.unescape(m.value) == f"**{q.text[lang]}**" for m in at.markdown)
     radio = at.radio(key=f"_answer.prompt:{pid}")
     assert radio.value is None and radio.options == list(q.choices[lang])
@@ -305,12 +316,14 @@ def test_each_page_asks_its_prompt_and_marks_the_answer(pid, lang, query):
 
 def test_a_view_without_prompts_has_no_box_and_the_answer_stays_in_the_session():
     at = open_page(SCRIPT["step"], src="brackets_lstm", tab="units")
+    _open_box(at, "step")
     at.radio(key="_answer.prompt:step-depth-unit").set_value(0).run()
     at.session_state["step.tab"] = "Equations"                   # the user clicks a tab without a prompt
     at.run()
     assert not at.exception and not _prompt_box(at, "en")
     at.session_state["step.tab"] = "Unit explorer"                # back: the answer given is still there
     at.run()
+    _open_box(at, "step")                                        # (the box was not drawn: it comes back folded)
     assert not at.exception and at.radio(key="_answer.prompt:step-depth-unit").value == 0
     assert any("✓" in m.value for m in at.markdown)
 

@@ -186,3 +186,28 @@ def test_query_parameters_reproduce_the_view(server, page):
     expect(H.cursor_label(page, 3)).to_be_visible()                 # the figure opens at the link's step
     q = _query(page)
     assert (q.get("cell"), q.get("hidden"), q.get("t")) == ("gru", "8", "3")
+
+
+def test_the_prompts_box_draws_its_questions_only_when_opened(server, page, artifacts):
+    """Test that the Hello page's "predict before you look" box comes folded with nothing inside; a click opens it
+    (a rerun of the box alone: the trained figures stay), a choice is marked ✗ with the right answer, and the
+    box closes again."""
+    from rnnviz.i18n import t
+    H.goto(page, H.hello_url(server))
+    H.wait_for_hello(page)
+    question = "After reading 'l' the first time"
+    box = page.locator('[data-testid="stExpander"]').filter(has_text=t("prompts.title", "en"))
+    expect(box).to_have_count(1)
+    assert page.get_by_text(question).count() == 0                  # folded: not even sent
+    charts = page.locator(H.PLOTLY).count()
+    box.get_by_text(t("prompts.title", "en")).click()
+    expect(page.get_by_text(question)).to_be_visible(timeout=30_000)
+    box.get_by_text("o: after l comes o").click()                  # the wrong one
+    expect(box.get_by_text("✗", exact=False)).to_be_visible(timeout=30_000)
+    H.wait_for_app_run(page)
+    assert page.locator(H.PLOTLY).count() == charts                 # the rest of the page as it was
+    expect(page.locator(H.SUCCESS)).to_contain_text("accuracy 100%")
+    assert page.locator(H.EXCEPTION).count() == 0
+    box.screenshot(path=str(artifacts / "hello_prompts_open.png"))
+    box.get_by_text(t("prompts.title", "en")).click()
+    expect(page.get_by_text(question)).to_have_count(0, timeout=30_000)
