@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline  # noqa: F401 (CELL_NAMES: the pages' too)
+from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline, subplots  # noqa: F401 (CELL_NAMES: the pages' too)
 
 
 def _positive(v) -> np.ndarray:
@@ -62,7 +61,7 @@ def training_heatmap_figure(train_steps, grad: np.ndarray, lang: str = "en",
 def scalar_toy_figure(h: np.ndarray, factor: np.ndarray, lang: str = "en") -> go.Figure:
     """The scalar recurrence: h_t over time (top) and the gradient factor ∂h_T/∂h_t (bottom, log axis)."""
     T = len(h)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+    fig = subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         subplot_titles=["h_t", tr_("grad.toy.factor", lang)])
     x = np.arange(1, T + 1)
     fig.add_trace(go.Scatter(x=x, y=f32(h), mode="lines+markers", line=dict(color=STYLE["line"][0], width=3)),
@@ -130,7 +129,7 @@ def sources_figure(sources: dict[str, dict], tau: int, lang: str = "en") -> go.F
     logs = {c: _log10_or_nan(s["norms"]) for c, s in sources.items()}
     finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()] or [np.zeros(1)])
     zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    fig = make_subplots(rows=2, cols=len(cells), row_heights=[0.64, 0.36], vertical_spacing=0.16,
+    fig = subplots(rows=2, cols=len(cells), row_heights=[0.64, 0.36], vertical_spacing=0.16,
                         horizontal_spacing=0.05, shared_yaxes="rows",
                         subplot_titles=[CELL_NAMES.get(c, c) for c in cells]
                         + [tr_("grad.src.row_title", lang, tau=tau) for _ in cells])
@@ -179,7 +178,7 @@ def source_share_figure(sources: dict[str, dict], lang: str = "en", bins: tuple[
     """The total ||∂L/∂h_s|| of each state step split by where it comes from: stacked bars of the losses
     0, 1-4, 5-19, 20-49, 50+ steps later (fractions of the total; a negative part pulls against the rest)."""
     cells = list(sources)
-    fig = make_subplots(rows=1, cols=len(cells), shared_yaxes=True, horizontal_spacing=0.04,
+    fig = subplots(rows=1, cols=len(cells), shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=[CELL_NAMES.get(c, c) for c in cells])
     labels = [tr_("grad.src.bin_same", lang)] + [
         tr_("grad.src.bin", lang, a=a, b=b - 1) for a, b in zip(bins[1:-1], bins[2:])] + [

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import STYLE, TEMPLATE, f32, time_axis
+from .style import STYLE, TEMPLATE, f32, time_axis, subplots
 
 ORIGINAL = "#7f7f7f"
 EDITED = "#d62728"
@@ -27,7 +26,7 @@ def intervention_figure(cmp: dict, chars: list[str], vocab: list[str], step: int
     unit_px = int(min(max(90, 3 * H + 40), 170))
     px = {"dh": unit_px, "dc": unit_px, "unit": 170, "loss": 150, "pred": 90}
     heights = [px[k] for k, _ in rows]
-    fig = make_subplots(rows=len(rows), cols=1, row_heights=heights, vertical_spacing=0.06,
+    fig = subplots(rows=len(rows), cols=1, row_heights=heights, vertical_spacing=0.06,
                         subplot_titles=[title for _, title in rows], shared_xaxes=True)
     steps = np.arange(1, T + 1)
     dh = ed.hidden.astype(np.float64) - orig.hidden

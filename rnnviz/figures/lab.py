@@ -5,10 +5,9 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..i18n import TEXT, t as tr_
-from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline, log_ticks
+from .style import CELL_COLORS, CELL_NAMES, LOG_AXIS, STYLE, TEMPLATE, f32, hline, log_ticks, subplots
 
 CELL_COLORS = dict(CELL_COLORS, mlp="#7f7f7f")
 ACCURACY_BASELINES = {"chance"}          # baseline ids that are accuracies (drawn on the accuracy panel)
@@ -32,7 +31,7 @@ def baseline_name(key: str, lang: str = "en") -> str:
 def curves_figure(results: dict, baselines: dict[str, float], lang: str = "en", accuracy: bool = True) -> go.Figure:
     """Training loss (thin) and validation loss (markers) per cell, with baselines; validation accuracy below."""
     rows = 2 if accuracy else 1
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+    fig = subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.65, 0.35] if accuracy else [1.0])
     for cell, r in results.items():
         res = r.result
@@ -77,7 +76,7 @@ def inspect_figure(step_labels: list[str], hidden: np.ndarray, probs: np.ndarray
     titles = {"input": tr_("lab.input", lang), "hidden": tr_("fig.hidden", lang), "probs": tr_("lab.probs", lang)}
     heights = {"input": 0.3, "hidden": 0.4, "probs": 0.3}
     # one time axis: the step labels under the bottom panel only, so no panel title sits on the ticks above it
-    fig = make_subplots(rows=len(panels), cols=1, vertical_spacing=0.07, subplot_titles=[titles[p] for p in panels],
+    fig = subplots(rows=len(panels), cols=1, vertical_spacing=0.07, subplot_titles=[titles[p] for p in panels],
                         row_heights=[heights[p] for p in panels], shared_xaxes=True)
 
     def colorbar(r: int, title: str) -> dict:             # beside its own panel, as tall as it

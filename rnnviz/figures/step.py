@@ -6,11 +6,10 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import STYLE, TEMPLATE, f32
+from .style import STYLE, TEMPLATE, f32, subplots
 
 
 def saturation_figure(sat: dict[str, tuple[np.ndarray, np.ndarray]], lang: str = "en") -> go.Figure:
@@ -64,7 +63,7 @@ def trajectory_figure(coords: np.ndarray, chars: list[str], t: int, explained=No
 def difference_figure(diff_start: np.ndarray, diff_end: np.ndarray, chars_a: list[str], chars_b: list[str],
                       lang: str = "en") -> go.Figure:
     """||h^A_t − h^B_t|| per step, aligned from the start (top) and from the end (bottom)."""
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.22,
+    fig = subplots(rows=2, cols=1, vertical_spacing=0.22,
                         subplot_titles=[tr_("step.diff.start", lang), tr_("step.diff.end", lang)])
     for r, (d, a, b) in enumerate([(diff_start, chars_a[:len(diff_start)], chars_b[:len(diff_start)]),
                                    (diff_end, chars_a[-len(diff_end):], chars_b[-len(diff_end):])], start=1):
@@ -175,7 +174,7 @@ def matches_figure(matches: list[dict], values: np.ndarray, chars: list[str], un
     n = max(1, len(matches))
     titles = [tr_("step.match.row", lang, k=k, score=m["score"], a=m["start"] + 1, b=m["end"])
               for k, m in enumerate(matches, start=1)] or [""]
-    fig = make_subplots(rows=n, cols=1, vertical_spacing=min(0.12, 0.5 / n), subplot_titles=titles)
+    fig = subplots(rows=n, cols=1, vertical_spacing=min(0.12, 0.5 / n), subplot_titles=titles)
     for r, m in enumerate(matches, start=1):
         lo, hi = max(0, m["start"] - context), min(len(chars), m["end"] + context)
         cols = np.arange(lo, hi)

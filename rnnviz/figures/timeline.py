@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline, time_axis
+from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline, time_axis, subplots
 
 MAX_TABLE_NUMBERS = 12_000   # the values table's numbers over all steps (sent once per slider step and frame)
 MAX_TABLE_ROWS = 16          # units in the values table (the Hello default); hovering the heatmaps gives the rest
@@ -89,7 +88,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
     px = {"state": unit_px, "probs": int(min(max(90, 16 * V + 30), 360)), "grad": 170,
           "values": TABLE_ROW_PX * (shown_units + 1) + 10 + VALUES_TITLE_PX}
     heights = [px[kind] for _, kind, _ in spec]
-    fig = make_subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
+    fig = subplots(rows=len(spec), cols=1, row_heights=heights, vertical_spacing=min(0.045, 0.3 / len(spec)),
                         subplot_titles=[title for title, _, _ in spec])
     steps = np.arange(1, T + 1)
     hover = (f"%{{meta}}<br>{tr_('fig.unit', lang)} %{{y}}, t = %{{x}}<br>"
@@ -259,7 +258,7 @@ def table_source(header: list[str], numbers: list[str], n_rows: int) -> str:
 def loss_figure(losses, accuracies, vocab_size: int, lang: str = "en") -> go.Figure:
     """Training loss (log axis, with the uniform-guess loss ln V) above training accuracy, per training step."""
     steps = np.arange(1, len(losses) + 1)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
+    fig = subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
     fig.add_trace(go.Scatter(x=steps, y=f32(losses), name=tr_("fig.loss", lang),
                              line=dict(color=STYLE["line"][0], width=3)), row=1, col=1)
     fig.add_trace(go.Scatter(x=steps, y=f32(accuracies), name=tr_("fig.accuracy", lang),
