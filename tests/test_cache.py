@@ -88,3 +88,62 @@ def test_a_failed_build_reaches_its_caller_and_the_waiters_build_for_themselves(
     t1.join()
     t2.join()
     assert results == [("mine", False)] and cache.get("k") == "mine" and not cache._building
+
+
+def test_shared_figures_are_kept_as_dicts_and_each_caller_gets_its_own_figure():
+    """A shared figure is kept as its dict: every caller gets a figure of its own, equal to the built one, whose
+    kept spec is that dict (drawing it makes none); a caller's changes reach nobody else; the subplot grid, the
+    marks of the figure modules and a dict of figures come through."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from rnnviz.app.cache import clear_shared_figures, shared_figure
+    from rnnviz.figures.style import kept_spec, subplots
+    from rnnviz.figures.timeline import open_at
+    clear_shared_figures()
+    builds = []
+
+    def build():
+        builds.append(1)
+        fig = subplots(rows=2, cols=1)
+        fig.add_trace(go.Heatmap(z=np.arange(6.0).reshape(2, 3)), row=1, col=1)
+        fig.add_trace(go.Scatter(y=[1, 2, 3], name="line"), row=2, col=1)
+        fig.update_layout(title_text="built")
+        fig.__dict__["_rnnviz_open_at"] = 2
+        return {"main": fig, "n": [1, 2]}
+
+    want = build()["main"].to_dict()
+    builds.clear()
+    a, b = shared_figure(("fig-test",), build), shared_figure(("fig-test",), build)
+    assert builds == [1] and a["main"] is not b["main"] and a["n"] == [1, 2] and a["n"] is not b["n"]
+    assert a["main"].to_dict() == want == b["main"].to_dict()
+    assert a["main"].__dict__["_rnnviz_open_at"] == 2
+    assert kept_spec(a["main"], 2) is kept_spec(b["main"], 2) == want          # the one kept dict, as it is
+    a["main"].update_layout(title_text="changed")                             # a caller changes its figure ...
+    a["main"].data[1].name = "mine"
+    a["main"].add_trace(go.Scatter(y=[0, 1]), row=2, col=1)                   # ... on the grid it was built on
+    assert a["main"].data[2].xaxis == "x2"
+    assert b["main"].to_dict() == want == shared_figure(("fig-test",), build)["main"].to_dict()
+    assert kept_spec(b["main"], 2) == want
+    with pytest.raises(ValueError):                                           # validated as ever after
+        a["main"].update_layout(height=-5)
+    clear_shared_figures()
+
+
+def test_a_shared_timeline_opens_where_it_was_built_and_open_at_makes_a_new_dict():
+    from rnnviz.app.cache import clear_shared_figures, shared_figure
+    from rnnviz.app.playground import PlaygroundConfig, run_playground
+    from rnnviz.figures.style import kept_spec
+    from rnnviz.figures.timeline import open_at, timeline_figure
+    run = run_playground(PlaygroundConfig(steps=20))
+    clear_shared_figures()
+    build = lambda: timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), "en")   # noqa: E731
+    a, b = shared_figure(("tl-test",), build), shared_figure(("tl-test",), build)
+    spec = kept_spec(b, 1)
+    assert kept_spec(a, 1) is spec                                            # at step 1 as built: the kept dict
+    open_at(a, 3)
+    at3 = kept_spec(a, 3)
+    assert at3 is not spec and at3["layout"]["sliders"][0]["active"] == 2
+    assert at3 == open_at(build(), 3).to_dict()
+    assert kept_spec(b, 1) is spec and spec["layout"]["sliders"][0]["active"] == 0
+    clear_shared_figures()

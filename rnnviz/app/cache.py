@@ -45,7 +45,8 @@ class SharedCache:
     """Values shared by every session of a server, at most `max_entries` (least recently used dropped
     first). The kept values are never handed out: callers get deep copies."""
 
-    def __init__(self, max_entries: int):
+    def __init__(self, max_entries: int, copy: Callable[[object], object] = copy.deepcopy):
+        self._copy = copy                  # how a caller's private copy is made of a kept value
         self._items = LRU(max_entries)
         self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
@@ -54,7 +55,7 @@ class SharedCache:
         """A private copy of the value kept under `key`, or None."""
         with self._lock:
             value = self._items.get(key)
-        return None if value is None else copy.deepcopy(value)
+        return None if value is None else self._copy(value)
 
     def get_or_build(self, key: Hashable, build: Callable[[], object],
                      keep: Callable[[object], bool] = lambda value: True,
@@ -78,13 +79,13 @@ class SharedCache:
             with self._lock:
                 value = self._items.get(key)
         if value is not None:
-            return copy.deepcopy(value), True
+            return self._copy(value), True
         try:
             value = build()
             if keep(value):
                 with self._lock:
                     self._items[key] = value          # kept as built; the builder, like everyone, gets a copy
-                value = copy.deepcopy(value)
+                value = self._copy(value)
         finally:
             if owner:
                 with self._lock:
@@ -107,15 +108,58 @@ class SharedCache:
 # ---- figures built once per server ------------------------------------------------------------------------
 # A preset is the same model for everyone, and so is a shared Hello run (`playground.shared_run`), so the
 # figures of their views are too: when a lecturer sends a class a link, the server builds a timeline
-# (0.1-0.3 s) once, not once per student. Each caller gets its own deep copy.
+# (0.1-0.3 s) once, not once per student. A figure is kept as its dict (`fig.to_dict()`, plain data) and each
+# caller gets a figure of its own made from it without plotly's validation (~3-7 ms; a deep copy of a
+# go.Figure runs every validator again, 12-14 ms, and 30 sessions opening a view at once paid it 30 times in
+# the server's one interpreter: bench/bench_load.py train-30). The shared dict is also the new figure's kept
+# spec (`figures.style.keep_spec`), so drawing it makes no dict at all; nobody changes a kept spec, and a
+# caller that changes its figure (`open_at`) gets a new dict made from its own figure.
 SHARED_FIGURES = 24        # kept figures or figure sets (the largest, T = 299 × 64 units, about 1 MB), LRU
-_shared_figs = SharedCache(SHARED_FIGURES)
+
+
+class _Frozen:
+    """A figure as kept: its dict, its subplot grid, and the `_rnnviz_*` marks the figure modules set on it."""
+    __slots__ = ("spec", "grid", "marks")
+
+    def __init__(self, fig):
+        self.spec = fig.to_dict()
+        self.grid = {k: fig.__dict__[k] for k in ("_grid_str", "_grid_ref") if fig.__dict__.get(k) is not None}
+        self.marks = {k: v for k, v in fig.__dict__.items() if k.startswith("_rnnviz_") and k != "_rnnviz_dict"}
+
+    def thaw(self):
+        import plotly.graph_objects as go
+        from ..figures.style import keep_spec, validating
+        fig = validating(go.Figure(dict(self.spec, **self.grid), _validate=False))   # later changes: validated
+        fig.__dict__.update(self.marks)
+        keep_spec(fig, self.spec, self.marks.get("_rnnviz_open_at"))   # a timeline's version: the step it opens at
+        return fig
+
+
+def _freeze(value):
+    import plotly.graph_objects as go
+    if isinstance(value, go.Figure):
+        return _Frozen(value)
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def _thaw(value):
+    if isinstance(value, _Frozen):
+        return value.thaw()
+    if isinstance(value, dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+_shared_figs = SharedCache(SHARED_FIGURES, copy=_thaw)
 
 
 def shared_figure(key: tuple, build):
-    """A private copy of the figure (or dict of figures) kept under `key`, built with `build()` the first
-    time (sessions asking while it is built wait for it)."""
-    return _shared_figs.get_or_build(key, build)[0]
+    """A figure of the caller's own (or a dict of them) for `key`, made from the kept one's dict, built with
+    `build()` the first time (sessions asking while it is built wait for it). Figures nested in a dict are
+    kept as dicts too; any other value is deep-copied."""
+    return _shared_figs.get_or_build(key, lambda: _freeze(build()))[0]
 
 
 def clear_shared_figures() -> None:

@@ -119,7 +119,20 @@ def subplots(**kw) -> go.Figure:
             _SUBPLOTS[key] = kept
     layout, grid_str, grid_ref = kept
     fig = go.Figure({"layout": copy.deepcopy(layout), "_grid_str": grid_str, "_grid_ref": grid_ref}, _validate=False)
-    fig._validate = True                          # what the builder adds to it is validated as ever
+    return validating(fig)                        # what the builder adds to it is validated as ever
+
+
+def validating(fig: go.Figure) -> go.Figure:
+    """A figure made with `_validate=False` validates what is set on it from now on, as any other: the flag is
+    set again on the figure and on every object in its layout and traces (plotly gives each its own)."""
+    fig._validate = True
+    stack = [fig.layout, *fig.data]
+    while stack:
+        obj = stack.pop()
+        obj._validate = True
+        stack.extend(obj._compound_props.values())
+        for children in obj._compound_array_props.values():
+            stack.extend(children)
     return fig
 
 

@@ -207,6 +207,7 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
                         args=_step_args(t)) for t in range(1, T + 1)])])
     finally:
         fig._validate = True
+    fig.__dict__["_rnnviz_open_at"] = start        # as `open_at(fig, start)` leaves it
     return fig
 
 

@@ -10,7 +10,6 @@ name (the parent only sends the names it was configured with). It calls `ctx.pro
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import time
@@ -19,8 +18,27 @@ import traceback
 PROGRESS_EVERY_S = 0.1
 # Workers run at a lower CPU priority than the server: with as many workers as cores, 30 queued trainings
 # otherwise take every core and the server's page runs (other sessions' reruns, the trained views) wait
-# in the run queue (bench/bench_load.py train-30). A nice worker still gets every core the server leaves idle.
+# in the run queue (bench/bench_load.py train-30). Linux's SCHED_IDLE policy where there is one: a server
+# thread that wakes up preempts an idle-policy worker at once (a nice worker under the EEVDF scheduler can
+# keep its core to the end of its time slice, on every one of the event loop's many wakeups); a lower
+# nice elsewhere. Either way a worker still gets every core the server leaves idle.
 WORKER_NICE = 10
+
+
+def lower_priority() -> str:
+    """This process below the server: SCHED_IDLE (Linux), else nice WORKER_NICE. Returns which ("idle", "nice",
+    or "" where neither could be set)."""
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return "idle"
+        except OSError:
+            pass
+    try:
+        os.nice(WORKER_NICE)
+        return "nice"
+    except (OSError, AttributeError):
+        return ""
 
 
 class JobContext:
@@ -60,8 +78,7 @@ def _resolve(target: str, cache: dict):
 def worker_main(conn, cancel_event, preload: tuple[str, ...] = ()) -> None:
     """The worker's loop. One intra-op thread: small models run fastest so, and results are bit-identical
     to the server's in-process training (which also uses one)."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICE)        # the server's page runs win the CPU over queued trainings (bench_load)
+    lower_priority()                # the server's page runs win the CPU over queued trainings (bench_load)
     import torch
     torch.set_num_threads(1)
     for module in preload:
