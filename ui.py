@@ -255,7 +255,7 @@ def _progress_text(p: dict, lang: str) -> str:
 
 
 def training(train, lang: str, stop_key: str, where=None, cells: tuple[str, ...] = (), stop_always: bool = True,
-             stopping: bool = False, on_cancelled=None, every_s: float = 0.5, lane=None):
+             stopping: bool = False, on_cancelled=None, every_s: float = 0.5):
     """Run a training through the training facade and show its job's state as it changes: waiting (the place in
     the queue), running (a progress bar with the step and loss, at most every `every_s`), and a Stop button (at
     `where`, a column, or above the bar: a click reruns the page, which stops the job; the page keeps what it
@@ -263,16 +263,12 @@ def training(train, lang: str, stop_key: str, where=None, cells: tuple[str, ...]
     keywords). `cells`: the cells trained in turn (the bar then spans all of them; progress names its cell).
     `stop_always`: a Stop button for an in-process training too (False: only for a job of the service, the
     Hello page). Returns what `train` returns, or None after showing why: the queue is full, the job failed
-    (the reason), it was cancelled while it waited (`on_cancelled()` is called too). Other errors go on.
-    `lane`: this run's place in the start lane (`start_lane`), left at the job's first state (it is queued, or
-    training in-process) and at the end, whichever comes first."""
+    (the reason), it was cancelled while it waited (`on_cancelled()` is called too). Other errors go on."""
     from rnnviz.service import JobCancelled, JobFailed, QueueFull
     stop, bar = (where or st).empty(), st.empty()
     shown = {"t": 0.0, "state": None, "stop": stopping}            # no Stop button while it stops
 
     def on_state(s):
-        if lane is not None:
-            lane.release()
         if s.state in ("waiting", "running") and not shown["stop"] and (s.id or stop_always):
             stop.button(t("grad.train.stop", lang), key=stop_key, width="stretch" if where is not None else "content")
             shown["stop"] = True
@@ -299,19 +295,9 @@ def training(train, lang: str, stop_key: str, where=None, cells: tuple[str, ...]
             on_cancelled()
         st.info(t("hello.job.cancelled", lang))
     finally:
-        if lane is not None:
-            lane.release()
         bar.empty()
         stop.empty()
     return None
-
-
-def start_lane(wanted: bool):
-    """A place in the server's start lane for a script run that starts a training (`wanted`: Train was pressed),
-    as a context manager: such runs draw their page up to the queued job one after another instead of side by
-    side under the GIL (rnnviz.service.lane); reruns that start nothing get an empty pass and never wait."""
-    from rnnviz.service.lane import start_lane as lane
-    return lane().enter(wanted)
 
 
 def device() -> str:

@@ -75,7 +75,7 @@ def _task_figure(cell: str, text: str, lang: str):
         cell, list(text[:-1]), lang=lang, targets=list(text[1:]), vocab=list(Vocab.from_text(text).chars)))
 
 
-def train_ui(cfg: PlaygroundConfig, stopping: bool = False, lane=None):
+def train_ui(cfg: PlaygroundConfig, stopping: bool = False):
     """Train with live progress: through the server's training service (its state as it changes: waiting
     with the place in the queue, running with progress, and a Stop button), or in-process without one.
     Returns the new run, or None (with a message) when the input is bad or the training did not happen;
@@ -85,7 +85,7 @@ def train_ui(cfg: PlaygroundConfig, stopping: bool = False, lane=None):
 
     try:
         out = ui.training(lambda **job: shared_run(cfg, device=ui.device(), lang=lang, **job), lang, "hello.stop",
-                          stop_always=False, stopping=stopping, on_cancelled=cancelled, lane=lane)
+                          stop_always=False, stopping=stopping, on_cancelled=cancelled)
     except TextError as e:
         st.error(t("hello.bad_text", lang, msg=ui.error_message(e, lang)))
         return None
@@ -219,24 +219,23 @@ st.markdown(t("hello.intro", lang))
 task_slot = st.container()                  # the task picture goes above the form ...
 with ui.controls(lang):                     # folded away in the presenter view
     cfg, pressed = settings_ui()
-with ui.start_lane(pressed) as lane:        # a class pressing Train at once: these runs take turns to the queue
-    with task_slot:                         # ... but needs the form's values
-        task_ui(cfg.text, cfg.cell)
-    ui.prompts("hello", lang, text=cfg.text, cell=cfg.cell)
-    ui.device_ui(lang)                      # imports torch: after the light part above is on its way
-    run = ss.get("hello.run")
-    service, job = ui.training_job()        # this session's training still waiting or running (a rerun came)
-    stopping = job is not None and bool(ss.get("hello.stop"))
-    if stopping:                            # Stop was clicked: the job stops, keeping what it learnt
-        service.cancel(ui.session_id())
-    if (pressed or (run is None and ss.get("hello.cancelled") != cfg) or lecture_ui.scene_entered()
-            or job is not None):
-        if pressed:                              # a link's ?t= opened the last model's timeline, not this one's
-            st.query_params.pop("t", None)
-        new = train_ui(cfg, stopping, lane)
-        if new is None and run is not None:          # the error above is about the new settings, not this model
-            st.info(t("hello.stale", lang, text=run.cfg.text, cell=CELL_NAMES[run.cfg.cell]))
-        run = new or run
+with task_slot:                             # ... but needs the form's values
+    task_ui(cfg.text, cfg.cell)
+ui.prompts("hello", lang, text=cfg.text, cell=cfg.cell)
+ui.device_ui(lang)                          # imports torch: after the light part above is on its way
+run = ss.get("hello.run")
+service, job = ui.training_job()            # this session's training still waiting or running (a rerun came)
+stopping = job is not None and bool(ss.get("hello.stop"))
+if stopping:                                # Stop was clicked: the job stops, keeping what it learnt
+    service.cancel(ui.session_id())
+if (pressed or (run is None and ss.get("hello.cancelled") != cfg) or lecture_ui.scene_entered()
+        or job is not None):
+    if pressed:                                  # a link's ?t= opened the last model's timeline, not this one's
+        st.query_params.pop("t", None)
+    new = train_ui(cfg, stopping)
+    if new is None and run is not None:              # the error above is about the new settings, not this model
+        st.info(t("hello.stale", lang, text=run.cfg.text, cell=CELL_NAMES[run.cfg.cell]))
+    run = new or run
 if run is None:
     st.stop()
 with task_slot:                             # the trained cell, under the task picture

@@ -147,37 +147,3 @@ def test_the_long_range_comparison_trains_through_the_service(service):
     results = at.session_state["vg.tasks"]["results"]
     assert set(results) == {"rnn", "lstm", "gru"} and all(r.model is not None for r in results.values())
     assert svc.stats()["jobs"] == 0
-
-
-def test_a_run_that_presses_train_leaves_the_start_lane_once_its_job_is_queued(service, monkeypatch):
-    """Train pressed: the script run enters the server's start lane (runs that start trainings take turns up to
-    their queued job) and leaves it as soon as its job waits or runs, not when the training ends; a rerun that
-    trains nothing never enters it."""
-    from rnnviz.service import lane as lane_mod
-    svc, submits = service
-    monkeypatch.setattr(ui, "session_id", lambda: "laner")
-    lane, log = lane_mod.StartLane(width=1, wait_s=3.0), []
-    real_enter = lane.enter
-
-    def enter(wanted=True):
-        p = real_enter(wanted)
-        log.append(("enter", wanted, p.held))
-        real_release = p.release
-
-        def release():
-            if p.held:                                        # when it gives its place back: is the job queued?
-                log.append(("release", svc.active("laner") is not None))
-            real_release()
-        p.release = release
-        return p
-    lane.enter = enter
-    monkeypatch.setattr(lane_mod, "_lane", lane)
-    at = open_page(HELLO, seed="11", hidden="9")              # trains on opening: Train was not pressed
-    assert not at.exception and log == [("enter", False, False)] and len(submits) == 1
-    at.number_input(key="hello.seed").set_value(12)
-    _button = [b for b in at.button if b.label == "Train"][0]
-    _button.click().run()
-    assert not at.exception and "accuracy" in at.success[0].value and len(submits) == 2
-    assert log[1:] == [("enter", True, True), ("release", True)]   # left while its job was still in the queue
-    assert lane.inside == 0 and lane.timeouts == 0
-    assert at.session_state["hello.run"].cfg.seed == 12
