@@ -33,7 +33,7 @@ Scenarios (each on a fresh server, after one warm-up visit of Hello and Step and
 - train-30: 30 sessions press Train ("hello world", 300 steps, seed = the session's number) at once, while
   10 other sessions make full reruns as in sliders-30: Train -> trained view (checked: a success line, the figures, the
   URL with the new settings), and the others' rerun latencies meanwhile (BENCH_DEBUG=1 prints each of them
-  as "sent s:latency ms", seconds after the Train presses).
+  as "sent s:first element ms,finished ms", seconds after the Train presses).
 - waves: --waves waves of 30 sessions that connect, train (distinct seeds) and leave; RSS after each wave,
   and after the disconnected sessions' TTL.
 auto_rerun requests (st.fragment(run_every=...)) are recorded, not acted on: no scenario's page asks for one.
@@ -714,7 +714,9 @@ async def sc_train(base, pid, a, n, movers: int = 10):
     u = await samp.stop()
     moves = [r for s in others for r in s.runs if r.kind == "full" and r.t_sent >= t0]
     if os.environ.get("BENCH_DEBUG"):
-        print("  others (sent s, latency ms):", " ".join(f"{r.t_sent - t0:.1f}:{r.latency * 1000:.0f}" for r in sorted(moves, key=lambda r: r.t_sent) if r.latency), flush=True)
+        print(f"  Train pressed at perf_counter {t0:.3f}; others (sent s: first element, finished ms):", " ".join(
+            f"{r.t_sent - t0:.1f}:{(r.t_first_delta - r.t_sent) * 1000 if r.t_first_delta else -1:.0f},{r.latency * 1000:.0f}"
+            for r in sorted(moves, key=lambda r: r.t_sent) if r.latency), flush=True)
     wrong = [(i, why) for i, (s, r) in enumerate(zip(trainers, results)) if (why := trained_ok(s, r, i))]
     base_median = a.train_median_before
     rows += [Row(f"{n} trainings: first finished", "≤ 2000 ms", f"{done[0] * 1000:.0f} ms" if done else "none",

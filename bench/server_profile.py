@@ -8,6 +8,10 @@ not idle (waiting in a lock, a queue, select or sleep). OUT.txt gets the table e
 the share of busy samples in which each function (file:line name) was on the stack, inclusive, and the
 top self frames. A sample needs the GIL, so a thread that holds it long delays sampling, and a thread
 that waits for the GIL shows where it waits: read the table as "where the server's threads spend time".
+BENCH_TRACE=1 also writes OUT.trace: one line per sample, "perf_counter busy-script-runs event-loop-frames"
+(bench_load.py train-30 with BENCH_DEBUG=1 prints the perf_counter of its Train presses, the same clock): what
+the event loop did while a burst held it (found so: it waits in ScriptRunner.start, Thread.start() waiting for
+each new script thread to get the GIL from the runs already going).
 """
 from __future__ import annotations
 
@@ -60,6 +64,7 @@ class Sampler:
         self.samples = 0
         self.lock = threading.Lock()
         self.cpu: dict[int, tuple[str, float]] = {}        # thread ident -> (group, CPU seconds so far)
+        self.trace = [] if os.environ.get("BENCH_TRACE") else None   # (perf_counter, busy script runs, loop stack)
 
     def run(self):
         try:
@@ -78,6 +83,8 @@ class Sampler:
             frames = sys._current_frames()
             with self.lock:
                 self.samples += 1
+                if self.trace is not None:
+                    self._trace(frames, names)
                 if self.samples % 50 == 0:                  # CPU time of every thread, from /proc (Linux)
                     for t in threading.enumerate():
                         c = _thread_cpu(t.native_id)
@@ -111,7 +118,28 @@ class Sampler:
                 self.dump()
                 last_dump = time.monotonic()
 
+    def _trace(self, frames, names):
+        """BENCH_TRACE=1: each sample's time, how many script runs were busy, and the event loop's innermost frames
+        (written to OUT.trace: when a burst holds the loop, what it does then)."""
+        runs, loop = 0, ""
+        for ident, frame in frames.items():
+            name = names.get(ident, "?")
+            if name.startswith("ScriptRunner") and frame is not None and not _idle(frame):
+                runs += 1
+            elif name == "MainThread" and frame is not None:
+                parts, f = [], frame
+                while f is not None and len(parts) < 4:
+                    parts.append(f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno} {f.f_code.co_name}")
+                    f = f.f_back
+                loop = ("idle " if _idle(frame) else "") + " < ".join(parts)
+        self.trace.append((time.perf_counter(), runs, loop))
+
     def dump(self):
+        if self.trace is not None:
+            with self.lock:
+                rows = list(self.trace)
+            with open(self.out + ".trace", "w", encoding="utf-8") as fh:
+                fh.writelines(f"{t:.3f} {n} {loop}\n" for t, n, loop in rows)
         with self.lock:
             lines = [f"# server sampling profile: {self.samples} samples every {self.every * 1000:.0f} ms "
                      f"({self.samples * self.every:.0f} s); switch interval {sys.getswitchinterval() * 1000:g} ms", ""]
