@@ -43,7 +43,8 @@ class LRU(OrderedDict):
 
 class SharedCache:
     """Values shared by every session of a server, at most `max_entries` (least recently used dropped
-    first). The kept values are never handed out: callers get deep copies."""
+    first). The kept values are never handed out: callers get copies, made by `copy` (a deep copy unless
+    the cache is given another copier, as the figure cache below is)."""
 
     def __init__(self, max_entries: int, copy: Callable[[object], object] = copy.deepcopy):
         self._copy = copy                  # how a caller's private copy is made of a kept value
