@@ -56,3 +56,21 @@ def test_the_timeline_and_loss_figures_are_those_of_make_subplots(monkeypatch, c
     monkeypatch.setattr(timeline, "subplots", make_subplots)
     plain = [_json(b()) for b in builds]
     assert memo == plain + plain
+
+
+def test_a_built_timeline_validates_what_is_changed_later_and_its_dict_names_its_opening_step():
+    """timeline_figure skips plotly's validation for its own slider steps and frames only: a page that changes
+    the figure afterwards (its layout, a slider, a trace) gets plotly's error for a bad value, as on any figure.
+    `opens_at` reads the opening step back from the figure's dict (what a training job sends)."""
+    run = _trace("lstm", 4, "hello")
+    for start in (1, 3):
+        fig = timeline.timeline_figure(run.trace, run.input_chars, list(run.vocab.chars), "en", start=start)
+        assert timeline.opens_at(fig.to_dict()) == start == fig.__dict__["_rnnviz_open_at"]
+        with pytest.raises(ValueError):
+            fig.update_layout(height="tall")
+        with pytest.raises(ValueError):
+            fig.layout.sliders[0].active = "first"
+        with pytest.raises(ValueError):
+            fig.data[0].update(opacity=7)
+        timeline.open_at(fig, 2)
+        assert timeline.opens_at(fig.to_dict()) == 2

@@ -298,6 +298,7 @@ def test_the_worker_builds_the_runs_figures_and_they_are_the_ones_the_server_wou
         assert fig.to_dict() == here[name], name
         assert kept_spec(fig, 1 if name == "timeline" else None) == here[name], name   # the job's dict, kept
     assert P.run_figures(run, "ko") is figs                     # kept for the reruns
+    assert figs["timeline"].__dict__["_rnnviz_open_at"] == 1     # where the worker opened it, read from its dict
 
 
 def test_a_rerun_asking_for_figures_in_another_language_attaches_to_the_running_training(svc):

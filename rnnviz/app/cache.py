@@ -136,21 +136,20 @@ class _Frozen:
         return fig
 
 
+def _walk(value, leaf):
+    """`value` with each dict rebuilt and `leaf(x)` for every other x: a figure, a kept figure or a copy."""
+    if isinstance(value, dict):
+        return {k: _walk(v, leaf) for k, v in value.items()}
+    return leaf(value)
+
+
 def _freeze(value):
     import plotly.graph_objects as go
-    if isinstance(value, go.Figure):
-        return _Frozen(value)
-    if isinstance(value, dict):
-        return {k: _freeze(v) for k, v in value.items()}
-    return copy.deepcopy(value)
+    return _walk(value, lambda v: _Frozen(v) if isinstance(v, go.Figure) else copy.deepcopy(v))
 
 
 def _thaw(value):
-    if isinstance(value, _Frozen):
-        return value.thaw()
-    if isinstance(value, dict):
-        return {k: _thaw(v) for k, v in value.items()}
-    return copy.deepcopy(value)
+    return _walk(value, lambda v: v.thaw() if isinstance(v, _Frozen) else copy.deepcopy(v))
 
 
 _shared_figs = SharedCache(SHARED_FIGURES, copy=_thaw)

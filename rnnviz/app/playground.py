@@ -203,10 +203,11 @@ def run_figures(run: PlaygroundRun, lang: str) -> dict:
         if specs is not None:
             import plotly.graph_objects as go
             from ..figures.style import keep_spec
+            from ..figures.timeline import opens_at
             run.extras[key] = figs = {name: go.Figure(d, _validate=False) for name, d in specs.items()}
-            for name, d in specs.items():          # its dict is the job's (the timeline as it opens: at step 1)
-                keep_spec(figs[name], d, 1 if name == "timeline" else None)
-            figs["timeline"].__dict__["_rnnviz_open_at"] = 1      # as the worker built it
+            for name, d in specs.items():          # its dict is the job's: the timeline as the worker opened it
+                keep_spec(figs[name], d, opens_at(d) if name == "timeline" else None)
+            figs["timeline"].__dict__["_rnnviz_open_at"] = opens_at(specs["timeline"])
         else:
             build = lambda: _build_figures(run, lang)            # noqa: E731
             run.extras[key] = shared_figure(("hello", run.shared_id, lang), build) if run.shared_id else build()

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from ..data.text import show_char
 from ..i18n import t as tr_
-from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline, time_axis, subplots
+from .style import LOG_AXIS, STYLE, TEMPLATE, VECTOR_SYMBOLS, cursor, f32, hline, time_axis, subplots, validating
 
 MAX_TABLE_NUMBERS = 12_000   # the values table's numbers over all steps (sent once per slider step and frame)
 MAX_TABLE_ROWS = 16          # units in the values table (the Hello default); hovering the heatmaps gives the rest
@@ -206,9 +206,14 @@ def timeline_figure(tr: Trace, chars: list[str], vocab: list[str], lang: str = "
             steps=[dict(method="relayout", label=f"{t} · {show_char(chars[t - 1])}",
                         args=_step_args(t)) for t in range(1, T + 1)])])
     finally:
-        fig._validate = True
+        validating(fig)                            # what a caller changes later is validated as ever
     fig.__dict__["_rnnviz_open_at"] = start        # as `open_at(fig, start)` leaves it
     return fig
+
+
+def opens_at(spec: dict) -> int:
+    """The step a timeline's dict (`timeline_figure(...).to_dict()`) opens at: its slider's active step + 1."""
+    return int(spec["layout"]["sliders"][0].get("active", 0)) + 1
 
 
 def open_at(fig: go.Figure, t: int) -> go.Figure:
