@@ -14,6 +14,7 @@ from ui_url import (  # noqa: F401  (the URL bindings, re-exported: pages call t
     URL_KEYS, Bound, _bad_notice, _bad_param, _on_grid, _register, as_bool, as_choice, as_int, as_ints, as_num,
     as_span, as_text, check_state, init_state, lazy_tabs, md_literal, qp_bool, qp_choice, qp_float, qp_int,
     qp_ints, qp_num, qp_spec, qp_span, qp_str, set_query_params, spec_bounds, url_keys, url_state, url_text)
+import ui_server  # noqa: E402
 import lecture_ui  # noqa: E402  (it imports this module back: names are looked up when called)
 
 PAGES = [  # (script, label key, icon): the top bar's navigation, in the user's language
@@ -61,6 +62,7 @@ def setup_page(title_key: str, icon: str = ":material/replay:", defer_device: bo
     needs on every page is in the top bar. The device picker imports torch (about 1.5 s on a first visit).
     With defer_device, the page calls `device_ui` itself once its light first part is on screen (nothing else
     may go into the sidebar first)."""
+    ui_server.tune()                                     # the server's tuning for a class: once per process
     freeze_loaded_modules()                              # what the last runs imported (torch, figures): once
     lang = _lang_from_state()
     present = presenting()

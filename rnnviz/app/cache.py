@@ -76,7 +76,9 @@ class SharedCache:
                     owner, event = True, threading.Event()
                     self._building[key] = event
         if value is None and not owner:
-            event.wait(timeout=wait_s)
+            from ..service.slots import released
+            with released():                          # a page run waiting here gives its run slot to others
+                event.wait(timeout=wait_s)
             with self._lock:
                 value = self._items.get(key)
         if value is not None:

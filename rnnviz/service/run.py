@@ -24,6 +24,7 @@ import time
 from typing import Callable
 
 from .pool import KINDS, JobStatus
+from .slots import released
 
 OnState = Callable[[JobStatus], "bool | None"]
 PROBE_EVERY_S = 0.5
@@ -139,13 +140,15 @@ def _on_service(svc, kind, payload, rebuild, session, on_state, deadline_s, conn
 
     try:
         change(job)
-        status = svc.wait(job.id, on_change=change)
+        with released():                          # a page run waiting for its job gives its run slot to others
+            status = svc.wait(job.id, on_change=change)
     except BaseException as e:
         if not cancel_on_rerun and type(e).__name__ == "RerunException":
             raise                                  # the rerun attaches to the job (same kind and payload)
         cancel()
         try:
-            final = svc.wait(job.id, timeout=INTERRUPT_WAIT_S)
+            with released():
+                final = svc.wait(job.id, timeout=INTERRUPT_WAIT_S)
         except KeyError:
             raise e from None
         if final.final:
