@@ -160,6 +160,11 @@ def test_a_bad_slot_count_is_refused_with_its_name(raw):
     for bad in (0, 65, True, 1.0):
         with pytest.raises(ValueError, match="run slots"):
             S.RunSlots(bad)
+    for bad in (0, -1, float("nan"), float("inf"), "1"):
+        with pytest.raises(ValueError, match="quantum_s"):
+            S.RunSlots(1, quantum_s=bad)
+        with pytest.raises(ValueError, match="wait_s"):
+            S.RunSlots(1, wait_s=bad)
 
 
 @pytest.fixture
@@ -336,3 +341,55 @@ def test_the_replaced_methods_stay_alive_for_the_signals_connected_before():
     Runner.on_event = lambda self, sender, **kw: None
     gc.collect()
     assert not lost.has_receivers()
+
+
+def test_a_long_run_delays_the_runs_behind_it_by_about_one_quantum_and_then_runs_beside_them():
+    slots = S.RunSlots(1, quantum_s=0.1)
+    started, done, waited = threading.Event(), threading.Event(), []
+
+    def long_run(i):
+        with slots.hold():
+            started.set()
+            done.wait(5)                                 # a long computation (torch's first import, a big trace)
+
+    def short_run(i):
+        t0 = time.monotonic()
+        with slots.hold():
+            waited.append(time.monotonic() - t0)
+            assert slots.holding() and slots.busy == 1   # counted: the long run no longer is
+    lt = _threads(1, long_run)
+    assert started.wait(5)
+    _join(_threads(1, short_run))
+    assert 0.05 < waited[0] < 0.6 and slots.demoted == 1 and slots.timeouts == 0
+    assert slots.busy == 0                               # the long run still goes on, uncounted
+    done.set()
+    _join(lt)
+    assert slots.busy == 0 and slots.waiting == 0        # its end gives back nothing it no longer had
+    with slots.hold():
+        assert slots.busy == 1
+
+
+def test_a_long_run_alone_keeps_its_slot():
+    slots = S.RunSlots(1, quantum_s=0.05)
+    with slots.hold():
+        time.sleep(0.15)                                 # nobody waits: nothing to hand over
+        assert slots.busy == 1
+    assert slots.demoted == 0 and slots.busy == 0
+
+
+def test_short_runs_keep_the_bound_even_with_a_quantum():
+    """Runs shorter than the quantum are never demoted: at most n compute at once."""
+    slots = S.RunSlots(2, quantum_s=1.0)
+    lock, now, peak = threading.Lock(), [0], [0]
+
+    def run(i):
+        for _ in range(5):
+            with slots.hold():
+                with lock:
+                    now[0] += 1
+                    peak[0] = max(peak[0], now[0])
+                time.sleep(0.005)
+                with lock:
+                    now[0] -= 1
+    _join(_threads(10, run))
+    assert peak[0] == 2 and slots.demoted == 0

@@ -9,9 +9,13 @@ every session's answer, waits in the same queue (bench/bench_load.py sliders-100
 `RunSlots(n)` lets n runs compute at once; the others wait for a slot without taking the GIL, in the
 order they came (a FIFO of threads). A run gives its slot back while it waits for something that
 another run or process must finish (a training job, a figure another session is building:
-`released()`), so waiting never holds others up, and takes one again before it goes on. A slot that is
-not free within `wait_s` is not waited for any longer: the run goes ahead without one (a run stuck
-holding a slot slows the others down; it never stops them).
+`released()`), so waiting never holds others up, and takes one again before it goes on.
+
+A run that has held its slot for `quantum_s` stops counting once others wait: its slot goes to the next
+run in line, and it goes on beside it, sharing the GIL as every run did without slots. So a long
+computation (torch's first import, a large trace) delays the runs queued behind it by at most about
+`quantum_s`, never by its whole length; the short reruns a class makes (10-40 ms each) finish well within
+it. A run that waits `wait_s` in all goes ahead without a slot (a safety valve: it never stops a server).
 
 The library knows nothing of Streamlit: `ui.py` makes every script run hold a slot; the library's own
 blocking points (`rnnviz.service.run`, `rnnviz.app.cache.SharedCache`) call `released()`, which does
@@ -23,61 +27,98 @@ import collections
 import contextlib
 import os
 import threading
+import time
 
 DEFAULT_SLOTS = 1          # page runs computing at once ($RNNVIZ_RUN_SLOTS; 0: no limit): measured, bench/results/load.md
 MAX_SLOTS = 64
+DEFAULT_QUANTUM_S = 0.25   # a run holding its slot this long while others wait stops counting (goes on beside them)
 DEFAULT_WAIT_S = 5.0       # the longest a run waits for a slot before it goes ahead without one
 
 
-class RunSlots:
-    """At most `n` holders at once, served first come, first served; see the module's docstring."""
+class _Turn:
+    """A place in the queue: set when a slot is handed to it."""
+    __slots__ = ("event",)
 
-    def __init__(self, n: int, wait_s: float = DEFAULT_WAIT_S):
+    def __init__(self):
+        self.event = threading.Event()
+
+
+class RunSlots:
+    """At most `n` counted holders at once, served first come, first served; see the module's docstring."""
+
+    def __init__(self, n: int, quantum_s: float = DEFAULT_QUANTUM_S, wait_s: float = DEFAULT_WAIT_S):
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_SLOTS:
             raise ValueError(f"run slots must be an integer from 1 to {MAX_SLOTS}, not {n!r}")
-        if not wait_s > 0:
-            raise ValueError(f"wait_s must be positive, not {wait_s!r}")
-        self.n, self.wait_s = n, float(wait_s)
+        for name, v in (("quantum_s", quantum_s), ("wait_s", wait_s)):
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")):
+                raise ValueError(f"{name} must be a positive number of seconds, not {v!r}")
+        self.n, self.quantum_s, self.wait_s = n, float(quantum_s), float(wait_s)
         self._lock = threading.Lock()
-        self._free = n
-        self._queue: collections.deque[threading.Event] = collections.deque()   # waiting threads, oldest first
+        self._holders: dict[object, float] = {}      # each counted holder's token -> when it got its slot
+        self._queue: collections.deque[_Turn] = collections.deque()   # waiting runs, oldest first
         self._local = threading.local()
-        self.waited = 0           # acquisitions that had to wait, and how many gave up waiting (for bench/tests)
+        self.waited = 0           # acquisitions that waited, runs that stopped counting, waits given up (bench, tests)
+        self.demoted = 0
         self.timeouts = 0
 
-    # -- the slot itself --------------------------------------------------------------------------------------
-    def _acquire(self) -> bool:
+    # -- the slot itself (under self._lock) -------------------------------------------------------------------
+    def _hand_over(self, now: float) -> None:
+        """Give every free slot to the oldest waiters (they count from now)."""
+        while self._queue and len(self._holders) < self.n:
+            turn = self._queue.popleft()
+            self._holders[turn] = now
+            turn.event.set()
+
+    def _demote(self, now: float) -> None:
+        """While runs wait, the holders past their quantum stop counting."""
+        if self._queue:
+            for token, since in list(self._holders.items()):
+                if now - since >= self.quantum_s:
+                    del self._holders[token]
+                    self.demoted += 1
+            self._hand_over(now)
+
+    def _acquire(self):
+        """The token of a counted slot, or None after `wait_s` without one."""
+        now = time.monotonic()
         with self._lock:
-            if self._free > 0 and not self._queue:
-                self._free -= 1
-                return True
-            turn = threading.Event()
+            if len(self._holders) < self.n and not self._queue:
+                token = object()
+                self._holders[token] = now
+                return token
+            turn = _Turn()
             self._queue.append(turn)
             self.waited += 1
-        if turn.wait(self.wait_s):
-            return True                              # handed over by a release: the slot is ours
-        with self._lock:
-            if turn.is_set():                        # handed over just as the wait ended
-                return True
-            self._queue.remove(turn)
-            self.timeouts += 1
-        return False
+            self._demote(now)
+        deadline = now + self.wait_s
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                if not turn.event.is_set():
+                    self._demote(now)
+                if turn.event.is_set():
+                    return turn
+                if now >= deadline:
+                    self._queue.remove(turn)
+                    self.timeouts += 1
+                    return None
+                due = min([since + self.quantum_s for since in self._holders.values()] + [deadline])
+            turn.event.wait(max(0.001, due - now))
 
-    def _release(self) -> None:
+    def _release(self, token) -> None:
         with self._lock:
-            if self._queue:
-                self._queue.popleft().set()          # the slot goes straight to the oldest waiter
-            else:
-                self._free += 1
+            if self._holders.pop(token, None) is not None:     # a demoted holder no longer counts: nothing to give
+                self._hand_over(time.monotonic())
 
     def holding(self) -> bool:
-        """Whether the calling thread holds a slot now."""
-        return getattr(self._local, "held", False)
+        """Whether the calling thread holds a slot now (counted or demoted)."""
+        return getattr(self._local, "token", None) is not None
 
     @property
     def busy(self) -> int:
+        """Counted holders now."""
         with self._lock:
-            return self.n - self._free
+            return len(self._holders)
 
     @property
     def waiting(self) -> int:
@@ -91,14 +132,13 @@ class RunSlots:
         if self.holding():
             yield
             return
-        got = self._acquire()
-        self._local.held = got
+        self._local.token = self._acquire()
         try:
             yield
         finally:
-            if self._local.held:
-                self._local.held = False
-                self._release()
+            token, self._local.token = self._local.token, None
+            if token is not None:
+                self._release(token)
 
     @contextlib.contextmanager
     def released(self):
@@ -107,12 +147,12 @@ class RunSlots:
         if not self.holding():
             yield
             return
-        self._local.held = False
-        self._release()
+        token, self._local.token = self._local.token, None
+        self._release(token)
         try:
             yield
         finally:
-            self._local.held = self._acquire()
+            self._local.token = self._acquire()
 
 
 def slots_from_env(env=os.environ) -> RunSlots | None:
