@@ -15,7 +15,7 @@ second write, and script runs 30 % in the first.
 - `limit_runs`: every script run holds one of the server's run slots (`rnnviz.service.slots`).
 
 These patch three methods of Streamlit 1.67 (the lock pins it): `AppSession._on_scriptrunner_event`,
-`Runtime._enqueued_some_message` and `ScriptRunner._run_script`; tests/test_server_tuning.py checks they are
+`Runtime._enqueued_some_message` and `ScriptRunner._run_script`; tests/test_slots.py checks they are
 there with the signatures used here, that the patched ones are installed once, and that messages keep their
 order. $RNNVIZ_TUNING=0 leaves Streamlit as it is (for A/B runs).
 """

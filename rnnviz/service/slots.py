@@ -17,7 +17,7 @@ computation (torch's first import, a large trace) delays the runs queued behind 
 `quantum_s`, never by its whole length; the short reruns a class makes (10-40 ms each) finish well within
 it. A run that waits `wait_s` in all goes ahead without a slot (a safety valve: it never stops a server).
 
-The library knows nothing of Streamlit: `ui.py` makes every script run hold a slot; the library's own
+The library knows nothing of Streamlit: `ui_server.py` makes every script run hold a slot; the library's own
 blocking points (`rnnviz.service.run`, `rnnviz.app.cache.SharedCache`) call `released()`, which does
 nothing in a thread that holds no slot (tests, scripts, the workers).
 """
