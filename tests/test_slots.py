@@ -13,6 +13,7 @@ import time
 import pytest
 
 from rnnviz.service import slots as S
+from tests.service_helpers import until
 
 
 def _threads(n, target):
@@ -28,21 +29,27 @@ def _join(ts, timeout=10.0):
         assert not t.is_alive(), "a thread did not finish"
 
 
-@pytest.mark.parametrize("n", [1, 2, 3])
-def test_at_most_n_hold_a_slot_at_once(n):
-    slots = S.RunSlots(n)
+def _peak(slots, threads: int, holds: int, hold_s: float) -> int:
+    """The most threads inside `slots.hold()` at once, with `threads` threads each holding `holds` times."""
     lock, now, peak = threading.Lock(), [0], [0]
 
     def run(i):
-        with slots.hold():
-            with lock:
-                now[0] += 1
-                peak[0] = max(peak[0], now[0])
-            time.sleep(0.02)
-            with lock:
-                now[0] -= 1
-    _join(_threads(8, run))
-    assert peak[0] == n and slots.busy == 0 and slots.waiting == 0 and slots.waited >= 8 - n
+        for _ in range(holds):
+            with slots.hold():
+                with lock:
+                    now[0] += 1
+                    peak[0] = max(peak[0], now[0])
+                time.sleep(hold_s)
+                with lock:
+                    now[0] -= 1
+    _join(_threads(threads, run))
+    return peak[0]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_at_most_n_hold_a_slot_at_once(n):
+    slots = S.RunSlots(n)
+    assert _peak(slots, threads=8, holds=1, hold_s=0.02) == n and slots.busy == 0 and slots.waiting == 0 and slots.waited >= 8 - n
 
 
 def test_waiting_runs_get_the_slot_in_the_order_they_came():
@@ -63,16 +70,9 @@ def test_waiting_runs_get_the_slot_in_the_order_they_came():
                 order.append(i)
         ts.append(threading.Thread(target=run, daemon=True))
         ts[-1].start()
-        S_until(lambda: slots.waiting == i + 1)
+        until(lambda: slots.waiting == i + 1)
     _join([h, *ts])
     assert order == [0, 1, 2, 3, 4]
-
-
-def S_until(pred, timeout=5.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.002)
 
 
 def test_released_gives_the_slot_to_another_run_and_takes_one_back():
@@ -121,7 +121,7 @@ def test_a_run_that_waits_too_long_goes_ahead_without_a_slot_and_never_returns_o
             release.wait(5)
     s = threading.Thread(target=stuck, daemon=True)
     s.start()
-    S_until(lambda: slots.busy == 1)
+    until(lambda: slots.busy == 1)
     t0 = time.monotonic()
     with slots.hold():
         assert not slots.holding()                     # went ahead: it holds nothing, so gives nothing back
@@ -186,7 +186,7 @@ def test_a_session_waiting_for_anothers_shared_build_gives_its_slot_back(server_
         building.set()
         with S.released():                          # as run_job does while the job trains
             assert waiter_in.wait(5)
-            S_until(lambda: slots.busy == 0)        # the waiter, waiting for this build, gave its slot back
+            until(lambda: slots.busy == 0)        # the waiter, waiting for this build, gave its slot back
             t0 = time.monotonic()
         seen["back"], seen["s"] = slots.holding(), time.monotonic() - t0
         return {"v": 1}
@@ -304,7 +304,7 @@ def test_coalesced_events_arrive_all_in_order_with_one_wakeup_per_batch():
         for i in range(300):
             patched(s2, f"r{k}", i)
     _join(_threads(3, produce))
-    S_until(lambda: len(s2.handled) == 900)
+    until(lambda: len(s2.handled) == 900)
     stop.set()
     _join([lt])
     for k in range(3):
@@ -380,16 +380,4 @@ def test_a_long_run_alone_keeps_its_slot():
 def test_short_runs_keep_the_bound_even_with_a_quantum():
     """Runs shorter than the quantum are never demoted: at most n compute at once."""
     slots = S.RunSlots(2, quantum_s=1.0)
-    lock, now, peak = threading.Lock(), [0], [0]
-
-    def run(i):
-        for _ in range(5):
-            with slots.hold():
-                with lock:
-                    now[0] += 1
-                    peak[0] = max(peak[0], now[0])
-                time.sleep(0.005)
-                with lock:
-                    now[0] -= 1
-    _join(_threads(10, run))
-    assert peak[0] == 2 and slots.demoted == 0
+    assert _peak(slots, threads=10, holds=5, hold_s=0.005) == 2 and slots.demoted == 0
