@@ -124,7 +124,10 @@ def _train_text(page, server, text: str) -> str:
 def test_retrain_on_new_text(server, page):
     """Test that typing a new training text and clicking Train retrains and relabels the time axis."""
     before = _train_text(page, server, "abcabd")
-    expect(page.locator(H.SUCCESS)).not_to_have_text(before, timeout=60_000)
+    # While the new run draws, the old run's message may still be on the page (Streamlit removes a run's stale
+    # elements when it finishes): wait for the new message, alone.
+    expect(page.locator(H.SUCCESS).filter(has_not_text=before)).to_have_count(1, timeout=60_000)
+    expect(page.locator(H.SUCCESS)).to_have_count(1, timeout=60_000)
     H.wait_for_hello(page)
     H.wait_until(page, lambda: H.time_axis_labels(H.states_chart(page)) == ["a", "b", "c", "a", "b"])
     assert _query(page).get("text") == "abcabd"
