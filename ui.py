@@ -15,6 +15,7 @@ from ui_url import (  # noqa: F401  (the URL bindings, re-exported: pages call t
     as_span, as_text, check_state, init_state, lazy_tabs, md_literal, qp_bool, qp_choice, qp_float, qp_int,
     qp_ints, qp_num, qp_spec, qp_span, qp_str, set_query_params, spec_bounds, url_keys, url_state, url_text)
 import ui_server  # noqa: E402
+from ui_server import work_key  # noqa: E402,F401  (a Train button's key: its press is due after slider moves)
 import lecture_ui  # noqa: E402  (it imports this module back: names are looked up when called)
 
 PAGES = [  # (script, label key, icon): the top bar's navigation, in the user's language

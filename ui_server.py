@@ -12,7 +12,9 @@ second write, and script runs 30 % in the first.
 - `coalesce_wakeups`: a session's script-runner events go to the event loop through a queue of its own,
   with one wake-up per batch (the first event of a batch schedules the drain; the ones that come while it
   is scheduled join it), in their order. The event loop, telling itself to send, sets its event directly.
-- `limit_runs`: every script run holds one of the server's run slots (`rnnviz.service.slots`).
+- `limit_runs`: every script run holds one of the server's run slots (`rnnviz.service.slots`). A run that a
+  press of a work button started (`work_key`: Train, Compare, ...) is due later than the slider moves that came
+  with it, so 30 students pressing Train at once do not hold up everybody else's next slider move.
 
 These patch three methods of Streamlit 1.67 (the lock pins it): `AppSession._on_scriptrunner_event`,
 `Runtime._enqueued_some_message` and `ScriptRunner._run_script`; tests/test_slots.py checks they are
@@ -31,6 +33,30 @@ _LOG = logging.getLogger("rnnviz.server")
 _INSTALLED: set[str] = set()
 _INSTALL_LOCK = threading.Lock()
 _PLAIN: list = []          # the methods replaced here, kept alive
+_WORK_KEYS: set[str] = set()   # the keys of buttons whose press starts long work (`work_key`)
+
+
+def work_key(key: str) -> str:
+    """Declare that pressing the button with this key starts long work (a training) and return the key: the run
+    such a press starts is due `RunSlots.work_defer_s` later than the runs of slider moves sent with it."""
+    if not isinstance(key, str) or not key or "-" in key:
+        raise ValueError(f"a work button's key must be a non-empty string without '-', not {key!r}")
+    _WORK_KEYS.add(key)
+    return key
+
+
+def starts_work(rerun_data) -> bool:
+    """Whether a rerun request was sent by pressing a work button: its widget states hold a trigger that is set,
+    for a widget whose id ends with a work key (Streamlit makes a keyed widget's id end with '-' + its key)."""
+    states = getattr(rerun_data, "widget_states", None)
+    if states is None or not _WORK_KEYS:
+        return False
+    for ws in states.widgets:
+        if ws.WhichOneof("value") == "trigger_value" and ws.trigger_value:
+            key = ws.id.rpartition("-")[2]
+            if key in _WORK_KEYS:
+                return True
+    return False
 
 
 def tune() -> None:
@@ -121,7 +147,7 @@ def limit_runs() -> None:
         _PLAIN.append(plain)
 
         def _run_script(self, rerun_data):
-            with slots.hold():
+            with slots.hold(work=starts_work(rerun_data)):
                 return plain(self, rerun_data)
         runner._run_script = _run_script
     _INSTALLED.add("slots")

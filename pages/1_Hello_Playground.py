@@ -48,7 +48,7 @@ def settings_ui() -> tuple[PlaygroundConfig, bool]:
         c2.select_slider(t("hello.lr", lang), LR_CHOICES, key="hello.lr")
         c3.slider(t("hello.steps", lang), *STEPS_RANGE, step=10, key="hello.steps")
         c4.number_input(t("hello.seed", lang), *SEED_RANGE, step=1, key="hello.seed", help=t("hello.seed.help", lang))
-        pressed = st.form_submit_button(t("hello.train", lang), type="primary")
+        pressed = st.form_submit_button(t("hello.train", lang), type="primary", key=ui.work_key("hello.train"))
     cfg = PlaygroundConfig(text=ss["hello.text"], cell=ss["hello.cell"], hidden=int(ss["hello.hidden"]),
                            lr=float(ss["hello.lr"]), steps=int(ss["hello.steps"]), seed=int(ss["hello.seed"]))
     return cfg, pressed

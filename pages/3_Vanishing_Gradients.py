@@ -138,7 +138,7 @@ def training_tab(cfg: GradConfig) -> None:
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     ui.url_state({"vg.train_steps": ("train_steps", ui.as_choice(DEFAULT_TRAIN_STEPS, TRAIN_STEPS))})
     steps = c1.select_slider(t("hello.steps", lang), TRAIN_STEPS, key="vg.train_steps")
-    go = c2.button(t("grad.train.run", lang), type="primary", key="vg.train_go", width="stretch")
+    go = c2.button(t("grad.train.run", lang), type="primary", key=ui.work_key("vg.train_go"), width="stretch")
     key = (cfg, steps)
     if go:
         heat = ss["vg.heat"] = {"key": key, "cells": {}, "source": "trained"}   # filled even after a Stop
@@ -170,7 +170,7 @@ def training_tab(cfg: GradConfig) -> None:
 
 def exploding_tab() -> None:
     st.caption(t("grad.explode.howto", lang))
-    if st.button(t("grad.explode.run", lang), key="vg.explode_go", type="primary"):
+    if st.button(t("grad.explode.run", lang), key=ui.work_key("vg.explode_go"), type="primary"):
         runs = ui.training(train_exploding, lang, "vg.explode_stop")     # live, for this session
         if runs is not None:
             ss["vg.explode"] = runs
@@ -217,7 +217,7 @@ def tasks_tab() -> None:
     task = c1.radio(t("grad.task", lang), ["adding", "copy"], key="vg.task", format_func=lambda v: t(f"grad.task.{v}", lang))
     T = c2.select_slider(t("grad.dep_length", lang), PAGE_LENGTHS, key="vg.task_T")
     steps = c3.select_slider(t("hello.steps", lang), PAGE_STEPS, key="vg.task_steps")
-    go = c4.button(t("grad.tasks.run", lang), type="primary", key="vg.task_go")
+    go = c4.button(t("grad.tasks.run", lang), type="primary", key=ui.work_key("vg.task_go"))
     cfg = page_config(task, T, steps)
     st.caption(t(f"grad.baseline.{task}", lang, v=cfg.baseline, T=T))
     if go:
@@ -241,7 +241,7 @@ def tasks_tab() -> None:
     lengths = (10, 25, 50, 100)
     # Not in the URL: the sweep's rows (a live run of up to 2 minutes, kept in this session only; a link to the
     # tab shows its settings and the comparison above, and the button redoes the sweep)
-    if st.button(t("grad.sweep.run", lang), key="vg.sweep_go"):
+    if st.button(t("grad.sweep.run", lang), key=ui.work_key("vg.sweep_go")):
         rows = ss["vg.sweep"] = []                              # the rows finished so far stay after a Stop
         ui.training(lambda **job: train_sweep(task_, CELLS, lengths, 1000, 120.0, TASK_HIDDEN[task_], into=rows, **job),
                     lang, "vg.sweep_stop")

@@ -95,7 +95,7 @@ def train_ui(task_name: str, data: str | None, source):
         ss[key_steps] = min(STEPS, key=lambda s: abs(s - steps))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     steps = c1.select_slider(t("hello.steps", lang), STEPS, key=key_steps)
-    go = c2.button(t("lab.train", lang), type="primary", key="lab.go", width="stretch")
+    go = c2.button(t("lab.train", lang), type="primary", key=ui.work_key("lab.go"), width="stretch")
     ui.set_query_params({"steps": steps})
     setting = LabSetting(task_name, data, int(steps)) if data else None
     key = (task_name, setting)                          # setting None: the user's own data

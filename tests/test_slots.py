@@ -153,6 +153,17 @@ def test_slots_from_the_environment(raw, n):
     assert (got is None) if n is None else got.n == n
 
 
+@pytest.mark.parametrize("raw, s", [("", S.DEFAULT_WORK_DEFER_S), ("0", 0.0), (" 0.5 ", 0.5), ("60", 60.0)])
+def test_the_work_deferral_from_the_environment(raw, s):
+    assert S.slots_from_env({"RNNVIZ_WORK_DEFER_S": raw}).work_defer_s == s
+
+
+@pytest.mark.parametrize("raw", ["-1", "61", "nan", "inf", "soon"])
+def test_a_bad_work_deferral_is_refused_with_its_name(raw):
+    with pytest.raises(ValueError, match="RNNVIZ_WORK_DEFER_S"):
+        S.slots_from_env({"RNNVIZ_WORK_DEFER_S": raw})
+
+
 @pytest.mark.parametrize("raw", ["-1", "65", "two", "1.5"])
 def test_a_bad_slot_count_is_refused_with_its_name(raw):
     with pytest.raises(ValueError, match="RNNVIZ_RUN_SLOTS"):
@@ -381,3 +392,125 @@ def test_short_runs_keep_the_bound_even_with_a_quantum():
     """Runs shorter than the quantum are never demoted: at most n compute at once."""
     slots = S.RunSlots(2, quantum_s=1.0)
     assert _peak(slots, threads=10, holds=5, hold_s=0.005) == 2 and slots.demoted == 0
+
+
+def _queue_up(slots, specs):
+    """While one run holds the only slot, queue runs `specs` ([(name, work)], one by one, in that order); return
+    the order in which they got the slot."""
+    order, first, go = [], threading.Event(), threading.Event()
+
+    def holder():
+        with slots.hold():
+            first.set()
+            go.wait(5)
+    h = threading.Thread(target=holder, daemon=True)
+    h.start()
+    assert first.wait(5)
+    ts = []
+    for i, (name, work) in enumerate(specs):
+        def run(name=name, work=work):
+            with slots.hold(work=work):
+                order.append(name)
+        ts.append(threading.Thread(target=run, daemon=True))
+        ts[-1].start()
+        until(lambda: slots.waiting == i + 1)
+    go.set()
+    _join([h, *ts])
+    return order
+
+
+def test_runs_that_start_work_are_served_after_the_slider_moves_that_came_with_them():
+    """30 students press Train at once, then somebody moves a slider: the slider's run goes next, the Train runs
+    after it, in the order they came."""
+    slots = S.RunSlots(1, quantum_s=5.0)
+    order = _queue_up(slots, [("train0", True), ("train1", True), ("train2", True), ("move0", False),
+                              ("train3", True), ("move1", False)])
+    assert order == ["move0", "move1", "train0", "train1", "train2", "train3"]
+    assert slots.busy == 0 and slots.waiting == 0
+
+
+def test_a_deferred_run_is_due_and_served_before_runs_that_came_later_than_its_deferral():
+    """A deadline, not a class: a Train run is never starved by a stream of slider moves."""
+    slots = S.RunSlots(1, quantum_s=5.0, work_defer_s=0.1)
+    order, first, go = [], threading.Event(), threading.Event()
+
+    def holder():
+        with slots.hold():
+            first.set()
+            go.wait(5)
+
+    def run(name, work):
+        with slots.hold(work=work):
+            order.append(name)
+    h = threading.Thread(target=holder, daemon=True)
+    h.start()
+    assert first.wait(5)
+    ts = [threading.Thread(target=run, args=("train", True), daemon=True)]
+    ts[0].start()
+    until(lambda: slots.waiting == 1)
+    time.sleep(0.2)                                     # past the Train run's due time
+    ts.append(threading.Thread(target=run, args=("move", False), daemon=True))
+    ts[1].start()
+    until(lambda: slots.waiting == 2)
+    go.set()
+    _join([h, *ts])
+    assert order == ["train", "move"]
+
+
+def test_a_work_run_takes_a_free_slot_at_once_and_its_retake_after_released_is_not_deferred():
+    slots = S.RunSlots(1, work_defer_s=60.0)
+    t0 = time.monotonic()
+    with slots.hold(work=True):
+        assert slots.busy == 1 and time.monotonic() - t0 < 1.0
+        with slots.released():                          # waits for its job: the slot goes to others
+            pass
+        assert slots.busy == 1
+    assert slots.busy == 0 and slots.timeouts == 0
+
+
+@pytest.mark.parametrize("kw", [{"work_defer_s": -1}, {"work_defer_s": float("nan")}, {"work_defer_s": "1"},
+                                {"quantum_s": 0}, {"wait_s": float("inf")}])
+def test_bad_slot_timings_are_refused_with_their_name(kw):
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        S.RunSlots(1, **kw)
+
+
+def _rerun(*states):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    ws = WidgetStates()
+    for wid, kind, value in states:
+        ws.widgets.append(WidgetState(id=wid, **{kind: value}))
+    return RerunData(widget_states=ws)
+
+
+def test_a_rerun_starts_work_only_when_a_work_buttons_trigger_is_set():
+    import ui_server
+    assert ui_server.work_key("test.slots_go") == "test.slots_go"
+    go = "$$ID-0123abcd-test.slots_go"
+    assert ui_server.starts_work(_rerun((go, "trigger_value", True), ("$$ID-99-hello.hidden", "double_value", 8.0)))
+    assert not ui_server.starts_work(_rerun((go, "trigger_value", False)))            # sent, not pressed
+    assert not ui_server.starts_work(_rerun(("$$ID-0123abcd-step.next", "trigger_value", True)))   # not work
+    assert not ui_server.starts_work(_rerun(("$$ID-0123abcd-xtest.slots_go", "trigger_value", True)))
+    assert not ui_server.starts_work(_rerun(("$$ID-99-hello.hidden", "double_value", 8.0)))
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    assert not ui_server.starts_work(RerunData())                                     # a first view
+    for bad in ("", "a-b", None):
+        with pytest.raises(ValueError, match="work button"):
+            ui_server.work_key(bad)
+
+
+@pytest.mark.parametrize("page, query, key", [("pages/1_Hello_Playground.py", {}, "hello.train"),
+                                              ("pages/3_Vanishing_Gradients.py", {"tab": "training"}, "vg.train_go"),
+                                              ("pages/3_Vanishing_Gradients.py", {"tab": "exploding"}, "vg.explode_go"),
+                                              ("pages/4_Sequence_Tasks.py", {}, "lab.go")])
+def test_the_pages_train_buttons_are_work_buttons_and_their_ids_end_with_their_key(page, query, key):
+    """What `starts_work` relies on: Streamlit makes a keyed button's id end with '-' + its key (a form's submit
+    button too), and the page declared the key when it drew the button."""
+    import ui_server
+    from tests.apptest import open_page
+    at = open_page(page, timeout=120, **query)
+    assert not at.exception
+    button = at.button(key=key)
+    assert button.id.endswith("-" + key) and key in ui_server._WORK_KEYS
+    assert ui_server.starts_work(_rerun((button.id, "trigger_value", True)))

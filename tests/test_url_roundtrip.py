@@ -109,7 +109,7 @@ def test_hello_keeps_the_training_and_the_generated_sample(lang):
     at.slider(key="hello.hidden").set_value(8)
     at.slider(key="hello.steps").set_value(150)
     at.number_input(key="hello.seed").set_value(3)
-    at.button(key="FormSubmitter:hello.form-" + t("hello.train", lang)).click().run()
+    at.button(key="hello.train").click().run()
     at.text_input(key="hello.prime").set_value("ha")
     at.slider(key="hello.gen_n").set_value(30)
     at.slider(key="hello.temp").set_value(0.7)
@@ -126,7 +126,7 @@ def test_hello_a_new_model_drops_the_last_sample_from_the_url():
     at.button(key="FormSubmitter:hello.gen_form-Generate").click().run()
     assert at.query_params["gen"] == "20"
     at.text_input(key="hello.text").set_value("hallo")
-    at.button(key="FormSubmitter:hello.form-Train").click().run()
+    at.button(key="hello.train").click().run()
     assert not at.exception and not at.code and "gen" not in at.query_params and "prime" not in at.query_params
     assert at.text_input(key="hello.prime").value == "h"
 

@@ -17,14 +17,25 @@ computation (torch's first import, a large trace) delays the runs queued behind 
 `quantum_s`, never by its whole length; the short reruns a class makes (10-40 ms each) finish well within
 it. A run that waits `wait_s` in all goes ahead without a slot (a safety valve: it never stops a server).
 
+Runs that start long work (a button that trains: `hold(defer_s=...)`) are served by a later due time than the
+runs of a slider or a toggle that came at the same moment: waiting runs take the slot in order of due time
+(their arrival, plus `defer_s` for work), arrivals in order among equals. When 30 students press Train at once,
+each of those 30 runs computes the page's upper part (~13 ms) before it hands its turn away to wait for its job;
+first come, first served, a slider move sent just after them waited for all 30 (bench/bench_load.py train-30:
+~0.4 s). With the deferral it goes next, and the trainings wait at most `defer_s` more: a user who pressed Train
+expects to wait for a training anyway, one who moved a slider does not. It is a deadline, not a class: no run
+waits behind an endless stream of others, as a later arrival's due time passes the deferred run's.
+
 The library knows nothing of Streamlit: `ui_server.py` makes every script run hold a slot; the library's own
 blocking points (`rnnviz.service.run`, `rnnviz.app.cache.SharedCache`) call `released()`, which does
 nothing in a thread that holds no slot (tests, scripts, the workers).
 """
 from __future__ import annotations
 
-import collections
+import bisect
 import contextlib
+import itertools
+import math
 import os
 import threading
 import time
@@ -33,29 +44,39 @@ DEFAULT_SLOTS = 1          # page runs computing at once ($RNNVIZ_RUN_SLOTS; 0: 
 MAX_SLOTS = 64
 DEFAULT_QUANTUM_S = 0.25   # a run holding its slot this long while others wait stops counting (goes on beside them)
 DEFAULT_WAIT_S = 5.0       # the longest a run waits for a slot before it goes ahead without one
+DEFAULT_WORK_DEFER_S = 1.0  # how much later a run that starts long work (Train) is due than a slider's run
 
 
 class _Turn:
-    """A place in the queue: set when a slot is handed to it."""
-    __slots__ = ("event",)
+    """A place in the queue: set when a slot is handed to it. Turns are served by (due, seq)."""
+    __slots__ = ("event", "due", "seq")
 
-    def __init__(self):
+    def __init__(self, due: float, seq: int):
         self.event = threading.Event()
+        self.due, self.seq = due, seq
+
+
+def _seconds(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
 
 
 class RunSlots:
     """At most `n` counted holders at once, served first come, first served; see the module's docstring."""
 
-    def __init__(self, n: int, quantum_s: float = DEFAULT_QUANTUM_S, wait_s: float = DEFAULT_WAIT_S):
+    def __init__(self, n: int, quantum_s: float = DEFAULT_QUANTUM_S, wait_s: float = DEFAULT_WAIT_S,
+                 work_defer_s: float = DEFAULT_WORK_DEFER_S):
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_SLOTS:
             raise ValueError(f"run slots must be an integer from 1 to {MAX_SLOTS}, not {n!r}")
-        for name, v in (("quantum_s", quantum_s), ("wait_s", wait_s)):
-            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")):
-                raise ValueError(f"{name} must be a positive number of seconds, not {v!r}")
+        for name, v in (("quantum_s", quantum_s), ("wait_s", wait_s), ("work_defer_s", work_defer_s)):
+            if not (_seconds(v) and (v > 0 or name == "work_defer_s")):
+                raise ValueError(f"{name} must be a {'positive ' if name != 'work_defer_s' else ''}number of seconds, "
+                                 f"not {v!r}")
         self.n, self.quantum_s, self.wait_s = n, float(quantum_s), float(wait_s)
+        self.work_defer_s = float(work_defer_s)
         self._lock = threading.Lock()
         self._holders: dict[object, float] = {}      # each counted holder's token -> when it got its slot
-        self._queue: collections.deque[_Turn] = collections.deque()   # waiting runs, oldest first
+        self._queue: list[_Turn] = []                # waiting runs, by (due, seq): the next one first
+        self._seq = itertools.count()
         self._local = threading.local()
         self.waited = 0           # acquisitions that waited, runs that stopped counting, waits given up (bench, tests)
         self.demoted = 0
@@ -63,9 +84,9 @@ class RunSlots:
 
     # -- the slot itself (under self._lock) -------------------------------------------------------------------
     def _hand_over(self, now: float) -> None:
-        """Give every free slot to the oldest waiters (they count from now)."""
+        """Give every free slot to the waiters due first (they count from now)."""
         while self._queue and len(self._holders) < self.n:
-            turn = self._queue.popleft()
+            turn = self._queue.pop(0)
             self._holders[turn] = now
             turn.event.set()
 
@@ -78,16 +99,17 @@ class RunSlots:
                     self.demoted += 1
             self._hand_over(now)
 
-    def _acquire(self):
-        """The token of a counted slot, or None after `wait_s` without one."""
+    def _acquire(self, defer_s: float = 0.0):
+        """The token of a counted slot, or None after `wait_s` without one. `defer_s`: due that much later than
+        an arrival at the same moment (only while there is a queue: a free slot is taken at once)."""
         now = time.monotonic()
         with self._lock:
             if len(self._holders) < self.n and not self._queue:
                 token = object()
                 self._holders[token] = now
                 return token
-            turn = _Turn()
-            self._queue.append(turn)
+            turn = _Turn(now + defer_s, next(self._seq))
+            bisect.insort(self._queue, turn, key=lambda t: (t.due, t.seq))
             self.waited += 1
             self._demote(now)
         deadline = now + self.wait_s
@@ -127,12 +149,13 @@ class RunSlots:
 
     # -- what callers use -------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def hold(self):
-        """Hold a slot for the block (a page run). Nested holds in one thread take one slot."""
+    def hold(self, work: bool = False):
+        """Hold a slot for the block (a page run). Nested holds in one thread take one slot. `work`: the run
+        starts long work (a training), due `work_defer_s` later than the others that came with it."""
         if self.holding():
             yield
             return
-        self._local.token = self._acquire()
+        self._local.token = self._acquire(self.work_defer_s if work else 0.0)
         try:
             yield
         finally:
@@ -156,18 +179,24 @@ class RunSlots:
 
 
 def slots_from_env(env=os.environ) -> RunSlots | None:
-    """The server's run slots from $RNNVIZ_RUN_SLOTS (an integer; 0: none, no limit); DEFAULT_SLOTS when it is
-    unset. A value that is not an integer in 0..MAX_SLOTS: ValueError naming it."""
+    """The server's run slots from $RNNVIZ_RUN_SLOTS (an integer; 0: none, no limit; DEFAULT_SLOTS when unset) and
+    $RNNVIZ_WORK_DEFER_S (seconds a Train run is due after a slider's; 0: first come, first served; at most 60).
+    A value out of its range: ValueError naming it."""
     raw = env.get("RNNVIZ_RUN_SLOTS", "").strip()
-    if not raw:
-        return RunSlots(DEFAULT_SLOTS)
     try:
-        n = int(raw)
+        n = int(raw) if raw else DEFAULT_SLOTS
     except ValueError:
         n = -1
     if not 0 <= n <= MAX_SLOTS:
         raise ValueError(f"RNNVIZ_RUN_SLOTS must be an integer from 0 (no limit) to {MAX_SLOTS}, not {raw!r}")
-    return RunSlots(n) if n else None
+    raw_defer = env.get("RNNVIZ_WORK_DEFER_S", "").strip()
+    try:
+        defer = float(raw_defer) if raw_defer else DEFAULT_WORK_DEFER_S
+    except ValueError:
+        defer = -1.0
+    if not (math.isfinite(defer) and 0 <= defer <= 60):
+        raise ValueError(f"RNNVIZ_WORK_DEFER_S must be a number of seconds from 0 to 60, not {raw_defer!r}")
+    return RunSlots(n, work_defer_s=defer) if n else None
 
 
 _SLOTS: RunSlots | None = None
