@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import os
 import threading
+import time
 
 _LOG = logging.getLogger("rnnviz.server")
 _INSTALLED: set[str] = set()
@@ -69,6 +71,7 @@ def tune() -> None:
         if os.environ.get("RNNVIZ_TUNING", "1").strip() != "0":
             coalesce_wakeups()
         limit_runs()
+        report_slots()
         _INSTALLED.add("done")
 
 
@@ -151,3 +154,35 @@ def limit_runs() -> None:
                 return plain(self, rerun_data)
         runner._run_script = _run_script
     _INSTALLED.add("slots")
+
+
+SLOT_STATS_EVERY_S = 1.0
+
+
+def report_slots(path: str | None = None, every_s: float = SLOT_STATS_EVERY_S,
+                 stop: threading.Event | None = None) -> threading.Thread | None:
+    """With $RNNVIZ_SLOT_STATS set to a file's path (or `path`): write the run slots' counters there as JSON
+    (`RunSlots.stats()` and the time), every `every_s` seconds, from a daemon thread, replacing the file whole
+    each time (for bench/bench_load.py and for monitoring). Returns the thread, or None when there is nothing to
+    report (no path, or no run slots). `stop`: set, the thread ends (tests)."""
+    from rnnviz.service.slots import server_slots
+    path = path or os.environ.get("RNNVIZ_SLOT_STATS", "").strip()
+    slots = server_slots()
+    if not path or slots is None or "slot_stats" in _INSTALLED:
+        return None
+    _INSTALLED.add("slot_stats")
+    tmp, stop = f"{path}.tmp", stop or threading.Event()
+
+    def write() -> None:
+        while not stop.is_set():
+            try:
+                with open(tmp, "w") as f:
+                    json.dump(dict(slots.stats(), at=time.time()), f)
+                os.replace(tmp, path)
+            except OSError as e:                        # a monitoring file must never stop the server
+                _LOG.warning("could not write the run slots' counters to %s: %s", path, e)
+                return
+            stop.wait(every_s)
+    thread = threading.Thread(target=write, name="rnnviz-slot-stats", daemon=True)
+    thread.start()
+    return thread

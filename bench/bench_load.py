@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -106,7 +107,8 @@ def streamlit_server(timeout: float = 90.0, env: dict | None = None, profile: st
     cmd = [sys.executable, *run, "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true"]
     tmp = tempfile.TemporaryDirectory(prefix="rnnviz-load-")
-    full_env = dict(os.environ, PYTHONUNBUFFERED="1", RNNVIZ_CLASS_DB=str(Path(tmp.name) / "class.sqlite3"))
+    full_env = dict(os.environ, PYTHONUNBUFFERED="1", RNNVIZ_CLASS_DB=str(Path(tmp.name) / "class.sqlite3"),
+                    RNNVIZ_SLOT_STATS=str(Path(tmp.name) / "slots.json"))
     full_env.update(env or {})
     log = open(Path(tmp.name) / "server.log", "w+b")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
@@ -121,6 +123,7 @@ def streamlit_server(timeout: float = 90.0, env: dict | None = None, profile: st
                                     + log.read().decode(errors="replace")[-3000:])
             time.sleep(0.1)
         proc.log_path = Path(tmp.name) / "server.log"
+        proc.slot_stats_path = Path(tmp.name) / "slots.json"
         yield base, proc
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -637,6 +640,28 @@ def usage_rows(u: dict) -> list[Row]:
                 "a late loop inflates the latencies")] if "own_cpu" in u else [])
 
 
+def read_slot_stats(path: Path) -> dict | None:
+    """The server's run-slot counters (ui_server.report_slots writes them), or None without them."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def slot_row(st: dict | None, log_path: Path | None = None) -> Row:
+    """One row: how the server's page runs waited for their turn (since it started, warm-up included)."""
+    if st is None:
+        return Row("run slots", "", "no counters", None, "RNNVIZ_RUN_SLOTS=0, or the server did not write them")
+    warned = 0
+    if log_path is not None:
+        with contextlib.suppress(OSError):
+            warned = Path(log_path).read_text(errors="replace").count("went ahead without one")
+    return Row("run slots: runs / waited for a turn (Train runs among them) / stopped counting after a quantum",
+               "", f"{st['runs']} / {st['waited']} ({st['work_waited']}) / {st['demoted']}", None,
+               f"longest queue {st['max_waiting']}; gave up waiting (5 s): {st['timeouts']} (logged {warned}); "
+               "since the server started")
+
+
 async def close_all(sessions) -> None:
     await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
 
@@ -825,6 +850,8 @@ async def run_scenario(name: str, a) -> tuple[list[Row], dict]:
             rows = await sc_train(base, proc.pid, a, n, movers=min(10, max(1, n // 3)))
         else:
             rows = await sc_waves(base, proc.pid, a, n, a.waves)
+        await asyncio.sleep(1.2)                          # the server writes its counters every second
+        rows.append(slot_row(read_slot_stats(proc.slot_stats_path), proc.log_path))
     info["load_after"] = load_text(True)
     return rows, info
 

@@ -312,3 +312,31 @@ def test_a_rerun_asking_for_figures_in_another_language_attaches_to_the_running_
     other = svc.submit("lang", "hello", {"cfg": dict(cfg, seed=9), "figures": ["ko"]}, deadline_s=20)
     assert not other.attached and other.id != first.id       # another training: the first one is cancelled
     svc.cancel("lang")
+
+
+def test_a_worker_started_during_a_page_run_does_not_run_the_page(tmp_path, monkeypatch):
+    """While Streamlit runs a page, the page's script is `sys.modules["__main__"]` (a file, no spec), and
+    multiprocessing's spawn/forkserver children run the parent's main again before their target: a worker started
+    then ran the whole page (ui.setup_page, the server's tuning, a default training) as `__mp_main__`. Started the
+    same way here, the worker trains, and the "page" never ran in it; the page's module is `__main__` again after."""
+    import sys
+    import types
+    marker = tmp_path / "page_ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    module = types.ModuleType("__main__")
+    module.__file__ = str(page)                          # as Streamlit's script module: a file and no __spec__
+    monkeypatch.setitem(sys.modules, "__main__", module)
+    monkeypatch.setenv("RNNVIZ_WORKERS", "1")
+    svc = TrainingService(workers=1)
+    old = set_service(svc)
+    try:
+        assert svc.warm(timeout=60) and svc.ready_workers == 1
+        assert sys.modules["__main__"] is module
+        cfg, seen = PlaygroundConfig(seed=2, steps=20), []
+        _same_run(train_run(cfg, session="page", on_state=seen.append), run_playground(cfg))
+        assert seen and all(s.id > 0 for s in seen)                      # a job of the pool: trained in the worker
+    finally:
+        set_service(old)
+        svc.shutdown()
+    assert not marker.exists(), "the worker ran the parent's page script"

@@ -112,7 +112,7 @@ def test_nested_holds_take_one_slot_and_released_without_a_slot_does_nothing():
     assert slots.busy == 0 and not slots.holding()
 
 
-def test_a_run_that_waits_too_long_goes_ahead_without_a_slot_and_never_returns_one_it_lacks():
+def test_a_run_that_waits_too_long_goes_ahead_without_a_slot_and_never_returns_one_it_lacks(caplog):
     slots = S.RunSlots(1, wait_s=0.1)
     release = threading.Event()
 
@@ -127,6 +127,12 @@ def test_a_run_that_waits_too_long_goes_ahead_without_a_slot_and_never_returns_o
         assert not slots.holding()                     # went ahead: it holds nothing, so gives nothing back
         assert 0.08 < time.monotonic() - t0 < 2
     assert slots.timeouts == 1 and slots.waiting == 0 and slots.busy == 1
+    with slots.hold():                                  # a second one within the minute: counted, not logged again
+        pass
+    said = [r for r in caplog.records if r.name == S.__name__]
+    assert len(said) == 1 and said[0].levelname == "WARNING" and "went ahead without one (1 so far" in said[0].message
+    assert slots.stats() == {"runs": 3, "waited": 2, "work_waited": 0, "demoted": 0, "timeouts": 2, "max_waiting": 1,
+                             "busy": 1, "waiting": 0}
     release.set()
     _join([s])
     assert slots.busy == 0
@@ -426,7 +432,8 @@ def test_runs_that_start_work_are_served_after_the_slider_moves_that_came_with_t
     order = _queue_up(slots, [("train0", True), ("train1", True), ("train2", True), ("move0", False),
                               ("train3", True), ("move1", False)])
     assert order == ["move0", "move1", "train0", "train1", "train2", "train3"]
-    assert slots.busy == 0 and slots.waiting == 0
+    st = slots.stats()
+    assert (st["runs"], st["waited"], st["work_waited"], st["max_waiting"], st["busy"], st["waiting"]) == (7, 6, 4, 6, 0, 0)
 
 
 def test_a_deferred_run_is_due_and_served_before_runs_that_came_later_than_its_deferral():
@@ -514,3 +521,40 @@ def test_the_pages_train_buttons_are_work_buttons_and_their_ids_end_with_their_k
     button = at.button(key=key)
     assert button.id.endswith("-" + key) and key in ui_server._WORK_KEYS
     assert ui_server.starts_work(_rerun((button.id, "trigger_value", True)))
+
+
+def test_the_server_writes_its_slot_counters_for_the_bench_and_monitoring(tmp_path, monkeypatch, server_slots):
+    import json
+
+    import ui_server
+    monkeypatch.setattr(ui_server, "_INSTALLED", set())
+    path, stop = tmp_path / "slots.json", threading.Event()
+    with server_slots.hold():
+        pass
+    thread = ui_server.report_slots(str(path), every_s=0.02, stop=stop)
+    try:
+        assert thread is not None and thread.daemon
+        until(lambda: path.exists())
+        with server_slots.hold():
+            until(lambda: json.loads(path.read_text())["busy"] == 1)     # replaced whole: never half a file
+        got = json.loads(path.read_text())
+        assert got["runs"] == 2 and got["timeouts"] == 0 and got["at"] > 0
+        assert ui_server.report_slots(str(path)) is None                   # once per process
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+    monkeypatch.setattr(ui_server, "_INSTALLED", set())
+    monkeypatch.delenv("RNNVIZ_SLOT_STATS", raising=False)
+    assert ui_server.report_slots() is None                                 # nothing asked: no thread
+
+
+def test_the_load_bench_reports_the_slot_counters(tmp_path):
+    from tests.test_bench_load import B                  # bench/ on the path, as that file puts it
+    assert B.read_slot_stats(tmp_path / "none.json") is None
+    assert B.slot_row(None).measured == "no counters"
+    log = tmp_path / "server.log"
+    log.write_text("x went ahead without one (1 so far ...\n")
+    row = B.slot_row({"runs": 10, "waited": 4, "work_waited": 2, "demoted": 1, "timeouts": 1, "max_waiting": 3,
+                      "busy": 0, "waiting": 0}, log)
+    assert row.measured == "10 / 4 (2) / 1" and "longest queue 3" in row.note and "1 (logged 1)" in row.note

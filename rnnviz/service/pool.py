@@ -22,11 +22,14 @@ Thread-safe: every page's script thread may call it.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
+import sys
 import threading
 import time
+import types
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -125,6 +128,32 @@ class _Slot:
         self.ready = threading.Event()
         self.pid = 0
         self.thread: threading.Thread | None = None
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _plain_main():
+    """Start a worker process without running the app's page in it.
+
+    multiprocessing's "spawn" and "forkserver" children import the parent's `__main__` again before they run
+    their target (`multiprocessing.spawn.prepare`: by its module name, or by `runpy.run_path` of its file). While
+    Streamlit runs a page, that page's script *is* `sys.modules["__main__"]` (a module with a `__file__` and no
+    spec), so a worker started from a page run ran the whole page as `__mp_main__`, top to bottom, before it
+    trained anything (found when a worker wrote the server's run-slot counters: `ui_server.tune` had run in it).
+    For the moment of `start()`, `__main__` is a bare module (no file, no spec: the child imports nothing for it);
+    the parent's own module comes back after, unless another run has put its module there meanwhile. A worker
+    never needs the parent's main: its target and every job's function are imported by module name."""
+    main = sys.modules.get("__main__")
+    bare = types.ModuleType("__main__")
+    with _MAIN_LOCK:
+        sys.modules["__main__"] = bare
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is bare and main is not None:
+                sys.modules["__main__"] = main
 
 
 def _context():
@@ -349,7 +378,8 @@ class TrainingService:
         cancel = self._ctx.Event()
         proc = self._ctx.Process(target=worker_main, args=(child, cancel), name=f"rnnviz-worker-{slot.index}",
                                  daemon=True)
-        proc.start()
+        with _plain_main():
+            proc.start()
         child.close()
         slot.proc, slot.conn, slot.cancel = proc, parent, cancel
         try:

@@ -35,10 +35,14 @@ from __future__ import annotations
 import bisect
 import contextlib
 import itertools
+import logging
 import math
 import os
 import threading
 import time
+
+_LOG = logging.getLogger(__name__)
+WARN_EVERY_S = 60.0         # a run that gave up waiting is logged at most this often (with the count so far)
 
 DEFAULT_SLOTS = 1          # page runs computing at once ($RNNVIZ_RUN_SLOTS; 0: no limit): measured, bench/results/load.md
 MAX_SLOTS = 64
@@ -78,9 +82,13 @@ class RunSlots:
         self._queue: list[_Turn] = []                # waiting runs, by (due, seq): the next one first
         self._seq = itertools.count()
         self._local = threading.local()
-        self.waited = 0           # acquisitions that waited, runs that stopped counting, waits given up (bench, tests)
+        self.runs = 0             # acquisitions; those that waited; work runs among them; runs that stopped counting;
+        self.waited = 0           # waits given up; the longest queue (stats(): bench, monitoring, tests)
+        self.work_waited = 0
         self.demoted = 0
         self.timeouts = 0
+        self.max_waiting = 0
+        self._warned_at = -math.inf
 
     # -- the slot itself (under self._lock) -------------------------------------------------------------------
     def _hand_over(self, now: float) -> None:
@@ -104,6 +112,7 @@ class RunSlots:
         an arrival at the same moment (only while there is a queue: a free slot is taken at once)."""
         now = time.monotonic()
         with self._lock:
+            self.runs += 1
             if len(self._holders) < self.n and not self._queue:
                 token = object()
                 self._holders[token] = now
@@ -111,6 +120,8 @@ class RunSlots:
             turn = _Turn(now + defer_s, next(self._seq))
             bisect.insort(self._queue, turn, key=lambda t: (t.due, t.seq))
             self.waited += 1
+            self.work_waited += defer_s > 0
+            self.max_waiting = max(self.max_waiting, len(self._queue))
             self._demote(now)
         deadline = now + self.wait_s
         while True:
@@ -123,6 +134,12 @@ class RunSlots:
                 if now >= deadline:
                     self._queue.remove(turn)
                     self.timeouts += 1
+                    if now - self._warned_at >= WARN_EVERY_S:
+                        self._warned_at = now
+                        _LOG.warning("a page run waited %.0f s for a run slot and went ahead without one (%d so far, "
+                                     "%d runs waiting now): this server has more to compute than its interpreter "
+                                     "can; docs/deploying.md section 2 says what to add", self.wait_s,
+                                     self.timeouts, len(self._queue))
                     return None
                 due = min([since + self.quantum_s for since in self._holders.values()] + [deadline])
             turn.event.wait(max(0.001, due - now))
@@ -131,6 +148,13 @@ class RunSlots:
         with self._lock:
             if self._holders.pop(token, None) is not None:     # a demoted holder no longer counts: nothing to give
                 self._hand_over(time.monotonic())
+
+    def stats(self) -> dict:
+        """The counters since this object was made, and the holders and waiters now (plain ints)."""
+        with self._lock:
+            return {"runs": self.runs, "waited": self.waited, "work_waited": self.work_waited,
+                    "demoted": self.demoted, "timeouts": self.timeouts, "max_waiting": self.max_waiting,
+                    "busy": len(self._holders), "waiting": len(self._queue)}
 
     def holding(self) -> bool:
         """Whether the calling thread holds a slot now (counted or demoted)."""
