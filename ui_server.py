@@ -15,6 +15,7 @@ second write, and script runs 30 % in the first.
 - `limit_runs`: every script run holds one of the server's run slots (`rnnviz.service.slots`). A run that a
   press of a work button started (`work_key`: Train, Compare, ...) is due later than the slider moves that came
   with it, so 30 students pressing Train at once do not hold up everybody else's next slider move.
+- `report_slots`: with $RNNVIZ_SLOT_STATS set, the run slots' counters go to that file every second (JSON).
 
 These patch three methods of Streamlit 1.67 (the lock pins it): `AppSession._on_scriptrunner_event`,
 `Runtime._enqueued_some_message` and `ScriptRunner._run_script`; tests/test_slots.py checks they are

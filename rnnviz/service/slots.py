@@ -17,12 +17,12 @@ computation (torch's first import, a large trace) delays the runs queued behind 
 `quantum_s`, never by its whole length; the short reruns a class makes (10-40 ms each) finish well within
 it. A run that waits `wait_s` in all goes ahead without a slot (a safety valve: it never stops a server).
 
-Runs that start long work (a button that trains: `hold(defer_s=...)`) are served by a later due time than the
+Runs that start long work (a button that trains: `hold(work=True)`) are served by a later due time than the
 runs of a slider or a toggle that came at the same moment: waiting runs take the slot in order of due time
-(their arrival, plus `defer_s` for work), arrivals in order among equals. When 30 students press Train at once,
+(their arrival, plus `work_defer_s` for work), arrivals in order among equals. When 30 students press Train at once,
 each of those 30 runs computes the page's upper part (~13 ms) before it hands its turn away to wait for its job;
 first come, first served, a slider move sent just after them waited for all 30 (bench/bench_load.py train-30:
-~0.4 s). With the deferral it goes next, and the trainings wait at most `defer_s` more: a user who pressed Train
+~0.4 s). With the deferral it goes next, and the trainings wait at most `work_defer_s` more: a user who pressed Train
 expects to wait for a training anyway, one who moved a slider does not. It is a deadline, not a class: no run
 waits behind an endless stream of others, as a later arrival's due time passes the deferred run's.
 
@@ -65,16 +65,18 @@ def _seconds(v) -> bool:
 
 
 class RunSlots:
-    """At most `n` counted holders at once, served first come, first served; see the module's docstring."""
+    """At most `n` counted holders at once; waiters served by due time, first come first served among equals (see
+    the module's docstring)."""
 
     def __init__(self, n: int, quantum_s: float = DEFAULT_QUANTUM_S, wait_s: float = DEFAULT_WAIT_S,
                  work_defer_s: float = DEFAULT_WORK_DEFER_S):
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_SLOTS:
             raise ValueError(f"run slots must be an integer from 1 to {MAX_SLOTS}, not {n!r}")
-        for name, v in (("quantum_s", quantum_s), ("wait_s", wait_s), ("work_defer_s", work_defer_s)):
-            if not (_seconds(v) and (v > 0 or name == "work_defer_s")):
-                raise ValueError(f"{name} must be a {'positive ' if name != 'work_defer_s' else ''}number of seconds, "
-                                 f"not {v!r}")
+        for name, v, zero_ok in (("quantum_s", quantum_s, False), ("wait_s", wait_s, False),
+                                 ("work_defer_s", work_defer_s, True)):
+            if not (_seconds(v) and (zero_ok or v > 0)):
+                kind = "a number of seconds, 0 or more" if zero_ok else "a positive number of seconds"
+                raise ValueError(f"{name} must be {kind}, not {v!r}")
         self.n, self.quantum_s, self.wait_s = n, float(quantum_s), float(wait_s)
         self.work_defer_s = float(work_defer_s)
         self._lock = threading.Lock()
