@@ -53,26 +53,8 @@ def test_at_most_n_hold_a_slot_at_once(n):
 
 
 def test_waiting_runs_get_the_slot_in_the_order_they_came():
-    slots, order = S.RunSlots(1), []
-    first = threading.Event()
-
-    def holder():
-        with slots.hold():
-            first.set()
-            time.sleep(0.3)                            # the others queue meanwhile, one by one
-    h = threading.Thread(target=holder, daemon=True)
-    h.start()
-    first.wait(5)
-    ts = []
-    for i in range(5):
-        def run(i=i):
-            with slots.hold():
-                order.append(i)
-        ts.append(threading.Thread(target=run, daemon=True))
-        ts[-1].start()
-        until(lambda: slots.waiting == i + 1)
-    _join([h, *ts])
-    assert order == [0, 1, 2, 3, 4]
+    slots = S.RunSlots(1, quantum_s=5.0)
+    assert _queue_up(slots, [(i, False) for i in range(5)]) == [0, 1, 2, 3, 4]
 
 
 def test_released_gives_the_slot_to_another_run_and_takes_one_back():
@@ -401,8 +383,8 @@ def test_short_runs_keep_the_bound_even_with_a_quantum():
 
 
 def _queue_up(slots, specs):
-    """While one run holds the only slot, queue runs `specs` ([(name, work)], one by one, in that order); return
-    the order in which they got the slot."""
+    """While one run holds the only slot, queue runs `specs` ([(name, work)] or [(name, work, pause_s)]: a pause
+    before that one comes), one by one, in that order; return the order in which they got the slot."""
     order, first, go = [], threading.Event(), threading.Event()
 
     def holder():
@@ -413,10 +395,11 @@ def _queue_up(slots, specs):
     h.start()
     assert first.wait(5)
     ts = []
-    for i, (name, work) in enumerate(specs):
+    for i, (name, work, *pause) in enumerate(specs):
         def run(name=name, work=work):
             with slots.hold(work=work):
                 order.append(name)
+        time.sleep(pause[0] if pause else 0.0)
         ts.append(threading.Thread(target=run, daemon=True))
         ts[-1].start()
         until(lambda: slots.waiting == i + 1)
@@ -439,29 +422,7 @@ def test_runs_that_start_work_are_served_after_the_slider_moves_that_came_with_t
 def test_a_deferred_run_is_due_and_served_before_runs_that_came_later_than_its_deferral():
     """A deadline, not a class: a Train run is never starved by a stream of slider moves."""
     slots = S.RunSlots(1, quantum_s=5.0, work_defer_s=0.1)
-    order, first, go = [], threading.Event(), threading.Event()
-
-    def holder():
-        with slots.hold():
-            first.set()
-            go.wait(5)
-
-    def run(name, work):
-        with slots.hold(work=work):
-            order.append(name)
-    h = threading.Thread(target=holder, daemon=True)
-    h.start()
-    assert first.wait(5)
-    ts = [threading.Thread(target=run, args=("train", True), daemon=True)]
-    ts[0].start()
-    until(lambda: slots.waiting == 1)
-    time.sleep(0.2)                                     # past the Train run's due time
-    ts.append(threading.Thread(target=run, args=("move", False), daemon=True))
-    ts[1].start()
-    until(lambda: slots.waiting == 2)
-    go.set()
-    _join([h, *ts])
-    assert order == ["train", "move"]
+    assert _queue_up(slots, [("train", True), ("move", False, 0.2)]) == ["train", "move"]   # past its due time
 
 
 def test_a_work_run_takes_a_free_slot_at_once_and_its_retake_after_released_is_not_deferred():

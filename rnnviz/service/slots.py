@@ -204,24 +204,27 @@ class RunSlots:
             self._local.token = self._acquire()
 
 
+def _env_number(env, name: str, parse, default, lo, hi, what: str):
+    """$name parsed with `parse` (`default` when unset or blank); ValueError naming it when it does not parse or
+    is outside lo..hi."""
+    raw = env.get(name, "").strip()
+    try:
+        v = parse(raw) if raw else default
+    except ValueError:
+        v = None
+    if v is None or not (math.isfinite(v) and lo <= v <= hi):
+        raise ValueError(f"{name} must be {what}, not {raw!r}")
+    return v
+
+
 def slots_from_env(env=os.environ) -> RunSlots | None:
     """The server's run slots from $RNNVIZ_RUN_SLOTS (an integer; 0: none, no limit; DEFAULT_SLOTS when unset) and
     $RNNVIZ_WORK_DEFER_S (seconds a Train run is due after a slider's; 0: first come, first served; at most 60).
     A value out of its range: ValueError naming it."""
-    raw = env.get("RNNVIZ_RUN_SLOTS", "").strip()
-    try:
-        n = int(raw) if raw else DEFAULT_SLOTS
-    except ValueError:
-        n = -1
-    if not 0 <= n <= MAX_SLOTS:
-        raise ValueError(f"RNNVIZ_RUN_SLOTS must be an integer from 0 (no limit) to {MAX_SLOTS}, not {raw!r}")
-    raw_defer = env.get("RNNVIZ_WORK_DEFER_S", "").strip()
-    try:
-        defer = float(raw_defer) if raw_defer else DEFAULT_WORK_DEFER_S
-    except ValueError:
-        defer = -1.0
-    if not (math.isfinite(defer) and 0 <= defer <= 60):
-        raise ValueError(f"RNNVIZ_WORK_DEFER_S must be a number of seconds from 0 to 60, not {raw_defer!r}")
+    n = _env_number(env, "RNNVIZ_RUN_SLOTS", int, DEFAULT_SLOTS, 0, MAX_SLOTS,
+                    f"an integer from 0 (no limit) to {MAX_SLOTS}")
+    defer = _env_number(env, "RNNVIZ_WORK_DEFER_S", float, DEFAULT_WORK_DEFER_S, 0, 60,
+                        "a number of seconds from 0 to 60")
     return RunSlots(n, work_defer_s=defer) if n else None
 
 
